@@ -1,0 +1,81 @@
+"""Lianxin (连心): village civility points, night-talk meetings and points shops."""
+from pathlib import Path
+from typing import Any, Optional
+
+from flask import Flask
+
+from app.config import BASE_DIR, Config, TestConfig
+from app.extensions import babel, csrf, db, limiter, login, migrate
+
+
+def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
+    """Build the application in named steps; `test_config` overrides settings for tests."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(TestConfig() if test_config else Config())
+    if test_config:
+        app.config.update(test_config)
+    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_hooks(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions of app/extensions.py."""
+    from app import i18n
+    from app.database import configure_engines
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engines(db.engine)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    login.init_app(app)
+    login.login_view = "auth.login"
+    login.session_protection = app.config["SESSION_PROTECTION"]
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature."""
+    from app.accounts import bp as accounts_bp
+    from app.auth import bp as auth_bp
+    from app.households import bp as households_bp
+    from app.main import bp as main_bp
+    from app.regions import bp as regions_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp, url_prefix="/accounts")
+    app.register_blueprint(households_bp, url_prefix="/households")
+    app.register_blueprint(regions_bp, url_prefix="/regions")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly error pages in the user's language."""
+    from app.errors import register
+
+    register(app)
+
+
+def register_hooks(app: Flask) -> None:
+    """Security headers and template helpers."""
+    from app import security
+
+    security.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The command-line interface of CONTRACT.md."""
+    from app.cli import register
+
+    register(app)

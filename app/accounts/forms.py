@@ -1,0 +1,39 @@
+"""Administrator's account forms: shape checks only."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from app.models import Role
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.OFFICIAL: _l("Official"),
+    Role.COMMITTEE: _l("Village committee"),
+    Role.SHOP: _l("Shop keeper"),
+    Role.GRID_LEADER: _l("Grid leader"),
+    Role.HOUSEHOLD: _l("Household"),
+}
+
+
+class NewAccountForm(FlaskForm):
+    """Create any account: role plus the id of its region, shop, grid or household."""
+
+    username = StringField(_l("Username"), validators=[
+        DataRequired(), Length(min=3, max=64),
+        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes and underscores.")),
+    ])
+    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=64)])
+    password = StringField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    scope_id = IntegerField(_l("Scope id (region, shop, grid or household)"), validators=[
+        Optional(), NumberRange(min=1, max=2**31 - 1)])
+    submit = SubmitField(_l("Create account"))
+
+
+class RoleForm(FlaskForm):
+    """Change an account's role and scope."""
+
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    scope_id = IntegerField(_l("Scope id"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    submit = SubmitField(_l("Change role"))

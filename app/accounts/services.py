@@ -1,0 +1,104 @@
+"""Creating accounts, changing roles and resetting passwords, with an audit entry for each."""
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app import audit
+from app.errors import Conflict, InvalidInput, NotAllowed
+from app.extensions import db
+from app.models import Grid, Household, Region, RegionLevel, Role, Shop, User
+from app.models.user import SCOPE_OF
+
+
+def scope_target(role: Role, scope_id: Optional[int]):
+    """The object an account of `role` is scoped to, checked to be of the right kind."""
+    column = SCOPE_OF[role]
+    if column is None:
+        return None
+    model = {"region_id": Region, "household_id": Household, "shop_id": Shop, "grid_id": Grid}[column]
+    target = db.session.get(model, scope_id) if scope_id else None
+    if target is None:
+        raise InvalidInput(_("The scope %(id)s does not exist for this role.", id=scope_id))
+    if role == Role.COMMITTEE and target.level != RegionLevel.VILLAGE:
+        raise InvalidInput(_("A committee account must belong to a village."))
+    return target
+
+
+def create_account(username: str, password: str, role: Role, scope_id: Optional[int],
+                   display_name: str = "", actor: Optional[User] = None) -> User:
+    """Create an account with one role and its scope; usernames are unique regardless of case."""
+    username = username.strip()
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())):
+        raise Conflict(_("The username %(name)s is taken.", name=username))
+    target = scope_target(role, scope_id)
+    user = User(username=username, role=role.value, display_name=display_name.strip())
+    if target is not None:
+        setattr(user, SCOPE_OF[role], target.id)
+    if role == Role.GRID_LEADER and target is not None:
+        _one_leader_per_grid(target)
+    user.set_password(password)
+    db.session.add(user)
+    audit.record("account_created", target=username, detail=f"role={role.value} scope={scope_id}",
+                 actor=actor)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("The username %(name)s is taken.", name=username)) from None
+    return user
+
+
+def _one_leader_per_grid(grid: Grid) -> None:
+    taken = db.session.scalar(sa.select(User.id).where(User.role == Role.GRID_LEADER,
+                                                       User.grid_id == grid.id, User.active))
+    if taken:
+        raise Conflict(_("This grid already has a grid leader account."))
+
+
+def change_role(user: User, role: Role, scope_id: Optional[int], actor: User) -> None:
+    """Give an account another role and scope (administrators only)."""
+    if user.id == actor.id:
+        raise NotAllowed(_("You cannot change your own role."))
+    target = scope_target(role, scope_id)
+    old = f"{user.role}:{_scope_id(user)}"
+    for column in ("region_id", "household_id", "shop_id", "grid_id"):
+        setattr(user, column, None)
+    user.role = role.value
+    if target is not None:
+        setattr(user, SCOPE_OF[role], target.id)
+    audit.record("role_changed", target=user.username, detail=f"{old} -> {role.value}:{scope_id}",
+                 actor=actor)
+    db.session.commit()
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    """Disable or re-enable an account; disabled accounts cannot sign in."""
+    if user.id == actor.id:
+        raise NotAllowed(_("You cannot disable your own account."))
+    user.active = active
+    audit.record("account_enabled" if active else "account_disabled", target=user.username,
+                 actor=actor)
+    db.session.commit()
+
+
+def reset_password(user: User, password: str, actor: User) -> None:
+    """Set a new password for someone else's account."""
+    user.set_password(password)
+    audit.record("password_reset", target=user.username, actor=actor)
+    db.session.commit()
+
+
+def _scope_id(user: User) -> Optional[int]:
+    column = SCOPE_OF[Role(user.role)]
+    return getattr(user, column) if column else None
+
+
+def accounts_of_households(household_ids: list[int]) -> dict[int, list[User]]:
+    """The sign-in accounts of several households, in one query."""
+    result: dict[int, list[User]] = {}
+    if household_ids:
+        for user in db.session.scalars(sa.select(User).where(User.household_id.in_(household_ids))
+                                       .order_by(User.username)):
+            result.setdefault(user.household_id, []).append(user)
+    return result

@@ -1,0 +1,94 @@
+"""The administrator's account pages and the audit log."""
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts import bp, services
+from app.accounts.forms import ROLE_LABELS, NewAccountForm, RoleForm
+from app.decorators import roles_required
+from app.errors import DomainError
+from app.extensions import db
+from app.households.forms import ConfirmForm, ResetForm
+from app.models import AuditLog, Role, User
+from app.pagination import keyset_page, like_pattern
+from app.views_util import flash_errors
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def index():
+    """Every account, a page at a time, and a form to create one."""
+    form = NewAccountForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_account(form.username.data, form.password.data,
+                                           Role(form.role.data), form.scope_id.data,
+                                           form.display_name.data or "", actor=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Account %(name)s created.", name=user.username), "success")
+            return redirect(url_for(".index"))
+    query = sa.select(User)
+    q = request.args.get("q", "")[:64].strip()
+    if q:
+        query = query.where(User.username.like(like_pattern(q), escape="\\"))
+    page = keyset_page(query, [User.username], request.args.get("after"),
+                       current_app.config["PAGE_SIZE"])
+    return render_template("accounts/index.html", form=form, page=page, q=q, roles=ROLE_LABELS)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def detail(user_id: int):
+    """One account: change its role, reset its password, disable it."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = RoleForm(role=user.role)
+    if form.validate_on_submit():
+        try:
+            services.change_role(user, Role(form.role.data), form.scope_id.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("Role changed."), "success")
+            return redirect(url_for(".detail", user_id=user.id))
+    return render_template("accounts/detail.html", user=user, form=form, roles=ROLE_LABELS,
+                           reset_form=ResetForm(), confirm=ConfirmForm())
+
+
+@bp.route("/<int:user_id>/password", methods=["POST"])
+@roles_required(Role.ADMIN)
+def reset_password(user_id: int):
+    """Set a new password for any account."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = ResetForm()
+    if form.validate_on_submit():
+        services.reset_password(user, form.password.data, actor=current_user)
+        flash(_("The password of %(name)s has been reset.", name=user.username), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".detail", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/active", methods=["POST"])
+@roles_required(Role.ADMIN)
+def set_active(user_id: int):
+    """Disable or re-enable an account."""
+    user = db.session.get(User, user_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.set_active(user, request.form.get("active") == "1", actor=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+    return redirect(url_for(".detail", user_id=user.id))
+
+
+@bp.route("/audit")
+@roles_required(Role.ADMIN)
+def audit_log():
+    """The audit log, newest first."""
+    page = keyset_page(sa.select(AuditLog), [AuditLog.id], request.args.get("after"),
+                       current_app.config["PAGE_SIZE"], descending=True)
+    return render_template("accounts/audit.html", page=page)

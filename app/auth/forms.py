@@ -1,0 +1,40 @@
+"""Sign-in and password forms: shape checks only."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from app.i18n import LANGUAGE_NAMES
+
+
+class LoginForm(FlaskForm):
+    """Username and password; `next` is checked by the view."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    remember = BooleanField(_l("Keep me signed in on this phone"))
+    next = HiddenField()
+    submit = SubmitField(_l("Sign in"))
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(FlaskForm):
+    """The language switch in the page footer."""
+
+    language = SelectField(choices=list(LANGUAGE_NAMES.items()))
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    """An empty form, so signing out is a POST with a CSRF token."""

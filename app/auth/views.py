@@ -1,0 +1,73 @@
+"""Sign-in, sign-out, own password and language."""
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp, services
+from app.auth.forms import LanguageForm, LoginForm, PasswordForm
+from app.errors import DomainError
+from app.extensions import limiter, login_username_key
+from app.views_util import safe_next
+
+
+def _per_username():
+    return current_app.config["LOGIN_LIMIT_PER_USERNAME"]
+
+
+def _per_address():
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_per_username, key_func=login_username_key, methods=["POST"])
+@limiter.limit(_per_address, methods=["POST"])
+def login():
+    """Sign in with username and password, then go to `next` or the role's home."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is None:
+            flash(_("Wrong username or password."), "danger")
+        else:
+            remember = bool(form.remember.data) and services.may_remember(user)
+            session.permanent = remember
+            login_user(user, remember=remember)
+            return redirect(safe_next(form.next.data) or url_for("main.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out (POST only, with a CSRF token, so a link cannot sign anyone out)."""
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """Switch the language; remembered on the account, or in the session before sign-in."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["language"] = form.language.data
+        services.set_language(current_user if current_user.is_authenticated else None,
+                              form.language.data)
+    return redirect(safe_next(form.next.data) or url_for("main.index"))

@@ -1,0 +1,66 @@
+"""The command-line interface of CONTRACT.md: demo-data and users create (db comes from Flask-Migrate)."""
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.errors import DomainError
+from app.extensions import db
+from app.models import Role
+
+users = AppGroup("users", help="Manage accounts.")
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--scope", "scope_id", type=int, default=None,
+              help="Id of the region (official, committee), shop, grid or household.")
+@click.password_option(prompt="Password", confirmation_prompt=True)
+def create_user(username: str, role: str, scope_id: int | None, password: str) -> None:
+    """Create an account; asks for its password."""
+    from app.accounts.services import create_account
+
+    if len(password) < 8:
+        raise click.ClickException("The password must have at least 8 characters.")
+    try:
+        user = create_account(username, password, Role(role), scope_id)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created {user.username} ({user.role}).")
+
+
+@click.command("demo-data")
+@click.option("--force", is_flag=True, help="Delete everything first.")
+@click.option("--villages", "extra", type=click.IntRange(0, 10000), default=0,
+              help="Synthetic villages to add, for benchmarks (the city has about 1,950).")
+@click.option("--households-per-village", type=click.IntRange(1, 5000), default=410)
+def demo_data(force: bool, extra: int, households_per_village: int) -> None:
+    """Fill an empty database with the demo city of Sanming."""
+    from app import demo
+
+    if not demo.database_is_empty():
+        if not force:
+            raise click.ClickException("The database is not empty; use --force to replace it.")
+        demo.clear_all()
+    counts = demo.load(extra, households_per_village)
+    click.echo(f"Demo city loaded: {counts['villages']} villages, {counts['households']} households.")
+    click.echo(f"Demo accounts (password {demo.DEMO_PASSWORD}): admin, city, committee, shop, "
+               "gridleader, household, household2, outsider")
+
+
+@click.command("demo-data-if-empty", hidden=True)
+def demo_data_if_empty() -> None:
+    """Load the demo only into an empty database (used by `make run`)."""
+    from app import demo
+
+    if demo.database_is_empty():
+        counts = demo.load()
+        click.echo(f"Demo city loaded: {counts['households']} households.")
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app."""
+    app.cli.add_command(users)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(demo_data_if_empty)
+    app.shell_context_processor(lambda: {"db": db})

@@ -1,0 +1,92 @@
+"""Configuration read from the environment, with safe defaults for a single village's laptop."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("LIANXIN_INSTANCE", BASE_DIR / "instance"))
+
+
+def _secret_key(instance: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        # Written with O_EXCL so two workers starting together cannot disagree on the key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        except FileExistsError:
+            pass
+    return path.read_text().strip()
+
+
+def database_url() -> str:
+    """The database to use: DATABASE_URL, or SQLite under instance/."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'lianxin.db'}"
+    if url.startswith("postgres://") or url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain URLs would ask for psycopg2.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for running Lianxin; every value can come from the environment."""
+
+    INSTANCE_PATH = INSTANCE_DIR
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+    LANGUAGES = ("zh_Hans", "zh_Hant", "en")
+    BABEL_DEFAULT_LOCALE = os.environ.get("LIANXIN_LANGUAGE", "zh_Hans")
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("LIANXIN_TIMEZONE", "Asia/Shanghai")
+
+    # Tokens live as long as the session: a shop counter page left open all day keeps working.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_PROTECTION = "basic"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE")
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE")
+
+    # OWASP ASVS 5.0: scrypt N=2^15, r=8, p=3 (werkzeug's default has p=1).
+    PASSWORD_HASH_METHOD = "scrypt:32768:8:3"
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+
+    PAGE_SIZE = 50
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _secret_key(Path(self.INSTANCE_PATH))
+        self.SQLALCHEMY_DATABASE_URI = database_url()
+
+
+class TestConfig(Config):
+    """Fast hashing and an explicit database for the test suite."""
+
+    TESTING = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    SECRET_KEY = "test-secret"
+
+    def __init__(self) -> None:
+        pass

@@ -1,0 +1,70 @@
+"""Household and grid forms: shape checks only; rules live in services."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+NUMBER_PATTERN = r"^[0-9A-Za-z\-]{1,32}$"
+
+
+class HouseholdForm(FlaskForm):
+    """Create or edit a household; the grid choices are filled per village by the view."""
+
+    number = StringField(_l("Household number"), validators=[
+        DataRequired(), Length(max=32),
+        Regexp(NUMBER_PATTERN, message=_l("Use digits, letters and dashes only.")),
+    ])
+    head_name = StringField(_l("Head of household"), validators=[DataRequired(), Length(max=64)])
+    members = IntegerField(_l("Members"), default=1, validators=[
+        DataRequired(message=_l("Enter a whole number from 1 to 99.")),
+        NumberRange(min=1, max=99, message=_l("Enter a whole number from 1 to 99.")),
+    ])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[
+        Optional(), Length(max=32),
+        Regexp(r"^[0-9+\- ]*$", message=_l("Use digits, spaces, + and - only.")),
+    ])
+    grid_id = SelectField(_l("Grid"), coerce=int, default=0)
+    submit = SubmitField(_l("Save"))
+
+
+class GridForm(FlaskForm):
+    """Create a grid (微网格) in the committee's village."""
+
+    name = StringField(_l("Grid name"), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Add grid"))
+
+
+class AccountForm(FlaskForm):
+    """Create a sign-in account for a household or a grid leader, or reset its password."""
+
+    username = StringField(_l("Username"), validators=[
+        DataRequired(), Length(min=3, max=64),
+        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes and underscores.")),
+    ])
+    password = StringField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
+    submit = SubmitField(_l("Create account"))
+
+
+class ResetForm(FlaskForm):
+    """Set a new password for an account the committee manages."""
+
+    password = StringField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
+    submit = SubmitField(_l("Reset password"))
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation button with a CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class SearchForm(FlaskForm):
+    """The register's search box (GET, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=64)])
+    status = SelectField(_l("Status"), choices=[("active", _l("Active")), ("inactive", _l("Inactive")),
+                                                ("all", _l("All"))], default="active")

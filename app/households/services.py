@@ -1,0 +1,146 @@
+"""Register rules: unique numbers per village, grids of the same village, never deleting history."""
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app import audit
+from app.errors import Conflict, InvalidInput
+from app.extensions import db
+from app.models import Grid, Household, Region, User
+from app.pagination import Page, keyset_page, like_pattern
+
+FIELDS = ("number", "head_name", "members", "address", "phone")
+
+
+def register_page(village: Region, query: sa.Select, q: str = "", status: str = "active",
+                  cursor: Optional[str] = None, limit: int = 50) -> Page:
+    """One page of a village's register (already scoped by `query`), by household number."""
+    query = query.where(Household.village_id == village.id)
+    if status == "active":
+        query = query.where(Household.active.is_(True))
+    elif status == "inactive":
+        query = query.where(Household.active.is_(False))
+    q = (q or "").strip()
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(sa.or_(
+            Household.number.like(pattern, escape="\\"),
+            Household.head_name.like(pattern, escape="\\"),
+            Household.phone.like(pattern, escape="\\"),
+            Household.address.like(pattern, escape="\\"),
+        ))
+    return keyset_page(query, [Household.number], cursor, limit)
+
+
+def village_counts(village_id: int) -> dict[str, int]:
+    """Households, active households and people in one village, in one query."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Household.id),
+            sa.func.count(Household.id).filter(Household.active.is_(True)),
+            sa.func.coalesce(sa.func.sum(Household.members).filter(Household.active.is_(True)), 0),
+        ).where(Household.village_id == village_id)
+    ).one()
+    return {"households": row[0], "active": row[1], "people": row[2]}
+
+
+def _check_grid(village: Region, grid_id: Optional[int]) -> Optional[int]:
+    """The grid id if it belongs to this village; an unknown or foreign grid is refused."""
+    if not grid_id:
+        return None
+    grid = db.session.get(Grid, grid_id)
+    if grid is None or grid.village_id != village.id:
+        raise InvalidInput(_("That grid is not in this village."))
+    return grid.id
+
+
+def _check_number(village: Region, number: str, exclude_id: Optional[int] = None) -> None:
+    """Refuse a household number already used in this village."""
+    query = sa.select(Household.id).where(Household.village_id == village.id,
+                                          Household.number == number)
+    if exclude_id is not None:
+        query = query.where(Household.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(_("Household number %(number)s is already used in this village.",
+                         number=number))
+
+
+def create_household(village: Region, data: dict) -> Household:
+    """Add a household to a village's register."""
+    number = data["number"].strip()
+    _check_number(village, number)
+    household = Household(village_id=village.id, grid_id=_check_grid(village, data.get("grid_id")),
+                          **{f: _clean(data, f) for f in FIELDS})
+    db.session.add(household)
+    audit.record("household_created", target=f"household:{number}", detail=household.head_name)
+    _commit_unique(number)
+    return household
+
+
+def update_household(household: Household, data: dict) -> Household:
+    """Change a household's details and grid."""
+    village = household.village
+    number = data["number"].strip()
+    _check_number(village, number, exclude_id=household.id)
+    for field in FIELDS:
+        setattr(household, field, _clean(data, field))
+    household.grid_id = _check_grid(village, data.get("grid_id"))
+    audit.record("household_updated", target=f"household:{household.id}", detail=number)
+    _commit_unique(number)
+    return household
+
+
+def set_active(household: Household, active: bool) -> None:
+    """Deactivate or reactivate a household; households are never deleted, their history stays."""
+    household.active = active
+    action = "household_reactivated" if active else "household_deactivated"
+    audit.record(action, target=f"household:{household.id}", detail=household.number)
+    db.session.commit()
+
+
+def create_grid(village: Region, name: str) -> Grid:
+    """Add a grid to a village."""
+    name = name.strip()
+    if db.session.scalar(sa.select(Grid.id).where(Grid.village_id == village.id, Grid.name == name)):
+        raise Conflict(_("A grid named %(name)s already exists.", name=name))
+    grid = Grid(village_id=village.id, name=name)
+    db.session.add(grid)
+    audit.record("grid_created", target=f"village:{village.id}", detail=name)
+    db.session.commit()
+    return grid
+
+
+def grid_summaries(village_id: int) -> list[tuple[Grid, int, Optional[User]]]:
+    """Each grid of a village with its active household count and its leader, in two queries."""
+    from app.models import Role
+
+    counts = (sa.select(Household.grid_id, sa.func.count(Household.id).label("n"))
+              .where(Household.village_id == village_id, Household.active.is_(True))
+              .group_by(Household.grid_id).subquery())
+    rows = db.session.execute(
+        sa.select(Grid, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.grid_id == Grid.id)
+        .where(Grid.village_id == village_id).order_by(Grid.name)
+    ).all()
+    leaders = {u.grid_id: u for u in db.session.scalars(
+        sa.select(User).where(User.role == Role.GRID_LEADER,
+                              User.grid_id.in_([g.id for g, _n in rows] or [-1])))}
+    return [(grid, n, leaders.get(grid.id)) for grid, n in rows]
+
+
+def _clean(data: dict, field: str):
+    value = data.get(field)
+    if isinstance(value, str):
+        return value.strip()
+    return value if value is not None else ("" if field in ("address", "phone") else value)
+
+
+def _commit_unique(number: str) -> None:
+    """Commit; a concurrent duplicate number caught by the unique constraint gets the same message."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("Household number %(number)s is already used in this village.",
+                         number=number)) from None

@@ -1,0 +1,187 @@
+"""Register pages: thin views over households.services and accounts.services."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import scope
+from app.accounts import services as accounts
+from app.decorators import roles_required
+from app.errors import DomainError
+from app.extensions import db
+from app.households import bp, services
+from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdForm, ResetForm, SearchForm
+from app.models import Grid, Role, User
+from app.views_util import back_or, flash_errors
+
+READERS = (Role.COMMITTEE, Role.GRID_LEADER, Role.OFFICIAL, Role.ADMIN)
+MANAGERS = (Role.COMMITTEE, Role.ADMIN)
+
+
+def _village_for_reading():
+    """The village whose register is shown: the account's own, or ?village= for officials."""
+    village_id = request.args.get("village", type=int) or current_user.village_id
+    if village_id is None:
+        abort(404)
+    village = scope.region_or_404(current_user, village_id)
+    return village if village.is_village else abort(404)
+
+
+def _grid_choices(village_id: int):
+    grids = db.session.scalars(scope.grids_query(current_user, village_id))
+    return [(0, _("No grid"))] + [(g.id, g.name) for g in grids]
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def register():
+    """The village register, searchable, a page at a time."""
+    village = _village_for_reading()
+    form = SearchForm(request.args)
+    form.validate()
+    page = services.register_page(village, scope.households_query(current_user),
+                                  q=form.q.data or "", status=form.status.data or "active",
+                                  cursor=request.args.get("after"),
+                                  limit=current_app.config["PAGE_SIZE"])
+    return render_template("households/register.html", village=village, form=form, page=page,
+                           counts=services.village_counts(village.id),
+                           can_manage=scope.can_manage_village(current_user, village.id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create():
+    """Add a household to the register."""
+    village = scope.managed_village_or_404(current_user, request.args.get("village", type=int))
+    form = HouseholdForm()
+    form.grid_id.choices = _grid_choices(village.id)
+    if form.validate_on_submit():
+        try:
+            household = services.create_household(village, form.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Household %(number)s added.", number=household.number), "success")
+            return redirect(url_for(".detail", household_id=household.id))
+    return render_template("households/form.html", form=form, village=village, household=None)
+
+
+@bp.route("/<int:household_id>")
+@roles_required(*READERS)
+def detail(household_id: int):
+    """One household's record and its sign-in accounts."""
+    household = scope.household_or_404(current_user, household_id)
+    users = accounts.accounts_of_households([household.id]).get(household.id, [])
+    return render_template("households/detail.html", household=household, users=users,
+                           can_manage=scope.can_manage_village(current_user, household.village_id),
+                           account_form=AccountForm(), reset_form=ResetForm(), confirm=ConfirmForm())
+
+
+@bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(household_id: int):
+    """Change a household's details or grid."""
+    household = scope.managed_household_or_404(current_user, household_id)
+    form = HouseholdForm(obj=household)
+    form.grid_id.choices = _grid_choices(household.village_id)
+    if request.method == "GET":
+        form.grid_id.data = household.grid_id or 0
+    if form.validate_on_submit():
+        try:
+            services.update_household(household, form.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".detail", household_id=household.id))
+    return render_template("households/form.html", form=form, village=household.village,
+                           household=household)
+
+
+@bp.route("/<int:household_id>/active", methods=["POST"])
+@roles_required(*MANAGERS)
+def set_active(household_id: int):
+    """Deactivate or reactivate (the detail page asks for confirmation first)."""
+    household = scope.managed_household_or_404(current_user, household_id)
+    if ConfirmForm().validate_on_submit():
+        active = request.form.get("active") == "1"
+        services.set_active(household, active)
+        flash(_("Household reactivated.") if active else _("Household deactivated."), "success")
+    return redirect(url_for(".detail", household_id=household.id))
+
+
+@bp.route("/<int:household_id>/accounts", methods=["POST"])
+@roles_required(*MANAGERS)
+def create_account(household_id: int):
+    """Create a sign-in account for a household."""
+    household = scope.managed_household_or_404(current_user, household_id)
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.create_account(form.username.data, form.password.data, Role.HOUSEHOLD,
+                                    household.id, display_name=household.head_name,
+                                    actor=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Account %(name)s created.", name=form.username.data), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".detail", household_id=household.id))
+
+
+@bp.route("/accounts/<int:user_id>/password", methods=["POST"])
+@roles_required(*MANAGERS)
+def reset_password(user_id: int):
+    """Reset the password of a household or grid-leader account of the committee's village."""
+    user = db.session.get(User, user_id) or abort(404)
+    if user.role not in (Role.HOUSEHOLD, Role.GRID_LEADER) or user.village_id is None \
+            or not scope.can_manage_village(current_user, user.village_id):
+        abort(404)
+    form = ResetForm()
+    if form.validate_on_submit():
+        accounts.reset_password(user, form.password.data, actor=current_user)
+        flash(_("The password of %(name)s has been reset.", name=user.username), "success")
+    else:
+        flash_errors(form)
+    return redirect(back_or(url_for(".register")))
+
+
+@bp.route("/grids", methods=["GET", "POST"])
+@roles_required(*READERS)
+def grids():
+    """The village's grids with their household counts and leaders; committees add grids."""
+    village = _village_for_reading()
+    can_manage = scope.can_manage_village(current_user, village.id)
+    form = GridForm()
+    if can_manage and form.validate_on_submit():
+        try:
+            services.create_grid(village, form.name.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Grid added."), "success")
+            return redirect(url_for(".grids", village=village.id))
+    return render_template("households/grids.html", village=village, form=form,
+                           grids=services.grid_summaries(village.id), can_manage=can_manage,
+                           account_form=AccountForm(), reset_form=ResetForm())
+
+
+@bp.route("/grids/<int:grid_id>/leader", methods=["POST"])
+@roles_required(*MANAGERS)
+def create_leader(grid_id: int):
+    """Create the grid leader's account."""
+    grid = db.session.get(Grid, grid_id) or abort(404)
+    scope.managed_village_or_404(current_user, grid.village_id)
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.create_account(form.username.data, form.password.data, Role.GRID_LEADER,
+                                    grid.id, actor=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Account %(name)s created.", name=form.username.data), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".grids", village=grid.village_id))

@@ -1,0 +1,48 @@
+"""Language choice: the account's own, then the session's, then the browser's, then the default."""
+from typing import Optional
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+# Browsers send region tags; Babel's catalogues are named by script.
+BROWSER_TAGS = {
+    "zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "zh_hans": "zh_Hans",
+    "zh_tw": "zh_Hant", "zh_hk": "zh_Hant", "zh_mo": "zh_Hant", "zh_hant": "zh_Hant",
+    "en": "en",
+}
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+
+
+def normalise(tag: Optional[str]) -> Optional[str]:
+    """Map a browser or user language tag to one of our catalogues, or None."""
+    if not tag:
+        return None
+    key = tag.strip().replace("-", "_").lower()
+    if key in BROWSER_TAGS:
+        return BROWSER_TAGS[key]
+    return BROWSER_TAGS.get(key.split("_")[0]) if not key.startswith("zh_") else (
+        "zh_Hant" if key.split("_")[-1] in {"tw", "hk", "mo", "hant"} else "zh_Hans"
+    )
+
+
+def select_locale() -> str:
+    """Flask-Babel locale selector."""
+    if current_user and current_user.is_authenticated and current_user.language:
+        return current_user.language
+    if session.get("language") in LANGUAGE_NAMES:
+        return session["language"]
+    for tag, _quality in request.accept_languages:
+        chosen = normalise(tag)
+        if chosen:
+            return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Everyone using Lianxin lives in one time zone; show times in it."""
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def html_lang(locale: str) -> str:
+    """The BCP 47 tag for <html lang>, so phones pick the right Chinese fonts."""
+    return {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}.get(locale, locale)

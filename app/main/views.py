@@ -1,0 +1,53 @@
+"""Each role's landing page, the household's own page and /healthz."""
+import sqlalchemy as sa
+from flask import abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app import scope
+from app.decorators import roles_required
+from app.extensions import db
+from app.main import bp
+from app.models import Role
+
+HOME_OF = {
+    Role.HOUSEHOLD: "main.me",
+    Role.COMMITTEE: "households.register",
+    Role.GRID_LEADER: "households.register",
+    Role.OFFICIAL: "regions.overview",
+    Role.ADMIN: "regions.overview",
+    Role.SHOP: "main.shop_home",
+}
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Send each role to the page it starts from."""
+    return redirect(url_for(HOME_OF[Role(current_user.role)]))
+
+
+@bp.route("/me")
+@roles_required(Role.HOUSEHOLD)
+def me():
+    """The household's own figures, in large type."""
+    household = scope.household_or_404(current_user, current_user.household_id or -1)
+    return render_template("main/me.html", household=household)
+
+
+@bp.route("/shop")
+@roles_required(Role.SHOP)
+def shop_home():
+    """The shop keeper's shop."""
+    shop = current_user.shop or abort(404)
+    return render_template("main/shop.html", shop=shop)
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 and `ok` when the database answers."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -1,0 +1,7 @@
+"""The data model: one module per aggregate, all imported here so Alembic sees every table."""
+from app.models.region import Region, RegionLevel, Grid
+from app.models.household import Household
+from app.models.user import User, Role, Shop
+from app.models.audit import AuditLog
+
+__all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog"]

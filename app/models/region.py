@@ -1,0 +1,76 @@
+"""Administrative regions (city > county > township > village) and the grids inside a village."""
+import enum
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+
+# Byte-wise order on PostgreSQL too, so a path prefix is a contiguous index range.
+PATH_TYPE = sa.String(255).with_variant(sa.String(255, collation="C"), "postgresql")
+
+
+class RegionLevel(enum.IntEnum):
+    """Depth in the tree: every official's scope is one node and everything under it."""
+
+    CITY = 1
+    COUNTY = 2
+    TOWNSHIP = 3
+    VILLAGE = 4
+
+
+class Region(db.Model):
+    """A node of the region tree; `path` is the materialised path '/1/5/23/' of ids from the root."""
+
+    __tablename__ = "regions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    parent_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("regions.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    level: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
+    path: so.Mapped[str] = so.mapped_column(PATH_TYPE, index=True, default="")
+
+    parent: so.Mapped[Optional["Region"]] = so.relationship(remote_side=[id])
+
+    __table_args__ = (
+        sa.CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),
+        sa.Index("ix_regions_level_path", "level", "path"),
+    )
+
+    @property
+    def is_village(self) -> bool:
+        """True for a village or community, the unit that runs a points scheme."""
+        return self.level == RegionLevel.VILLAGE
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this node, itself included."""
+        return [int(p) for p in self.path.strip("/").split("/") if p]
+
+    def __repr__(self) -> str:
+        return f"<Region {self.id} {self.name}>"
+
+
+def subtree_clause(column: sa.ColumnElement, path: str) -> sa.ColumnElement[bool]:
+    """Rows whose path lies under `path` (itself included), as an index range, not a LIKE."""
+    # '/' is followed by '0' in byte order, so every path starting with `path` sorts below the bound.
+    upper = path[:-1] + "0"
+    return sa.and_(column >= path, column < upper)
+
+
+class Grid(db.Model):
+    """A micro-grid (微网格): 10-30 neighbouring households under one grid leader."""
+
+    __tablename__ = "grids"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+    village: so.Mapped[Region] = so.relationship()
+
+    __table_args__ = (sa.UniqueConstraint("village_id", "name"),)
+
+    def __repr__(self) -> str:
+        return f"<Grid {self.id} {self.name}>"

@@ -1,0 +1,123 @@
+"""Accounts, their roles and scopes, and the shops that shop keepers run."""
+import enum
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db, login
+from app.models.base import UTCDateTime, utcnow
+from app.models.household import Household
+from app.models.region import Grid, Region
+
+
+class Role(enum.StrEnum):
+    """What an account is for; the scope column it needs is in SCOPE_OF."""
+
+    ADMIN = "admin"
+    OFFICIAL = "official"
+    COMMITTEE = "committee"
+    SHOP = "shop"
+    GRID_LEADER = "grid_leader"
+    HOUSEHOLD = "household"
+
+
+# The column that names an account's scope, per role (admin has none).
+SCOPE_OF = {
+    Role.ADMIN: None,
+    Role.OFFICIAL: "region_id",
+    Role.COMMITTEE: "region_id",
+    Role.SHOP: "shop_id",
+    Role.GRID_LEADER: "grid_id",
+    Role.HOUSEHOLD: "household_id",
+}
+
+
+class Shop(db.Model):
+    """A village points shop (积分超市)."""
+
+    __tablename__ = "shops"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True)
+
+    village: so.Mapped[Region] = so.relationship()
+
+
+class User(UserMixin, db.Model):
+    """A sign-in account with one role and the one scope that role needs."""
+
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    region_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("regions.id"), index=True)
+    household_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("households.id"), index=True
+    )
+    shop_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("shops.id"), index=True)
+    grid_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("grids.id"), index=True)
+    active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True)
+    language: so.Mapped[Optional[str]] = so.mapped_column(sa.String(8))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+
+    region: so.Mapped[Optional[Region]] = so.relationship()
+    household: so.Mapped[Optional[Household]] = so.relationship()
+    shop: so.Mapped[Optional[Shop]] = so.relationship()
+    grid: so.Mapped[Optional[Grid]] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('admin','official','committee','shop','grid_leader','household')",
+            name="role_known",
+        ),
+    )
+
+    def set_password(self, password: str) -> None:
+        """Hash and store a new password with the configured (strong) method."""
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+
+    def check_password(self, password: str) -> bool:
+        """True when `password` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts.
+        return self.active
+
+    @property
+    def village_id(self) -> Optional[int]:
+        """The village an account belongs to, whatever its role (None for admin and officials)."""
+        if self.role == Role.COMMITTEE:
+            return self.region_id
+        if self.role == Role.HOUSEHOLD and self.household:
+            return self.household.village_id
+        if self.role == Role.SHOP and self.shop:
+            return self.shop.village_id
+        if self.role == Role.GRID_LEADER and self.grid:
+            return self.grid.village_id
+        return None
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+@login.user_loader
+def load_user(user_id: str) -> Optional[User]:
+    """Flask-Login's loader: the account behind a session, if it still exists."""
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,60 @@
+"""Keyset pagination: pages that stay fast however long the list grows (no OFFSET)."""
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+
+@dataclass
+class Page:
+    """One page of rows and the cursor of the next page (None on the last)."""
+
+    items: list
+    next_cursor: Optional[str]
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """An opaque, URL-safe cursor for the sort key of the last row shown."""
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: Optional[str], size: int) -> Optional[list]:
+    """The sort key inside a cursor, or None when it is missing or malformed (start again)."""
+    if not cursor or len(cursor) > 512:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(values, list) or len(values) != size:
+        return None
+    if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+        return None
+    return values
+
+
+def keyset_page(query: sa.Select, columns: Sequence[sa.ColumnElement], cursor: Optional[str],
+                limit: int, descending: bool = False) -> Page:
+    """Run `query` ordered by `columns` (unique together), starting after `cursor`."""
+    after = decode_cursor(cursor, len(columns))
+    if after is not None:
+        key = sa.tuple_(*columns)
+        query = query.where(key < sa.tuple_(*after) if descending else key > sa.tuple_(*after))
+    order = [c.desc() if descending else c.asc() for c in columns]
+    rows = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
+    if len(rows) <= limit:
+        return Page(rows, None)
+    rows = rows[:limit]
+    last = rows[-1]
+    values = [getattr(last, c.key) for c in columns]
+    return Page(rows, encode_cursor(values))
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with its wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,0 +1,74 @@
+"""Figures per region and per village, each computed by indexed, grouped queries."""
+from typing import Optional
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Household, Region, RegionLevel
+from app.models.region import subtree_clause
+from app.pagination import Page, keyset_page, like_pattern
+
+
+def village_page(villages: sa.Select, under: Optional[Region], q: str,
+                 cursor: Optional[str], limit: int) -> Page:
+    """A page of villages (already scoped), in tree order, optionally under a region or by name."""
+    if under is not None:
+        villages = villages.where(subtree_clause(Region.path, under.path))
+    q = (q or "").strip()
+    if q:
+        villages = villages.where(Region.name.like(like_pattern(q), escape="\\"))
+    return keyset_page(villages, [Region.path], cursor, limit)
+
+
+def household_counts(village_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Active households and people per village, for one page of villages."""
+    if not village_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Household.village_id, sa.func.count(Household.id),
+                  sa.func.coalesce(sa.func.sum(Household.members), 0))
+        .where(Household.village_id.in_(village_ids), Household.active.is_(True))
+        .group_by(Household.village_id)
+    )
+    return {village_id: (n, people) for village_id, n, people in rows}
+
+
+def region_totals(root: Optional[Region]) -> dict[str, int]:
+    """Villages and active households under a region (everything for None)."""
+    villages = sa.select(sa.func.count(Region.id)).where(Region.level == RegionLevel.VILLAGE)
+    households = sa.select(sa.func.count(Household.id)).where(Household.active.is_(True))
+    if root is not None:
+        villages = villages.where(subtree_clause(Region.path, root.path))
+        if root.level == RegionLevel.VILLAGE:
+            households = households.where(Household.village_id == root.id)
+        else:
+            households = households.join(Region, Region.id == Household.village_id).where(
+                subtree_clause(Region.path, root.path))
+    return {"villages": db.session.scalar(villages) or 0,
+            "households": db.session.scalar(households) or 0}
+
+
+def ancestors_by_id(regions: list[Region]) -> dict[int, Region]:
+    """Every ancestor of the given regions, fetched in one query, by id."""
+    ids = {i for r in regions for i in r.ancestor_ids}
+    if not ids:
+        return {}
+    return {r.id: r for r in db.session.scalars(sa.select(Region).where(Region.id.in_(ids)))}
+
+
+def children(region_query: sa.Select, parent: Optional[Region]) -> list[Region]:
+    """The direct children of a region (or the roots), for drilling down."""
+    query = region_query.where(Region.parent_id == parent.id if parent else Region.parent_id.is_(None))
+    return list(db.session.scalars(query.order_by(Region.name)))
+
+
+def add_regions(specs: list[tuple[str, int, Optional[Region]]]) -> list[Region]:
+    """Create regions (name, level, parent) and give each its materialised path."""
+    regions = [Region(name=name, level=level, parent_id=parent.id if parent else None)
+               for name, level, parent in specs]
+    db.session.add_all(regions)
+    db.session.flush()
+    for region, (_name, _level, parent) in zip(regions, specs):
+        region.path = (parent.path if parent else "/") + f"{region.id}/"
+    db.session.flush()
+    return regions

@@ -1,0 +1,29 @@
+"""Officials' and administrators' overview of villages."""
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+from app import scope
+from app.decorators import roles_required
+from app.models import Role
+from app.regions import bp, services
+
+
+@bp.route("/")
+@roles_required(Role.OFFICIAL, Role.ADMIN)
+def overview():
+    """The villages under the official's region (or under ?region=), with household counts."""
+    root = scope.root_region(current_user)
+    region_id = request.args.get("region", type=int)
+    under = scope.region_or_404(current_user, region_id) if region_id else root
+    page = services.village_page(scope.villages_query(current_user), under,
+                                 request.args.get("q", "")[:64], request.args.get("after"),
+                                 current_app.config["PAGE_SIZE"])
+    ancestors = services.ancestors_by_id(page.items + ([under] if under else []))
+    return render_template(
+        "regions/overview.html", under=under, page=page, ancestors=ancestors,
+        counts=services.household_counts([v.id for v in page.items]),
+        totals=services.region_totals(under),
+        children=services.children(scope.regions_query(current_user), under)
+        if under is None or not under.is_village else [],
+        q=request.args.get("q", "")[:64],
+    )

@@ -1,0 +1,102 @@
+"""Which regions, villages and households a user may see or change: the one place that decides.
+
+Every page and API call builds its queries from these functions. Anything outside a user's
+scope is reported as not found (404), so ids of other villages reveal nothing.
+"""
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import abort
+
+from app.extensions import db
+from app.models import Grid, Household, Region, RegionLevel, Role, User
+from app.models.region import subtree_clause
+
+
+def root_region(user: User) -> Optional[Region]:
+    """The top of the region tree a user may see; None means the whole tree (admin)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role in (Role.OFFICIAL, Role.COMMITTEE):
+        return user.region
+    village_id = user.village_id
+    return db.session.get(Region, village_id) if village_id else None
+
+
+def regions_query(user: User) -> sa.Select:
+    """Every region the user may see."""
+    query = sa.select(Region)
+    if user.role == Role.ADMIN:
+        return query
+    root = root_region(user)
+    if root is None:
+        return query.where(sa.false())
+    return query.where(subtree_clause(Region.path, root.path))
+
+
+def villages_query(user: User) -> sa.Select:
+    """Every village the user may see."""
+    return regions_query(user).where(Region.level == RegionLevel.VILLAGE)
+
+
+def households_query(user: User) -> sa.Select:
+    """Every household the user may see: itself, its grid, its village, or its subtree."""
+    query = sa.select(Household)
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.HOUSEHOLD:
+        return query.where(Household.id == (user.household_id or -1))
+    if user.role == Role.GRID_LEADER:
+        return query.where(Household.grid_id == (user.grid_id or -1))
+    if user.role in (Role.COMMITTEE, Role.SHOP):
+        return query.where(Household.village_id == (user.village_id or -1))
+    root = root_region(user)
+    if root is None:
+        return query.where(sa.false())
+    if root.level == RegionLevel.VILLAGE:
+        return query.where(Household.village_id == root.id)
+    return query.join(Region, Region.id == Household.village_id).where(
+        subtree_clause(Region.path, root.path)
+    )
+
+
+def can_manage_village(user: User, village_id: int) -> bool:
+    """True when the user may change the register, accounts and grids of this village."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.COMMITTEE and user.region_id == village_id
+
+
+def region_or_404(user: User, region_id: int) -> Region:
+    """A region the user may see, or 404."""
+    region = db.session.scalar(regions_query(user).where(Region.id == region_id))
+    return region or abort(404)
+
+
+def household_or_404(user: User, household_id: int) -> Household:
+    """A household the user may see, or 404."""
+    household = db.session.scalar(households_query(user).where(Household.id == household_id))
+    return household or abort(404)
+
+
+def managed_household_or_404(user: User, household_id: int) -> Household:
+    """A household whose record the user may change, or 404."""
+    household = household_or_404(user, household_id)
+    if not can_manage_village(user, household.village_id):
+        abort(404)
+    return household
+
+
+def managed_village_or_404(user: User, village_id: Optional[int] = None) -> Region:
+    """The village whose register the user may change (a committee's own by default), or 404."""
+    village_id = village_id if village_id is not None else user.village_id
+    village = db.session.get(Region, village_id) if village_id else None
+    if village is None or not village.is_village or not can_manage_village(user, village.id):
+        abort(404)
+    return village
+
+
+def grids_query(user: User, village_id: int) -> sa.Select:
+    """The grids of a village the user may see."""
+    region_or_404(user, village_id)
+    return sa.select(Grid).where(Grid.village_id == village_id).order_by(Grid.name)

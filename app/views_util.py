@@ -1,0 +1,32 @@
+"""Small helpers shared by views."""
+from urllib.parse import urlsplit
+
+from flask import flash, request
+
+
+def flash_errors(form) -> None:
+    """Show every field error of a form that was posted from another page."""
+    for field in form:
+        for message in field.errors:
+            flash(f"{field.label.text}: {message}", "danger")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Accept only a path on this site, never another host (flask-login #211)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return None
+    return target
+
+
+def back_or(default: str) -> str:
+    """The page the form was posted from, if it is on this site, else `default`."""
+    referrer = request.referrer
+    if referrer and urlsplit(referrer).netloc == request.host:
+        parts = urlsplit(referrer)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return safe_next(path) or default
+    return default

@@ -1,0 +1,122 @@
+"""Fixtures: every database test runs on file SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
+
+The schema is built once per database by `db upgrade` (the real migrations); each test then
+starts from empty tables: a fresh copy of the migrated SQLite file, or TRUNCATE on PostgreSQL.
+"""
+import os
+import shutil
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db, limiter
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_report_header(config):
+    lines = ["databases: " + ", ".join(BACKENDS)]
+    if not PG_URL:
+        lines.append("PostgreSQL tests SKIPPED: TEST_DATABASE_URL is not set")
+    return lines
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("REQUIRE_POSTGRES") == "1" and not PG_URL:
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory):
+    """The path or URL of a database per backend, migrated once by the real migrations."""
+    made = {}
+
+    def get(backend):
+        if backend not in made:
+            if backend == "sqlite":
+                path = tmp_path_factory.mktemp("template") / "template.db"
+                app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                                  "INSTANCE_PATH": str(path.parent)})
+                with app.app_context():
+                    upgrade()
+                    db.engine.dispose()
+                made[backend] = path
+            else:
+                app = create_app({"SQLALCHEMY_DATABASE_URI": PG_URL})
+                with app.app_context():
+                    _drop_everything()
+                    upgrade()
+                    db.engine.dispose()
+                made[backend] = PG_URL
+        return made[backend]
+
+    return get
+
+
+def _drop_everything():
+    """Empty the PostgreSQL test database, so migrations start from nothing."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """The database backend this test runs on."""
+    return request.param
+
+
+@pytest.fixture
+def app(backend, migrated, tmp_path):
+    """An application bound to an empty, migrated database."""
+    source = migrated(backend)
+    if backend == "sqlite":
+        target = tmp_path / "test.db"
+        shutil.copy(source, target)
+        url = f"sqlite:///{target}"
+    else:
+        url = source
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path),
+                      "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+    with app.app_context():
+        if backend == "postgresql":
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        limiter.reset()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner of `app`."""
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign in and out through the real login form."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username, password="secret-pass"):
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    """Sign in through the client."""
+    return AuthActions(client)

@@ -1,0 +1,63 @@
+"""Small builders for test data; each returns committed objects."""
+import itertools
+
+from app.extensions import db
+from app.models import Grid, Household, RegionLevel, Role, Shop, User
+from app.regions.services import add_regions
+
+PASSWORD = "secret-pass"
+_numbers = itertools.count(1)
+
+
+def region_tree(villages=("甲村", "乙村")):
+    """A city > county > township > villages tree; returns (city, county, township, [villages])."""
+    (city,) = add_regions([("测试市", RegionLevel.CITY, None)])
+    (county,) = add_regions([("测试县", RegionLevel.COUNTY, city)])
+    (township,) = add_regions([("测试镇", RegionLevel.TOWNSHIP, county)])
+    made = add_regions([(name, RegionLevel.VILLAGE, township) for name in villages])
+    db.session.commit()
+    return city, county, township, made
+
+
+def village(name="丙村", township=None):
+    """One village, under a new tree when no township is given."""
+    if township is None:
+        return region_tree(villages=(name,))[3][0]
+    (made,) = add_regions([(name, RegionLevel.VILLAGE, township)])
+    db.session.commit()
+    return made
+
+
+def grid(village_region, name=None):
+    """A grid in a village."""
+    made = Grid(village_id=village_region.id, name=name or f"网格{next(_numbers)}")
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def household(village_region, number=None, head_name="张三", grid_obj=None, **fields):
+    """A household in a village."""
+    made = Household(village_id=village_region.id, number=number or f"{next(_numbers):04d}",
+                     head_name=head_name, members=fields.pop("members", 3),
+                     grid_id=grid_obj.id if grid_obj else None, **fields)
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def shop(village_region, name="积分超市"):
+    """A points shop in a village."""
+    made = Shop(village_id=village_region.id, name=name)
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def user(username, role, password=PASSWORD, **scope):
+    """An account with a role and its scope column (region_id, household_id, shop_id, grid_id)."""
+    made = User(username=username, role=Role(role).value, **scope)
+    made.set_password(password)
+    db.session.add(made)
+    db.session.commit()
+    return made
