@@ -1,7 +1,7 @@
 """Language choice: the account's own, then the session's, then the browser's, then the default."""
 from typing import Optional
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 # Browsers send region tags; Babel's catalogues are named by script.
@@ -27,6 +27,8 @@ def normalise(tag: Optional[str]) -> Optional[str]:
 
 def select_locale() -> str:
     """Flask-Babel locale selector."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language:
         return current_user.language
     if session.get("language") in LANGUAGE_NAMES:

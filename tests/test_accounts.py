@@ -1,0 +1,64 @@
+"""Administrator account management and the CLI's `users create`."""
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditLog, Role, User
+from tests import factories
+
+
+def test_admin_creates_and_changes_roles(app, client, auth):
+    app.config["WTF_CSRF_ENABLED"] = False
+    village = factories.village()
+    factories.user("root", Role.ADMIN)
+    auth.login("root")
+    response = client.post("/accounts/", data={"username": "clerk", "password": "clerk-pass-1",
+                                                "role": "committee", "scope_id": village.id})
+    assert response.status_code == 302
+    clerk = db.session.scalar(sa.select(User).where(User.username == "clerk"))
+    assert clerk.role == "committee" and clerk.region_id == village.id
+    client.post(f"/accounts/{clerk.id}", data={"role": "official", "scope_id": village.parent_id})
+    db.session.expire_all()
+    assert clerk.role == "official" and clerk.region_id == village.parent_id
+    actions = [a for a in db.session.scalars(sa.select(AuditLog.action))]
+    assert "account_created" in actions and "role_changed" in actions
+
+
+def test_committee_account_needs_a_village(app, client, auth):
+    app.config["WTF_CSRF_ENABLED"] = False
+    village = factories.village()
+    factories.user("root", Role.ADMIN)
+    auth.login("root")
+    for scope in (village.parent_id, 999999, ""):
+        client.post("/accounts/", data={"username": "bad", "password": "bad-pass-1",
+                                        "role": "committee", "scope_id": scope})
+        assert db.session.scalar(sa.select(User).where(User.username == "bad")) is None
+
+
+def test_only_admin_manages_accounts(app, client, auth):
+    app.config["WTF_CSRF_ENABLED"] = False
+    village = factories.village()
+    factories.user("com", Role.COMMITTEE, region_id=village.id)
+    auth.login("com")
+    assert client.get("/accounts/").status_code == 403
+    assert client.get("/accounts/audit").status_code == 403
+
+
+def test_cli_users_create(app, runner):
+    village = factories.village()
+    result = runner.invoke(args=["users", "create", "clerk2", "--role", "committee", "--scope",
+                                 str(village.id)], input="long-password\nlong-password\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.username == "clerk2"))
+    assert user.check_password("long-password") and user.region_id == village.id
+    result = runner.invoke(args=["users", "create", "clerk2", "--role", "committee", "--scope",
+                                 str(village.id)], input="long-password\nlong-password\n")
+    assert result.exit_code != 0 and "clerk2" in result.output
+
+
+def test_cli_demo_data_refuses_non_empty(app, runner):
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    users = set(db.session.scalars(sa.select(User.username)))
+    assert {"admin", "city", "committee", "shop", "household", "household2", "outsider"} <= users
+    again = runner.invoke(args=["demo-data"])
+    assert again.exit_code != 0 and "--force" in again.output
