@@ -2,6 +2,7 @@
 from typing import Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import audit
@@ -16,7 +17,7 @@ FIELDS = ("number", "head_name", "members", "address", "phone")
 def register_page(village: Region, query: sa.Select, q: str = "", status: str = "active",
                   cursor: Optional[str] = None, limit: int = 50) -> Page:
     """One page of a village's register (already scoped by `query`), by household number."""
-    query = query.where(Household.village_id == village.id)
+    query = query.where(Household.village_id == village.id).options(so.joinedload(Household.grid))
     if status == "active":
         query = query.where(Household.active.is_(True))
     elif status == "inactive":

@@ -21,7 +21,8 @@ class RegionLevel(enum.IntEnum):
 
 
 class Region(db.Model):
-    """A node of the region tree; `path` is the materialised path '/1/5/23/' of ids from the root."""
+    """A node of the region tree; `path` is the materialised path of zero-padded ids from the root,
+    e.g. '/0000000001/0000000005/'."""
 
     __tablename__ = "regions"
 

@@ -62,6 +62,11 @@ def children(region_query: sa.Select, parent: Optional[Region]) -> list[Region]:
     return list(db.session.scalars(query.order_by(Region.name)))
 
 
+def path_segment(region_id: int) -> str:
+    """One id of a materialised path, zero-padded so that byte order is tree order by id."""
+    return f"{region_id:010d}/"
+
+
 def add_regions(specs: list[tuple[str, int, Optional[Region]]]) -> list[Region]:
     """Create regions (name, level, parent) and give each its materialised path."""
     regions = [Region(name=name, level=level, parent_id=parent.id if parent else None)
@@ -69,6 +74,6 @@ def add_regions(specs: list[tuple[str, int, Optional[Region]]]) -> list[Region]:
     db.session.add_all(regions)
     db.session.flush()
     for region, (_name, _level, parent) in zip(regions, specs):
-        region.path = (parent.path if parent else "/") + f"{region.id}/"
+        region.path = (parent.path if parent else "/") + path_segment(region.id)
     db.session.flush()
     return regions
