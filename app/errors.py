@@ -33,6 +33,20 @@ class InvalidInput(DomainError):
     status = 400
 
 
+class InsufficientPoints(DomainError):
+    """A redemption asked for more points than the household's balance holds."""
+
+    status = 422
+
+
+def _login_again(message: str) -> str:
+    """The sign-in page itself, with the rate-limit message, so the user knows what to do."""
+    from app.auth.forms import LoginForm
+
+    form = LoginForm(formdata=None, username=request.form.get("username", "")[:64])
+    return render_template("auth/login.html", form=form, limit_message=message)
+
+
 def register(app: Flask) -> None:
     """Render 403, 404, 429 and 500 as pages (or JSON under /api)."""
 
@@ -53,6 +67,8 @@ def register(app: Flask) -> None:
             429: (_("Too many attempts"), _("Too many attempts. Please wait a few minutes and try again.")),
         }
         title, message = messages.get(error.code, (_("Error"), _("Something went wrong.")))
+        if error.code == 429 and request.endpoint == "auth.login":
+            return _login_again(message), 429
         return page(error.code or 500, title, message)
 
     @app.errorhandler(CSRFError)

@@ -54,6 +54,7 @@ def test_rate_limit_per_username(app, client, auth):
         assert auth.login("h1", "wrong-pass").status_code == 200
     response = auth.login("h1")  # even the right password is refused now
     assert response.status_code == 429
+    assert 'name="password"' in response.get_data(as_text=True)  # the form, with the message
     assert client.get("/me").status_code == 302
     # Another username from the same address is not blocked by the per-username limit.
     assert auth.login("someone-else", "x").status_code == 200

@@ -1,0 +1,91 @@
+"""How the officials' and committees' pages scale from the demo to a whole city.
+
+Run by hand (never in the test suite):
+
+    .venv/bin/python bench/city_pages.py --villages 1945 --households-per-village 410
+
+It builds two databases with the same code, the five-village demo (the baseline) and the demo
+plus N synthetic villages, times the same pages in both, and prints each page's median time in
+the city as a ratio of its median time in the demo. Flat ratios mean no page scans the city.
+Set BENCH_DATABASE_URL (a PostgreSQL URL whose database may be emptied) to bench PostgreSQL.
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from app import create_app, demo  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+PAGES = [("city", "/regions/"), ("city", "/regions/?q=村"), ("committee", "/households/"),
+         ("committee", "/households/?q=陈"), ("household", "/me")]
+
+
+def build(url: str, instance: str, villages: int, per_village: int):
+    """A migrated database with the demo city and `villages` extra villages."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
+                      "WTF_CSRF_ENABLED": False, "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute"})
+    with app.app_context():
+        if url.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        started = time.perf_counter()
+        demo.load(villages, per_village)
+        print(f"  loaded {villages + 5} villages in {time.perf_counter() - started:.1f} s")
+        if url.startswith("postgresql"):
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("ANALYZE"))
+    return app
+
+
+def time_pages(app, repeats: int) -> dict:
+    """Median seconds per page, each page fetched `repeats` times by a signed-in client."""
+    results = {}
+    for username, path in PAGES:
+        client = app.test_client()
+        client.post("/login", data={"username": username, "password": demo.DEMO_PASSWORD})
+        client.get(path)  # warm caches
+        samples = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            response = client.get(path)
+            samples.append(time.perf_counter() - started)
+            assert response.status_code == 200, (path, response.status_code)
+        results[(username, path)] = statistics.median(samples)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--villages", type=int, default=1945)
+    parser.add_argument("--households-per-village", type=int, default=410)
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL")
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = {}
+        for label, extra in (("demo", 0), ("city", args.villages)):
+            print(f"{label}:")
+            target = url or f"sqlite:///{tmp}/{label}.db"
+            app = build(target, tmp, extra, args.households_per_village)
+            # No app context around the requests: each request must get its own (and its own g).
+            runs[label] = time_pages(app, args.repeats)
+            with app.app_context():
+                db.engine.dispose()
+    print(f"\n{'page':45} {'demo ms':>8} {'city ms':>8} {'ratio':>6}")
+    for key in runs["demo"]:
+        small, big = runs["demo"][key], runs["city"][key]
+        print(f"{key[0] + ' ' + key[1]:45} {small * 1000:8.1f} {big * 1000:8.1f} {big / small:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
