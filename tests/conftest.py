@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from flask_migrate import upgrade
 
 from app import create_app
@@ -80,6 +81,13 @@ def app(backend, migrated, tmp_path):
         url = source
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path),
                       "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+    @app.before_request
+    def _forget_previous_request():
+        # The test keeps one app context open, so `g` outlives each request, as it never does
+        # in a real server: drop the signed-in user and locale cached by the previous request.
+        g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
+
     with app.app_context():
         if backend == "postgresql":
             tables = ", ".join(t.name for t in db.metadata.sorted_tables)

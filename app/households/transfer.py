@@ -1,20 +1,92 @@
-"""Register import (.xlsx/.csv with a preview) and export (.xlsx)."""
-from flask import abort
+"""Register import (.xlsx/.csv with a preview, then all or nothing) and export (.xlsx)."""
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
 
+from app import scope
 from app.decorators import roles_required
-from app.households import bp
+from app.errors import DomainError
+from app.households import bp, exporter, importer
+from app.households.import_forms import ConfirmImportForm, ImportForm
 from app.models import Role
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _managed_village():
+    """The village to import into: a committee's own, or ?village= for an admin."""
+    return scope.managed_village_or_404(current_user, request.args.get("village", type=int))
+
+
+def _page(village, form, preview=None, status=200):
+    confirm = ConfirmImportForm(token=preview.token) if preview and preview.can_confirm else None
+    return render_template("households/import.html", village=village, form=form,
+                           preview=preview, confirm=confirm), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(Role.COMMITTEE, Role.ADMIN)
 def import_register():
-    """Placeholder until the importer lands."""
-    abort(404)
+    """Upload a household list and see every bad row; nothing is written here."""
+    village = _managed_village()
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            preview = importer.preview_upload(village, upload.filename or "",
+                                              upload.read(importer.MAX_BYTES + 1), current_user)
+        except DomainError as error:
+            form.file.errors.append(error.message)
+        else:
+            return _page(village, ImportForm(formdata=None), preview)
+    return _page(village, form)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@roles_required(Role.COMMITTEE, Role.ADMIN)
+def confirm_import():
+    """Import every previewed row in one transaction, or none."""
+    village = _managed_village()
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        flash(_("This import has expired or was already done. Upload the file again."), "danger")
+        return redirect(url_for(".import_register", village=village.id))
+    try:
+        count = importer.confirm_import(village, form.token.data, current_user)
+    except importer.ImportRefused as refused:
+        flash(refused.message, "danger")
+        return _page(village, ImportForm(formdata=None), refused.preview, refused.status)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".import_register", village=village.id))
+    flash(ngettext("%(num)d household imported.", "%(num)d households imported.", count), "success")
+    return redirect(url_for(".register", village=village.id))
+
+
+@bp.route("/import/template.xlsx")
+@roles_required(Role.COMMITTEE, Role.ADMIN)
+def import_template():
+    """An empty household list with the Chinese headers and one example row."""
+    village = _managed_village()
+    return _xlsx(exporter.template_workbook(village),
+                 exporter.download_name(village, _("import template")))
 
 
 @bp.route("/export.xlsx")
 @roles_required(Role.COMMITTEE, Role.ADMIN, Role.OFFICIAL)
 def export_register():
-    """Placeholder until the exporter lands."""
-    abort(404)
+    """The whole village register (active and inactive) as an Excel workbook."""
+    village_id = request.args.get("village", type=int) or current_user.village_id
+    village = scope.region_or_404(current_user, village_id) if village_id else abort(404)
+    if not village.is_village:
+        abort(404)
+    book = exporter.register_workbook(village, scope.households_query(current_user))
+    return _xlsx(book, exporter.download_name(village, _("households")))
+
+
+def _xlsx(buffer, disposition: str):
+    response = send_file(buffer, mimetype=XLSX, max_age=0)
+    response.headers["Content-Disposition"] = disposition
+    response.headers["Cache-Control"] = "no-store"
+    return response

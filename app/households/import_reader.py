@@ -1,0 +1,214 @@
+"""Reading an uploaded household list (.xlsx or .csv) into rows of text, tolerant of what
+village offices produce: title rows above the header, full-width or spaced header names,
+numbers stored as floats, GBK-encoded CSV. Old .xls files and anything else are refused.
+"""
+import csv
+import io
+import re
+import unicodedata
+from datetime import date, datetime, time as dtime, timedelta
+from typing import Iterable, Optional
+
+from flask import current_app
+from flask_babel import force_locale, gettext as _
+
+from app.errors import InvalidInput
+
+MAX_ROWS = 5000
+MAX_BYTES = 8 * 1024 * 1024
+MAX_COLUMNS = 50
+HEADER_SEARCH_ROWS = 10
+BLANK_RUN_END = 1000  # this many blank rows in a row end the sheet (formatted but empty rows)
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+ZIP_MAGIC = b"PK\x03\x04"
+EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"}
+
+# Header names people use, compared after _header_key(); Chinese (both scripts) and English.
+ALIASES = {
+    "number": {"户号", "戶號", "户编号", "戶編號", "编号", "編號", "householdnumber", "householdno",
+               "number", "no"},
+    "head_name": {"户主", "戶主", "户主姓名", "戶主姓名", "户主名", "姓名", "headofhousehold",
+                  "head", "headname", "name"},
+    "members": {"人口", "人数", "人數", "家庭人口", "人口数", "人口數", "members", "people"},
+    "address": {"住址", "地址", "家庭住址", "address"},
+    "phone": {"电话", "電話", "联系电话", "聯繫電話", "电话号码", "電話號碼", "手机", "手機", "手机号",
+              "手机号码", "phone", "telephone", "tel", "mobile"},
+    "grid": {"网格", "網格", "微网格", "微網格", "所属网格", "所屬網格", "grid", "gridname"},
+}
+# The export's headers (English msgids, translated at run time) are accepted too.
+LABELS = {"number": "Household number", "head_name": "Head of household", "members": "Members",
+          "address": "Address", "phone": "Phone", "grid": "Grid"}
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+def read_table(filename: str, data: bytes) -> tuple[Iterable[tuple[int, list]], Optional[str]]:
+    """The rows of an upload as (row number, cells), and a notice about its encoding if any."""
+    if not data.strip():
+        raise InvalidInput(_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(_("The file is too large. Please choose a smaller one."))
+    if data.startswith(OLE2_MAGIC):
+        raise InvalidInput(_("This is an old Excel .xls file. Open it in Excel or WPS, save it as "
+                             ".xlsx (Excel workbook), then upload it again."))
+    if data.startswith(ZIP_MAGIC):
+        return _xlsx_rows(data), None
+    if filename.lower().endswith(".csv"):
+        return _csv_rows(data)
+    raise InvalidInput(_("Only .xlsx and .csv files can be imported. Open the file in Excel or WPS "
+                         "and save it as .xlsx (Excel workbook), then upload it again."))
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # any malformed zip or XML: openpyxl raises many kinds
+        raise InvalidInput(_("This file could not be read as an Excel workbook. Open it in Excel "
+                             "or WPS, save it as .xlsx, then upload it again.")) from None
+    try:
+        for sheet in book.worksheets:
+            if not hasattr(sheet, "iter_rows"):  # a chart sheet
+                continue
+            sheet.reset_dimensions()  # some writers record wrong dimensions
+            rows = _bounded(enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1))
+            if _locate_header(rows) is not None:
+                return rows
+        return []
+    except InvalidInput:
+        raise
+    except Exception:
+        raise InvalidInput(_("This file could not be read as an Excel workbook. Open it in Excel "
+                             "or WPS, save it as .xlsx, then upload it again.")) from None
+    finally:
+        book.close()
+
+
+def _csv_rows(data: bytes) -> tuple[list[tuple[int, list]], Optional[str]]:
+    notice = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = _decode(data, "utf-16")
+    else:
+        text = _decode(data, "utf-8-sig")
+        if text is None:
+            text = _decode(data, "gb18030")
+            notice = _("This file is not UTF-8, so it was read as GBK/GB18030 (the Chinese Windows "
+                       "encoding). Check that the names below look right before importing.")
+    if text is None or "\x00" in text:
+        raise InvalidInput(_("This file could not be read as text in UTF-8 or GBK. Open it in Excel "
+                             "or WPS, save it as .xlsx, then upload it again."))
+    first = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first.count)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return _bounded(enumerate(([c[:1000] for c in r[:MAX_COLUMNS]] for r in reader), 1)), notice
+    except csv.Error:
+        raise InvalidInput(_("This CSV file is malformed. Open it in Excel or WPS, save it as "
+                             ".xlsx, then upload it again.")) from None
+
+
+def _decode(data: bytes, encoding: str) -> Optional[str]:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _bounded(rows: Iterable[tuple[int, tuple]]) -> list[tuple[int, list]]:
+    """Non-blank rows, refusing more than MAX_ROWS; a long run of blank rows ends the sheet."""
+    kept, blank_run = [], 0
+    for number, cells in rows:
+        cells = list(cells or ())
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            blank_run += 1
+            if blank_run >= BLANK_RUN_END:
+                break
+            continue
+        blank_run = 0
+        kept.append((number, cells))
+        if len(kept) > MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise InvalidInput(_("The file has more than %(max)d rows. Split it into smaller files.",
+                                 max=MAX_ROWS))
+    return kept
+
+
+# ---- header and rows -----------------------------------------------------------------------
+
+def _header_key(value) -> str:
+    text = unicodedata.normalize("NFKC", str(value or "")).lower()
+    text = re.sub(r"\(.*?\)|[\s*:.#_/\-]", "", text)
+    return text
+
+
+def _aliases() -> dict[str, set[str]]:
+    """Known header names, with the export's headers in every language (a Chinese export can be
+    imported by a user who reads English, and the other way round)."""
+    names = {key: set(values) for key, values in ALIASES.items()}
+    for locale in current_app.config.get("LANGUAGES", ()):
+        with force_locale(locale):
+            for key, label in LABELS.items():
+                names[key].add(_header_key(_(label)))
+    return names
+
+
+def _locate_header(rows: list[tuple[int, list]]) -> Optional[tuple[int, dict[str, int]]]:
+    """The index (in `rows`) of the header row and the column of each known field."""
+    aliases = _aliases()
+    for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        for col, cell in enumerate(cells):
+            key = _header_key(cell)
+            for name, names in aliases.items():
+                if key in names and name not in columns:
+                    columns[name] = col
+        if len(columns) >= 2 and ("number" in columns or "head_name" in columns):
+            return index, columns
+    return None
+
+
+def _text(value, normalise: bool = False) -> str:
+    """A cell as text: integral numbers lose their '.0', dates become ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = str(value).upper()
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, datetime):
+        text = value.date().isoformat() if value.time() == dtime() else value.isoformat(sep=" ")
+    elif isinstance(value, (date, dtime, timedelta)):
+        text = value.isoformat() if not isinstance(value, timedelta) else str(value)
+    else:
+        text = str(value)
+    if normalise:  # full-width digits and letters in numbers and phones
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.split())  # Alt+Enter line breaks and runs of spaces become one space
+
+
+def parse_rows(rows: list[tuple[int, list]]) -> list[dict]:
+    """Each data row below the header as a dict of text fields with its row number."""
+    located = _locate_header(rows)
+    if located is None:
+        raise InvalidInput(_("No header row was found. The first row must name the columns: "
+                             "户号, 户主, 人口, 住址, 电话, 网格. Download the template to see how."))
+    index, columns = located
+    missing = [_(LABELS[k]) for k in ("number", "head_name") if k not in columns]
+    if missing:
+        raise InvalidInput(_("The header row has no column for: %(columns)s.",
+                             columns=", ".join(missing)))
+    parsed = []
+    for number, cells in rows[index + 1:]:
+        def cell(key, normalise=False):
+            col = columns.get(key)
+            return _text(cells[col], normalise) if col is not None and col < len(cells) else ""
+
+        parsed.append({"row": number, "number": cell("number", True), "head_name": cell("head_name"),
+                       "members": cell("members", True), "address": cell("address"),
+                       "phone": cell("phone", True), "grid": cell("grid")})
+    if not parsed:
+        raise InvalidInput(_("The file has a header row but no households below it."))
+    if len(parsed) > MAX_ROWS:
+        raise InvalidInput(_("The file has more than %(max)d rows. Split it into smaller files.",
+                             max=MAX_ROWS))
+    return parsed

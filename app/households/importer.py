@@ -1,0 +1,223 @@
+"""Register import: read an .xlsx or .csv, check every row, keep a preview, import all or nothing.
+
+Nothing is written at preview. A file whose rows are all good is kept server-side as JSON under
+INSTANCE_PATH/imports/<token>.json until it is confirmed (the cookie session is too small); the
+confirmation checks every row again against the register as it is then, in the same transaction.
+"""
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from app import audit
+from app.errors import Conflict, InvalidInput
+from app.extensions import db
+from app.households.forms import NUMBER_PATTERN
+from app.households.import_forms import TOKEN_PATTERN
+from app.households.import_reader import (  # noqa: F401 (MAX_BYTES: the views' read limit)
+    EXCEL_ERRORS, LABELS, MAX_BYTES, parse_rows, read_table)
+from app.models import Grid, Household, Region, User
+
+PENDING_TTL = 24 * 3600
+PREVIEW_ROWS = 20
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PHONE = re.compile(r"^[0-9+\- ]*$")
+LIMITS = {"number": 32, "head_name": 64, "address": 200, "phone": 32, "grid": 64}
+
+
+@dataclass
+class RowProblem:
+    """One bad row: its row number in the file and every reason it cannot be imported."""
+
+    row: int
+    number: str
+    head_name: str
+    reasons: list[str]
+
+
+@dataclass
+class Preview:
+    """What an upload would import: good rows, bad rows, a decoding notice and the token."""
+
+    rows: list[dict]
+    problems: list[RowProblem] = field(default_factory=list)
+    notice: Optional[str] = None
+    filename: str = ""
+    token: Optional[str] = None
+
+    @property
+    def can_confirm(self) -> bool:
+        """True when every row is good (and there is at least one)."""
+        return bool(self.rows) and not self.problems and self.token is not None
+
+    @property
+    def good_count(self) -> int:
+        """How many rows would be imported."""
+        bad = {p.row for p in self.problems}
+        return sum(1 for r in self.rows if r["row"] not in bad)
+
+    @property
+    def first_rows(self) -> list[dict]:
+        """The first good rows, to show what will be imported."""
+        bad = {p.row for p in self.problems}
+        return [r for r in self.rows if r["row"] not in bad][:PREVIEW_ROWS]
+
+
+class ImportRefused(Conflict):
+    """Confirmation found bad rows (the register changed since the preview): nothing imported."""
+
+    def __init__(self, preview: Preview):
+        super().__init__(_("The register changed since the preview. Nothing was imported."))
+        self.preview = preview
+
+
+# ---- validation ----------------------------------------------------------------------------
+
+def validate(village: Region, rows: list[dict]) -> list[RowProblem]:
+    """Every bad row with all its reasons, checked against the village register as it is now."""
+    existing = set(db.session.scalars(sa.select(Household.number)
+                                      .where(Household.village_id == village.id)))
+    grids = {g.name.strip(): g.id for g in db.session.scalars(
+        sa.select(Grid).where(Grid.village_id == village.id))}
+    seen: dict[str, list[int]] = {}
+    for row in rows:
+        if row["number"]:
+            seen.setdefault(row["number"], []).append(row["row"])
+    problems = []
+    for row in rows:
+        reasons = _row_reasons(row, existing, grids, seen)
+        if reasons:
+            problems.append(RowProblem(row["row"], row["number"], row["head_name"], reasons))
+    return problems
+
+
+def _row_reasons(row: dict, existing: set, grids: dict, seen: dict) -> list[str]:
+    reasons = []
+    labels = {k: _(v) for k, v in LABELS.items()}
+    for key, text in row.items():
+        if key == "row":
+            continue
+        if text in EXCEL_ERRORS:
+            reasons.append(_("%(field)s is the Excel error %(value)s.",
+                             field=labels[key], value=text))
+        elif CONTROL.search(text):
+            reasons.append(_("%(field)s contains invalid characters.", field=labels[key]))
+        elif len(text) > LIMITS.get(key, 1000):
+            reasons.append(_("%(field)s is too long (at most %(max)d characters).",
+                             field=labels[key], max=LIMITS.get(key, 1000)))
+    number = row["number"]
+    if not number:
+        reasons.append(_("Household number is missing."))
+    elif len(number) <= LIMITS["number"] and not re.match(NUMBER_PATTERN, number):
+        reasons.append(_("Household number %(number)s: use digits, letters and dashes only.",
+                         number=number))
+    elif len(seen.get(number, ())) > 1:
+        others = ", ".join(str(r) for r in seen[number] if r != row["row"])
+        reasons.append(_("Household number %(number)s is also in row %(rows)s of this file.",
+                         number=number, rows=others))
+    elif number in existing:
+        reasons.append(_("Household number %(number)s is already in the register.", number=number))
+    if not row["head_name"]:
+        reasons.append(_("Head of household is missing."))
+    if row["members"] and not re.fullmatch(r"[0-9]{1,2}", row["members"]) \
+            or row["members"] in ("0", "00"):
+        reasons.append(_("Members must be a whole number from 1 to 99."))
+    if not PHONE.match(row["phone"]):
+        reasons.append(_("Phone may contain only digits, spaces, + and -."))
+    if row["grid"] and row["grid"] not in grids:
+        reasons.append(_("There is no grid named %(name)s in this village.", name=row["grid"]))
+    return reasons
+
+
+# ---- preview, pending copy and confirmation ------------------------------------------------
+
+def preview_upload(village: Region, filename: str, data: bytes, user: User) -> Preview:
+    """Read and check an upload; keep a server-side copy when every row is good. Writes nothing."""
+    rows, notice = read_table(filename, data)
+    parsed = parse_rows(rows)
+    preview = Preview(parsed, validate(village, parsed), notice, filename[:100])
+    if not preview.problems:
+        preview.token = _save_pending(village, user, preview)
+    db.session.rollback()  # end the read transaction
+    return preview
+
+
+def confirm_import(village: Region, token: str, user: User) -> int:
+    """Import every row of a previewed file in one transaction, or nothing; returns the count."""
+    pending = _claim_pending(token)
+    if pending is None or pending["village_id"] != village.id or pending["user_id"] != user.id:
+        raise InvalidInput(_("This import has expired or was already done. Upload the file again."))
+    rows = pending["rows"]
+    problems = validate(village, rows)
+    if problems:
+        db.session.rollback()
+        raise ImportRefused(Preview(rows, problems, pending.get("notice"), pending["filename"]))
+    grids = {g.name.strip(): g.id for g in db.session.scalars(
+        sa.select(Grid).where(Grid.village_id == village.id))}
+    db.session.add_all([Household(
+        village_id=village.id, number=r["number"], head_name=r["head_name"],
+        members=int(r["members"] or 1), address=r["address"], phone=r["phone"],
+        grid_id=grids.get(r["grid"]) if r["grid"] else None) for r in rows])
+    audit.record("households_imported", target=f"village:{village.id}",
+                 detail=f"{len(rows)} from {pending['filename']}", actor=user)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("Someone added households with the same numbers meanwhile. Nothing was "
+                         "imported. Upload the file again to see which rows.")) from None
+    return len(rows)
+
+
+def _pending_dir() -> Path:
+    path = Path(current_app.config["INSTANCE_PATH"]) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _save_pending(village: Region, user: User, preview: Preview) -> str:
+    folder = _pending_dir()
+    for old in folder.glob("*.json"):  # forget previews nobody confirmed
+        try:
+            if old.stat().st_mtime < time.time() - PENDING_TTL:
+                old.unlink()
+        except OSError:
+            pass
+    token = secrets.token_urlsafe(24)
+    body = {"village_id": village.id, "user_id": user.id, "filename": preview.filename,
+            "notice": preview.notice, "rows": preview.rows}
+    temp = folder / f"{token}.tmp"
+    with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w",
+              encoding="utf-8") as f:
+        json.dump(body, f, ensure_ascii=False)
+    os.replace(temp, folder / f"{token}.json")
+    return token
+
+
+def _claim_pending(token: str) -> Optional[dict]:
+    """Take a pending import (the rename lets only one of two clicks have it), or None."""
+    if not isinstance(token, str) or not re.fullmatch(TOKEN_PATTERN, token):
+        return None
+    folder = _pending_dir()
+    claimed = folder / f"{token}.claimed-{secrets.token_hex(4)}"
+    try:
+        os.rename(folder / f"{token}.json", claimed)
+    except OSError:
+        return None
+    try:
+        if claimed.stat().st_mtime < time.time() - PENDING_TTL:
+            return None
+        with open(claimed, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+    finally:
+        claimed.unlink(missing_ok=True)
