@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db, limiter
+from tests._catalogs import compile_catalogs
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -26,6 +27,7 @@ def pytest_report_header(config):
 
 
 def pytest_sessionstart(session):
+    compile_catalogs()  # the .mo files are git-ignored; pages need them
     if os.environ.get("REQUIRE_POSTGRES") == "1" and not PG_URL:
         raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
 
