@@ -1,0 +1,99 @@
+# Lianxin (连心): set-up commands of shared/CONTRACT.md.
+#
+#   make run           create .venv, install, migrate, load the demo if empty, serve on :5000
+#   make test          create .venv, install with dev tools, run the whole test suite
+#   make translations  extract messages into app/translations/messages.pot and update the .po files
+#   make vendor        refresh static/vendor/bootstrap from npm (the files are committed)
+#
+# Packages are re-installed only when a requirements file changes: the stamp file's name
+# carries a hash of the requirements it installed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+TRANSLATIONS := app/translations
+PYTEST_ARGS ?=
+
+hash = $(shell cat $(1) | sha256sum | cut -c1-16)
+RUN_STAMP := $(VENV)/.installed-$(call hash,requirements.txt)
+DEV_STAMP := $(VENV)/.installed-dev-$(call hash,requirements.txt requirements-dev.txt)
+
+.PHONY: run test translations compile-translations vendor clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): | $(BIN)/python
+	rm -f $(VENV)/.installed-*
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): $(RUN_STAMP)
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+# The .mo files are build products (.gitignore); compile whatever catalogues exist.
+compile-translations: $(RUN_STAMP)
+	@if compgen -G "$(TRANSLATIONS)/*/LC_MESSAGES/*.po" >/dev/null; then \
+		$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS); \
+	else \
+		echo "No translations under $(TRANSLATIONS) yet; pages will be in English."; \
+	fi
+
+run: $(RUN_STAMP) compile-translations
+	$(FLASK) db upgrade
+	$(FLASK) demo-data-if-empty
+	@echo
+	@echo "Lianxin demo accounts, all with the password lianxin-demo:"
+	@echo "  admin       administrator, everything"
+	@echo "  city        city official, Sanming city (read-only figures, all villages)"
+	@echo "  committee   village committee of 罗翠村"
+	@echo "  gridleader  micro-grid leader, 罗翠村 第1网格"
+	@echo "  shop        shop keeper, 罗翠村积分超市"
+	@echo "  household   a 罗翠村 household"
+	@echo "  household2  another 罗翠村 household"
+	@echo "  outsider    a household in 五一村"
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(DEV_STAMP) compile-translations
+	@echo "Optional suites:"
+	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
+		echo "  PostgreSQL: on (TEST_DATABASE_URL is set)"; \
+	else \
+		echo "  PostgreSQL: SKIPPED, TEST_DATABASE_URL is not set"; \
+	fi
+	@chromium="$${CHROMIUM:-/usr/bin/chromium}"; \
+	if [ -x "$$chromium" ]; then \
+		echo "  browser: on (Chromium at $$chromium)"; \
+	else \
+		echo "  browser: SKIPPED, no Chromium at $$chromium"; \
+	fi
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# scripts/translations.sh (when present) also reads templates/_partials and _macros, which
+# Babel's default directory filter skips.
+translations: $(RUN_STAMP)
+	@if [ -f scripts/translations.sh ]; then \
+		PYBABEL=$(BIN)/pybabel sh scripts/translations.sh update; \
+	else \
+		$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs ".* node_modules __pycache__" \
+			-o $(TRANSLATIONS)/messages.pot . && \
+		$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS); \
+	fi
+
+vendor:
+	npm install
+	mkdir -p static/vendor/bootstrap
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css static/vendor/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+
+clean-venv:
+	rm -rf $(VENV)
