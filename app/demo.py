@@ -34,9 +34,12 @@ def database_is_empty() -> bool:
 
 def clear_all() -> None:
     """Delete every row of every table (for `demo-data --force`), children first."""
-    for table in reversed(db.metadata.sorted_tables):
-        if table.name != "alembic_version":
-            db.session.execute(table.delete())
+    from app.ledger.demo import append_only_lifted
+
+    with append_only_lifted():  # the database otherwise refuses to delete ledger entries
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name != "alembic_version":
+                db.session.execute(table.delete())
     db.session.flush()
 
 
@@ -92,6 +95,9 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
     db.session.flush()
     _accounts(city, villages, shop)
     total_villages = len(villages) + _synthetic(city, extra_villages, households_per_village, rng)
+    from app.ledger.demo import load_history
+
+    load_history(rng)
     db.session.commit()
     return {"villages": total_villages,
             "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}

@@ -3,5 +3,8 @@ from app.models.region import Region, RegionLevel, Grid
 from app.models.household import Household
 from app.models.user import User, Role, Shop
 from app.models.audit import AuditLog
+from app.models.ledger import (Claim, LedgerEntry, Objection, Rule, RuleCategory,
+                               VillageSettings)
 
-__all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog"]
+__all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
+           "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection"]

@@ -1,0 +1,9 @@
+"""The points ledger: rulebook, awards and deductions, redemptions, reversals, claims, objections.
+
+app/ledger/services.py is the only code that writes ledger entries, balances and scores.
+"""
+from flask import Blueprint
+
+bp = Blueprint("ledger", __name__)
+
+from app.ledger import views_committee, views_household, views_notice  # noqa: E402,F401

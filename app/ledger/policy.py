@@ -1,0 +1,77 @@
+"""Checks the ledger services share: who may touch which household, and rule limits.
+
+Nothing here writes; app/ledger/services.py calls these inside its own transaction.
+"""
+from datetime import UTC, datetime
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import gettext as _
+
+from app import scope
+from app.errors import DomainError, NotAllowed
+from app.extensions import db
+from app.models import Household, LedgerEntry, Role, Rule, User
+
+Ref = Optional[tuple[str, int]]
+
+
+def check_manager(actor: User, household: Optional[Household]) -> Household:
+    """The household, when the actor may award, deduct and reverse for it; else NotAllowed."""
+    # Unknown and out-of-scope households get the same answer, so ids reveal nothing.
+    if household is None or not scope.can_manage_village(actor, household.village_id):
+        raise NotAllowed(_("This household is not in your area."))
+    if actor.household_id is not None and actor.household_id == household.id:
+        raise NotAllowed(_("You cannot change the points of your own household."))
+    return household
+
+
+def check_spender(actor: User, household: Optional[Household]) -> Household:
+    """The household, when the actor may spend its points (its shop or committee); else NotAllowed."""
+    if household is not None:
+        if scope.can_manage_village(actor, household.village_id):
+            return household
+        if actor.role == Role.SHOP and actor.shop and actor.shop.village_id == household.village_id:
+            return household
+    raise NotAllowed(_("This household is not in your area."))
+
+
+def period_start(period: str, now: Optional[datetime] = None) -> datetime:
+    """The UTC instant the current day, month or year began in the scheme's local time."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    local = (now or datetime.now(UTC)).astimezone(zone)
+    local = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period in ("month", "year"):
+        local = local.replace(day=1)
+    if period == "year":
+        local = local.replace(month=1)
+    return local.astimezone(UTC)
+
+
+def check_limit(rule: Rule, household: Household, ref: Ref) -> None:
+    """Refuse an entry that would exceed the rule's limit for this household (reversed ones don't count)."""
+    if not rule.limit_count or not rule.limit_period:
+        return
+    reversal = so.aliased(LedgerEntry)
+    query = sa.select(sa.func.count(LedgerEntry.id)).where(
+        LedgerEntry.household_id == household.id,
+        LedgerEntry.rule_id == rule.id,
+        LedgerEntry.kind.in_(("award", "deduction")),
+        ~sa.exists().where(reversal.reverses_id == LedgerEntry.id),
+    )
+    if rule.limit_period == "event":
+        if ref is None:
+            raise DomainError(_("This rule counts per event: say which meeting or issue it is for."))
+        query = query.where(LedgerEntry.ref_type == ref[0], LedgerEntry.ref_id == ref[1])
+    else:
+        query = query.where(LedgerEntry.created_at >= period_start(rule.limit_period))
+    if db.session.scalar(query) >= rule.limit_count:
+        periods = {"day": _("per day"), "month": _("per month"), "year": _("per year"),
+                   "event": _("per event")}
+        raise DomainError(_("Household %(number)s %(name)s has reached the limit of %(rule)s: "
+                            "at most %(count)d %(period)s.", number=household.number,
+                            name=household.head_name, rule=rule.name, count=rule.limit_count,
+                            period=periods[rule.limit_period]))

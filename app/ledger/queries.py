@@ -1,0 +1,78 @@
+"""Reading the ledger: history pages, star ratings, settings, and the balance check."""
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models import Household, LedgerEntry, VillageSettings
+from app.models.ledger import SCORING_KINDS
+
+MAX_PAGE = 100
+
+
+def history(household_id: int, before_id: Optional[int] = None,
+            limit: int = 20) -> tuple[list[LedgerEntry], Optional[int]]:
+    """A page of a household's entries, newest first, and the cursor of the next page (or None)."""
+    limit = max(1, min(int(limit), MAX_PAGE))
+    # Keyset on (household_id, id): each page is an index range, however deep the history.
+    query = sa.select(LedgerEntry).where(LedgerEntry.household_id == household_id)
+    if before_id is not None:
+        query = query.where(LedgerEntry.id < before_id)
+    rows = list(db.session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit + 1)))
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].id
+    return rows, None
+
+
+def score_points(entry: sa.ColumnElement, original: sa.ColumnElement) -> sa.ColumnElement:
+    """SQL for an entry's contribution to the score: `entry`/`original` are the aliased tables."""
+    counts = sa.or_(entry.kind.in_(SCORING_KINDS),
+                    sa.and_(entry.kind == "reversal", original.kind.in_(SCORING_KINDS)))
+    return sa.case((counts, entry.points), else_=0)
+
+
+def expected_sums() -> sa.Subquery:
+    """Per household: the balance and score its entries add up to (one grouped query)."""
+    entry, original = so.aliased(LedgerEntry), so.aliased(LedgerEntry)
+    return (
+        sa.select(entry.household_id.label("household_id"),
+                  sa.func.sum(entry.points).label("balance"),
+                  sa.func.sum(score_points(entry, original)).label("score"))
+        .outerjoin(original, original.id == entry.reverses_id)
+        .group_by(entry.household_id)
+        .subquery()
+    )
+
+
+def verify() -> list[tuple[Household, int, int]]:
+    """Every household whose stored balance or score disagrees with its entries, with the right values."""
+    sums = expected_sums()
+    balance = sa.func.coalesce(sums.c.balance, 0)
+    score = sa.func.coalesce(sums.c.score, 0)
+    query = (
+        sa.select(Household, balance, score)
+        .outerjoin(sums, sums.c.household_id == Household.id)
+        .where(sa.or_(Household.balance != balance, Household.score != score))
+        .order_by(Household.id)
+    )
+    return [(household, int(b), int(s)) for household, b, s in db.session.execute(query)]
+
+
+def settings_for(village_id: int) -> VillageSettings:
+    """The village's ledger settings, or unsaved defaults when it has none."""
+    found = db.session.get(VillageSettings, village_id)
+    if found is not None:
+        return found
+    star2, star3, star4, star5 = VillageSettings.DEFAULT_STARS
+    return VillageSettings(village_id=village_id, star2=star2, star3=star3, star4=star4,
+                           star5=star5, objection_days=VillageSettings.DEFAULT_OBJECTION_DAYS)
+
+
+def star_rating(household: Household) -> int:
+    """Stars from 0 to 5: one for any positive score, then one per threshold reached."""
+    if household.score <= 0:
+        return 0
+    reached = sum(1 for threshold in settings_for(household.village_id).thresholds
+                  if household.score >= threshold)
+    return 1 + reached

@@ -1,0 +1,280 @@
+"""The only code that writes ledger entries and households' balance and score.
+
+Each public function is one transaction: it commits on success and rolls back on any error.
+Balances change by relative `UPDATE households SET balance = balance + :d` in the same
+transaction as the entry, never by read-then-write; unique keys (idempotency_key,
+reverses_id) are the last line against replays and races.
+"""
+import inspect
+from functools import wraps
+from typing import Callable, Iterable, Optional
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput
+from app.extensions import db
+from app.ledger.policy import Ref, check_limit, check_manager, check_spender
+from app.ledger.queries import expected_sums, history, settings_for, star_rating, verify  # noqa: F401
+from app.ledger.rulebook import create_category, create_rule, retire_rule, update_rule  # noqa: F401
+from app.models import Household, LedgerEntry, Rule, User
+from app.models.ledger import SCORING_KINDS
+
+households_table = Household.__table__
+
+
+def transaction(replay: Optional[Callable] = None) -> Callable:
+    """Run the function as one transaction; on IntegrityError return `replay()` if it finds a result."""
+
+    def decorate(function):
+        signature = inspect.signature(function)
+
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            try:
+                result = function(*args, **kwargs)
+                db.session.commit()
+                return result
+            except IntegrityError:
+                db.session.rollback()
+                # A concurrent request with the same key won the race: answer with its result.
+                if replay is None:
+                    raise Conflict(_("This was already recorded.")) from None
+                bound = signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                stored = replay(**bound.arguments)
+                if stored:
+                    return stored
+                raise Conflict(_("This was already recorded.")) from None
+            except BaseException:
+                db.session.rollback()
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+def _keys(key: Optional[str], household_ids: Iterable[int]) -> dict[int, str]:
+    """Per-household idempotency keys derived from a request's key."""
+    return {h: f"{key}:{h}" for h in household_ids} if key else {}
+
+
+def _unique_ids(household_ids: Iterable[int]) -> list[int]:
+    ids = list(dict.fromkeys(int(h) for h in household_ids))
+    if not ids:
+        raise InvalidInput(_("Choose at least one household."))
+    return ids
+
+
+def _stored_awards(household_ids, idempotency_key=None, **_ignored):
+    """The entries an earlier call with this key made, in the order of household_ids."""
+    if not idempotency_key:
+        return None
+    keys = _keys(idempotency_key, _unique_ids(household_ids))
+    # Look at every entry of this key, not only the requested households', so reusing a key
+    # for a smaller or different set of households is caught.
+    # A range, not LIKE, so it is an index range on both databases (';' follows ':').
+    rows = db.session.scalars(sa.select(LedgerEntry).where(
+        LedgerEntry.idempotency_key >= f"{idempotency_key}:",
+        LedgerEntry.idempotency_key < f"{idempotency_key};"))
+    found = {e.household_id: e for e in rows
+             if e.idempotency_key == f"{idempotency_key}:{e.household_id}"}
+    if not found:
+        return None
+    if set(found) != set(keys):
+        raise Conflict(_("This request key was already used for other households."))
+    return [found[h] for h in keys]
+
+
+def _change(household_id: int, balance: int, score: int) -> None:
+    db.session.execute(households_table.update().where(households_table.c.id == household_id)
+                       .values(balance=households_table.c.balance + balance,
+                               score=households_table.c.score + score))
+
+
+def _lock_households(ids: list[int]) -> dict[int, Household]:
+    # FOR UPDATE in id order: concurrent awards to overlapping sets queue instead of deadlocking,
+    # and limit checks below see what the previous writer committed. (SQLite: BEGIN IMMEDIATE.)
+    rows = db.session.scalars(sa.select(Household).where(Household.id.in_(ids))
+                              .order_by(Household.id).with_for_update()
+                              .execution_options(populate_existing=True))
+    return {h.id: h for h in rows}
+
+
+def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note: str,
+                  idempotency_key: Optional[str] = None, ref: Ref = None) -> list[LedgerEntry]:
+    """award() without the commit, for services that award inside their own transaction."""
+    ids = _unique_ids(household_ids)
+    rule = db.session.get(Rule, rule_id)
+    if rule is None or not rule.active:
+        raise InvalidInput(_("This rule does not exist or has been retired."))
+    note = (note or "").strip()
+    if rule.is_deduction and not note:
+        raise InvalidInput(_("A deduction needs a reason."))
+    if idempotency_key and len(idempotency_key) > 100:
+        raise InvalidInput(_("The request key is too long."))
+    households = _lock_households(ids)
+    stored = _stored_awards(ids, idempotency_key)
+    if stored:
+        return stored
+    keys = _keys(idempotency_key, ids)
+    kind = "deduction" if rule.is_deduction else "award"
+    entries = []
+    for household_id in ids:
+        household = check_manager(actor, households.get(household_id))
+        if household.village_id != rule.village_id:
+            raise InvalidInput(_("This rule belongs to another village."))
+        if not household.active:
+            raise DomainError(_("Household %(number)s is no longer active.", number=household.number))
+        check_limit(rule, household, ref)
+        entries.append(LedgerEntry(
+            household_id=household.id, village_id=household.village_id, points=rule.points,
+            kind=kind, rule_id=rule.id, ref_type=ref[0] if ref else None,
+            ref_id=ref[1] if ref else None, note=note[:500], actor_id=actor.id,
+            idempotency_key=keys.get(household.id)))
+    db.session.add_all(entries)
+    db.session.flush()
+    # Every household gets the same points, so one statement moves them all.
+    db.session.execute(households_table.update().where(households_table.c.id.in_(ids))
+                       .values(balance=households_table.c.balance + rule.points,
+                               score=households_table.c.score + rule.points))
+    return entries
+
+
+@transaction(replay=_stored_awards)
+def award(actor: User, household_ids: Iterable[int], rule_id: int, note: str = "",
+          idempotency_key: Optional[str] = None, ref: Ref = None) -> list[LedgerEntry]:
+    """Apply a rule to households, all or none; a negative rule makes deductions (note required)."""
+    return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref)
+
+
+def deduct(actor: User, household_ids: Iterable[int], rule_id: int, note: str,
+           idempotency_key: Optional[str] = None, ref: Ref = None) -> list[LedgerEntry]:
+    """Apply a deduction rule (negative points) with its reason; refuses an award rule."""
+    rule = db.session.get(Rule, rule_id)
+    if rule is not None and not rule.is_deduction:
+        raise InvalidInput(_("This rule awards points; it cannot be used to deduct."))
+    return award(actor, household_ids, rule_id, note, idempotency_key, ref)
+
+
+def _stored_single(household_id, idempotency_key=None, **_ignored):
+    if not idempotency_key:
+        return None
+    found = db.session.scalar(sa.select(LedgerEntry)
+                              .where(LedgerEntry.idempotency_key == idempotency_key))
+    if found is not None and found.household_id != int(household_id):
+        raise Conflict(_("This request key was already used for another household."))
+    return found
+
+
+@transaction(replay=_stored_single)
+def adjust(actor: User, household_id: int, points: int, note: str,
+           idempotency_key: Optional[str] = None) -> LedgerEntry:
+    """A committee's manual correction of balance and score, with its reason."""
+    stored = _stored_single(household_id, idempotency_key)
+    if stored:
+        return stored
+    household = check_manager(actor, db.session.get(Household, household_id))
+    if not isinstance(points, int) or points == 0:
+        raise InvalidInput(_("An adjustment needs a whole number of points other than zero."))
+    if not (note or "").strip():
+        raise InvalidInput(_("An adjustment needs a reason."))
+    entry = LedgerEntry(household_id=household.id, village_id=household.village_id, points=points,
+                        kind="adjustment", note=note.strip()[:500], actor_id=actor.id,
+                        idempotency_key=idempotency_key)
+    db.session.add(entry)
+    db.session.flush()
+    _change(household.id, points, points)
+    audit.record("ledger.adjust", f"household:{household.id}", f"{points:+d} {note}"[:500], actor)
+    return entry
+
+
+@transaction(replay=_stored_single)
+def redeem(actor: User, household_id: int, cost: int, ref: Ref = None, note: str = "",
+           idempotency_key: Optional[str] = None) -> LedgerEntry:
+    """Spend points from the balance (never below zero); the score is unchanged."""
+    stored = _stored_single(household_id, idempotency_key)
+    if stored:
+        return stored
+    household = check_spender(actor, db.session.get(Household, household_id))
+    if not isinstance(cost, int) or isinstance(cost, bool) or cost <= 0:
+        raise InvalidInput(_("A redemption costs a whole number of points above zero."))
+    # The check and the debit are one statement, so concurrent redemptions cannot overdraw.
+    spent = db.session.execute(
+        households_table.update()
+        .where(households_table.c.id == household.id, households_table.c.balance >= cost)
+        .values(balance=households_table.c.balance - cost))
+    if spent.rowcount != 1:
+        db.session.rollback()
+        # A replay that lost the race finds the first redemption rather than "too few points".
+        stored = _stored_single(household_id, idempotency_key)
+        if stored:
+            return stored
+        raise InsufficientPoints(_("Not enough points: this needs %(cost)d.", cost=cost))
+    entry = LedgerEntry(household_id=household.id, village_id=household.village_id, points=-cost,
+                        kind="redemption", ref_type=ref[0] if ref else None,
+                        ref_id=ref[1] if ref else None, note=(note or "")[:500],
+                        actor_id=actor.id, idempotency_key=idempotency_key)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def reverse_entry(actor: User, entry_id: int, reason: str) -> LedgerEntry:
+    """reverse() without the commit, for services that reverse inside their own transaction."""
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise InvalidInput(_("This entry does not exist."))
+    household = db.session.get(Household, entry.household_id)
+    if entry.kind == "redemption":
+        check_spender(actor, household)
+    else:
+        check_manager(actor, household)
+    if entry.kind == "reversal":
+        raise DomainError(_("A reversal cannot itself be reversed; make a new entry instead."))
+    if not (reason or "").strip():
+        raise InvalidInput(_("A reversal needs a reason."))
+    if db.session.scalar(sa.select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
+        raise Conflict(_("This entry has already been reversed."))
+    reversal = LedgerEntry(household_id=entry.household_id, village_id=entry.village_id,
+                           points=-entry.points, kind="reversal", rule_id=entry.rule_id,
+                           ref_type=entry.ref_type, ref_id=entry.ref_id,
+                           note=reason.strip()[:500], actor_id=actor.id, reverses_id=entry.id)
+    db.session.add(reversal)
+    db.session.flush()
+    # A reversed redemption gives the points back to spend but never counted in the score.
+    _change(entry.household_id, -entry.points,
+            -entry.points if entry.kind in SCORING_KINDS else 0)
+    audit.record("ledger.reverse", f"entry:{entry.id}", reason.strip(), actor)
+    return reversal
+
+
+@transaction()
+def reverse(actor: User, entry_id: int, reason: str) -> LedgerEntry:
+    """Cancel an entry with a reversing entry (at most once; a second time is a Conflict)."""
+    return reverse_entry(actor, entry_id, reason)
+
+
+def import_entries(rows: list[dict]) -> None:
+    """Bulk-insert entries for demo data and imports, then set balance and score from the ledger.
+
+    No rule, limit or scope is checked and nothing is committed: the caller owns the transaction.
+    Rows are LedgerEntry column dicts; a reversal's `reverses_id` must name an existing entry.
+    """
+    if not rows:
+        return
+    db.session.execute(sa.insert(LedgerEntry), rows)
+    ids = sorted({row["household_id"] for row in rows})
+    sums = expected_sums()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        db.session.execute(
+            households_table.update()
+            .where(households_table.c.id.in_(chunk))
+            .values(balance=sa.select(sums.c.balance).where(
+                        sums.c.household_id == households_table.c.id).scalar_subquery(),
+                    score=sa.select(sums.c.score).where(
+                        sums.c.household_id == households_table.c.id).scalar_subquery()))

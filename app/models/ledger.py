@@ -1,0 +1,188 @@
+"""The points ledger and its rulebook: rules, append-only entries, claims, objections, settings.
+
+Balances and scores on `households` are a cache of the entries' sums, written only by
+app/ledger/services.py. The database refuses UPDATE and DELETE on `ledger_entries`.
+"""
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.household import Household
+
+KINDS = ("award", "deduction", "redemption", "reversal", "adjustment")
+# Kinds that count towards the score (累计积分); spending does not lower it.
+SCORING_KINDS = ("award", "deduction", "adjustment")
+LIMIT_PERIODS = ("day", "month", "year", "event")
+
+
+class RuleCategory(db.Model):
+    """A heading of a village's rulebook (乡风文明, 环境卫生...)."""
+
+    __tablename__ = "rule_categories"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"))
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    sort_order: so.Mapped[int] = so.mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (sa.UniqueConstraint("village_id", "name"),)
+
+    def __repr__(self) -> str:
+        return f"<RuleCategory {self.id} {self.name}>"
+
+
+class Rule(db.Model):
+    """A line of the rulebook: signed points and an optional limit per period or per event."""
+
+    __tablename__ = "rules"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"))
+    category_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rule_categories.id"), index=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(32))
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    description: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    points: so.Mapped[int] = so.mapped_column(sa.Integer)
+    limit_count: so.Mapped[Optional[int]] = so.mapped_column(sa.Integer)
+    limit_period: so.Mapped[Optional[str]] = so.mapped_column(sa.String(8))
+    # Retired rules stay (past entries point at them) but take no new entries.
+    active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    category: so.Mapped[RuleCategory] = so.relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("village_id", "code"),
+        sa.CheckConstraint("points <> 0", name="points_nonzero"),
+        sa.CheckConstraint(
+            "limit_period IS NULL OR limit_period IN ('day','month','year','event')",
+            name="limit_period_known",
+        ),
+        sa.CheckConstraint("limit_count IS NULL OR limit_count >= 1", name="limit_count_positive"),
+    )
+
+    @property
+    def is_deduction(self) -> bool:
+        """True for a rule that takes points away (扣分)."""
+        return self.points < 0
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.id} {self.code} {self.points:+d}>"
+
+
+class LedgerEntry(db.Model):
+    """One append-only change of a household's points; corrections are reversal entries."""
+
+    __tablename__ = "ledger_entries"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"))
+    # Denormalised so the village notice board needs no join through households.
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"))
+    points: so.Mapped[int] = so.mapped_column(sa.Integer)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    rule_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("rules.id"))
+    ref_type: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
+    ref_id: so.Mapped[Optional[int]] = so.mapped_column(sa.Integer)
+    note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    # Unique: a replayed request finds its first result instead of adding twice.
+    # Byte-wise order on PostgreSQL too, so all keys "K:..." of one request are an index range.
+    idempotency_key: so.Mapped[Optional[str]] = so.mapped_column(
+        sa.String(128).with_variant(sa.String(128, collation="C"), "postgresql"), unique=True
+    )
+    # Unique: an entry is reversed at most once, whatever races the service loses.
+    reverses_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("ledger_entries.id"), unique=True
+    )
+
+    household: so.Mapped[Household] = so.relationship()
+    rule: so.Mapped[Optional[Rule]] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('award','deduction','redemption','reversal','adjustment')", name="kind_known"
+        ),
+        sa.CheckConstraint("points <> 0", name="points_nonzero"),
+        sa.Index("ix_ledger_entries_household_id_id", "household_id", "id"),
+        sa.Index("ix_ledger_entries_village_id_created_at", "village_id", "created_at"),
+        sa.Index("ix_ledger_entries_rule_id_household_id", "rule_id", "household_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<LedgerEntry {self.id} {self.kind} {self.points:+d} h{self.household_id}>"
+
+
+class VillageSettings(db.Model):
+    """Per-village ledger settings: star thresholds on the score and the objection window."""
+
+    __tablename__ = "village_settings"
+
+    DEFAULT_STARS = (100, 200, 400, 800)
+    DEFAULT_OBJECTION_DAYS = 7
+
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    star2: so.Mapped[int] = so.mapped_column(sa.Integer, default=100)
+    star3: so.Mapped[int] = so.mapped_column(sa.Integer, default=200)
+    star4: so.Mapped[int] = so.mapped_column(sa.Integer, default=400)
+    star5: so.Mapped[int] = so.mapped_column(sa.Integer, default=800)
+    objection_days: so.Mapped[int] = so.mapped_column(sa.Integer, default=7)
+
+    @property
+    def thresholds(self) -> tuple[int, int, int, int]:
+        """The scores needed for 2, 3, 4 and 5 stars."""
+        return (self.star2, self.star3, self.star4, self.star5)
+
+
+class Claim(db.Model):
+    """A household's own request for points under a rule (积分申报), decided by the committee."""
+
+    __tablename__ = "claims"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), index=True)
+    rule_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rules.id"))
+    description: so.Mapped[str] = so.mapped_column(sa.String(1000))
+    photo: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending", index=True)
+    submitted_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    decided_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    decided_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    entry_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ledger_entries.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    household: so.Mapped[Household] = so.relationship()
+    rule: so.Mapped[Rule] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('pending','approved','rejected')", name="status_known"),
+    )
+
+
+class Objection(db.Model):
+    """A household's objection (异议) to an award or deduction on the public notice."""
+
+    __tablename__ = "objections"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    entry_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("ledger_entries.id"), index=True)
+    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), index=True)
+    reason: so.Mapped[str] = so.mapped_column(sa.String(1000))
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="open", index=True)
+    answer: so.Mapped[str] = so.mapped_column(sa.String(1000), default="")
+    answered_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    answered_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    entry: so.Mapped[LedgerEntry] = so.relationship()
+    household: so.Mapped[Household] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('open','upheld','reversed')", name="status_known"),
+    )

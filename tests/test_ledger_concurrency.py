@@ -1,0 +1,95 @@
+"""Races on the ledger: threads with their own sessions and connections, released together."""
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from app.errors import DomainError, InsufficientPoints
+from app.extensions import db
+from app.ledger import services
+from app.models import Household, LedgerEntry, User
+from tests.ledger_world import make_world
+
+THREADS = 20
+
+
+def race(app, work):
+    """Run work(i) in THREADS threads, each in its own app context (so its own session)."""
+    barrier = threading.Barrier(THREADS)
+    results = [None] * THREADS
+
+    def run(i):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results[i] = work(i)
+            except Exception as error:  # collected and asserted on below
+                results[i] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+@pytest.fixture
+def ids(app):
+    w = make_world()
+    found = {"committee": w.committee.id, "h1": w.h1.id, "big": w.big.id, "daily": w.daily.id}
+    services.award(w.committee, [w.h1.id], w.big.id)  # balance 100
+    # End the main session's transaction: on SQLite it would hold the write lock.
+    db.session.rollback()
+    return found
+
+
+def actor(ids):
+    return db.session.get(User, ids["committee"])
+
+
+def check_consistent(household_id):
+    db.session.expire_all()
+    household = db.session.get(Household, household_id)
+    total = db.session.scalar(sa.select(sa.func.sum(LedgerEntry.points))
+                              .where(LedgerEntry.household_id == household_id))
+    assert household.balance == total
+    assert services.verify() == []
+    return household
+
+
+def test_concurrent_redemptions_never_overdraw(app, ids):
+    results = race(app, lambda i: services.redeem(actor(ids), ids["h1"], 15).id)
+    spent = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, InsufficientPoints)]
+    assert len(spent) == 6 and len(refused) == 14, results
+    household = check_consistent(ids["h1"])
+    assert (household.balance, household.score) == (10, 100)
+
+
+def test_concurrent_replays_of_one_key_add_once(app, ids):
+    results = race(app, lambda i: [e.id for e in services.award(
+        actor(ids), [ids["h1"]], ids["big"], "", idempotency_key="same-key")])
+    assert all(isinstance(r, list) for r in results), results
+    assert len({tuple(r) for r in results}) == 1
+    count = db.session.scalar(sa.select(sa.func.count(LedgerEntry.id))
+                              .where(LedgerEntry.idempotency_key.like("same-key:%")))
+    assert count == 1
+    assert check_consistent(ids["h1"]).balance == 200
+
+
+def test_concurrent_redemption_replays_spend_once(app, ids):
+    results = race(app, lambda i: services.redeem(actor(ids), ids["h1"], 60,
+                                                  idempotency_key="pay-1").id)
+    assert all(isinstance(r, int) for r in results) and len(set(results)) == 1, results
+    assert check_consistent(ids["h1"]).balance == 40
+
+
+def test_concurrent_awards_respect_daily_limit(app, ids):
+    results = race(app, lambda i: services.award(actor(ids), [ids["h1"]], ids["daily"]))
+    assert sum(isinstance(r, list) for r in results) == 1
+    assert sum(isinstance(r, DomainError) for r in results) == THREADS - 1, results
+    assert check_consistent(ids["h1"]).balance == 102
