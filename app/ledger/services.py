@@ -105,7 +105,8 @@ def _lock_households(ids: list[int]) -> dict[int, Household]:
 
 
 def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note: str,
-                  idempotency_key: Optional[str] = None, ref: Ref = None) -> list[LedgerEntry]:
+                  idempotency_key: Optional[str] = None, ref: Ref = None,
+                  photo: Optional[str] = None) -> list[LedgerEntry]:
     """award() without the commit, for services that award inside their own transaction."""
     ids = _unique_ids(household_ids)
     rule = db.session.get(Rule, rule_id)
@@ -134,7 +135,7 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
             household_id=household.id, village_id=household.village_id, points=rule.points,
             kind=kind, rule_id=rule.id, ref_type=ref[0] if ref else None,
             ref_id=ref[1] if ref else None, note=note[:500], actor_id=actor.id,
-            idempotency_key=keys.get(household.id)))
+            idempotency_key=keys.get(household.id), photo=photo))
     db.session.add_all(entries)
     db.session.flush()
     # Every household gets the same points, so one statement moves them all.
@@ -146,18 +147,20 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
 
 @transaction(replay=_stored_awards)
 def award(actor: User, household_ids: Iterable[int], rule_id: int, note: str = "",
-          idempotency_key: Optional[str] = None, ref: Ref = None) -> list[LedgerEntry]:
+          idempotency_key: Optional[str] = None, ref: Ref = None,
+          photo: Optional[str] = None) -> list[LedgerEntry]:
     """Apply a rule to households, all or none; a negative rule makes deductions (note required)."""
-    return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref)
+    return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref, photo)
 
 
 def deduct(actor: User, household_ids: Iterable[int], rule_id: int, note: str,
-           idempotency_key: Optional[str] = None, ref: Ref = None) -> list[LedgerEntry]:
+           idempotency_key: Optional[str] = None, ref: Ref = None,
+           photo: Optional[str] = None) -> list[LedgerEntry]:
     """Apply a deduction rule (negative points) with its reason; refuses an award rule."""
     rule = db.session.get(Rule, rule_id)
     if rule is not None and not rule.is_deduction:
         raise InvalidInput(_("This rule awards points; it cannot be used to deduct."))
-    return award(actor, household_ids, rule_id, note, idempotency_key, ref)
+    return award(actor, household_ids, rule_id, note, idempotency_key, ref, photo)
 
 
 def _stored_single(household_id, idempotency_key=None, **_ignored):

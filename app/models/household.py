@@ -36,6 +36,8 @@ class Household(db.Model):
         sa.UniqueConstraint("village_id", "number"),
         sa.CheckConstraint("members >= 1 AND members <= 99", name="members_range"),
         sa.Index("ix_households_village_head_name", "village_id", "head_name"),
+        # Officials' totals count active households of many villages from the index alone.
+        sa.Index("ix_households_village_active", "village_id", "active"),
     )
 
     def __repr__(self) -> str:

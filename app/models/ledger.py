@@ -89,6 +89,8 @@ class LedgerEntry(db.Model):
     ref_type: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
     ref_id: so.Mapped[Optional[int]] = so.mapped_column(sa.Integer)
     note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # Evidence for a deduction: a stored photo's file name (app/ledger/photos.py), never a path.
+    photo: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
     actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     # Unique: a replayed request finds its first result instead of adding twice.
