@@ -47,9 +47,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
+    from app.views_util import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     from app.accounts import bp as accounts_bp
     from app.auth import bp as auth_bp
     from app.households import bp as households_bp
+    from app.ledger import bp as ledger_bp
     from app.main import bp as main_bp
     from app.regions import bp as regions_bp
 
@@ -58,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp, url_prefix="/accounts")
     app.register_blueprint(households_bp, url_prefix="/households")
     app.register_blueprint(regions_bp, url_prefix="/regions")
+    app.register_blueprint(ledger_bp, url_prefix="/ledger")
 
 
 def register_errorhandlers(app: Flask) -> None:

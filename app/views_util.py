@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import flash, request
+from werkzeug.routing import IntegerConverter
 
 
 def flash_errors(form) -> None:
@@ -30,3 +31,24 @@ def back_or(default: str) -> str:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         return safe_next(path) or default
     return default
+
+
+MAX_ID = 2**31 - 1
+
+
+def db_id(value: str) -> int:
+    """Parse an id from a query string; out-of-range numbers are refused like non-numbers,
+    so `?village=99999999999999999999` is treated as absent instead of overflowing the database."""
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
+
+
+class IdConverter(IntegerConverter):
+    """The `<int:...>` URL converter, bounded to database ids: a huge number is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)

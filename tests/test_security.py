@@ -28,3 +28,26 @@ def test_healthz(client):
 def test_csrf_required_on_login(client):
     response = client.post("/login", data={"username": "x", "password": "y"})
     assert response.status_code == 400
+
+
+def test_huge_and_bad_ids_are_not_found_not_errors(app, client, auth):
+    """Ids beyond the database's integer range must not reach PostgreSQL and overflow."""
+    from app.models import Role
+    from tests import factories
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    village = factories.village()
+    factories.user("off", Role.OFFICIAL, region_id=village.parent_id)
+    factories.user("com", Role.COMMITTEE, region_id=village.id)
+    huge = "99999999999999999999"
+    auth.login("off")
+    assert client.get(f"/regions/?region={huge}").status_code == 200
+    assert client.get("/regions/?region=-5").status_code == 200
+    assert client.get(f"/households/?village={huge}").status_code == 404
+    client.post("/logout")
+    auth.login("com")
+    for path in (f"/households/{huge}", f"/households/{huge}/edit", "/households/0",
+                 "/households/-1", f"/households/?village={huge}&after=%00"):
+        assert client.get(path).status_code in (200, 404), path
+    assert client.post(f"/households/{huge}/active", data={"active": "0"}).status_code == 404
+    assert client.get(f"/households/new?village={huge}").status_code == 200

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app import scope
 from app.decorators import roles_required
+from app.views_util import db_id
 from app.errors import DomainError
 from app.households import bp, exporter, importer
 from app.households.import_forms import ConfirmImportForm, ImportForm
@@ -16,7 +17,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _managed_village():
     """The village to import into: a committee's own, or ?village= for an admin."""
-    return scope.managed_village_or_404(current_user, request.args.get("village", type=int))
+    return scope.managed_village_or_404(current_user, request.args.get("village", type=db_id))
 
 
 def _page(village, form, preview=None, status=200):
@@ -77,7 +78,7 @@ def import_template():
 @roles_required(Role.COMMITTEE, Role.ADMIN, Role.OFFICIAL)
 def export_register():
     """The whole village register (active and inactive) as an Excel workbook."""
-    village_id = request.args.get("village", type=int) or current_user.village_id
+    village_id = request.args.get("village", type=db_id) or current_user.village_id
     village = scope.region_or_404(current_user, village_id) if village_id else abort(404)
     if not village.is_village:
         abort(404)

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.households import bp, services
 from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdForm, ResetForm, SearchForm
 from app.models import Grid, Role, User
-from app.views_util import back_or, flash_errors
+from app.views_util import back_or, db_id, flash_errors
 
 READERS = (Role.COMMITTEE, Role.GRID_LEADER, Role.OFFICIAL, Role.ADMIN)
 MANAGERS = (Role.COMMITTEE, Role.ADMIN)
@@ -19,7 +19,7 @@ MANAGERS = (Role.COMMITTEE, Role.ADMIN)
 
 def _village_for_reading():
     """The village whose register is shown: the account's own, or ?village= for officials."""
-    village_id = request.args.get("village", type=int) or current_user.village_id
+    village_id = request.args.get("village", type=db_id) or current_user.village_id
     if village_id is None:
         abort(404)
     village = scope.region_or_404(current_user, village_id)
@@ -51,7 +51,7 @@ def register():
 @roles_required(*MANAGERS)
 def create():
     """Add a household to the register."""
-    village = scope.managed_village_or_404(current_user, request.args.get("village", type=int))
+    village = scope.managed_village_or_404(current_user, request.args.get("village", type=db_id))
     form = HouseholdForm()
     form.grid_id.choices = _grid_choices(village.id)
     if form.validate_on_submit():

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from app import scope
 from app.decorators import roles_required
+from app.views_util import db_id
 from app.models import Role
 from app.regions import bp, services
 
@@ -13,7 +14,7 @@ from app.regions import bp, services
 def overview():
     """The villages under the official's region (or under ?region=), with household counts."""
     root = scope.root_region(current_user)
-    region_id = request.args.get("region", type=int)
+    region_id = request.args.get("region", type=db_id)
     under = scope.region_or_404(current_user, region_id) if region_id else root
     page = services.village_page(scope.villages_query(current_user), under,
                                  request.args.get("q", "")[:64], request.args.get("after"),
