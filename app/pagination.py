@@ -32,9 +32,18 @@ def decode_cursor(cursor: Optional[str], size: int) -> Optional[list]:
         return None
     if not isinstance(values, list) or len(values) != size:
         return None
-    if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+    if not all(_plausible_key(v) for v in values):
         return None
     return values
+
+
+def _plausible_key(value) -> bool:
+    """A sort-key value a cursor may carry: a short string or an int the database can hold."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**31) < value < 2**31
+    return isinstance(value, str) and len(value) <= 255
 
 
 def keyset_page(query: sa.Select, columns: Sequence[sa.ColumnElement], cursor: Optional[str],

@@ -51,3 +51,15 @@ def test_huge_and_bad_ids_are_not_found_not_errors(app, client, auth):
         assert client.get(path).status_code in (200, 404), path
     assert client.post(f"/households/{huge}/active", data={"active": "0"}).status_code == 404
     assert client.get(f"/households/new?village={huge}").status_code == 200
+
+
+def test_forged_cursors_start_again(app):
+    """A crafted cursor (huge int, wrong shape) is ignored rather than reaching the database."""
+    from app.pagination import decode_cursor, encode_cursor
+
+    assert decode_cursor(encode_cursor([10**30]), 1) is None
+    assert decode_cursor(encode_cursor([True]), 1) is None
+    assert decode_cursor(encode_cursor(["x" * 300]), 1) is None
+    assert decode_cursor(encode_cursor([5, "0001"]), 1) is None
+    assert decode_cursor(encode_cursor(["0001"]), 1) == ["0001"]
+    assert decode_cursor("not base64 !!", 1) is None
