@@ -1,0 +1,112 @@
+"""Evidence photos for claims and deductions: checked, cleaned, stored under UPLOAD_FOLDER/photos.
+
+A photo is re-encoded as JPEG, so nothing of the upload survives but its pixels: no EXIF
+(location, phone model), no trailing payload. Who may see a photo is decided by the household
+it belongs to, through app/scope.py.
+"""
+import os
+import re
+import secrets
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app import scope
+from app.errors import InvalidInput
+from app.extensions import db
+from app.models import Claim, Household, LedgerEntry, User
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_SIDE = 1600
+# token_urlsafe(16) gives 22 characters of [A-Za-z0-9_-]; nothing else is ever a photo's name.
+NAME = re.compile(r"^[A-Za-z0-9_-]{22}\.jpg$")
+
+
+def folder() -> Path:
+    """The directory photos are stored in."""
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
+
+
+def _size(file_storage) -> int:
+    stream = file_storage.stream
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def _open(file_storage) -> Image.Image:
+    """The upload as a loaded image, or InvalidInput for anything that is not a safe picture."""
+    not_image = _("This file is not a photo. Please choose a JPEG or PNG picture.")
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file_storage.stream) as probe:
+                probe.verify()  # checks the structure; the image must be reopened afterwards
+            file_storage.stream.seek(0)
+            image = Image.open(file_storage.stream)
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidInput(_("This picture is too large. Please choose a smaller one.")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise InvalidInput(not_image) from None
+    return image
+
+
+def save_photo(file_storage) -> str:
+    """Check an uploaded picture, strip its metadata, store it as JPEG; return its new name."""
+    if file_storage is None or not getattr(file_storage, "filename", ""):
+        raise InvalidInput(_("Please choose a photo."))
+    if _size(file_storage) > MAX_BYTES:
+        raise InvalidInput(_("The photo is larger than 8 MB. Please choose a smaller one."))
+    image = _open(file_storage)
+    try:
+        image = ImageOps.exif_transpose(image)  # turn it the way the phone held it, then drop EXIF
+    except Exception:  # a broken EXIF block should not lose an otherwise good photo
+        pass
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    name = secrets.token_urlsafe(16) + ".jpg"
+    target = folder()
+    target.mkdir(parents=True, exist_ok=True)
+    # A fresh Image carries no info dict, so no EXIF, ICC or comment is written.
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    clean.save(target / name, "JPEG", quality=85, optimize=True)
+    return name
+
+
+def discard(name: Optional[str]) -> None:
+    """Remove a stored photo that ended up unused (its claim was refused)."""
+    if name and NAME.match(name):
+        (folder() / name).unlink(missing_ok=True)
+
+
+def household_of(name: str) -> Optional[int]:
+    """The id of the household a stored photo belongs to (claim or entry), or None."""
+    if not NAME.match(name or ""):
+        return None
+    found = db.session.scalar(sa.select(Claim.household_id).where(Claim.photo == name).limit(1))
+    if found is None:
+        found = db.session.scalar(sa.select(LedgerEntry.household_id)
+                                  .where(LedgerEntry.photo == name).limit(1))
+    return found
+
+
+def visible_to(user: User, name: str) -> bool:
+    """True when the photo exists in the records and its household is in the user's scope."""
+    household_id = household_of(name)
+    if household_id is None:
+        return False
+    query = scope.households_query(user).where(Household.id == household_id)
+    return db.session.scalar(query.with_only_columns(Household.id)) is not None
