@@ -90,7 +90,7 @@ class LedgerEntry(db.Model):
     ref_id: so.Mapped[Optional[int]] = so.mapped_column(sa.Integer)
     note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     # Evidence for a deduction: a stored photo's file name (app/ledger/photos.py), never a path.
-    photo: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+    photo: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64), index=True)
     actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     # Unique: a replayed request finds its first result instead of adding twice.
@@ -150,7 +150,7 @@ class Claim(db.Model):
     household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), index=True)
     rule_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rules.id"))
     description: so.Mapped[str] = so.mapped_column(sa.String(1000))
-    photo: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255))
+    photo: so.Mapped[Optional[str]] = so.mapped_column(sa.String(255), index=True)
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending", index=True)
     submitted_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     decided_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
