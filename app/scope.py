@@ -100,3 +100,34 @@ def grids_query(user: User, village_id: int) -> sa.Select:
     """The grids of a village the user may see."""
     region_or_404(user, village_id)
     return sa.select(Grid).where(Grid.village_id == village_id).order_by(Grid.name)
+
+
+def grids(user: User, village_id: int) -> list[Grid]:
+    """The grids of a village the user may see, by name (404 outside scope)."""
+    return list(db.session.scalars(grids_query(user, village_id)))
+
+
+def managed_grid_or_404(user: User, grid_id: int) -> Grid:
+    """A grid of a village whose register the user may change, or 404."""
+    grid = db.session.get(Grid, grid_id) or abort(404)
+    managed_village_or_404(user, grid.village_id)
+    return grid
+
+
+def own_household_or_404(user: User) -> Household:
+    """The signed-in household's own record, or 404."""
+    return household_or_404(user, user.household_id or -1)
+
+
+def household_ids_subquery(user: User) -> sa.ScalarSelect:
+    """The ids of the households the user may see, as a subquery."""
+    return households_query(user).with_only_columns(Household.id).scalar_subquery()
+
+
+def managed_account_or_404(user: User, account_id: int) -> User:
+    """A household or grid-leader account of a village the user manages, or 404."""
+    account = db.session.get(User, account_id) or abort(404)
+    if account.role not in (Role.HOUSEHOLD, Role.GRID_LEADER) or account.village_id is None \
+            or not can_manage_village(user, account.village_id):
+        abort(404)
+    return account

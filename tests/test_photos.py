@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
@@ -12,6 +13,13 @@ from app.extensions import db
 from app.ledger import photos
 from app.models import Claim
 from tests.ledger_world import make_world
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are matched in English; the default language is simplified Chinese."""
+    with force_locale("en"):
+        yield
 
 
 def _upload(data: bytes, filename: str) -> FileStorage:
@@ -94,7 +102,8 @@ def test_claim_with_a_fake_photo_is_refused_and_nothing_kept(app, client, w):
     w.auth.login("h1")
     response = client.post("/ledger/claims/new", data={
         "household_id": w.h1.id, "rule_id": w.good.id, "description": "修路",
-        "photo": (io.BytesIO(b"<?php echo 1; ?>"), "photo.jpg")}, content_type="multipart/form-data")
+        "photo": (io.BytesIO(b"<?php echo 1; ?>"), "photo.jpg")}, content_type="multipart/form-data",
+        headers={"Accept-Language": "en"})
     assert response.status_code == 200 and "not a photo" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Claim.id))) == 0
 

@@ -2,13 +2,33 @@
 from typing import Optional
 
 import sqlalchemy as sa
+from flask import abort
 from flask_babel import gettext as _
 
 from app import audit
-from app.errors import Conflict, InvalidInput, NotAllowed
+from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from app.extensions import db
-from app.models import Grid, Household, Region, RegionLevel, Role, Shop, User
+from app.models import AuditLog, Grid, Household, Region, RegionLevel, Role, Shop, User
 from app.models.user import SCOPE_OF
+from app.pagination import Page, keyset_page, like_pattern
+
+
+def user_or_404(user_id: int) -> User:
+    """Any account by id (the administrator's pages), or 404."""
+    return db.session.get(User, user_id) or abort(404)
+
+
+def accounts_page(q: str, cursor: Optional[str], limit: int) -> Page:
+    """A page of accounts by username, those containing `q` when it is given."""
+    query = sa.select(User)
+    if q:
+        query = query.where(User.username.like(like_pattern(q), escape="\\"))
+    return keyset_page(query, [User.username], cursor, limit)
+
+
+def audit_page(cursor: Optional[str], limit: int) -> Page:
+    """A page of the audit log, newest first."""
+    return keyset_page(sa.select(AuditLog), [AuditLog.id], cursor, limit, descending=True)
 
 
 def scope_target(role: Role, scope_id: Optional[int]):
@@ -57,19 +77,23 @@ def _one_leader_per_grid(grid: Grid) -> None:
 
 
 def change_role(user: User, role: Role, scope_id: Optional[int], actor: User) -> None:
-    """Give an account another role and scope (administrators only)."""
-    if user.id == actor.id:
-        raise NotAllowed(_("You cannot change your own role."))
-    target = scope_target(role, scope_id)
-    old = f"{user.role}:{_scope_id(user)}"
-    for column in ("region_id", "household_id", "shop_id", "grid_id"):
-        setattr(user, column, None)
-    user.role = role.value
-    if target is not None:
-        setattr(user, SCOPE_OF[role], target.id)
-    audit.record("role_changed", target=user.username, detail=f"{old} -> {role.value}:{scope_id}",
-                 actor=actor)
-    db.session.commit()
+    """Give an account another role and scope (administrators only); refused, nothing changes."""
+    try:
+        if user.id == actor.id:
+            raise NotAllowed(_("You cannot change your own role."))
+        target = scope_target(role, scope_id)
+        old = f"{user.role}:{_scope_id(user)}"
+        for column in ("region_id", "household_id", "shop_id", "grid_id"):
+            setattr(user, column, None)
+        user.role = role.value
+        if target is not None:
+            setattr(user, SCOPE_OF[role], target.id)
+        audit.record("role_changed", target=user.username, detail=f"{old} -> {role.value}:{scope_id}",
+                     actor=actor)
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
 
 
 def set_active(user: User, active: bool, actor: User) -> None:

@@ -1,6 +1,5 @@
 """The administrator's account pages and the audit log."""
-import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,10 +7,8 @@ from app.accounts import bp, services
 from app.accounts.forms import ROLE_LABELS, NewAccountForm, RoleForm
 from app.decorators import roles_required
 from app.errors import DomainError
-from app.extensions import db
 from app.households.forms import ConfirmForm, ResetForm
-from app.models import AuditLog, Role, User
-from app.pagination import keyset_page, like_pattern
+from app.models import Role
 from app.views_util import flash_errors
 
 
@@ -30,12 +27,8 @@ def index():
         else:
             flash(_("Account %(name)s created.", name=user.username), "success")
             return redirect(url_for(".index"))
-    query = sa.select(User)
     q = request.args.get("q", "")[:64].strip()
-    if q:
-        query = query.where(User.username.like(like_pattern(q), escape="\\"))
-    page = keyset_page(query, [User.username], request.args.get("after"),
-                       current_app.config["PAGE_SIZE"])
+    page = services.accounts_page(q, request.args.get("after"), current_app.config["PAGE_SIZE"])
     return render_template("accounts/index.html", form=form, page=page, q=q, roles=ROLE_LABELS)
 
 
@@ -43,13 +36,12 @@ def index():
 @roles_required(Role.ADMIN)
 def detail(user_id: int):
     """One account: change its role, reset its password, disable it."""
-    user = db.session.get(User, user_id) or abort(404)
+    user = services.user_or_404(user_id)
     form = RoleForm(role=user.role)
     if form.validate_on_submit():
         try:
             services.change_role(user, Role(form.role.data), form.scope_id.data, actor=current_user)
         except DomainError as error:
-            db.session.rollback()
             flash(error.message, "danger")
         else:
             flash(_("Role changed."), "success")
@@ -62,7 +54,7 @@ def detail(user_id: int):
 @roles_required(Role.ADMIN)
 def reset_password(user_id: int):
     """Set a new password for any account."""
-    user = db.session.get(User, user_id) or abort(404)
+    user = services.user_or_404(user_id)
     form = ResetForm()
     if form.validate_on_submit():
         services.reset_password(user, form.password.data, actor=current_user)
@@ -76,7 +68,7 @@ def reset_password(user_id: int):
 @roles_required(Role.ADMIN)
 def set_active(user_id: int):
     """Disable or re-enable an account."""
-    user = db.session.get(User, user_id) or abort(404)
+    user = services.user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         try:
             services.set_active(user, request.form.get("active") == "1", actor=current_user)
@@ -89,6 +81,5 @@ def set_active(user_id: int):
 @roles_required(Role.ADMIN)
 def audit_log():
     """The audit log, newest first."""
-    page = keyset_page(sa.select(AuditLog), [AuditLog.id], request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
+    page = services.audit_page(request.args.get("after"), current_app.config["PAGE_SIZE"])
     return render_template("accounts/audit.html", page=page)

@@ -6,7 +6,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import audit
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
 from app.models import Grid, Household, Region, User
 from app.pagination import Page, keyset_page, like_pattern
@@ -80,15 +80,19 @@ def create_household(village: Region, data: dict) -> Household:
 
 
 def update_household(household: Household, data: dict) -> Household:
-    """Change a household's details and grid."""
-    village = household.village
-    number = data["number"].strip()
-    _check_number(village, number, exclude_id=household.id)
-    for field in FIELDS:
-        setattr(household, field, _clean(data, field))
-    household.grid_id = _check_grid(village, data.get("grid_id"))
-    audit.record("household_updated", target=f"household:{household.id}", detail=number)
-    _commit_unique(number)
+    """Change a household's details and grid; when refused, the session is rolled back."""
+    try:
+        village = household.village
+        number = data["number"].strip()
+        _check_number(village, number, exclude_id=household.id)
+        for field in FIELDS:
+            setattr(household, field, _clean(data, field))
+        household.grid_id = _check_grid(village, data.get("grid_id"))
+        audit.record("household_updated", target=f"household:{household.id}", detail=number)
+        _commit_unique(number)
+    except DomainError:
+        db.session.rollback()  # _check_grid refuses after the fields were set: undo them
+        raise
     return household
 
 

@@ -7,10 +7,9 @@ from app import scope
 from app.accounts import services as accounts
 from app.decorators import roles_required
 from app.errors import DomainError
-from app.extensions import db
 from app.households import bp, services
 from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdForm, ResetForm, SearchForm
-from app.models import Grid, Role, User
+from app.models import Role
 from app.views_util import back_or, db_id, flash_errors
 
 READERS = (Role.COMMITTEE, Role.GRID_LEADER, Role.OFFICIAL, Role.ADMIN)
@@ -27,7 +26,7 @@ def _village_for_reading():
 
 
 def _grid_choices(village_id: int):
-    grids = db.session.scalars(scope.grids_query(current_user, village_id))
+    grids = scope.grids(current_user, village_id)
     return [(0, _("No grid"))] + [(g.id, g.name) for g in grids]
 
 
@@ -89,7 +88,6 @@ def edit(household_id: int):
         try:
             services.update_household(household, form.data)
         except DomainError as error:
-            db.session.rollback()
             flash(error.message, "danger")
         else:
             flash(_("Saved."), "success")
@@ -134,10 +132,7 @@ def create_account(household_id: int):
 @roles_required(*MANAGERS)
 def reset_password(user_id: int):
     """Reset the password of a household or grid-leader account of the committee's village."""
-    user = db.session.get(User, user_id) or abort(404)
-    if user.role not in (Role.HOUSEHOLD, Role.GRID_LEADER) or user.village_id is None \
-            or not scope.can_manage_village(current_user, user.village_id):
-        abort(404)
+    user = scope.managed_account_or_404(current_user, user_id)
     form = ResetForm()
     if form.validate_on_submit():
         accounts.reset_password(user, form.password.data, actor=current_user)
@@ -171,8 +166,7 @@ def grids():
 @roles_required(*MANAGERS)
 def create_leader(grid_id: int):
     """Create the grid leader's account."""
-    grid = db.session.get(Grid, grid_id) or abort(404)
-    scope.managed_village_or_404(current_user, grid.village_id)
+    grid = scope.managed_grid_or_404(current_user, grid_id)
     form = AccountForm()
     if form.validate_on_submit():
         try:

@@ -53,7 +53,7 @@ class AwardForm(FlaskForm):
                                            message=_l("Choose who gets the points."))])
     household_number = StringField(_l("Household number"), validators=[Optional(), Length(max=32)])
     grid_id = SelectField(_l("Grid"), coerce=int, default=0)
-    household_ids = IdListField(_l("Households"))
+    household_ids = IdListField(_l("Selected households"))
     q = HiddenField(validators=[Optional(), Length(max=64)])
 
 
@@ -107,7 +107,7 @@ class RuleForm(FlaskForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=32),
         Regexp(r"^[0-9A-Za-z\-_.]+$", message=_l("Use digits, letters, dots, dashes and underscores."))])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Rule name"), validators=[DataRequired(), Length(max=100)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
     points = IntegerField(_l("Points (negative for a deduction)"), validators=[
         InputRequired(message=_l("Enter a whole number from -10000 to 10000.")), POINTS_RANGE, nonzero])

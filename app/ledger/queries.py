@@ -1,28 +1,71 @@
-"""Reading the ledger: history pages, star ratings, settings, and the balance check."""
-from typing import Optional
+"""Reading the ledger: history pages, entry flags, star ratings, settings, and the balance check."""
+from datetime import UTC, datetime, timedelta
+from typing import Iterable, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models import Household, LedgerEntry, VillageSettings
+from app.models import Household, LedgerEntry, Objection, VillageSettings
 from app.models.ledger import SCORING_KINDS
+from app.pagination import Page, decode_cursor, encode_cursor
 
 MAX_PAGE = 100
 
 
-def history(household_id: int, before_id: Optional[int] = None,
-            limit: int = 20) -> tuple[list[LedgerEntry], Optional[int]]:
+def history(household_id: int, before_id: Optional[int] = None, limit: int = 20,
+            with_rule: bool = False) -> tuple[list[LedgerEntry], Optional[int]]:
     """A page of a household's entries, newest first, and the cursor of the next page (or None)."""
     limit = max(1, min(int(limit), MAX_PAGE))
     # Keyset on (household_id, id): each page is an index range, however deep the history.
     query = sa.select(LedgerEntry).where(LedgerEntry.household_id == household_id)
+    if with_rule:
+        query = query.options(so.joinedload(LedgerEntry.rule))
     if before_id is not None:
         query = query.where(LedgerEntry.id < before_id)
     rows = list(db.session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit + 1)))
     if len(rows) > limit:
         return rows[:limit], rows[limit - 1].id
     return rows, None
+
+
+def history_page(household_id: int, cursor: Optional[str], limit: int) -> Page:
+    """`history` with the rule loaded, as a Page whose opaque cursor pages can put in a link."""
+    after = decode_cursor(cursor, 1)
+    before_id = after[0] if after and isinstance(after[0], int) else None
+    rows, next_id = history(household_id, before_id, limit, with_rule=True)
+    return Page(rows, encode_cursor([next_id]) if next_id is not None else None)
+
+
+def reversed_ids(entry_ids: list[int]) -> set[int]:
+    """Which of these entries have been reversed (one query)."""
+    if not entry_ids:
+        return set()
+    return set(db.session.scalars(
+        sa.select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.in_(entry_ids))))
+
+
+def entry_flags(entries: Iterable[LedgerEntry], household_id: Optional[int] = None) -> dict[str, set[int]]:
+    """Which entries are reversed, have an open objection, or household `household_id` may object to."""
+    entries = list(entries)
+    ids = [e.id for e in entries]
+    reversed_, open_ids = reversed_ids(ids), set()
+    if ids:
+        open_ids = set(db.session.scalars(sa.select(Objection.entry_id).where(
+            Objection.entry_id.in_(ids), Objection.status == "open")))
+    objectable = set()
+    if household_id is not None:
+        days = {}
+        now = datetime.now(UTC)
+        for e in entries:
+            if e.household_id != household_id or e.kind not in ("award", "deduction"):
+                continue
+            if e.village_id not in days:
+                days[e.village_id] = settings_for(e.village_id).objection_days
+            if now - e.created_at <= timedelta(days=days[e.village_id]) \
+                    and e.id not in reversed_ and e.id not in open_ids:
+                objectable.add(e.id)
+    return {"reversed": reversed_, "open": open_ids, "objectable": objectable}
 
 
 def score_points(entry: sa.ColumnElement, original: sa.ColumnElement) -> sa.ColumnElement:

@@ -1,27 +1,22 @@
 """The public notice board (积分公示), its printable A4 view, and objections (异议) to entries.
 
-Thin views over app/ledger/claims.py; every read goes through app/scope.py.
+Thin views over app/ledger/claims.py; reads come from app/ledger/notice.py, built on app/scope.py.
 """
 import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.decorators import roles_required
 from app.errors import DomainError
-from app.extensions import db
-from app.ledger import bp, claims
+from app.ledger import bp, claims, notice as board
 from app.ledger.forms_household import AnswerForm, ObjectionForm
-from app.ledger.queries import settings_for
-from app.ledger.views_household import (DECIDERS, entry_flags, reading_village,
-                                        scoped_household_ids)
-from app.models import Household, LedgerEntry, Objection, Role
-from app.pagination import keyset_page
+from app.ledger.queries import entry_flags, settings_for
+from app.ledger.views_household import DECIDERS, reading_village
+from app.models import Role
 from app.views_util import flash_errors
 
 NOTICE_READERS = (Role.HOUSEHOLD, Role.GRID_LEADER, Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN)
@@ -46,29 +41,15 @@ def _month():
     return first, first.astimezone(UTC), following.astimezone(UTC)
 
 
-def _notice_query(village_id: int, start, end) -> sa.Select:
-    return (sa.select(LedgerEntry)
-            .where(LedgerEntry.village_id == village_id,
-                   LedgerEntry.kind.in_(("award", "deduction")),
-                   LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
-            .options(so.joinedload(LedgerEntry.household), so.joinedload(LedgerEntry.rule)))
-
-
-def _months_around(first: datetime) -> tuple[str, str]:
-    previous = (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
-    following = (first.year + 1, 1) if first.month == 12 else (first.year, first.month + 1)
-    return "%04d-%02d" % previous, "%04d-%02d" % following
-
-
 @bp.route("/notice")
 @roles_required(*NOTICE_READERS)
 def notice():
     """The month's awards and deductions of the village, for everyone in it to check."""
     village = reading_village()
     first, start, end = _month()
-    page = keyset_page(_notice_query(village.id, start, end), [LedgerEntry.id],
-                       request.args.get("after"), current_app.config["PAGE_SIZE"], descending=True)
-    previous, following = _months_around(first)
+    page = board.board_page(village.id, start, end, request.args.get("after"),
+                            current_app.config["PAGE_SIZE"])
+    previous, following = board.months_around(first)
     return render_template("ledger/notice/board.html", village=village, month=first.strftime("%Y-%m"),
                            previous=previous, following=following, page=page,
                            flags=entry_flags(page.items, current_user.household_id),
@@ -81,9 +62,7 @@ def notice_print():
     """Every award and deduction of the village-month on A4 pages, oldest first."""
     village = reading_village()
     first, start, end = _month()
-    entries = db.session.scalars(_notice_query(village.id, start, end)
-                                 .order_by(LedgerEntry.created_at, LedgerEntry.id)
-                                 .limit(PRINT_MAX + 1)).all()
+    entries = board.board_entries(village.id, start, end, PRINT_MAX)
     return render_template("ledger/notice/print.html", village=village, month=first.strftime("%Y-%m"),
                            entries=entries[:PRINT_MAX], truncated=len(entries) > PRINT_MAX,
                            flags=entry_flags(entries[:PRINT_MAX]),
@@ -96,9 +75,7 @@ def notice_print():
 @roles_required(Role.HOUSEHOLD)
 def objection_new(entry_id: int):
     """A household objects to one of its own awards or deductions."""
-    entry = db.session.scalar(sa.select(LedgerEntry).where(
-        LedgerEntry.id == entry_id, LedgerEntry.household_id == (current_user.household_id or -1),
-        LedgerEntry.household_id.in_(scoped_household_ids()))) or abort(404)
+    entry = board.own_entry_or_404(current_user, entry_id)
     form = ObjectionForm()
     if form.validate_on_submit():
         try:
@@ -112,18 +89,11 @@ def objection_new(entry_id: int):
                            objection_days=settings_for(entry.village_id).objection_days)
 
 
-def _objections_query() -> sa.Select:
-    return (sa.select(Objection).where(Objection.household_id.in_(scoped_household_ids()))
-            .options(so.joinedload(Objection.household),
-                     so.joinedload(Objection.entry).joinedload(LedgerEntry.rule)))
-
-
 @bp.route("/objections/mine")
 @roles_required(Role.HOUSEHOLD)
 def my_objections():
     """The household's objections and their answers, newest first."""
-    page = keyset_page(_objections_query(), [Objection.id], request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=True)
+    page = board.my_objections(current_user, request.args.get("after"), current_app.config["PAGE_SIZE"])
     return render_template("ledger/notice/mine.html", page=page)
 
 
@@ -133,18 +103,14 @@ def objections_queue():
     """The village's objections: open ones oldest first, or answered ones newest first."""
     village = reading_village()
     answered = request.args.get("status") == "answered"
-    query = _objections_query().join(Household, Household.id == Objection.household_id).where(
-        Household.village_id == village.id,
-        Objection.status != "open" if answered else Objection.status == "open")
-    page = keyset_page(query, [Objection.id], request.args.get("after"),
-                       current_app.config["PAGE_SIZE"], descending=answered)
+    page = board.objections_queue(current_user, village.id, answered, request.args.get("after"),
+                                  current_app.config["PAGE_SIZE"])
     return render_template("ledger/notice/queue.html", village=village, page=page,
                            answered=answered, form=AnswerForm())
 
 
 def _answer(objection_id: int, service, done: str):
-    objection = db.session.scalar(_objections_query().where(Objection.id == objection_id))
-    objection = objection or abort(404)
+    objection = board.objection_or_404(current_user, objection_id)
     form = AnswerForm()
     if form.validate_on_submit():
         try:

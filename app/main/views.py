@@ -3,10 +3,10 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app import scope
 from app.decorators import roles_required
 from app.extensions import db
-from app.ledger.queries import star_rating
-from app.ledger.views_household import entries_page, entry_flags, own_household
+from app.ledger.queries import entry_flags, history, star_rating
 from app.main import bp
 from app.models import Role
 
@@ -31,8 +31,8 @@ def index():
 @roles_required(Role.HOUSEHOLD)
 def me():
     """The household's own figures, star rating and newest entries, in large type."""
-    household = own_household()
-    recent = entries_page(household, None, 10).items
+    household = scope.own_household_or_404(current_user)
+    recent, _next = history(household.id, limit=10, with_rule=True)
     return render_template("main/me.html", household=household, stars=star_rating(household),
                            recent=recent, flags=entry_flags(recent, household.id))
 

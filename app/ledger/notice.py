@@ -1,0 +1,73 @@
+"""Reading the notice board (积分公示) of a village-month and the objections (异议) in a user's scope.
+
+Writes (objecting, answering) stay in app/ledger/claims.py; every lookup by id is limited to
+the user's scope through app/scope.py.
+"""
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort
+
+from app import scope
+from app.extensions import db
+from app.ledger.reads import village_queue
+from app.models import LedgerEntry, Objection, User
+from app.pagination import Page, keyset_page
+
+
+def months_around(first: datetime) -> tuple[str, str]:
+    """The months before and after the one starting at `first`, as YYYY-MM."""
+    previous = (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
+    following = (first.year + 1, 1) if first.month == 12 else (first.year, first.month + 1)
+    return "%04d-%02d" % previous, "%04d-%02d" % following
+
+
+def _board_query(village_id: int, start: datetime, end: datetime) -> sa.Select:
+    return (sa.select(LedgerEntry)
+            .where(LedgerEntry.village_id == village_id,
+                   LedgerEntry.kind.in_(("award", "deduction")),
+                   LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
+            .options(so.joinedload(LedgerEntry.household), so.joinedload(LedgerEntry.rule)))
+
+
+def board_page(village_id: int, start: datetime, end: datetime, cursor: Optional[str], limit: int) -> Page:
+    """A page of the village's awards and deductions between `start` and `end`, newest first."""
+    return keyset_page(_board_query(village_id, start, end), [LedgerEntry.id], cursor, limit,
+                       descending=True)
+
+
+def board_entries(village_id: int, start: datetime, end: datetime, most: int) -> list[LedgerEntry]:
+    """Up to `most` + 1 of the village's awards and deductions in the period, oldest first."""
+    return list(db.session.scalars(_board_query(village_id, start, end)
+                                   .order_by(LedgerEntry.created_at, LedgerEntry.id).limit(most + 1)))
+
+
+def own_entry_or_404(user: User, entry_id: int) -> LedgerEntry:
+    """An entry of the signed-in household's own, within its scope, or 404."""
+    return db.session.scalar(sa.select(LedgerEntry).where(
+        LedgerEntry.id == entry_id, LedgerEntry.household_id == (user.household_id or -1),
+        LedgerEntry.household_id.in_(scope.household_ids_subquery(user)))) or abort(404)
+
+
+def _objections_query(user: User) -> sa.Select:
+    return (sa.select(Objection).where(Objection.household_id.in_(scope.household_ids_subquery(user)))
+            .options(so.joinedload(Objection.household),
+                     so.joinedload(Objection.entry).joinedload(LedgerEntry.rule)))
+
+
+def my_objections(user: User, cursor: Optional[str], limit: int) -> Page:
+    """The objections of the households in the user's scope, newest first."""
+    return keyset_page(_objections_query(user), [Objection.id], cursor, limit, descending=True)
+
+
+def objections_queue(user: User, village_id: int, answered: bool, cursor: Optional[str],
+                     limit: int) -> Page:
+    """The village's objections in scope: open ones oldest first, or answered ones newest first."""
+    return village_queue(_objections_query(user), Objection, village_id, "open", answered, cursor, limit)
+
+
+def objection_or_404(user: User, objection_id: int) -> Objection:
+    """An objection of a household in the user's scope, or 404."""
+    return db.session.scalar(_objections_query(user).where(Objection.id == objection_id)) or abort(404)

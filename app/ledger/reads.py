@@ -1,0 +1,162 @@
+"""Reading the ledger for the committee's and the household's pages: rules, households, entries, claims.
+
+Every lookup by id is limited to the user's scope through app/scope.py, and anything outside
+it is a 404. Writes stay in app/ledger/services.py and app/ledger/claims.py.
+"""
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort
+
+from app import scope
+from app.extensions import db
+from app.ledger.queries import reversed_ids
+from app.models import Claim, Household, LedgerEntry, Region, Rule, RuleCategory, User
+from app.pagination import Page, keyset_page, like_pattern
+
+SEARCH_LIMIT = 200
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+def award_rules(village_id: int, deductions: bool) -> list[Rule]:
+    """Active rules of one sign; per-event rules are awarded from their meeting or issue instead."""
+    sign = Rule.points < 0 if deductions else Rule.points > 0
+    return list(db.session.scalars(sa.select(Rule).where(
+        Rule.village_id == village_id, Rule.active.is_(True), sign,
+        sa.or_(Rule.limit_period.is_(None), Rule.limit_period != "event")).order_by(Rule.code)))
+
+
+def claimable_rules(village_id: Optional[int]) -> list[Rule]:
+    """The active positive rules a household of the village may claim, by code."""
+    return list(db.session.scalars(sa.select(Rule).where(
+        Rule.village_id == (village_id or -1), Rule.active, Rule.points > 0).order_by(Rule.code)))
+
+
+def rule(rule_id: int) -> Optional[Rule]:
+    """A rule by id (callers have checked it against the village's rules)."""
+    return db.session.get(Rule, rule_id)
+
+
+def managed_rule_or_404(user: User, rule_id: int) -> tuple[Rule, Region]:
+    """A rule of a village the user manages, and that village; else 404."""
+    found = db.session.get(Rule, rule_id) or abort(404)
+    return found, scope.managed_village_or_404(user, found.village_id)
+
+
+def categories(village_id: int) -> list[RuleCategory]:
+    """The village's rulebook headings in their order."""
+    return list(db.session.scalars(sa.select(RuleCategory).where(
+        RuleCategory.village_id == village_id).order_by(RuleCategory.sort_order, RuleCategory.name)))
+
+
+def rulebook(village_id: int) -> tuple[list[RuleCategory], dict[int, list[Rule]]]:
+    """The headings and, per heading id, its rules: active ones first, then by code."""
+    headings = categories(village_id)
+    by_category: dict[int, list[Rule]] = {c.id: [] for c in headings}
+    for found in db.session.scalars(sa.select(Rule).where(Rule.village_id == village_id)
+                                    .order_by(Rule.active.desc(), Rule.code)):
+        by_category.setdefault(found.category_id, []).append(found)
+    return headings, by_category
+
+
+def active_rules_by_category(village_id: int) -> dict[RuleCategory, list[Rule]]:
+    """The village's active rules grouped by category, in rulebook order (one query)."""
+    rows = db.session.scalars(
+        sa.select(Rule).join(RuleCategory).where(Rule.village_id == village_id, Rule.active)
+        .options(so.contains_eager(Rule.category))
+        .order_by(RuleCategory.sort_order, RuleCategory.name, Rule.code)).all()
+    grouped: dict[RuleCategory, list[Rule]] = {}
+    for found in rows:
+        grouped.setdefault(found.category, []).append(found)
+    return grouped
+
+
+# --- households ----------------------------------------------------------------------------------
+
+def village_households(user: User, village_id: int, *conditions: sa.ColumnElement) -> list[Household]:
+    """Active households of the village, in the user's scope, by number."""
+    return list(db.session.scalars(scope.households_query(user).where(
+        Household.village_id == village_id, Household.active.is_(True), *conditions)
+        .order_by(Household.number).limit(SEARCH_LIMIT * 10)))
+
+
+def search_households(user: User, village_id: int, q: Optional[str]) -> Optional[list[Household]]:
+    """The award page's search results: None before a search, every household for an empty one."""
+    if q is None:
+        return None
+    pattern = like_pattern(q.strip())
+    return village_households(user, village_id, sa.or_(
+        Household.number.like(pattern, escape="\\"),
+        Household.head_name.like(pattern, escape="\\")))[:SEARCH_LIMIT]
+
+
+def active_households(user: User) -> list[Household]:
+    """Every active household in the user's scope, by number."""
+    return list(db.session.scalars(scope.households_query(user)
+                                   .where(Household.active).order_by(Household.number)))
+
+
+# --- the village's entries -----------------------------------------------------------------------
+
+def village_entries(village_id: int, kind: Optional[str], number: Optional[str], cursor: Optional[str],
+                    limit: int) -> tuple[Page, set[int], dict[int, User]]:
+    """A page of the village's entries, newest first, with reversed ids and actors in two queries."""
+    query = sa.select(LedgerEntry).where(LedgerEntry.village_id == village_id).options(
+        so.joinedload(LedgerEntry.household), so.joinedload(LedgerEntry.rule))
+    if kind:
+        query = query.where(LedgerEntry.kind == kind)
+    if number:
+        query = query.where(LedgerEntry.household_id.in_(
+            sa.select(Household.id).where(Household.village_id == village_id,
+                                          Household.number == number.strip())))
+    page = keyset_page(query, [LedgerEntry.id], cursor, limit, descending=True)
+    actor_ids = {e.actor_id for e in page.items if e.actor_id}
+    actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} \
+        if actor_ids else {}
+    return page, reversed_ids([e.id for e in page.items]), actors
+
+
+def managed_entry_or_404(user: User, entry_id: int) -> LedgerEntry:
+    """An entry of a village the user manages, or 404."""
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None or not scope.can_manage_village(user, entry.village_id):
+        abort(404)
+    return entry
+
+
+def is_reversed(entry_id: int) -> bool:
+    """True when a reversal of this entry exists."""
+    return db.session.scalar(sa.select(LedgerEntry.id).where(
+        LedgerEntry.reverses_id == entry_id)) is not None
+
+
+# --- claims --------------------------------------------------------------------------------------
+
+def _claims_query(user: User) -> sa.Select:
+    return (sa.select(Claim).where(Claim.household_id.in_(scope.household_ids_subquery(user)))
+            .options(so.joinedload(Claim.rule), so.joinedload(Claim.household)))
+
+
+def my_claims(user: User, cursor: Optional[str], limit: int) -> Page:
+    """The claims of the households in the user's scope, newest first."""
+    return keyset_page(_claims_query(user), [Claim.id], cursor, limit, descending=True)
+
+
+def village_queue(query: sa.Select, model: type, village_id: int, waiting: str, done: bool,
+                  cursor: Optional[str], limit: int) -> Page:
+    """A village's claims or objections: those still `waiting` oldest first, or the rest newest first."""
+    query = query.join(Household, Household.id == model.household_id).where(
+        Household.village_id == village_id, model.status != waiting if done else model.status == waiting)
+    return keyset_page(query, [model.id], cursor, limit, descending=done)
+
+
+def claims_queue(user: User, village_id: int, decided: bool, cursor: Optional[str], limit: int) -> Page:
+    """The village's claims in scope: pending ones oldest first, or decided ones newest first."""
+    return village_queue(_claims_query(user), Claim, village_id, "pending", decided, cursor, limit)
+
+
+def claim_or_404(user: User, claim_id: int) -> Claim:
+    """A claim of a household in the user's scope, or 404."""
+    return db.session.scalar(_claims_query(user).where(Claim.id == claim_id)) or abort(404)

@@ -1,0 +1,130 @@
+"""The committee's rulebook pages: categories, rules (add, change, retire) and village settings.
+
+Thin views: reads come from app/ledger/reads.py, every write is one call to
+app/ledger/services.py (or app/ledger/settings.py), and a DomainError becomes a message.
+"""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import scope
+from app.decorators import roles_required
+from app.errors import DomainError
+from app.ledger import bp, reads, services
+from app.ledger.forms import CategoryForm, ConfirmForm, RuleEditForm, RuleForm, SettingsForm
+from app.ledger.settings import save_settings
+from app.ledger.views_committee import ID, MANAGERS, READERS, managed_village, readable_village
+from app.views_util import flash_errors
+
+
+@bp.route("/rulebook")
+@roles_required(*READERS)
+def rulebook():
+    """The village's rulebook: categories and their rules, active and retired."""
+    village = readable_village()
+    categories, by_category = reads.rulebook(village.id)
+    return render_template("ledger/committee/rulebook.html", village=village, categories=categories,
+                           by_category=by_category, form=CategoryForm(),
+                           settings=services.settings_for(village.id),
+                           can_manage=scope.can_manage_village(current_user, village.id))
+
+
+@bp.route("/rulebook/categories", methods=["POST"])
+@roles_required(*MANAGERS)
+def create_category():
+    """Add a heading to the rulebook."""
+    village = managed_village()
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            services.create_category(current_user, village.id, form.name.data, form.sort_order.data or 0)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Category added."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".rulebook", village=village.id))
+
+
+def _category_choices(village_id: int):
+    return [(c.id, c.name) for c in reads.categories(village_id)]
+
+
+def _rule_fields(form: RuleForm) -> dict:
+    return {"name": form.name.data, "description": form.description.data or "", "points": form.points.data,
+            "limit_count": form.limit_count.data, "limit_period": form.limit_period.data or None,
+            "category_id": form.category_id.data}
+
+
+@bp.route("/rulebook/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create_rule():
+    """Add a rule to the rulebook."""
+    village = managed_village()
+    form = RuleForm()
+    form.category_id.choices = _category_choices(village.id)
+    if form.validate_on_submit():
+        try:
+            services.create_rule(current_user, village.id, code=form.code.data, **_rule_fields(form))
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Rule %(code)s added.", code=form.code.data), "success")
+            return redirect(url_for(".rulebook", village=village.id))
+    return render_template("ledger/committee/rule_form.html", form=form, village=village, rule=None)
+
+
+@bp.route(f"/rulebook/<{ID}:rule_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_rule(rule_id: int):
+    """Change a rule; entries already made keep their points."""
+    rule, village = reads.managed_rule_or_404(current_user, rule_id)
+    form = RuleEditForm(obj=rule)
+    form.category_id.choices = _category_choices(rule.village_id)
+    if request.method == "GET":
+        form.limit_period.data = rule.limit_period or ""
+    if form.validate_on_submit():
+        try:
+            services.update_rule(current_user, rule.id, **_rule_fields(form))
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Saved. The change applies to new entries only."), "success")
+            return redirect(url_for(".rulebook", village=rule.village_id))
+    return render_template("ledger/committee/rule_form.html", form=form, village=village, rule=rule)
+
+
+@bp.route(f"/rulebook/<{ID}:rule_id>/retire", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def retire_rule(rule_id: int):
+    """Retire a rule after a confirmation page; rules are never deleted."""
+    rule, village = reads.managed_rule_or_404(current_user, rule_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.retire_rule(current_user, rule.id)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Rule %(code)s retired.", code=rule.code), "success")
+        return redirect(url_for(".rulebook", village=rule.village_id))
+    return render_template("ledger/committee/retire.html", rule=rule, village=village, form=form)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def settings():
+    """Star thresholds on the score and the days households have to object to a notice."""
+    village = managed_village()
+    form = SettingsForm(obj=services.settings_for(village.id))
+    if form.validate_on_submit():
+        try:
+            save_settings(current_user, village.id, form.star2.data, form.star3.data, form.star4.data,
+                          form.star5.data, form.objection_days.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".rulebook", village=village.id))
+    return render_template("ledger/committee/settings.html", form=form, village=village)
