@@ -84,3 +84,13 @@ def test_scope_function_counts(app, world):
     assert ids("com1") == {world["h1"].id, world["h1b"].id}
     assert ids("countyA") == {world["h1"].id, world["h1b"].id, world["h2"].id}
     assert ids("cityoff") == {h.id for h in (world["h1"], world["h1b"], world["h2"], world["h3"])}
+
+
+def test_shop_keeper_lands_on_its_shop(app, client, auth, world):
+    shop = factories.shop(world["v1"], name="一村积分超市")
+    factories.user("keeper", Role.SHOP, shop_id=shop.id)
+    auth.login("keeper")
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "一村积分超市" in page and "一村" in page
+    assert client.get("/households/").status_code == 403
+    assert client.get("/regions/").status_code == 403

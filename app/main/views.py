@@ -7,6 +7,7 @@ from app import scope
 from app.decorators import roles_required
 from app.extensions import db
 from app.ledger.queries import entry_flags, history, star_rating
+from app.households import services as household_services
 from app.main import bp
 from app.models import Role
 
@@ -42,7 +43,8 @@ def me():
 def shop_home():
     """The shop keeper's shop."""
     shop = current_user.shop or abort(404)
-    return render_template("main/shop.html", shop=shop)
+    return render_template("main/shop.html", shop=shop,
+                           counts=household_services.village_counts(shop.village_id))
 
 
 @bp.route("/healthz")
