@@ -56,7 +56,7 @@ def shop(village_region, name="积分超市"):
 
 def user(username, role, password=PASSWORD, **scope):
     """An account with a role and its scope column (region_id, household_id, shop_id, grid_id)."""
-    made = User(username=username, role=Role(role).value, **scope)
+    made = User(username=username.lower(), role=Role(role).value, **scope)
     made.set_password(password)
     db.session.add(made)
     db.session.commit()

@@ -135,3 +135,19 @@ def test_session_cookie_flags(app, client, auth):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert app.config["WTF_CSRF_TIME_LIMIT"] is None
     assert app.config["SESSION_PROTECTION"] == "basic"
+
+
+def test_usernames_are_case_insensitive(app, client, auth):
+    import pytest
+
+    from app.accounts.services import create_account
+    from app.errors import Conflict
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    village = factories.village()
+    household = factories.household(village)
+    user = create_account(" Wang.Li ", "long-password", Role.HOUSEHOLD, household.id)
+    assert user.username == "wang.li"
+    with pytest.raises(Conflict):
+        create_account("WANG.LI", "long-password", Role.HOUSEHOLD, household.id)
+    assert auth.login("Wang.Li", "long-password").status_code == 302

@@ -77,7 +77,7 @@ def test_scope_function_counts(app, world):
     from app.models import User
 
     def ids(username):
-        user = db.session.scalar(sa.select(User).where(User.username == username))
+        user = db.session.scalar(sa.select(User).where(User.username == username.lower()))
         return {h.id for h in db.session.scalars(scope.households_query(user))}
 
     assert ids("house1") == {world["h1"].id}

@@ -6,6 +6,7 @@ from flask import abort
 from flask_babel import gettext as _
 
 from app import audit
+from app.auth.services import normalise_username
 from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from app.extensions import db
 from app.models import AuditLog, Grid, Household, Region, RegionLevel, Role, Shop, User
@@ -48,8 +49,8 @@ def scope_target(role: Role, scope_id: Optional[int]):
 def create_account(username: str, password: str, role: Role, scope_id: Optional[int],
                    display_name: str = "", actor: Optional[User] = None) -> User:
     """Create an account with one role and its scope; usernames are unique regardless of case."""
-    username = username.strip()
-    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())):
+    username = normalise_username(username)
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise Conflict(_("The username %(name)s is taken.", name=username))
     target = scope_target(role, scope_id)
     user = User(username=username, role=role.value, display_name=display_name.strip())

@@ -19,8 +19,9 @@ _DUMMY_HASH: dict[str, str] = {}
 
 def authenticate(username: str, password: str) -> Optional[User]:
     """The active account for these credentials, or None; records the attempt either way."""
-    username = username.strip()
-    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.lower()))
+    username = normalise_username(username)
+    # Usernames are stored lower-case, so this is a lookup on the unique index.
+    user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         _spend_hash_time(password)
     ok = user is not None and user.check_password(password) and user.active
@@ -31,6 +32,11 @@ def authenticate(username: str, password: str) -> Optional[User]:
         audit.record("login_failed", target=username[:64], actor=None)
     db.session.commit()
     return user if ok else None
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are case-insensitive: stored and looked up trimmed and lower-case."""
+    return (username or "").strip().lower()
 
 
 def _spend_hash_time(password: str) -> None:
