@@ -1,5 +1,5 @@
 """Security headers and the per-request template context."""
-from flask import Flask
+from flask import Flask, abort, request
 from flask_babel import get_locale
 
 from app.i18n import LANGUAGE_NAMES, html_lang
@@ -14,6 +14,14 @@ CSP = (
 
 def init_app(app: Flask) -> None:
     """Register the header hook and template globals."""
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # PostgreSQL text cannot hold NUL, and no honest form sends one: refuse the request
+        # whole (400) rather than fail half-way through a write.
+        values = list(request.args.values()) + list(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def set_security_headers(response):
