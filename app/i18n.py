@@ -1,4 +1,5 @@
 """Language choice: the account's own, then the session's, then the browser's, then the default."""
+import re
 from typing import Optional
 
 from flask import current_app, has_request_context, request, session
@@ -48,3 +49,16 @@ def select_timezone() -> str:
 def html_lang(locale: str) -> str:
     """The BCP 47 tag for <html lang>, so phones pick the right Chinese fonts."""
     return {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant"}.get(locale, locale)
+
+
+def name_key(name: str) -> tuple:
+    """Sort key for Chinese names as people expect: by pinyin, with numbers in numeric order
+    (第2网格 before 第10网格), not by Unicode code point."""
+    from pypinyin import lazy_pinyin
+
+    key = []
+    for part in lazy_pinyin(name or ""):
+        for piece in re.split(r"(\d+)", part):
+            if piece:
+                key.append((0, int(piece), "") if piece.isdigit() else (1, 0, piece.lower()))
+    return tuple(key)

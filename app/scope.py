@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from app.extensions import db
+from app.i18n import name_key
 from app.models import Grid, Household, Region, RegionLevel, Role, User
 from app.models.region import subtree_clause
 
@@ -99,12 +100,12 @@ def managed_village_or_404(user: User, village_id: Optional[int] = None) -> Regi
 def grids_query(user: User, village_id: int) -> sa.Select:
     """The grids of a village the user may see."""
     region_or_404(user, village_id)
-    return sa.select(Grid).where(Grid.village_id == village_id).order_by(Grid.name)
+    return sa.select(Grid).where(Grid.village_id == village_id)
 
 
 def grids(user: User, village_id: int) -> list[Grid]:
-    """The grids of a village the user may see, by name (404 outside scope)."""
-    return list(db.session.scalars(grids_query(user, village_id)))
+    """The grids of a village the user may see, in pinyin and numeric order (404 outside scope)."""
+    return sorted(db.session.scalars(grids_query(user, village_id)), key=lambda g: name_key(g.name))
 
 
 def managed_grid_or_404(user: User, grid_id: int) -> Grid:

@@ -144,3 +144,17 @@ def test_grid_leader_sees_only_its_grid(client, village, auth):
     assert "格内户" in page and "格外户" not in page
     assert client.get(f"/households/{outside.id}").status_code == 404
     assert client.get(f"/households/{inside.id}/edit").status_code == 403
+
+
+def test_grids_are_listed_in_the_order_people_expect(client, village):
+    for name in ("第10网格", "第2网格", "第1网格"):
+        factories.grid(village, name)
+    page = client.get("/households/grids").get_data(as_text=True)
+    assert page.index("第1网格") < page.index("第2网格") < page.index("第10网格")
+
+
+def test_name_key_sorts_by_pinyin():
+    from app.i18n import name_key
+
+    names = ["沙县区", "明溪县", "三元区", "永安市"]
+    assert sorted(names, key=name_key) == ["明溪县", "三元区", "沙县区", "永安市"]

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app import audit
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
+from app.i18n import name_key
 from app.models import Grid, Household, Region, User
 from app.pagination import Page, keyset_page, like_pattern
 
@@ -126,8 +127,9 @@ def grid_summaries(village_id: int) -> list[tuple[Grid, int, Optional[User]]]:
     rows = db.session.execute(
         sa.select(Grid, sa.func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.grid_id == Grid.id)
-        .where(Grid.village_id == village_id).order_by(Grid.name)
+        .where(Grid.village_id == village_id)
     ).all()
+    rows.sort(key=lambda row: name_key(row[0].name))
     leaders = {u.grid_id: u for u in db.session.scalars(
         sa.select(User).where(User.role == Role.GRID_LEADER,
                               User.grid_id.in_([g.id for g, _n in rows] or [-1])))}

@@ -4,6 +4,7 @@ from typing import Optional
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.i18n import name_key
 from app.models import Household, Region, RegionLevel
 from app.models.region import subtree_clause
 from app.pagination import Page, keyset_page, like_pattern
@@ -59,7 +60,7 @@ def ancestors_by_id(regions: list[Region]) -> dict[int, Region]:
 def children(region_query: sa.Select, parent: Optional[Region]) -> list[Region]:
     """The direct children of a region (or the roots), for drilling down."""
     query = region_query.where(Region.parent_id == parent.id if parent else Region.parent_id.is_(None))
-    return list(db.session.scalars(query.order_by(Region.name)))
+    return sorted(db.session.scalars(query), key=lambda r: name_key(r.name))
 
 
 def path_segment(region_id: int) -> str:
