@@ -16,15 +16,19 @@ users = AppGroup("users", help="Manage accounts.")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--scope", "scope_id", type=int, default=None,
               help="Id of the region (official, committee), shop, grid or household.")
+@click.option("--household", "household_id", type=int, default=None,
+              help="For a committee member: the household they live in (they cannot award it).")
 @click.password_option(prompt="Password", confirmation_prompt=True)
-def create_user(username: str, role: str, scope_id: int | None, password: str) -> None:
+def create_user(username: str, role: str, scope_id: int | None, household_id: int | None,
+                password: str) -> None:
     """Create an account; asks for its password."""
     from app.accounts.services import create_account
 
     if len(password) < 8:
         raise click.ClickException("The password must have at least 8 characters.")
     try:
-        user = create_account(username, password, Role(role), scope_id)
+        user = create_account(username, password, Role(role), scope_id,
+                              own_household_id=household_id)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {user.username} ({user.role}).")

@@ -116,7 +116,9 @@ def _accounts(city: Region, villages: dict[str, Region], shop: Shop) -> None:
     specs = [
         ("admin", Role.ADMIN, {}, "系统管理员"),
         ("city", Role.OFFICIAL, {"region_id": city.id}, "三明市民政局"),
-        ("committee", Role.COMMITTEE, {"region_id": home.id}, "罗翠村村委会"),
+        # The committee member lives in 罗翠村 too: the ledger refuses to let them award it.
+        ("committee", Role.COMMITTEE, {"region_id": home.id,
+                                       "household_id": _first_household(home, 2).id}, "罗翠村村委会"),
         ("shop", Role.SHOP, {"shop_id": shop.id}, "罗翠村积分超市"),
         ("gridleader", Role.GRID_LEADER, {"grid_id": first_grid.id}, "第1网格长"),
         ("household", Role.HOUSEHOLD, {"household_id": _first_household(home).id}, ""),

@@ -62,3 +62,52 @@ def test_cli_demo_data_refuses_non_empty(app, runner):
     assert {"admin", "city", "committee", "shop", "household", "household2", "outsider"} <= users
     again = runner.invoke(args=["demo-data"])
     assert again.exit_code != 0 and "--force" in again.output
+
+
+def test_committee_member_cannot_award_own_household(app, client, auth):
+    """A committee member linked to the household they live in cannot move its points."""
+    import pytest
+
+    from app.accounts.services import link_own_household
+    from app.errors import InvalidInput, NotAllowed
+    from app.ledger import rulebook, services as ledger
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    city, county, township, (village, other) = factories.region_tree()
+    own = factories.household(village, head_name="委员家")
+    neighbour = factories.household(village, head_name="邻居家")
+    foreign = factories.household(other)
+    member = factories.user("member", Role.COMMITTEE, region_id=village.id)
+    with pytest.raises(InvalidInput):
+        link_own_household(member, foreign.id, actor=None)  # not in the member's village
+    link_own_household(member, own.id, actor=None)
+    category = rulebook.create_category(member, village.id, "乡风文明")
+    rule = rulebook.create_rule(member, village.id, category.id, "XF01", "好人好事", 10)
+    with pytest.raises(NotAllowed):
+        ledger.award(member, [own.id], rule.id, "")
+    with pytest.raises(NotAllowed):  # not even hidden in a group award
+        ledger.award(member, [neighbour.id, own.id], rule.id, "")
+    ledger.award(member, [neighbour.id], rule.id, "")
+    db.session.expire_all()
+    assert (own.balance, neighbour.balance) == (0, 10)
+    # The member's account is not listed among the household's own sign-in accounts.
+    auth.login("member")
+    page = client.get(f"/households/{own.id}").get_data(as_text=True)
+    assert "<strong>member</strong>" not in page
+
+
+def test_cli_links_committee_member_to_own_household(app, runner):
+    village = factories.village()
+    household = factories.household(village)
+    result = runner.invoke(args=["users", "create", "clerk3", "--role", "committee", "--scope",
+                                 str(village.id), "--household", str(household.id)],
+                           input="long-password\nlong-password\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.username == "clerk3"))
+    assert user.household_id == household.id
+    other = factories.village("外村")
+    result = runner.invoke(args=["users", "create", "clerk4", "--role", "committee", "--scope",
+                                 str(other.id), "--household", str(household.id)],
+                           input="long-password\nlong-password\n")
+    assert result.exit_code != 0
+    assert db.session.scalar(sa.select(User).where(User.username == "clerk4")) is None

@@ -37,3 +37,11 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     scope_id = IntegerField(_l("Scope id"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     submit = SubmitField(_l("Change role"))
+
+
+class OwnHouseholdForm(FlaskForm):
+    """Link a committee member to the household they live in (empty unlinks)."""
+
+    household_id = IntegerField(_l("Own household id"), validators=[
+        Optional(), NumberRange(min=1, max=2**31 - 1)])
+    submit = SubmitField(_l("Save"))

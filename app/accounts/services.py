@@ -47,7 +47,8 @@ def scope_target(role: Role, scope_id: Optional[int]):
 
 
 def create_account(username: str, password: str, role: Role, scope_id: Optional[int],
-                   display_name: str = "", actor: Optional[User] = None) -> User:
+                   display_name: str = "", actor: Optional[User] = None,
+                   own_household_id: Optional[int] = None) -> User:
     """Create an account with one role and its scope; usernames are unique regardless of case."""
     username = normalise_username(username)
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
@@ -58,6 +59,10 @@ def create_account(username: str, password: str, role: Role, scope_id: Optional[
         setattr(user, SCOPE_OF[role], target.id)
     if role == Role.GRID_LEADER and target is not None:
         _one_leader_per_grid(target)
+    if own_household_id is not None:
+        if role != Role.COMMITTEE:
+            raise InvalidInput(_("Only committee members are linked to their own household."))
+        user.household_id = _own_household(target.id, own_household_id).id
     user.set_password(password)
     db.session.add(user)
     audit.record("account_created", target=username, detail=f"role={role.value} scope={scope_id}",
@@ -68,6 +73,26 @@ def create_account(username: str, password: str, role: Role, scope_id: Optional[
         db.session.rollback()
         raise Conflict(_("The username %(name)s is taken.", name=username)) from None
     return user
+
+
+def link_own_household(user: User, household_id: Optional[int], actor: Optional[User]) -> None:
+    """Record which household of its village a committee member lives in (None unlinks),
+    so the ledger refuses to let the member change that household's points."""
+    if user.role != Role.COMMITTEE:
+        raise InvalidInput(_("Only committee members are linked to their own household."))
+    household = _own_household(user.region_id, household_id) if household_id else None
+    user.household_id = household.id if household else None
+    audit.record("own_household_linked", target=user.username,
+                 detail=f"household={household.id if household else None}", actor=actor)
+    db.session.commit()
+
+
+def _own_household(village_id: Optional[int], household_id: int) -> Household:
+    """A household of the committee's village, or InvalidInput."""
+    household = db.session.get(Household, household_id)
+    if household is None or household.village_id != village_id:
+        raise InvalidInput(_("That household is not in this committee's village."))
+    return household
 
 
 def _one_leader_per_grid(grid: Grid) -> None:
@@ -120,10 +145,12 @@ def _scope_id(user: User) -> Optional[int]:
 
 
 def accounts_of_households(household_ids: list[int]) -> dict[int, list[User]]:
-    """The sign-in accounts of several households, in one query."""
+    """The household sign-in accounts of several households, in one query (a committee member
+    linked to their own household is not one of them)."""
     result: dict[int, list[User]] = {}
     if household_ids:
-        for user in db.session.scalars(sa.select(User).where(User.household_id.in_(household_ids))
+        for user in db.session.scalars(sa.select(User).where(User.household_id.in_(household_ids),
+                                                             User.role == Role.HOUSEHOLD)
                                        .order_by(User.username)):
             result.setdefault(user.household_id, []).append(user)
     return result

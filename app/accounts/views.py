@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts import bp, services
-from app.accounts.forms import ROLE_LABELS, NewAccountForm, RoleForm
+from app.accounts.forms import ROLE_LABELS, NewAccountForm, OwnHouseholdForm, RoleForm
 from app.decorators import roles_required
 from app.errors import DomainError
 from app.households.forms import ConfirmForm, ResetForm
@@ -47,7 +47,26 @@ def detail(user_id: int):
             flash(_("Role changed."), "success")
             return redirect(url_for(".detail", user_id=user.id))
     return render_template("accounts/detail.html", user=user, form=form, roles=ROLE_LABELS,
-                           reset_form=ResetForm(), confirm=ConfirmForm())
+                           reset_form=ResetForm(), confirm=ConfirmForm(),
+                           own_form=OwnHouseholdForm(household_id=user.household_id))
+
+
+@bp.route("/<int:user_id>/own-household", methods=["POST"])
+@roles_required(Role.ADMIN)
+def own_household(user_id: int):
+    """Link a committee member to the household they live in, or unlink them."""
+    user = services.user_or_404(user_id)
+    form = OwnHouseholdForm()
+    if form.validate_on_submit():
+        try:
+            services.link_own_household(user, form.household_id.data, actor=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".detail", user_id=user.id))
 
 
 @bp.route("/<int:user_id>/password", methods=["POST"])
