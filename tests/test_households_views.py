@@ -158,3 +158,17 @@ def test_name_key_sorts_by_pinyin():
 
     names = ["沙县区", "明溪县", "三元区", "永安市"]
     assert sorted(names, key=name_key) == ["明溪县", "三元区", "沙县区", "永安市"]
+
+
+def test_register_shows_what_waits_for_the_committee(app, client, village):
+    from app.ledger import claims, rulebook
+
+    household = factories.household(village)
+    owner = factories.user("owner", Role.HOUSEHOLD, household_id=household.id)
+    committee = db.session.scalar(sa.select(User).where(User.username == "com"))
+    category = rulebook.create_category(committee, village.id, "志愿服务")
+    rule = rulebook.create_rule(committee, village.id, category.id, "ZY01", "志愿服务", 5)
+    assert "alert-link" not in client.get("/households/").get_data(as_text=True)
+    claims.submit_claim(owner, household.id, rule.id, "打扫了村道")
+    page = client.get("/households/").get_data(as_text=True)
+    assert f'href="/ledger/claims?village={village.id}"' in page

@@ -8,6 +8,7 @@ from app.accounts import services as accounts
 from app.decorators import roles_required
 from app.errors import DomainError
 from app.households import bp, services
+from app.ledger import reads as ledger_reads
 from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdForm, ResetForm, SearchForm
 from app.models import Role
 from app.views_util import back_or, db_id, flash_errors
@@ -37,13 +38,14 @@ def register():
     village = _village_for_reading()
     form = SearchForm(request.args)
     form.validate()
+    can_manage = scope.can_manage_village(current_user, village.id)
     page = services.register_page(village, scope.households_query(current_user),
                                   q=form.q.data or "", status=form.status.data or "active",
                                   cursor=request.args.get("after"),
                                   limit=current_app.config["PAGE_SIZE"])
     return render_template("households/register.html", village=village, form=form, page=page,
-                           counts=services.village_counts(village.id),
-                           can_manage=scope.can_manage_village(current_user, village.id))
+                           counts=services.village_counts(village.id), can_manage=can_manage,
+                           waiting=ledger_reads.waiting_counts(village.id) if can_manage else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])

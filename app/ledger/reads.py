@@ -12,7 +12,7 @@ from flask import abort
 from app import scope
 from app.extensions import db
 from app.ledger.queries import reversed_ids
-from app.models import Claim, Household, LedgerEntry, Region, Rule, RuleCategory, User
+from app.models import Claim, Household, LedgerEntry, Objection, Region, Rule, RuleCategory, User
 from app.pagination import Page, keyset_page, like_pattern
 
 SEARCH_LIMIT = 200
@@ -160,3 +160,15 @@ def claims_queue(user: User, village_id: int, decided: bool, cursor: Optional[st
 def claim_or_404(user: User, claim_id: int) -> Claim:
     """A claim of a household in the user's scope, or 404."""
     return db.session.scalar(_claims_query(user).where(Claim.id == claim_id)) or abort(404)
+
+
+def waiting_counts(village_id: int) -> dict[str, int]:
+    """How many claims and objections of a village wait for the committee, in one query."""
+    claims = (sa.select(sa.func.count(Claim.id)).join(Household, Household.id == Claim.household_id)
+              .where(Household.village_id == village_id, Claim.status == "pending").scalar_subquery())
+    objections = (sa.select(sa.func.count(Objection.id))
+                  .join(Household, Household.id == Objection.household_id)
+                  .where(Household.village_id == village_id, Objection.status == "open")
+                  .scalar_subquery())
+    row = db.session.execute(sa.select(claims, objections)).one()
+    return {"claims": row[0], "objections": row[1]}
