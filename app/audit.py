@@ -2,10 +2,38 @@
 from typing import Optional
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.extensions import db
 from app.models import AuditLog, User
+
+
+# What each recorded action is called on the audit log page; unknown codes are shown as they are.
+ACTION_LABELS = {
+    "login": _l("Signed in"),
+    "login_failed": _l("Failed sign-in"),
+    "password_changed": _l("Changed own password"),
+    "password_reset": _l("Reset a password"),
+    "account_created": _l("Created an account"),
+    "account_enabled": _l("Enabled an account"),
+    "account_disabled": _l("Disabled an account"),
+    "role_changed": _l("Changed a role"),
+    "own_household_linked": _l("Linked a committee member's own household"),
+    "household_created": _l("Added a household"),
+    "household_updated": _l("Changed a household"),
+    "household_deactivated": _l("Deactivated a household"),
+    "household_reactivated": _l("Reactivated a household"),
+    "households_imported": _l("Imported households"),
+    "grid_created": _l("Added a grid"),
+    "rule.category": _l("Added a rule category"),
+    "rule.create": _l("Added a rule"),
+    "rule.update": _l("Changed a rule"),
+    "rule.retire": _l("Retired a rule"),
+    "ledger.adjust": _l("Adjusted points"),
+    "ledger.reverse": _l("Reversed an entry"),
+    "ledger.settings": _l("Changed star and objection settings"),
+}
 
 
 def client_address() -> str:

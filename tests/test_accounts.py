@@ -111,3 +111,11 @@ def test_cli_links_committee_member_to_own_household(app, runner):
                            input="long-password\nlong-password\n")
     assert result.exit_code != 0
     assert db.session.scalar(sa.select(User).where(User.username == "clerk4")) is None
+
+
+def test_audit_log_names_actions_in_the_users_language(app, client, auth):
+    app.config["WTF_CSRF_ENABLED"] = False
+    factories.user("root", Role.ADMIN)
+    auth.login("root")
+    page = client.get("/accounts/audit", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "登录" in page and ">login<" not in page

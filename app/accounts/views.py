@@ -3,6 +3,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import audit
 from app.accounts import bp, services
 from app.accounts.forms import ROLE_LABELS, NewAccountForm, OwnHouseholdForm, RoleForm
 from app.decorators import roles_required
@@ -101,4 +102,4 @@ def set_active(user_id: int):
 def audit_log():
     """The audit log, newest first."""
     page = services.audit_page(request.args.get("after"), current_app.config["PAGE_SIZE"])
-    return render_template("accounts/audit.html", page=page)
+    return render_template("accounts/audit.html", page=page, labels=audit.ACTION_LABELS)
