@@ -10,8 +10,10 @@ from app.i18n import LANGUAGE_NAMES
 class LoginForm(FlaskForm):
     """Username and password; `next` is checked by the view."""
 
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me signed in on this phone"))
     next = HiddenField()
     submit = SubmitField(_l("Sign in"))
@@ -20,11 +22,14 @@ class LoginForm(FlaskForm):
 class PasswordForm(FlaskForm):
     """Change one's own password."""
 
-    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)],
+                        render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("New password again"),
         validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
 
