@@ -125,12 +125,6 @@ class RuleEditForm(RuleForm):
     code = None
 
 
-class ConfirmForm(FlaskForm):
-    """A confirmation button with a CSRF token."""
-
-    submit = SubmitField(_l("Confirm"))
-
-
 class SettingsForm(FlaskForm):
     """Star thresholds on the score and the objection window; the service checks their order."""
 

@@ -11,7 +11,8 @@ from app import scope
 from app.decorators import roles_required
 from app.errors import DomainError
 from app.ledger import bp, reads, services
-from app.ledger.forms import CategoryForm, ConfirmForm, RuleEditForm, RuleForm, SettingsForm
+from app.households.forms import ConfirmForm
+from app.ledger.forms import CategoryForm, RuleEditForm, RuleForm, SettingsForm
 from app.ledger.settings import save_settings
 from app.ledger.views_committee import ID, MANAGERS, READERS, managed_village, readable_village
 from app.views_util import flash_errors
