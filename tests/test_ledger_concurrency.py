@@ -93,3 +93,24 @@ def test_concurrent_awards_respect_daily_limit(app, ids):
     assert sum(isinstance(r, list) for r in results) == 1
     assert sum(isinstance(r, DomainError) for r in results) == THREADS - 1, results
     assert check_consistent(ids["h1"]).balance == 102
+
+
+def test_concurrent_objections_to_one_entry_open_once(app):
+    """Two phones objecting to the same entry at once: the database keeps one open objection."""
+    from app.ledger import claims
+    from app.models import Objection
+
+    w = make_world()
+    (entry,) = services.award(w.committee, [w.h1.id], w.bad.id, "乱扔垃圾")
+    ids = {"user": w.h1_user.id, "entry": entry.id}
+    db.session.rollback()
+
+    def work(i):
+        return claims.object_to(db.session.get(User, ids["user"]), ids["entry"], f"理由{i}").id
+
+    results = race(app, work)
+    made = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(made) == 1 and len(refused) == THREADS - 1, results
+    assert db.session.scalar(sa.select(sa.func.count(Objection.id))
+                             .where(Objection.status == "open")) == 1

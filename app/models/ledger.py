@@ -187,4 +187,8 @@ class Objection(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('open','upheld','reversed')", name="status_known"),
+        # At most one open objection per entry, even when two arrive at once.
+        sa.Index("uq_objections_open_entry", "entry_id", unique=True,
+                 sqlite_where=sa.text("status = 'open'"),
+                 postgresql_where=sa.text("status = 'open'")),
     )
