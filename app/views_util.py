@@ -1,7 +1,10 @@
 """Small helpers shared by views."""
 from urllib.parse import urlsplit
 
-from flask import flash, request
+from typing import Optional
+
+from flask import abort, flash, request
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 
@@ -52,3 +55,32 @@ class IdConverter(IntegerConverter):
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def village_arg() -> Optional[int]:
+    """The ?village= id of a page, None when absent; one that is present but names no possible
+    village (not a number, out of range) is a 404, never a silent fall-back to another village."""
+    raw = request.args.get("village")
+    if raw is None or raw == "":
+        return None
+    try:
+        return db_id(raw)
+    except ValueError:
+        abort(404)
+
+
+def readable_village():
+    """The village a page shows: ?village= (officials, admins) or the account's own; 404 when it
+    is outside the user's scope or not a village."""
+    from app import scope
+
+    village_id = village_arg() or current_user.village_id or abort(404)
+    village = scope.region_or_404(current_user, village_id)
+    return village if village.is_village else abort(404)
+
+
+def managed_village():
+    """The village a page changes: the committee's own, or ?village= for an admin; else 404."""
+    from app import scope
+
+    return scope.managed_village_or_404(current_user, village_arg())

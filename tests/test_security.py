@@ -52,7 +52,8 @@ def test_huge_and_bad_ids_are_not_found_not_errors(app, client, auth):
     # A NUL byte (which PostgreSQL text cannot hold) is refused before any view runs.
     assert client.get(f"/households/?village={huge}&after=%00").status_code == 400
     assert client.post(f"/households/{huge}/active", data={"active": "0"}).status_code == 404
-    assert client.get(f"/households/new?village={huge}").status_code == 200
+    # A ?village= that names no possible village is not found, never another village.
+    assert client.get(f"/households/new?village={huge}").status_code == 404
 
 
 def test_forged_cursors_start_again(app):

@@ -5,6 +5,7 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.models import Role
+from app.views_util import MAX_ID
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -27,7 +28,7 @@ class NewAccountForm(FlaskForm):
     password = StringField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     scope_id = IntegerField(_l("Scope id (region, shop, grid or household)"), validators=[
-        Optional(), NumberRange(min=1, max=2**31 - 1)])
+        Optional(), NumberRange(min=1, max=MAX_ID)])
     submit = SubmitField(_l("Create account"))
 
 
@@ -35,7 +36,7 @@ class RoleForm(FlaskForm):
     """Change an account's role and scope."""
 
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
-    scope_id = IntegerField(_l("Scope id"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    scope_id = IntegerField(_l("Scope id"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     submit = SubmitField(_l("Change role"))
 
 
@@ -43,5 +44,5 @@ class OwnHouseholdForm(FlaskForm):
     """Link a committee member to the household they live in (empty unlinks)."""
 
     household_id = IntegerField(_l("Own household id"), validators=[
-        Optional(), NumberRange(min=1, max=2**31 - 1)])
+        Optional(), NumberRange(min=1, max=MAX_ID)])
     submit = SubmitField(_l("Save"))

@@ -1,23 +1,18 @@
 """Register import (.xlsx/.csv with a preview, then all or nothing) and export (.xlsx)."""
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from app import scope
 from app.decorators import roles_required
-from app.views_util import db_id
+from app.views_util import managed_village, readable_village
 from app.errors import DomainError
 from app.households import bp, exporter, importer
 from app.households.import_forms import ConfirmImportForm, ImportForm
 from app.models import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _managed_village():
-    """The village to import into: a committee's own, or ?village= for an admin."""
-    return scope.managed_village_or_404(current_user, request.args.get("village", type=db_id))
 
 
 def _page(village, form, preview=None, status=200):
@@ -30,7 +25,7 @@ def _page(village, form, preview=None, status=200):
 @roles_required(Role.COMMITTEE, Role.ADMIN)
 def import_register():
     """Upload a household list and see every bad row; nothing is written here."""
-    village = _managed_village()
+    village = managed_village()
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -48,7 +43,7 @@ def import_register():
 @roles_required(Role.COMMITTEE, Role.ADMIN)
 def confirm_import():
     """Import every previewed row in one transaction, or none."""
-    village = _managed_village()
+    village = managed_village()
     form = ConfirmImportForm()
     if not form.validate_on_submit():
         flash(_("This import has expired or was already done. Upload the file again."), "danger")
@@ -69,7 +64,7 @@ def confirm_import():
 @roles_required(Role.COMMITTEE, Role.ADMIN)
 def import_template():
     """An empty household list with the Chinese headers and one example row."""
-    village = _managed_village()
+    village = managed_village()
     return _xlsx(exporter.template_workbook(village),
                  exporter.download_name(village, _("import template")))
 
@@ -78,10 +73,7 @@ def import_template():
 @roles_required(Role.COMMITTEE, Role.ADMIN, Role.OFFICIAL)
 def export_register():
     """The whole village register (active and inactive) as an Excel workbook."""
-    village_id = request.args.get("village", type=db_id) or current_user.village_id
-    village = scope.region_or_404(current_user, village_id) if village_id else abort(404)
-    if not village.is_village:
-        abort(404)
+    village = readable_village()
     book = exporter.register_workbook(village, scope.households_query(current_user))
     return _xlsx(book, exporter.download_name(village, _("households")))
 

@@ -1,5 +1,5 @@
 """Register pages: thin views over households.services and accounts.services."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,19 +11,10 @@ from app.households import bp, services
 from app.ledger import reads as ledger_reads
 from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdForm, ResetForm, SearchForm
 from app.models import Role
-from app.views_util import back_or, db_id, flash_errors
+from app.views_util import back_or, flash_errors, managed_village, readable_village
 
 READERS = (Role.COMMITTEE, Role.GRID_LEADER, Role.OFFICIAL, Role.ADMIN)
 MANAGERS = (Role.COMMITTEE, Role.ADMIN)
-
-
-def _village_for_reading():
-    """The village whose register is shown: the account's own, or ?village= for officials."""
-    village_id = request.args.get("village", type=db_id) or current_user.village_id
-    if village_id is None:
-        abort(404)
-    village = scope.region_or_404(current_user, village_id)
-    return village if village.is_village else abort(404)
 
 
 def _grid_choices(village_id: int):
@@ -35,7 +26,7 @@ def _grid_choices(village_id: int):
 @roles_required(*READERS)
 def register():
     """The village register, searchable, a page at a time."""
-    village = _village_for_reading()
+    village = readable_village()
     form = SearchForm(request.args)
     form.validate()
     can_manage = scope.can_manage_village(current_user, village.id)
@@ -52,7 +43,7 @@ def register():
 @roles_required(*MANAGERS)
 def create():
     """Add a household to the register."""
-    village = scope.managed_village_or_404(current_user, request.args.get("village", type=db_id))
+    village = managed_village()
     form = HouseholdForm()
     form.grid_id.choices = _grid_choices(village.id)
     if form.validate_on_submit():
@@ -148,7 +139,7 @@ def reset_password(user_id: int):
 @roles_required(*READERS)
 def grids():
     """The village's grids with their household counts and leaders; committees add grids."""
-    village = _village_for_reading()
+    village = readable_village()
     can_manage = scope.can_manage_village(current_user, village.id)
     form = GridForm()
     if can_manage and form.validate_on_submit():

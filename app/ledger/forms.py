@@ -10,8 +10,8 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from wtforms.widgets import HiddenInput
 
 from app.models.ledger import KINDS
+from app.views_util import MAX_ID
 
-MAX_ID = 2**31 - 1
 # More households than any village has; a longer list is refused with a message, not a 500.
 MAX_HOUSEHOLDS = 2000
 KIND_LABELS = {"award": _l("Award"), "deduction": _l("Deduction"), "redemption": _l("Redemption"),

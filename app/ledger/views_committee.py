@@ -6,7 +6,7 @@ are in app/ledger/views_rulebook.py.
 """
 import secrets
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
@@ -14,31 +14,13 @@ from app import scope
 from app.decorators import roles_required
 from app.errors import DomainError, InvalidInput
 from app.ledger import bp, photos, reads, services
-from app.ledger.forms import (KIND_LABELS, MAX_ID, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
+from app.ledger.forms import (KIND_LABELS, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
                               ReverseForm, SearchForm)
-from app.models import Household, Region, Role
-from app.views_util import flash_errors
+from app.models import Household, Role
+from app.views_util import flash_errors, managed_village, readable_village
 
 READERS = (Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN)
 MANAGERS = (Role.COMMITTEE, Role.ADMIN)
-ID = f"int(max={MAX_ID})"
-
-
-def _village_arg():
-    """?village=ID for admins and officials; an id no database could hold is simply not found."""
-    value = request.args.get("village", type=int)
-    return value if value is None or 0 < value <= MAX_ID else abort(404)
-
-
-def managed_village() -> Region:
-    """The village whose ledger the user may change (?village= for admins), or 404."""
-    return scope.managed_village_or_404(current_user, _village_arg())
-
-
-def readable_village() -> Region:
-    """The village whose ledger the user may read (?village= for officials), or 404."""
-    village = scope.region_or_404(current_user, _village_arg() or current_user.village_id or abort(404))
-    return village if village.is_village else abort(404)
 
 
 def _rule_choices(village_id: int, deductions: bool) -> list[tuple[int, str]]:
@@ -198,7 +180,7 @@ def entries():
                            can_manage=scope.can_manage_village(current_user, village.id))
 
 
-@bp.route(f"/entries/<{ID}:entry_id>/reverse", methods=["GET", "POST"])
+@bp.route("/entries/<int:entry_id>/reverse", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def reverse(entry_id: int):
     """Reverse (撤销) an entry after a confirmation page that names what it will do."""

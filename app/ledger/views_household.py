@@ -14,22 +14,11 @@ from app.errors import DomainError
 from app.ledger import bp, claims, photos, queries, reads
 from app.ledger.forms_household import ClaimForm, DecideForm, RejectForm
 from app.models import Role
-from app.views_util import flash_errors
+from app.views_util import flash_errors, readable_village
 
 READERS = (Role.HOUSEHOLD, Role.GRID_LEADER, Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN)
 CLAIMANTS = (Role.HOUSEHOLD, Role.GRID_LEADER)
 DECIDERS = (Role.COMMITTEE, Role.ADMIN)
-
-
-# --- helper shared with views_notice ----------------------------------------------------------
-
-def reading_village():
-    """The village shown: the account's own, or ?village= for officials (404 outside scope)."""
-    village_id = request.args.get("village", type=int) or current_user.village_id
-    if village_id is None or not 0 < village_id < 2**31:
-        abort(404)
-    village = scope.region_or_404(current_user, village_id)
-    return village if village.is_village else abort(404)
 
 
 # --- history and rulebook ----------------------------------------------------------------------
@@ -48,7 +37,7 @@ def me_history():
 @roles_required(*READERS)
 def rules():
     """The village's active rules by category, with points and limits (read-only)."""
-    village = reading_village()
+    village = readable_village()
     return render_template("ledger/household/rules.html", village=village,
                            categories=reads.active_rules_by_category(village.id))
 
@@ -96,7 +85,7 @@ def claim_new():
 @roles_required(*DECIDERS)
 def claims_queue():
     """The village's claims: pending ones oldest first, or decided ones newest first."""
-    village = reading_village()
+    village = readable_village()
     decided = request.args.get("status") == "decided"
     page = reads.claims_queue(current_user, village.id, decided, request.args.get("after"),
                               current_app.config["PAGE_SIZE"])
@@ -104,7 +93,7 @@ def claims_queue():
                            decided=decided, decide_form=DecideForm(), reject_form=RejectForm())
 
 
-@bp.route("/claims/<int(max=2147483647):claim_id>/approve", methods=["POST"])
+@bp.route("/claims/<int:claim_id>/approve", methods=["POST"])
 @roles_required(*DECIDERS)
 def claim_approve(claim_id: int):
     """Approve a claim: the award is made by claims.approve_claim."""
@@ -119,7 +108,7 @@ def claim_approve(claim_id: int):
     return redirect(url_for(".claims_queue", village=claim.household.village_id))
 
 
-@bp.route("/claims/<int(max=2147483647):claim_id>/reject", methods=["POST"])
+@bp.route("/claims/<int:claim_id>/reject", methods=["POST"])
 @roles_required(*DECIDERS)
 def claim_reject(claim_id: int):
     """Reject a claim with the reason the household will read."""

@@ -15,9 +15,9 @@ from app.errors import DomainError
 from app.ledger import bp, claims, notice as board
 from app.ledger.forms_household import AnswerForm, ObjectionForm
 from app.ledger.queries import entry_flags, settings_for
-from app.ledger.views_household import DECIDERS, reading_village
+from app.ledger.views_household import DECIDERS
 from app.models import Role
-from app.views_util import flash_errors
+from app.views_util import flash_errors, readable_village
 
 NOTICE_READERS = (Role.HOUSEHOLD, Role.GRID_LEADER, Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN)
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -45,7 +45,7 @@ def _month():
 @roles_required(*NOTICE_READERS)
 def notice():
     """The month's awards and deductions of the village, for everyone in it to check."""
-    village = reading_village()
+    village = readable_village()
     first, start, end = _month()
     page = board.board_page(village.id, start, end, request.args.get("after"),
                             current_app.config["PAGE_SIZE"])
@@ -60,7 +60,7 @@ def notice():
 @roles_required(*NOTICE_READERS)
 def notice_print():
     """Every award and deduction of the village-month on A4 pages, oldest first."""
-    village = reading_village()
+    village = readable_village()
     first, start, end = _month()
     entries = board.board_entries(village.id, start, end, PRINT_MAX)
     return render_template("ledger/notice/print.html", village=village, month=first.strftime("%Y-%m"),
@@ -71,7 +71,7 @@ def notice_print():
 
 # --- objections ----------------------------------------------------------------------------------
 
-@bp.route("/entries/<int(max=2147483647):entry_id>/object", methods=["GET", "POST"])
+@bp.route("/entries/<int:entry_id>/object", methods=["GET", "POST"])
 @roles_required(Role.HOUSEHOLD)
 def objection_new(entry_id: int):
     """A household objects to one of its own awards or deductions."""
@@ -101,7 +101,7 @@ def my_objections():
 @roles_required(*DECIDERS)
 def objections_queue():
     """The village's objections: open ones oldest first, or answered ones newest first."""
-    village = reading_village()
+    village = readable_village()
     answered = request.args.get("status") == "answered"
     page = board.objections_queue(current_user, village.id, answered, request.args.get("after"),
                                   current_app.config["PAGE_SIZE"])
@@ -124,14 +124,14 @@ def _answer(objection_id: int, service, done: str):
     return redirect(url_for(".objections_queue", village=objection.household.village_id))
 
 
-@bp.route("/objections/<int(max=2147483647):objection_id>/uphold", methods=["POST"])
+@bp.route("/objections/<int:objection_id>/uphold", methods=["POST"])
 @roles_required(*DECIDERS)
 def objection_uphold(objection_id: int):
     """Keep the entry and answer the objection."""
     return _answer(objection_id, claims.uphold_objection, _("The entry stands; the answer was sent."))
 
 
-@bp.route("/objections/<int(max=2147483647):objection_id>/reverse", methods=["POST"])
+@bp.route("/objections/<int:objection_id>/reverse", methods=["POST"])
 @roles_required(*DECIDERS)
 def objection_reverse(objection_id: int):
     """Agree with the objection: the entry is reversed."""

@@ -14,8 +14,8 @@ from app.ledger import bp, reads, services
 from app.households.forms import ConfirmForm
 from app.ledger.forms import CategoryForm, RuleEditForm, RuleForm, SettingsForm
 from app.ledger.settings import save_settings
-from app.ledger.views_committee import ID, MANAGERS, READERS, managed_village, readable_village
-from app.views_util import flash_errors
+from app.ledger.views_committee import MANAGERS, READERS
+from app.views_util import flash_errors, managed_village, readable_village
 
 
 @bp.route("/rulebook")
@@ -76,7 +76,7 @@ def create_rule():
     return render_template("ledger/committee/rule_form.html", form=form, village=village, rule=None)
 
 
-@bp.route(f"/rulebook/<{ID}:rule_id>/edit", methods=["GET", "POST"])
+@bp.route("/rulebook/<int:rule_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit_rule(rule_id: int):
     """Change a rule; entries already made keep their points."""
@@ -96,7 +96,7 @@ def edit_rule(rule_id: int):
     return render_template("ledger/committee/rule_form.html", form=form, village=village, rule=rule)
 
 
-@bp.route(f"/rulebook/<{ID}:rule_id>/retire", methods=["GET", "POST"])
+@bp.route("/rulebook/<int:rule_id>/retire", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def retire_rule(rule_id: int):
     """Retire a rule after a confirmation page; rules are never deleted."""
