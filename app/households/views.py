@@ -3,9 +3,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import scope
+from app.access import scope
 from app.accounts import services as accounts
-from app.decorators import roles_required
+from app.access.permissions import REGISTER_READERS, VILLAGE_MANAGERS, roles_required
 from app.errors import DomainError
 from app.households import bp, services
 from app.ledger import reads as ledger_reads
@@ -13,8 +13,6 @@ from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdFo
 from app.models import Role
 from app.views_util import back_or, flash_errors, managed_village, readable_village
 
-READERS = (Role.COMMITTEE, Role.GRID_LEADER, Role.OFFICIAL, Role.ADMIN)
-MANAGERS = (Role.COMMITTEE, Role.ADMIN)
 
 
 def _grid_choices(village_id: int):
@@ -23,7 +21,7 @@ def _grid_choices(village_id: int):
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@roles_required(REGISTER_READERS)
 def register():
     """The village register, searchable, a page at a time."""
     village = readable_village()
@@ -40,7 +38,7 @@ def register():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def create():
     """Add a household to the register."""
     village = managed_village()
@@ -58,7 +56,7 @@ def create():
 
 
 @bp.route("/<int:household_id>")
-@roles_required(*READERS)
+@roles_required(REGISTER_READERS)
 def detail(household_id: int):
     """One household's record and its sign-in accounts."""
     household = scope.household_or_404(current_user, household_id)
@@ -69,7 +67,7 @@ def detail(household_id: int):
 
 
 @bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def edit(household_id: int):
     """Change a household's details or grid."""
     household = scope.managed_household_or_404(current_user, household_id)
@@ -90,7 +88,7 @@ def edit(household_id: int):
 
 
 @bp.route("/<int:household_id>/active", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def set_active(household_id: int):
     """Deactivate or reactivate (the detail page asks for confirmation first)."""
     household = scope.managed_household_or_404(current_user, household_id)
@@ -102,7 +100,7 @@ def set_active(household_id: int):
 
 
 @bp.route("/<int:household_id>/accounts", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def create_account(household_id: int):
     """Create a sign-in account for a household."""
     household = scope.managed_household_or_404(current_user, household_id)
@@ -122,7 +120,7 @@ def create_account(household_id: int):
 
 
 @bp.route("/accounts/<int:user_id>/password", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def reset_password(user_id: int):
     """Reset the password of a household or grid-leader account of the committee's village."""
     user = scope.managed_account_or_404(current_user, user_id)
@@ -136,7 +134,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/grids", methods=["GET", "POST"])
-@roles_required(*READERS)
+@roles_required(REGISTER_READERS)
 def grids():
     """The village's grids with their household counts and leaders; committees add grids."""
     village = readable_village()
@@ -156,7 +154,7 @@ def grids():
 
 
 @bp.route("/grids/<int:grid_id>/leader", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def create_leader(grid_id: int):
     """Create the grid leader's account."""
     grid = scope.managed_grid_or_404(current_user, grid_id)

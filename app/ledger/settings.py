@@ -6,7 +6,8 @@ committee first saves here.
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app import audit, scope
+from app import audit
+from app.access import scope
 from app.errors import Conflict, InvalidInput, NotAllowed
 from app.extensions import db
 from app.models import Region, User, VillageSettings
