@@ -120,10 +120,12 @@ def test_same_key_with_a_different_body_is_a_conflict(w):
     assert services.award(w.committee, [w.h1.id], w.good.id, "扫雪",
                           idempotency_key="k-1")[0].id == first.id
     for rule, note in ((w.big.id, "扫雪"), (w.good.id, "另一件事")):
-        with pytest.raises(Conflict, match="different"):
+        with pytest.raises(Conflict) as refused:
             services.award(w.committee, [w.h1.id], rule, note, idempotency_key="k-1")
+        assert refused.value.code == "idempotency_key_reused"
     entry = services.adjust(w.committee, w.h2.id, 5, "补记", idempotency_key="k-2")
     assert services.adjust(w.committee, w.h2.id, 5, "补记", idempotency_key="k-2").id == entry.id
-    with pytest.raises(Conflict, match="different"):
+    with pytest.raises(Conflict) as refused:
         services.adjust(w.committee, w.h2.id, 50, "补记", idempotency_key="k-2")
+    assert refused.value.code == "idempotency_key_reused"
     assert _state(w.h1.id)[2] == 1 and _state(w.h2.id)[2] == 1
