@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.demo.places import HOME_VILLAGE, PLACES
 from app.extensions import db
 from app.ledger import services
 from app.models import Claim, Household, LedgerEntry, Objection, Region, Rule, RuleCategory, User
@@ -76,7 +77,6 @@ def _year(village: Region, rules: list[Rule], actor_id, rng: random.Random, now:
 
 def load_history(rng: random.Random) -> None:
     """Rulebooks and a year of history for the five demo villages; nothing for synthetic ones."""
-    from app.demo import HOME_VILLAGE, PLACES
 
     now = datetime.now(UTC)
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
