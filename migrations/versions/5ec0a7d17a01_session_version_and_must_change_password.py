@@ -2,7 +2,7 @@
 password set by someone else be changed at the next sign-in
 
 Revision ID: 5ec0a7d17a01
-Revises: 8bf0d5090d3d
+Revises: 3c1e7a9b2d40
 Create Date: 2026-11-28 17:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5ec0a7d17a01'
-down_revision = '8bf0d5090d3d'
+down_revision = '3c1e7a9b2d40'
 branch_labels = None
 depends_on = None
 
