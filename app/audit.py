@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "household_reactivated": _l("Reactivated a household"),
     "households_imported": _l("Imported households"),
     "grid_created": _l("Added a grid"),
+    "regions_imported": _l("Imported the region tree"),
     "rule.category": _l("Added a rule category"),
     "rule.create": _l("Added a rule"),
     "rule.update": _l("Changed a rule"),

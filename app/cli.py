@@ -7,6 +7,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.ledger.cli import ledger
 from app.models import Role
+from app.regions.cli import regions
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -69,4 +70,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(demo_data_if_empty)
     app.cli.add_command(ledger)
+    app.cli.add_command(regions)
     app.shell_context_processor(lambda: {"db": db})
