@@ -262,3 +262,20 @@ def test_cli_exits_1_listing_every_bad_row(runner, tmp_path):
     xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
     result = runner.invoke(args=["regions", "import", str(xls)])
     assert result.exit_code == 1 and ".xls" in result.output
+
+
+# ---- first run -----------------------------------------------------------------------------
+
+def test_first_run_hint_only_without_an_administrator(runner, app):
+    result = runner.invoke(args=["first-run-hint"])
+    assert result.exit_code == 0 and "users create admin --role admin" in result.output
+    factories.user("root", "admin")
+    assert runner.invoke(args=["first-run-hint"]).output == ""
+
+
+def test_admin_of_an_empty_database_sees_the_steps(client, auth, admin):
+    auth.login("root")
+    body = client.get("/regions/").get_data(as_text=True)
+    assert 'id="first-steps"' in body and "/regions/import" in body
+    import_file(fixture_bytes())
+    assert 'id="first-steps"' not in client.get("/regions/").get_data(as_text=True)

@@ -6,7 +6,7 @@ from app import scope
 from app.decorators import roles_required
 from app.views_util import db_id
 from app.models import Role
-from app.regions import bp, services
+from app.regions import bp, first_run, services
 
 
 @bp.route("/")
@@ -27,4 +27,5 @@ def overview():
         children=services.children(scope.regions_query(current_user), under)
         if under is None or not under.is_village else [],
         q=request.args.get("q", "")[:64],
+        first_steps=current_user.role == Role.ADMIN and not first_run.has_regions(),
     )
