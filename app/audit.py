@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "ledger.adjust": _l("Adjusted points"),
     "ledger.reverse": _l("Reversed an entry"),
     "ledger.settings": _l("Changed star and objection settings"),
+    "ledger.verify": _l("Checked the ledger"),
 }
 
 

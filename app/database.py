@@ -1,7 +1,12 @@
-"""Engine set-up: SQLite done right (WAL, busy timeout, foreign keys, BEGIN IMMEDIATE)."""
+"""Engine set-up (SQLite done right: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE) and transaction()."""
+import inspect
+from functools import wraps
+from typing import Callable, Optional
+
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 
 def configure_engines(engine: Engine) -> None:
@@ -30,3 +35,90 @@ def configure_engines(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class transaction:
+    """One unit of work: commit when the block (or decorated function) ends, roll back on any error.
+
+    Every service that writes uses this, as `with transaction():` or `@transaction()`. Inside an
+    outer transaction it only joins it, so services compose: a shop checkout can claim a code,
+    move stock and debit points (each a service of its own) and commit once. As a decorator it
+    takes `replay`: when the outermost transaction fails on a unique key (a concurrent request
+    with the same idempotency key won the race), `replay(**arguments)` may return the stored
+    result; otherwise the caller gets a Conflict.
+    """
+
+    _DEPTH = "lianxin.transaction_depth"
+
+    def __init__(self, replay: Optional[Callable] = None, conflict: Optional[str] = None):
+        self.replay = replay
+        self.conflict = conflict  # the message of the Conflict a unique-key failure becomes
+
+    @classmethod
+    def active(cls) -> bool:
+        """True inside a `transaction()` block."""
+        from app.extensions import db
+
+        return db.session.info.get(cls._DEPTH, 0) > 0
+
+    def __enter__(self):
+        from app.extensions import db
+
+        db.session.info[self._DEPTH] = db.session.info.get(self._DEPTH, 0) + 1
+        return db.session
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        from app.extensions import db
+
+        depth = db.session.info[self._DEPTH] - 1
+        db.session.info[self._DEPTH] = depth
+        if depth > 0:
+            return False  # the outermost block decides
+        if exc_type is not None:
+            db.session.rollback()
+            if self.conflict and issubclass(exc_type, IntegrityError):
+                raise self._conflict() from None
+            return False
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            if self.conflict:
+                raise self._conflict() from None
+            raise
+        except BaseException:
+            db.session.rollback()
+            raise
+        return False
+
+    def _conflict(self):
+        from app.errors import Conflict
+
+        return Conflict(self.conflict)
+
+    def __call__(self, function: Callable) -> Callable:
+        signature = inspect.signature(function)
+        replay, conflict = self.replay, self.conflict
+
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            outermost = not transaction.active()
+            try:
+                with transaction(conflict=conflict):
+                    return function(*args, **kwargs)
+            except IntegrityError:
+                if not outermost:
+                    raise
+                from flask_babel import gettext as _
+
+                from app.errors import Conflict
+
+                if replay is not None:
+                    bound = signature.bind(*args, **kwargs)
+                    bound.apply_defaults()
+                    stored = replay(**bound.arguments)
+                    if stored:
+                        return stored
+                raise Conflict(_("This was already recorded.")) from None
+
+        return wrapper

@@ -1,42 +1,81 @@
-"""Domain exceptions raised by services, and the friendly error pages."""
-from flask import Flask, jsonify, render_template, request
+"""Domain exceptions raised by services, and how pages and the JSON API answer them."""
+from typing import Optional
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
-    """A business rule refused the request; the message is shown to the user as it is."""
+    """A business rule refused the request; the message is shown to the user as it is.
+
+    `code` is a stable snake_case name for programs (the JSON API's error code); `status` the
+    HTTP status a page or API call answers with.
+    """
 
     status = 422
+    code = "refused"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, code: Optional[str] = None, status: Optional[int] = None):
         super().__init__(message)
         self.message = message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
 
 
 class NotAllowed(DomainError):
     """The user may not do this, though the thing exists in their scope."""
 
     status = 403
+    code = "not_allowed"
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or is outside the user's scope (the same answer for both)."""
+
+    status = 404
+    code = "not_found"
 
 
 class Conflict(DomainError):
     """The request conflicts with what is already recorded (a duplicate, a second reversal...)."""
 
     status = 409
+    code = "conflict"
 
 
 class InvalidInput(DomainError):
     """Input that passed the form's shape checks but makes no sense (an unknown grid...)."""
 
     status = 400
+    code = "invalid_input"
 
 
 class InsufficientPoints(DomainError):
     """A redemption asked for more points than the household's balance holds."""
 
     status = 422
+    code = "insufficient_points"
+
+
+# Stable codes of HTTP errors in JSON answers.
+HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "not_allowed", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "bad_request",
+              422: "refused", 429: "too_many_requests", 500: "server_error"}
+
+
+def wants_json() -> bool:
+    """True for requests to the JSON API, which never get an HTML page."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str):
+    """The JSON API's error answer: {"error": {"code", "message"}} with the status."""
+    return jsonify(error={"code": code, "message": message}), status
 
 
 def _login_again(message: str) -> str:
@@ -47,12 +86,21 @@ def _login_again(message: str) -> str:
     return render_template("auth/login.html", form=form, limit_message=message)
 
 
+def _same_site_referrer() -> Optional[str]:
+    """The page the request came from, when it is on this site; else None."""
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if not referrer or parts.netloc != request.host or "\r" in referrer or "\n" in referrer:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def register(app: Flask) -> None:
     """Render 403, 404, 429 and 500 as pages (or JSON under /api)."""
 
     def page(status: int, title: str, message: str):
-        if request.path.startswith("/api/"):
-            return jsonify(error={"code": status, "message": message}), status
+        if wants_json():
+            return json_error(status, HTTP_CODES.get(status, "error"), message)
         return render_template("errors/error.html", status=status, title=title,
                                message=message), status
 
@@ -70,6 +118,34 @@ def register(app: Flask) -> None:
         if error.code == 429 and request.endpoint == "auth.login":
             return _login_again(message), 429
         return page(error.code or 500, title, message)
+
+    from app.extensions import login
+
+    @login.unauthorized_handler
+    def not_signed_in():
+        # The API answers 401 in JSON; pages send the visitor to sign in, as Flask-Login would.
+        if wants_json():
+            return json_error(401, "not_signed_in", _("Please sign in first."))
+        from flask_login.utils import login_url
+
+        flash(_("Please sign in to open this page."), "info")
+        return redirect(login_url(login.login_view, request.url))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        # Views normally turn a DomainError into a message on their own page; this is the net
+        # under them: JSON for the API, otherwise the message back on the page the user came from.
+        from app.extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return json_error(error.status, error.code, error.message)
+        target = _same_site_referrer()
+        if target and request.method == "POST":
+            flash(error.message, "danger")
+            return redirect(target)
+        return render_template("errors/error.html", status=error.status, title=_("Not done"),
+                               message=error.message), error.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -36,4 +36,8 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def login_username_key() -> str:
     """Rate-limit key for sign-in attempts against one username, whoever sends them."""
-    return "user:" + (request.form.get("username") or "").strip().lower()[:64]
+    username = request.form.get("username")
+    if username is None and request.is_json:
+        body = request.get_json(silent=True)
+        username = body.get("username") if isinstance(body, dict) else None
+    return "user:" + (username if isinstance(username, str) else "").strip().lower()[:64]

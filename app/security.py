@@ -12,6 +12,14 @@ CSP = (
 )
 
 
+def _json_has_nul() -> bool:
+    """True when a JSON body holds a NUL in any string, key or value (JSON spells it \\u0000)."""
+    if not request.is_json:
+        return False
+    data = request.get_data(cache=True, as_text=True)
+    return "\\u0000" in data or "\x00" in data
+
+
 def init_app(app: Flask) -> None:
     """Register the header hook and template globals."""
 
@@ -20,7 +28,7 @@ def init_app(app: Flask) -> None:
         # PostgreSQL text cannot hold NUL, and no honest form sends one: refuse the request
         # whole (400) rather than fail half-way through a write.
         values = list(request.args.values()) + list(request.form.values())
-        if any("\x00" in value for value in values):
+        if any("\x00" in value for value in values) or _json_has_nul():
             abort(400)
 
     @app.after_request
@@ -37,5 +45,11 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_language():
         locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        from flask_login import current_user
+
+        from app.access.permissions import menu_for
+        from app.events import unread_count
+
         return {"current_locale": locale, "html_lang": html_lang(locale),
-                "language_names": LANGUAGE_NAMES}
+                "language_names": LANGUAGE_NAMES, "menu_for": menu_for,
+                "unread_notifications": unread_count(current_user)}

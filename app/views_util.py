@@ -72,7 +72,7 @@ def village_arg() -> Optional[int]:
 def readable_village():
     """The village a page shows: ?village= (officials, admins) or the account's own; 404 when it
     is outside the user's scope or not a village."""
-    from app import scope
+    from app.access import scope
 
     village_id = village_arg() or current_user.village_id or abort(404)
     village = scope.region_or_404(current_user, village_id)
@@ -81,6 +81,6 @@ def readable_village():
 
 def managed_village():
     """The village a page changes: the committee's own, or ?village= for an admin; else 404."""
-    from app import scope
+    from app.access import scope
 
     return scope.managed_village_or_404(current_user, village_arg())

@@ -73,7 +73,7 @@ def test_city_official_sees_every_village(client, auth, world):
 def test_scope_function_counts(app, world):
     import sqlalchemy as sa
 
-    from app import scope
+    from app.access import scope
     from app.models import User
 
     def ids(username):

@@ -6,7 +6,7 @@ from flask_login import current_user
 from app import audit
 from app.accounts import bp, services
 from app.accounts.forms import ROLE_LABELS, NewAccountForm, OwnHouseholdForm, RoleForm
-from app.decorators import roles_required
+from app.access.permissions import roles_required
 from app.errors import DomainError
 from app.households.forms import ConfirmForm, ResetForm
 from app.models import Role

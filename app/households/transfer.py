@@ -4,13 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app import scope
-from app.decorators import roles_required
+from app.access import scope
+from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
 from app.views_util import managed_village, readable_village
 from app.errors import DomainError
 from app.households import bp, exporter, importer
 from app.households.import_forms import ConfirmImportForm, ImportForm
-from app.models import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -22,7 +21,7 @@ def _page(village, form, preview=None, status=200):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(Role.COMMITTEE, Role.ADMIN)
+@roles_required(VILLAGE_MANAGERS)
 def import_register():
     """Upload a household list and see every bad row; nothing is written here."""
     village = managed_village()
@@ -40,7 +39,7 @@ def import_register():
 
 
 @bp.route("/import/confirm", methods=["POST"])
-@roles_required(Role.COMMITTEE, Role.ADMIN)
+@roles_required(VILLAGE_MANAGERS)
 def confirm_import():
     """Import every previewed row in one transaction, or none."""
     village = managed_village()
@@ -61,7 +60,7 @@ def confirm_import():
 
 
 @bp.route("/import/template.xlsx")
-@roles_required(Role.COMMITTEE, Role.ADMIN)
+@roles_required(VILLAGE_MANAGERS)
 def import_template():
     """An empty household list with the Chinese headers and one example row."""
     village = managed_village()
@@ -70,7 +69,7 @@ def import_template():
 
 
 @bp.route("/export.xlsx")
-@roles_required(Role.COMMITTEE, Role.ADMIN, Role.OFFICIAL)
+@roles_required(VILLAGE_READERS)
 def export_register():
     """The whole village register (active and inactive) as an Excel workbook."""
     village = readable_village()

@@ -3,9 +3,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import scope
+from app.access import scope
 from app.accounts import services as accounts
-from app.decorators import roles_required
+from app.access.permissions import REGISTER_READERS, VILLAGE_MANAGERS, roles_required
 from app.errors import DomainError
 from app.households import bp, services
 from app.ledger import reads as ledger_reads
@@ -13,8 +13,6 @@ from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdFo
 from app.models import Role
 from app.views_util import back_or, flash_errors, managed_village, readable_village
 
-READERS = (Role.COMMITTEE, Role.GRID_LEADER, Role.OFFICIAL, Role.ADMIN)
-MANAGERS = (Role.COMMITTEE, Role.ADMIN)
 
 
 def _grid_choices(village_id: int):
@@ -23,7 +21,7 @@ def _grid_choices(village_id: int):
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@roles_required(REGISTER_READERS)
 def register():
     """The village register, searchable, a page at a time."""
     village = readable_village()
@@ -40,7 +38,7 @@ def register():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def create():
     """Add a household to the register."""
     village = managed_village()
@@ -48,7 +46,7 @@ def create():
     form.grid_id.choices = _grid_choices(village.id)
     if form.validate_on_submit():
         try:
-            household = services.create_household(village, form.data)
+            household = services.create_household(current_user, village, form.data)
         except DomainError as error:
             flash(error.message, "danger")
         else:
@@ -58,7 +56,7 @@ def create():
 
 
 @bp.route("/<int:household_id>")
-@roles_required(*READERS)
+@roles_required(REGISTER_READERS)
 def detail(household_id: int):
     """One household's record and its sign-in accounts."""
     household = scope.household_or_404(current_user, household_id)
@@ -69,7 +67,7 @@ def detail(household_id: int):
 
 
 @bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def edit(household_id: int):
     """Change a household's details or grid."""
     household = scope.managed_household_or_404(current_user, household_id)
@@ -79,7 +77,7 @@ def edit(household_id: int):
         form.grid_id.data = household.grid_id or 0
     if form.validate_on_submit():
         try:
-            services.update_household(household, form.data)
+            services.update_household(current_user, household, form.data)
         except DomainError as error:
             flash(error.message, "danger")
         else:
@@ -90,19 +88,19 @@ def edit(household_id: int):
 
 
 @bp.route("/<int:household_id>/active", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def set_active(household_id: int):
     """Deactivate or reactivate (the detail page asks for confirmation first)."""
     household = scope.managed_household_or_404(current_user, household_id)
     if ConfirmForm().validate_on_submit():
         active = request.form.get("active") == "1"
-        services.set_active(household, active)
+        services.set_active(current_user, household, active)
         flash(_("Household reactivated.") if active else _("Household deactivated."), "success")
     return redirect(url_for(".detail", household_id=household.id))
 
 
 @bp.route("/<int:household_id>/accounts", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def create_account(household_id: int):
     """Create a sign-in account for a household."""
     household = scope.managed_household_or_404(current_user, household_id)
@@ -122,7 +120,7 @@ def create_account(household_id: int):
 
 
 @bp.route("/accounts/<int:user_id>/password", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def reset_password(user_id: int):
     """Reset the password of a household or grid-leader account of the committee's village."""
     user = scope.managed_account_or_404(current_user, user_id)
@@ -136,7 +134,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/grids", methods=["GET", "POST"])
-@roles_required(*READERS)
+@roles_required(REGISTER_READERS)
 def grids():
     """The village's grids with their household counts and leaders; committees add grids."""
     village = readable_village()
@@ -144,7 +142,7 @@ def grids():
     form = GridForm()
     if can_manage and form.validate_on_submit():
         try:
-            services.create_grid(village, form.name.data)
+            services.create_grid(current_user, village, form.name.data)
         except DomainError as error:
             flash(error.message, "danger")
         else:
@@ -156,7 +154,7 @@ def grids():
 
 
 @bp.route("/grids/<int:grid_id>/leader", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def create_leader(grid_id: int):
     """Create the grid leader's account."""
     grid = scope.managed_grid_or_404(current_user, grid_id)

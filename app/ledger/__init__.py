@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("ledger", __name__)
 
-from app.ledger import views_committee, views_household, views_notice, views_rulebook  # noqa: E402,F401
+from app.ledger import notify, views_committee, views_household, views_notice, views_rulebook  # noqa: E402,F401

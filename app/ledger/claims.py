@@ -9,12 +9,14 @@ from typing import Optional
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import scope
+from app import events
+from app.access import permissions, scope
 from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from app.extensions import db
 from app.ledger.queries import settings_for
-from app.ledger.services import award_entries, reverse_entry, transaction
-from app.models import Claim, Household, LedgerEntry, Objection, Role, Rule, User
+from app.database import transaction
+from app.ledger.services import award_entries, reverse_entry
+from app.models import Claim, Household, LedgerEntry, Objection, Rule, User
 from app.models.base import utcnow
 
 
@@ -36,11 +38,8 @@ def submit_claim(actor: User, household_id: int, rule_id: int, description: str,
                  photo_name: Optional[str] = None) -> Claim:
     """A household claims points for itself, or a grid leader for a household of the grid."""
     household = db.session.get(Household, household_id)
-    own = household is not None and actor.household_id == household.id
-    grid = (household is not None and actor.role == Role.GRID_LEADER
-            and actor.grid_id is not None and household.grid_id == actor.grid_id)
-    if not (own or grid):
-        raise NotAllowed(_("You can only claim points for your own household or grid."))
+    permissions.require(actor, "claims.submit", household,
+                        _("You can only claim points for your own household or grid."))
     rule = db.session.get(Rule, rule_id)
     if rule is None or not rule.active or rule.village_id != household.village_id:
         raise InvalidInput(_("This rule does not exist or has been retired."))
@@ -75,6 +74,7 @@ def approve_claim(actor: User, claim_id: int) -> Claim:
                              idempotency_key=f"claim:{claim.id}", ref=("claim", claim.id))
     claim.status, claim.entry_id = "approved", entry.id
     claim.decided_by, claim.decided_at = actor.id, utcnow()
+    events.emit("claim.decided", {"claim_id": claim.id})
     return claim
 
 
@@ -86,6 +86,7 @@ def reject_claim(actor: User, claim_id: int, reason: str) -> Claim:
         raise Conflict(_("This claim has already been decided."))
     claim.reason = _text(reason, _("Say why the claim is rejected."))[:500]
     claim.status, claim.decided_by, claim.decided_at = "rejected", actor.id, utcnow()
+    events.emit("claim.decided", {"claim_id": claim.id})
     return claim
 
 
@@ -130,6 +131,7 @@ def uphold_objection(actor: User, objection_id: int, answer: str) -> Objection:
     """Keep the entry as it is and answer the objection."""
     objection = _open_objection(actor, objection_id, answer)
     objection.status = "upheld"
+    events.emit("objection.answered", {"objection_id": objection.id})
     return objection
 
 
@@ -139,4 +141,5 @@ def reverse_for_objection(actor: User, objection_id: int, answer: str) -> Object
     objection = _open_objection(actor, objection_id, answer)
     reverse_entry(actor, objection.entry_id, objection.answer)
     objection.status = "reversed"
+    events.emit("objection.answered", {"objection_id": objection.id})
     return objection

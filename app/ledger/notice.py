@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
 
-from app import scope
+from app.access import scope
 from app.extensions import db
 from app.ledger.reads import village_queue
 from app.models import LedgerEntry, Objection, User

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app import scope
+from app.access import scope
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Claim, Household, LedgerEntry, User

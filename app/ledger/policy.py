@@ -11,10 +11,10 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
 
-from app import scope
+from app.access import permissions, scope
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.models import Household, LedgerEntry, Role, Rule, User
+from app.models import Household, LedgerEntry, Rule, User
 
 Ref = Optional[tuple[str, int]]
 
@@ -24,19 +24,15 @@ def check_manager(actor: User, household: Optional[Household]) -> Household:
     # Unknown and out-of-scope households get the same answer, so ids reveal nothing.
     if household is None or not scope.can_manage_village(actor, household.village_id):
         raise NotAllowed(_("This household is not in your area."))
-    if actor.household_id is not None and actor.household_id == household.id:
-        raise NotAllowed(_("You cannot change the points of your own household."))
+    permissions.require(actor, "ledger.manage", household,
+                        _("You cannot change the points of your own household."))
     return household
 
 
 def check_spender(actor: User, household: Optional[Household]) -> Household:
     """The household, when the actor may spend its points (its shop or committee); else NotAllowed."""
-    if household is not None:
-        if scope.can_manage_village(actor, household.village_id):
-            return household
-        if actor.role == Role.SHOP and actor.shop and actor.shop.village_id == household.village_id:
-            return household
-    raise NotAllowed(_("This household is not in your area."))
+    permissions.require(actor, "ledger.spend", household, _("This household is not in your area."))
+    return household
 
 
 def period_start(period: str, now: Optional[datetime] = None) -> datetime:

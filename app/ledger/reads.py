@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
 
-from app import scope
+from app.access import scope
 from app.extensions import db
 from app.ledger.queries import reversed_ids
 from app.models import Claim, Household, LedgerEntry, Objection, Region, Rule, RuleCategory, User

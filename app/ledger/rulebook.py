@@ -8,7 +8,8 @@ from typing import Optional
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import audit, scope
+from app import audit
+from app.access import scope
 from app.errors import Conflict, InvalidInput, NotAllowed
 from app.extensions import db
 from app.models import Rule, RuleCategory, User

@@ -1,19 +1,19 @@
 """The only code that writes ledger entries and households' balance and score.
 
-Each public function is one transaction: it commits on success and rolls back on any error.
+Each public function is one transaction (app.database.transaction): it commits on success and
+rolls back on any error; inside a caller's transaction it joins it. The *_entry forms never
+commit, for services that write points together with their own rows (a checkout, a meeting).
 Balances change by relative `UPDATE households SET balance = balance + :d` in the same
 transaction as the entry, never by read-then-write; unique keys (idempotency_key,
 reverses_id) are the last line against replays and races.
 """
-import inspect
-from functools import wraps
-from typing import Callable, Iterable, Optional
+from typing import Iterable, Optional
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from app import audit
+from app.database import transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput
 from app.extensions import db
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender
@@ -23,38 +23,6 @@ from app.models import Household, LedgerEntry, Rule, User
 from app.models.ledger import SCORING_KINDS
 
 households_table = Household.__table__
-
-
-def transaction(replay: Optional[Callable] = None) -> Callable:
-    """Run the function as one transaction; on IntegrityError return `replay()` if it finds a result."""
-
-    def decorate(function):
-        signature = inspect.signature(function)
-
-        @wraps(function)
-        def wrapper(*args, **kwargs):
-            try:
-                result = function(*args, **kwargs)
-                db.session.commit()
-                return result
-            except IntegrityError:
-                db.session.rollback()
-                # A concurrent request with the same key won the race: answer with its result.
-                if replay is None:
-                    raise Conflict(_("This was already recorded.")) from None
-                bound = signature.bind(*args, **kwargs)
-                bound.apply_defaults()
-                stored = replay(**bound.arguments)
-                if stored:
-                    return stored
-                raise Conflict(_("This was already recorded.")) from None
-            except BaseException:
-                db.session.rollback()
-                raise
-
-        return wrapper
-
-    return decorate
 
 
 def _keys(key: Optional[str], household_ids: Iterable[int]) -> dict[int, str]:
@@ -195,25 +163,38 @@ def adjust(actor: User, household_id: int, points: int, note: str,
     return entry
 
 
-@transaction(replay=_stored_single)
-def redeem(actor: User, household_id: int, cost: int, ref: Ref = None, note: str = "",
-           idempotency_key: Optional[str] = None) -> LedgerEntry:
-    """Spend points from the balance (never below zero); the score is unchanged."""
+def _stored_redemption(household_id, cost, idempotency_key=None, **_ignored):
+    """The redemption an earlier call with this key made; a different household or cost is a Conflict."""
     stored = _stored_single(household_id, idempotency_key)
+    if stored is not None and (stored.kind != "redemption" or stored.points != -cost):
+        raise Conflict(_("This request key was already used for a different payment."),
+                       code="idempotency_key_reused")
+    return stored
+
+
+def redeem_entry(actor: User, household_id: int, cost: int, ref: Ref = None, note: str = "",
+                 idempotency_key: Optional[str] = None) -> LedgerEntry:
+    """redeem() without the commit: spend points inside the caller's transaction."""
+    if not isinstance(cost, int) or isinstance(cost, bool) or cost <= 0:
+        raise InvalidInput(_("A redemption costs a whole number of points above zero."))
+    if idempotency_key and len(idempotency_key) > 100:
+        raise InvalidInput(_("The request key is too long."))
+    stored = _stored_redemption(household_id, cost, idempotency_key)
     if stored:
         return stored
     household = check_spender(actor, db.session.get(Household, household_id))
-    if not isinstance(cost, int) or isinstance(cost, bool) or cost <= 0:
-        raise InvalidInput(_("A redemption costs a whole number of points above zero."))
+    if not household.active:
+        raise DomainError(_("Household %(number)s is no longer active.", number=household.number),
+                          code="household_inactive")
     # The check and the debit are one statement, so concurrent redemptions cannot overdraw.
     spent = db.session.execute(
         households_table.update()
         .where(households_table.c.id == household.id, households_table.c.balance >= cost)
         .values(balance=households_table.c.balance - cost))
     if spent.rowcount != 1:
-        db.session.rollback()
-        # A replay that lost the race finds the first redemption rather than "too few points".
-        stored = _stored_single(household_id, idempotency_key)
+        # A replay that waited for the first request (PostgreSQL re-reads committed rows here)
+        # answers with the first redemption rather than "too few points".
+        stored = _stored_redemption(household_id, cost, idempotency_key)
         if stored:
             return stored
         raise InsufficientPoints(_("Not enough points: this needs %(cost)d.", cost=cost))
@@ -224,6 +205,13 @@ def redeem(actor: User, household_id: int, cost: int, ref: Ref = None, note: str
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+@transaction(replay=_stored_redemption)
+def redeem(actor: User, household_id: int, cost: int, ref: Ref = None, note: str = "",
+           idempotency_key: Optional[str] = None) -> LedgerEntry:
+    """Spend points from the balance (never below zero); the score is unchanged."""
+    return redeem_entry(actor, household_id, cost, ref, note, idempotency_key)
 
 
 def reverse_entry(actor: User, entry_id: int, reason: str) -> LedgerEntry:

@@ -10,8 +10,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from app import scope
-from app.decorators import roles_required
+from app.access import scope
+from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
 from app.errors import DomainError, InvalidInput
 from app.ledger import bp, photos, reads, services
 from app.ledger.forms import (KIND_LABELS, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
@@ -19,8 +19,6 @@ from app.ledger.forms import (KIND_LABELS, AwardForm, ConfirmEntriesForm, Deduct
 from app.models import Household, Role
 from app.views_util import flash_errors, managed_village, readable_village
 
-READERS = (Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN)
-MANAGERS = (Role.COMMITTEE, Role.ADMIN)
 
 
 def _rule_choices(village_id: int, deductions: bool) -> list[tuple[int, str]]:
@@ -105,7 +103,7 @@ def _commit(kind: str):
 
 
 @bp.route("/award")
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def award():
     """Step one of an award: a rule, and one household, a grid or households found by a search."""
     village = managed_village()
@@ -116,7 +114,7 @@ def award():
 
 
 @bp.route("/award/preview", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def award_preview():
     """Show who gets what before anything is written."""
     village = managed_village()
@@ -134,14 +132,14 @@ def award_preview():
 
 
 @bp.route("/award/confirm", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def award_confirm():
     """Write the award the confirmation page showed (a replay adds nothing)."""
     return _commit("award")
 
 
 @bp.route("/deduct", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def deduct():
     """Step one of a deduction: a deduction rule, household numbers and the reason."""
     village = managed_village()
@@ -158,14 +156,14 @@ def deduct():
 
 
 @bp.route("/deduct/confirm", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def deduct_confirm():
     """Write the deduction the confirmation page showed (a replay adds nothing)."""
     return _commit("deduction")
 
 
 @bp.route("/entries")
-@roles_required(*READERS)
+@roles_required(VILLAGE_READERS)
 def entries():
     """The village's ledger, newest first, filtered by kind and household number."""
     village = readable_village()
@@ -181,7 +179,7 @@ def entries():
 
 
 @bp.route("/entries/<int:entry_id>/reverse", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def reverse(entry_id: int):
     """Reverse (撤销) an entry after a confirmation page that names what it will do."""
     entry = reads.managed_entry_or_404(current_user, entry_id)

@@ -8,17 +8,14 @@ from flask import (abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import scope
-from app.decorators import roles_required
+from app.access import scope
+from app.access.permissions import CLAIMANTS, LEDGER_READERS, VILLAGE_MANAGERS, roles_required
 from app.errors import DomainError
 from app.ledger import bp, claims, photos, queries, reads
 from app.ledger.forms_household import ClaimForm, DecideForm, RejectForm
 from app.models import Role
 from app.views_util import flash_errors, readable_village
 
-READERS = (Role.HOUSEHOLD, Role.GRID_LEADER, Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN)
-CLAIMANTS = (Role.HOUSEHOLD, Role.GRID_LEADER)
-DECIDERS = (Role.COMMITTEE, Role.ADMIN)
 
 
 # --- history and rulebook ----------------------------------------------------------------------
@@ -34,7 +31,7 @@ def me_history():
 
 
 @bp.route("/rules")
-@roles_required(*READERS)
+@roles_required(LEDGER_READERS)
 def rules():
     """The village's active rules by category, with points and limits (read-only)."""
     village = readable_village()
@@ -45,7 +42,7 @@ def rules():
 # --- claims --------------------------------------------------------------------------------------
 
 @bp.route("/claims/mine")
-@roles_required(*CLAIMANTS)
+@roles_required(CLAIMANTS)
 def my_claims():
     """The claims of the household (or of the grid leader's households), newest first."""
     page = reads.my_claims(current_user, request.args.get("after"), current_app.config["PAGE_SIZE"])
@@ -60,7 +57,7 @@ def _claim_choices(form: ClaimForm) -> None:
 
 
 @bp.route("/claims/new", methods=["GET", "POST"])
-@roles_required(*CLAIMANTS)
+@roles_required(CLAIMANTS)
 def claim_new():
     """A household claims points for itself, or a grid leader for a household of the grid."""
     form = ClaimForm()
@@ -82,7 +79,7 @@ def claim_new():
 
 
 @bp.route("/claims")
-@roles_required(*DECIDERS)
+@roles_required(VILLAGE_MANAGERS)
 def claims_queue():
     """The village's claims: pending ones oldest first, or decided ones newest first."""
     village = readable_village()
@@ -94,7 +91,7 @@ def claims_queue():
 
 
 @bp.route("/claims/<int:claim_id>/approve", methods=["POST"])
-@roles_required(*DECIDERS)
+@roles_required(VILLAGE_MANAGERS)
 def claim_approve(claim_id: int):
     """Approve a claim: the award is made by claims.approve_claim."""
     claim = reads.claim_or_404(current_user, claim_id)
@@ -109,7 +106,7 @@ def claim_approve(claim_id: int):
 
 
 @bp.route("/claims/<int:claim_id>/reject", methods=["POST"])
-@roles_required(*DECIDERS)
+@roles_required(VILLAGE_MANAGERS)
 def claim_reject(claim_id: int):
     """Reject a claim with the reason the household will read."""
     claim = reads.claim_or_404(current_user, claim_id)
@@ -129,7 +126,7 @@ def claim_reject(claim_id: int):
 # --- photos --------------------------------------------------------------------------------------
 
 @bp.route("/photos/<name>")
-@roles_required(*READERS)
+@roles_required(LEDGER_READERS)
 def photo(name: str):
     """An evidence photo, only for users whose scope covers its household."""
     if not photos.NAME.match(name) or not photos.visible_to(current_user, name):

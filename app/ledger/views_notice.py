@@ -10,16 +10,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.decorators import roles_required
+from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, roles_required
 from app.errors import DomainError
 from app.ledger import bp, claims, notice as board
 from app.ledger.forms_household import AnswerForm, ObjectionForm
 from app.ledger.queries import entry_flags, settings_for
-from app.ledger.views_household import DECIDERS
 from app.models import Role
 from app.views_util import flash_errors, readable_village
 
-NOTICE_READERS = (Role.HOUSEHOLD, Role.GRID_LEADER, Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN)
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # A village-month is a few thousand rows; this only guards the print view against the absurd.
 PRINT_MAX = 20000
@@ -42,7 +40,7 @@ def _month():
 
 
 @bp.route("/notice")
-@roles_required(*NOTICE_READERS)
+@roles_required(LEDGER_READERS)
 def notice():
     """The month's awards and deductions of the village, for everyone in it to check."""
     village = readable_village()
@@ -57,7 +55,7 @@ def notice():
 
 
 @bp.route("/notice/print")
-@roles_required(*NOTICE_READERS)
+@roles_required(LEDGER_READERS)
 def notice_print():
     """Every award and deduction of the village-month on A4 pages, oldest first."""
     village = readable_village()
@@ -98,7 +96,7 @@ def my_objections():
 
 
 @bp.route("/objections")
-@roles_required(*DECIDERS)
+@roles_required(VILLAGE_MANAGERS)
 def objections_queue():
     """The village's objections: open ones oldest first, or answered ones newest first."""
     village = readable_village()
@@ -125,14 +123,14 @@ def _answer(objection_id: int, service, done: str):
 
 
 @bp.route("/objections/<int:objection_id>/uphold", methods=["POST"])
-@roles_required(*DECIDERS)
+@roles_required(VILLAGE_MANAGERS)
 def objection_uphold(objection_id: int):
     """Keep the entry and answer the objection."""
     return _answer(objection_id, claims.uphold_objection, _("The entry stands; the answer was sent."))
 
 
 @bp.route("/objections/<int:objection_id>/reverse", methods=["POST"])
-@roles_required(*DECIDERS)
+@roles_required(VILLAGE_MANAGERS)
 def objection_reverse(objection_id: int):
     """Agree with the objection: the entry is reversed."""
     return _answer(objection_id, claims.reverse_for_objection,

@@ -7,19 +7,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import scope
-from app.decorators import roles_required
+from app.access import scope
+from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
 from app.errors import DomainError
 from app.ledger import bp, reads, services
 from app.households.forms import ConfirmForm
 from app.ledger.forms import CategoryForm, RuleEditForm, RuleForm, SettingsForm
 from app.ledger.settings import save_settings
-from app.ledger.views_committee import MANAGERS, READERS
 from app.views_util import flash_errors, managed_village, readable_village
 
 
 @bp.route("/rulebook")
-@roles_required(*READERS)
+@roles_required(VILLAGE_READERS)
 def rulebook():
     """The village's rulebook: categories and their rules, active and retired."""
     village = readable_village()
@@ -31,7 +30,7 @@ def rulebook():
 
 
 @bp.route("/rulebook/categories", methods=["POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def create_category():
     """Add a heading to the rulebook."""
     village = managed_village()
@@ -59,7 +58,7 @@ def _rule_fields(form: RuleForm) -> dict:
 
 
 @bp.route("/rulebook/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def create_rule():
     """Add a rule to the rulebook."""
     village = managed_village()
@@ -77,7 +76,7 @@ def create_rule():
 
 
 @bp.route("/rulebook/<int:rule_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def edit_rule(rule_id: int):
     """Change a rule; entries already made keep their points."""
     rule, village = reads.managed_rule_or_404(current_user, rule_id)
@@ -97,7 +96,7 @@ def edit_rule(rule_id: int):
 
 
 @bp.route("/rulebook/<int:rule_id>/retire", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def retire_rule(rule_id: int):
     """Retire a rule after a confirmation page; rules are never deleted."""
     rule, village = reads.managed_rule_or_404(current_user, rule_id)
@@ -114,7 +113,7 @@ def retire_rule(rule_id: int):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(VILLAGE_MANAGERS)
 def settings():
     """Star thresholds on the score and the days households have to object to a notice."""
     village = managed_village()

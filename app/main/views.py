@@ -3,8 +3,8 @@ import sqlalchemy as sa
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app import scope
-from app.decorators import roles_required
+from app.access import scope
+from app.access.permissions import roles_required
 from app.extensions import db
 from app.ledger.queries import entry_flags, history, star_rating
 from app.households import services as household_services

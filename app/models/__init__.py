@@ -5,6 +5,8 @@ from app.models.user import User, Role, Shop
 from app.models.audit import AuditLog
 from app.models.ledger import (Claim, LedgerEntry, Objection, Rule, RuleCategory,
                                VillageSettings)
+from app.models.outbox import JobRun, Notification, OutboxEvent
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
-           "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection"]
+           "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
+           "OutboxEvent", "Notification", "JobRun"]

@@ -14,6 +14,8 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 
 from app import audit
+from app.access import permissions
+from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.households.import_reader import (EXCEL_ERRORS, HEADER_SEARCH_ROWS, MAX_ROWS, cell_text,
@@ -201,41 +203,41 @@ def _regions_by_code(wanted: set[str]) -> list[Region]:
 # ---- writing -------------------------------------------------------------------------------
 
 def apply(rows: list[dict], actor: Optional[User], filename: str = "") -> TreePlan:
-    """Check the rows again and write them in one transaction, or nothing (InvalidInput)."""
-    try:
+    """Check the rows again and write them in one transaction, or nothing (TreeRefused).
+    `actor` is None for the command line, which whoever runs the server may use."""
+    if actor is not None:
+        permissions.require(actor, "regions.import")
+    with transaction(conflict=_("Someone changed the tree meanwhile. Nothing was imported. "
+                                "Check the file again.")):
         plan = check(rows)
         if plan.problems:
             raise TreeRefused(plan)
         by_code = {r.code: r for r in _regions_by_code(
             {codes.parent_code(r["code"]) for r in plan.new} - {None})}
         for level in RegionLevel:  # parents before children
-            batch = sorted((r for r in plan.new if codes.level_of(r["code"]) == level),
-                           key=lambda r: r["code"])
-            made = [Region(name=r["name"], code=r["code"], level=level, active=True,
-                           parent_id=by_code[p].id if (p := codes.parent_code(r["code"])) in by_code
-                           else None) for r in batch]
-            db.session.add_all(made)
-            db.session.flush()
-            for region in made:
-                parent = by_code.get(codes.parent_code(region.code))
-                region.path = (parent.path if parent else "/") + path_segment(region.id)
-                by_code[region.code] = region
-            db.session.flush()
+            _add_level(sorted((r for r in plan.new if codes.level_of(r["code"]) == level),
+                              key=lambda r: r["code"]), level, by_code)
         renames = {r["code"]: r["name"] for r, _old in plan.renamed}
         for region in _regions_by_code(set(renames)):
             region.name = renames[region.code]
         audit.record("regions_imported", target="regions",
                      detail=f"{len(plan.new)} new, {len(plan.renamed)} renamed, "
                             f"{plan.unchanged} unchanged, from {filename}"[:500], actor=actor)
-        db.session.commit()
-        return plan
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("Someone changed the tree meanwhile. Nothing was imported. Check the "
-                         "file again.")) from None
-    except Exception:
-        db.session.rollback()
-        raise
+    return plan
+
+
+def _add_level(batch: list[dict], level: RegionLevel, by_code: dict[str, Region]) -> None:
+    """Create one level's new regions under their parents (already in `by_code`), with paths."""
+    made = [Region(name=r["name"], code=r["code"], level=level, active=True,
+                   parent_id=by_code[p].id if (p := codes.parent_code(r["code"])) in by_code
+                   else None) for r in batch]
+    db.session.add_all(made)
+    db.session.flush()
+    for region in made:
+        parent = by_code.get(codes.parent_code(region.code))
+        region.path = (parent.path if parent else "/") + path_segment(region.id)
+        by_code[region.code] = region
+    db.session.flush()
 
 
 class TreeRefused(Conflict):

@@ -3,12 +3,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import scope
-from app.decorators import roles_required
+from app.access import scope
+from app.access.permissions import permission_required
 from app.errors import DomainError
 from app.households.import_reader import MAX_BYTES
 from app.households.transfer import _xlsx
-from app.models import Role
 from app.regions import bp, tree_export, tree_import
 from app.regions.forms import ConfirmImportForm, TreeImportForm
 
@@ -19,7 +18,7 @@ def _page(form, plan=None, status=200):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required("regions.import")
 def import_tree():
     """Upload a list of division codes and see what it would add, rename, or why it cannot."""
     form = TreeImportForm()
@@ -36,7 +35,7 @@ def import_tree():
 
 
 @bp.route("/import/confirm", methods=["POST"])
-@roles_required(Role.ADMIN)
+@permission_required("regions.import")
 def confirm_tree():
     """Write a previewed file in one transaction, or nothing."""
     form = ConfirmImportForm()
@@ -57,7 +56,7 @@ def confirm_tree():
 
 
 @bp.route("/export.xlsx")
-@roles_required(Role.ADMIN, Role.OFFICIAL)
+@permission_required("regions.export")
 def export_tree():
     """Every region the user may see, with codes, as an Excel workbook."""
     book = tree_export.tree_workbook(scope.regions_query(current_user))

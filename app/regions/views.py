@@ -2,15 +2,15 @@
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from app import scope
-from app.decorators import roles_required
+from app.access import scope
+from app.access.permissions import OFFICIALS, roles_required
 from app.views_util import db_id
 from app.models import Role
 from app.regions import bp, first_run, services
 
 
 @bp.route("/")
-@roles_required(Role.OFFICIAL, Role.ADMIN)
+@roles_required(OFFICIALS)
 def overview():
     """The villages under the official's region (or under ?region=), with household counts."""
     root = scope.root_region(current_user)

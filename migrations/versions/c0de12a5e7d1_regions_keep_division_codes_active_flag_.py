@@ -1,7 +1,7 @@
 """Regions keep their national division code, an active flag and a merge pointer
 
 Revision ID: c0de12a5e7d1
-Revises: 927e8a7e1f84
+Revises: 8bf0d5090d3d
 Create Date: 2026-11-28 17:10:55.430862
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0de12a5e7d1'
-down_revision = '927e8a7e1f84'
+down_revision = '8bf0d5090d3d'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,117 @@
+"""Who may do what: one registry of named permission rules, the role groups, and the menu.
+
+`app/access/scope.py` decides what a user may *see*; this module decides what they may *do*.
+Each feature registers its rules in its own module of this package (ledger.py, shop.py...)
+with `@rule("feature.action")`; services call `require(actor, action, target)`, views and
+templates ask `may(...)` or `menu_for(user)`. No other module keeps a list of roles.
+"""
+from functools import wraps
+from typing import Any, Callable, NamedTuple, Optional
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.errors import NotAllowed
+from app.models import Role, User
+
+Rule = Callable[[User, Any], bool]
+_RULES: dict[str, Rule] = {}
+
+# Role groups: who opens which kind of page. Views name a group, never a list of their own.
+EVERYONE = frozenset(Role)
+VILLAGE_MANAGERS = frozenset({Role.COMMITTEE, Role.ADMIN})
+VILLAGE_READERS = frozenset({Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN})
+REGISTER_READERS = VILLAGE_READERS | {Role.GRID_LEADER}
+LEDGER_READERS = REGISTER_READERS | {Role.HOUSEHOLD}
+CLAIMANTS = frozenset({Role.HOUSEHOLD, Role.GRID_LEADER})
+OFFICIALS = frozenset({Role.OFFICIAL, Role.ADMIN})
+
+
+def rule(action: str) -> Callable[[Rule], Rule]:
+    """Register the function that answers `may(user, action, target)`; one per action."""
+
+    def register(function: Rule) -> Rule:
+        if action in _RULES:
+            raise RuntimeError(f"permission {action!r} is defined twice")
+        _RULES[action] = function
+        return function
+
+    return register
+
+
+def role_rule(action: str, roles: frozenset) -> None:
+    """Register an action that depends on the role alone (a page any such role may open)."""
+    rule(action)(lambda user, target=None: user.role in roles)
+
+
+def may(user: Optional[User], action: str, target: Any = None) -> bool:
+    """True when `user` may do `action` (to `target`); unknown actions are a programming error."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return bool(_RULES[action](user, target))
+
+
+def require(user: Optional[User], action: str, target: Any = None,
+            message: Optional[str] = None) -> None:
+    """Raise NotAllowed unless `user` may do `action` (to `target`)."""
+    if not may(user, action, target):
+        raise NotAllowed(message or _("Your account may not do this."))
+
+
+def roles_required(*roles) -> Callable:
+    """View decorator: only signed-in users whose role is in one of the groups or roles; else 403."""
+    allowed = set()
+    for item in roles:
+        allowed |= set(item) if isinstance(item, (set, frozenset)) else {item}
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def permission_required(action: str) -> Callable:
+    """View decorator: only users who `may(action)` with no target; else 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not may(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class MenuItem(NamedTuple):
+    """A link of the top menu: shown to users who may do `action`."""
+
+    order: int
+    action: str
+    endpoint: str
+    label: Any  # a lazy string, translated when shown
+
+
+_MENU: list[MenuItem] = []
+
+
+def menu_item(action: str, endpoint: str, label: Any, order: int) -> None:
+    """Add a link to the menu for every user who may do `action` (label made with _l)."""
+    _MENU.append(MenuItem(order, action, endpoint, label))
+    _MENU.sort(key=lambda item: item.order)
+
+
+def menu_for(user: Optional[User]) -> list[MenuItem]:
+    """The menu links this user sees, in order."""
+    return [item for item in _MENU if may(user, item.action)]
