@@ -32,7 +32,7 @@ class Region(db.Model):
     level: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
     path: so.Mapped[str] = so.mapped_column(PATH_TYPE, index=True, default="")
     # The national statistical division code (统计用区划代码), 12 digits; None for invented places.
-    code: so.Mapped[Optional[str]] = so.mapped_column(sa.String(12), unique=True)
+    code: so.Mapped[Optional[str]] = so.mapped_column(sa.String(12), unique=True, index=True)
     # Deactivated and merged regions stay, because households' history and accounts name them.
     active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True, server_default=sa.true())
     # A village merged into another (撤并) points at the one that took its households.
@@ -44,7 +44,6 @@ class Region(db.Model):
     __table_args__ = (
         sa.CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),
         sa.Index("ix_regions_level_path", "level", "path"),
-        sa.CheckConstraint("code IS NULL OR length(code) = 12", name="code_length"),
     )
 
     @property

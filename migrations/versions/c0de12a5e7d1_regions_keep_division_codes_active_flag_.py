@@ -17,20 +17,26 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('regions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('code', sa.String(length=12), nullable=True))
-        batch_op.add_column(sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False))
-        batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_regions_code'), ['code'])
-        batch_op.create_foreign_key(batch_op.f('fk_regions_merged_into_id_regions'), 'regions', ['merged_into_id'], ['id'])
-        batch_op.create_check_constraint('code_length', 'code IS NULL OR length(code) = 12')
+    # Plain ALTER TABLE ADD COLUMN, never a batch table rebuild: on SQLite a rebuild drops
+    # `regions`, which every household, grid and account references.
+    op.add_column('regions', sa.Column('code', sa.String(length=12), nullable=True))
+    op.add_column('regions', sa.Column('active', sa.Boolean(), server_default=sa.true(),
+                                       nullable=False))
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE regions ADD COLUMN merged_into_id INTEGER REFERENCES regions (id)')
+    else:
+        op.add_column('regions', sa.Column('merged_into_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f('fk_regions_merged_into_id_regions'), 'regions', 'regions',
+                              ['merged_into_id'], ['id'])
+    op.create_index(op.f('ix_regions_code'), 'regions', ['code'], unique=True)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_regions_code'), table_name='regions')
     with op.batch_alter_table('regions', schema=None) as batch_op:
-        batch_op.drop_constraint('code_length', type_='check')
-        batch_op.drop_constraint(batch_op.f('fk_regions_merged_into_id_regions'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('uq_regions_code'), type_='unique')
+        if op.get_bind().dialect.name != 'sqlite':
+            batch_op.drop_constraint(batch_op.f('fk_regions_merged_into_id_regions'),
+                                     type_='foreignkey')
         batch_op.drop_column('merged_into_id')
         batch_op.drop_column('active')
         batch_op.drop_column('code')
