@@ -19,6 +19,18 @@ def manage_region(user: User, region: Optional[Region]) -> bool:
     return own is not None and region.id != own.id and region.path.startswith(own.path)
 
 
+@rule("regions.add_under")
+def add_under(user: User, parent: Optional[Region]) -> bool:
+    """Add a place under `parent`, or move a village there: administrators, and officials of
+    `parent` or of a region above it."""
+    if parent is None:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    own = user.region if user.role == Role.OFFICIAL else None
+    return own is not None and parent.path.startswith(own.path)
+
+
 role_rule("regions.import", frozenset({Role.ADMIN}))
 role_rule("regions.export", OFFICIALS)
 menu_item("regions.import", "regions.import_tree", _l("Places"), 15)
