@@ -167,3 +167,62 @@ def test_merge_refuses_nonsense(app):
         manage.merge_villages(w.admin, w._township, w.home)
     with pytest.raises(NotAllowed):
         manage.merge_villages(w.committee, w.other, w.home)
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def tree(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    _city, county, township, (village, other) = factories.region_tree()
+    factories.user("county", "official", region_id=county.id, language="en")
+    factories.user("committee", "committee", region_id=village.id, language="en")
+    return township, village, other
+
+
+def test_official_renames_and_adds_through_the_page(client, auth, tree):
+    township, village, _other = tree
+    auth.login("county")
+    page = client.get(f"/regions/{village.id}/manage")
+    assert page.status_code == 200 and "Merge into another village" in page.get_data(as_text=True)
+    assert f"/regions/{village.id}/manage" in client.get(f"/regions/?region={township.id}").get_data(
+        as_text=True)
+    client.post(f"/regions/{village.id}/rename", data={"rename-name": "新甲村"})
+    assert db.session.get(Region, village.id).name == "新甲村"
+    response = client.post(f"/regions/{township.id}/children",
+                           data={"add-name": "丁村", "add-code": "12"}, follow_redirects=True)
+    assert "not a 12-digit" in response.get_data(as_text=True)
+    client.post(f"/regions/{township.id}/children", data={"add-name": "丁村"})
+    assert db.session.scalar(sa.select(Region).where(Region.name == "丁村")).parent_id == township.id
+
+
+def test_merge_through_the_page_needs_the_checkbox(client, auth, tree):
+    _township, village, other = tree
+    factories.household(other)
+    auth.login("county")
+    client.post(f"/regions/{other.id}/merge", data={"merge-survivor_id": village.id})
+    assert db.session.get(Region, other.id).active
+    client.post(f"/regions/{other.id}/merge", data={"merge-survivor_id": village.id,
+                                                    "merge-confirm": "y"})
+    assert db.session.get(Region, other.id).merged_into_id == village.id
+
+
+def test_committee_cannot_open_or_post_the_management_pages(client, auth, tree):
+    _township, village, other = tree
+    auth.login("committee")
+    assert client.get(f"/regions/{village.id}/manage").status_code == 403
+    assert client.post(f"/regions/{village.id}/rename",
+                       data={"rename-name": "x"}).status_code == 403
+    assert db.session.get(Region, village.id).name == "甲村"
+
+
+def test_merge_target_outside_scope_is_not_found(client, auth, tree):
+    _township, village, _other = tree
+    (elsewhere,) = add_regions([("别县", RegionLevel.COUNTY, None)])
+    db.session.commit()
+    far = factories.village("远村")
+    auth.login("county")
+    response = client.post(f"/regions/{village.id}/merge",
+                           data={"merge-survivor_id": far.id, "merge-confirm": "y"})
+    assert response.status_code == 302  # not one of the offered villages: refused by the form
+    assert db.session.get(Region, village.id).active

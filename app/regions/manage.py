@@ -15,6 +15,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import Claim, Grid, Household, Objection, Region, RegionLevel, Shop, User
 from app.regions import codes
+from app.models.region import subtree_clause
 from app.regions.services import path_segment
 
 NAME_MAX = 64
@@ -173,3 +174,23 @@ def _clear_clashes(model, column, merged: Region, survivor: Region, tag: str, li
         taken.add(new)
     db.session.flush()
     return len(clashing)
+
+
+def move_targets(actor: User, village: Region) -> list[Region]:
+    """Active townships of the village's county (other than its own) the actor may move it to."""
+    county = db.session.get(Region, village.ancestor_ids[-3]) if len(village.ancestor_ids) >= 3 \
+        else None
+    if county is None:
+        return []
+    found = db.session.scalars(sa.select(Region).where(
+        subtree_clause(Region.path, county.path), Region.level == RegionLevel.TOWNSHIP,
+        Region.active.is_(True), Region.id != village.parent_id).order_by(Region.path))
+    return [t for t in found if permissions.may(actor, "regions.add_under", t)]
+
+
+def merge_targets(actor: User, village: Region) -> list[Region]:
+    """Other active villages of the same township the actor may merge this one into."""
+    found = db.session.scalars(sa.select(Region).where(
+        Region.parent_id == village.parent_id, Region.level == RegionLevel.VILLAGE,
+        Region.active.is_(True), Region.id != village.id).order_by(Region.path))
+    return [v for v in found if permissions.may(actor, "regions.manage", v)]
