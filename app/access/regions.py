@@ -34,3 +34,4 @@ def add_under(user: User, parent: Optional[Region]) -> bool:
 role_rule("regions.import", frozenset({Role.ADMIN}))
 role_rule("regions.export", OFFICIALS)
 menu_item("regions.import", "regions.import_tree", _l("Places"), 15)
+menu_item("me.committee", "accounts.bulk_accounts", _l("Household accounts"), 13)

@@ -56,6 +56,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if current == new:
         raise DomainError(_("The new password must differ from the current one."))
     user.set_password(new)
+    user.must_change_password = False
     audit.record("password_changed", target=user.username, actor=user)
     db.session.commit()
 

@@ -18,6 +18,19 @@ def _per_address():
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
 
 
+# What an account with a one-time password may open before it has chosen its own.
+BEFORE_NEW_PASSWORD = {"auth.password", "auth.logout", "auth.language", "static", "main.healthz"}
+
+
+@bp.before_app_request
+def _new_password_first():
+    """An account made with a one-time password (printed slip) chooses its own before anything else."""
+    if current_user.is_authenticated and current_user.must_change_password \
+            and request.endpoint not in BEFORE_NEW_PASSWORD:
+        return redirect(url_for("auth.password"))
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_per_username, key_func=login_username_key, methods=["POST"])
 @limiter.limit(_per_address, methods=["POST"])

@@ -68,6 +68,9 @@ class User(UserMixin, db.Model):
     grid_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("grids.id"), index=True)
     active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True)
     language: so.Mapped[Optional[str]] = so.mapped_column(sa.String(8))
+    # Set on accounts made with a one-time password (bulk sign-in slips): changed at first sign-in.
+    must_change_password: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False,
+                                                              server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
 

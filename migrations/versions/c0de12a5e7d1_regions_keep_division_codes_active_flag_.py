@@ -1,4 +1,5 @@
-"""Regions keep their national division code, an active flag and a merge pointer
+"""Regions keep their national division code, an active flag and a merge pointer; accounts
+may be marked to change their one-time password at first sign-in
 
 Revision ID: c0de12a5e7d1
 Revises: 8bf0d5090d3d
@@ -29,9 +30,14 @@ def upgrade():
         op.create_foreign_key(op.f('fk_regions_merged_into_id_regions'), 'regions', 'regions',
                               ['merged_into_id'], ['id'])
     op.create_index(op.f('ix_regions_code'), 'regions', ['code'], unique=True)
+    # Accounts made in bulk with one-time passwords must change them at first sign-in.
+    op.add_column('users', sa.Column('must_change_password', sa.Boolean(),
+                                     server_default=sa.false(), nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('must_change_password')
     op.drop_index(op.f('ix_regions_code'), table_name='regions')
     with op.batch_alter_table('regions', schema=None) as batch_op:
         if op.get_bind().dialect.name != 'sqlite':
