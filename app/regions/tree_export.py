@@ -20,7 +20,7 @@ def tree_workbook(regions: sa.Select) -> io.BytesIO:
         regions.outerjoin(parent, parent.id == Region.parent_id).add_columns(parent.code)
         .order_by(Region.path)
     ).all()
-    headers = [_(LABELS[k]) for k in ("code", "name", "level", "parent")] + [_("Status")]
+    headers = [str(LABELS[k]) for k in ("code", "name", "level", "parent")] + [_("Status")]
     active, inactive = _("Active"), _("Inactive")
     book, sheet = _sheet(_("Regions"), headers)
     for region, parent_code in rows:

@@ -11,7 +11,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from app import audit
 from app.access import permissions
@@ -35,7 +35,8 @@ ALIASES = {
     "parent": {"parent", "parentcode", "上级代码", "上級代碼", "上级区划代码", "上級區劃代碼"},
 }
 # The export's headers, accepted in every language like the household import's.
-LABELS = {"code": "Division code", "name": "Name", "level": "Level", "parent": "Parent code"}
+LABELS = {"code": _l("Division code"), "name": _l("Name"), "level": _l("Level"),
+          "parent": _l("Parent code")}
 LEVEL_WORDS = {
     RegionLevel.CITY: {"1", "city", "市", "地级市", "地級市"},
     RegionLevel.COUNTY: {"2", "county", "district", "县", "縣", "区", "區", "县级市", "縣級市",
@@ -83,7 +84,7 @@ def _aliases() -> dict[str, set[str]]:
     for locale in current_app.config.get("LANGUAGES", ()):
         with force_locale(locale):
             for key, label in LABELS.items():
-                names[key].add(header_key(_(label)))
+                names[key].add(header_key(str(label)))
     return names
 
 
