@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "region_reactivated": _l("Reactivated a place"),
     "village_moved": _l("Moved a village to another township"),
     "villages_merged": _l("Merged two villages"),
+    "rulebook_template.publish": _l("Published a rulebook template"),
+    "rulebook_template.adopt": _l("Adopted a rulebook template"),
     "rule.category": _l("Added a rule category"),
     "rule.create": _l("Added a rule"),
     "rule.update": _l("Changed a rule"),

@@ -98,6 +98,10 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
     from app.ledger.demo import load_history
 
     load_history(rng)
+    from app.ledger.templates import publish
+
+    # 罗翠村's rulebook is the first template every demo village may adopt (commits the demo).
+    publish(None, city, villages[HOME_VILLAGE], "罗翠村积分制管理细则（试行）")
     db.session.commit()
     return {"villages": total_villages,
             "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}

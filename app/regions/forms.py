@@ -52,3 +52,11 @@ class MergeForm(FlaskForm):
                               "village, and this one is kept only as history."),
                            validators=[DataRequired()])
     submit = SubmitField(_l("Merge"))
+
+
+class PublishTemplateForm(FlaskForm):
+    """Publish a village's rulebook as this place's template; the choices are filled by the view."""
+
+    village_id = SelectField(_l("Rulebook of"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("Template name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Publish the template"))
