@@ -1,5 +1,6 @@
 """First run: what to do when the database has no administrator or no places yet."""
 import click
+from flask.cli import with_appcontext
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -26,6 +27,7 @@ def has_regions() -> bool:
 
 
 @click.command("first-run-hint", hidden=True)
+@with_appcontext
 @click.option("--url", default="http://127.0.0.1:5000/")
 def first_run_hint(url: str) -> None:
     """Print how to create the first administrator when there is none (used by `make run`)."""
