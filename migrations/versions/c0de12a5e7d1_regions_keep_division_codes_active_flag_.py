@@ -3,7 +3,7 @@ may be marked to change their one-time password at first sign-in; rulebook templ
 villages' rules adopt
 
 Revision ID: c0de12a5e7d1
-Revises: 8bf0d5090d3d
+Revises: 3c1e7a9b2d40
 Create Date: 2026-11-28 17:10:55.430862
 
 """
@@ -15,7 +15,7 @@ from app.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'c0de12a5e7d1'
-down_revision = '8bf0d5090d3d'
+down_revision = '3c1e7a9b2d40'
 branch_labels = None
 depends_on = None
 
