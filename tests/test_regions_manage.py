@@ -226,3 +226,17 @@ def test_merge_target_outside_scope_is_not_found(client, auth, tree):
                            data={"merge-survivor_id": far.id, "merge-confirm": "y"})
     assert response.status_code == 302  # not one of the offered villages: refused by the form
     assert db.session.get(Region, village.id).active
+
+
+def test_survivors_committee_reverses_an_entry_made_before_the_merge(app, client, auth):
+    app.config["WTF_CSRF_ENABLED"] = False
+    w = make_world()
+    (entry,) = ledger.award(w.other_committee, [w.far.id], w.other_rule.id, "before the merge")
+    auth.login("committee")
+    assert client.get(f"/ledger/entries/{entry.id}/reverse").status_code == 404
+    manage.merge_villages(w.admin, w.other, w.home)
+    assert client.get(f"/ledger/entries/{entry.id}/reverse").status_code == 200
+    survivor_committee = db.session.get(User, w.committee.id)
+    reversal = ledger.reverse(survivor_committee, entry.id, "recorded twice")
+    assert reversal.points == -entry.points and verify() == []
+    assert db.session.get(Household, w.far.id).balance == 0
