@@ -70,7 +70,7 @@ def adopt_template(template_id: int):
         else:
             flash(_("Template adopted: %(added)d rules added, %(kept)d of your own kept.",
                     **result), "success")
-            return redirect(url_for("ledger.rulebook", village=village.id))
+            return redirect(url_for("rulebook.rulebook", village=village.id))
     else:
         flash_errors(form)
     return redirect(url_for(".adopt_templates", village=village.id))
