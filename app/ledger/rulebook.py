@@ -108,6 +108,7 @@ def update_rule(actor: User, rule_id: int, **changes) -> Rule:
         for field, value in changes.items():
             setattr(rule, field, value.strip() if isinstance(value, str) and field != "limit_period"
                     else value)
+        rule.customised = True  # the committee's own now: a template update leaves it alone
         _commit("rule.update", f"rule:{rule.id}", repr(sorted(changes.items()))[:500], actor)
         return rule
     except Exception:
@@ -123,6 +124,7 @@ def retire_rule(actor: User, rule_id: int) -> Rule:
             raise InvalidInput(_("Unknown rule."))
         _check_village(actor, rule.village_id)
         rule.active = False
+        rule.customised = True
         _commit("rule.retire", f"rule:{rule.id}", rule.code, actor)
         return rule
     except Exception:

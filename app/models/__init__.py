@@ -6,7 +6,9 @@ from app.models.audit import AuditLog
 from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
                                Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
+from app.models.template import RulebookTemplate, TemplateRule
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
-           "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType"]
+           "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
+           "RulebookTemplate", "TemplateRule"]
