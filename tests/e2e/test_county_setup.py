@@ -73,11 +73,11 @@ def test_a_county_from_an_empty_database(empty_server, browser, phone, tmp_path)
     # 1-2. No administrator: the hint says how to make one; the command makes it.
     assert "users create admin --role admin" in runner.invoke(args=["first-run-hint"]).output
     result = runner.invoke(args=["users", "create", "admin", "--role", "admin"],
-                           input="admin-pass-1\nadmin-pass-1\n")
+                           input="Mingxi-clerk-2026\nMingxi-clerk-2026\n")
     assert result.exit_code == 0, result.output
     errors = []  # script errors and CSP violations on the administrator's pages
     phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    sign_in(phone, url, "admin", "admin-pass-1")
+    sign_in(phone, url, "admin", "Mingxi-clerk-2026")
     assert phone.locator("#first-steps").count() == 1
 
     # 3. The county's places from a spreadsheet of division codes: preview, then confirm.
