@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from app.households import bp as households_bp
     from app.ledger import bp as ledger_bp
     from app.main import bp as main_bp
+    from app.issues import bp as issues_bp
     from app.meetings import bp as meetings_bp
     from app.notifications import bp as notifications_bp
     from app.regions import bp as regions_bp
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ledger_bp, url_prefix="/ledger")
     app.register_blueprint(notifications_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(issues_bp)
     from app import access  # noqa: F401  (registers every feature's permission rules and menu links)
 
 

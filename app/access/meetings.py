@@ -99,8 +99,12 @@ def confirm_issue(user: User, issue: Optional[Issue]) -> bool:
 role_rule("meetings.list", MEETING_RUNNERS | {Role.HOUSEHOLD})
 role_rule("meetings.plan", MEETING_RUNNERS)
 role_rule("issues.list", ISSUE_READERS)
+role_rule("issues.new", frozenset({Role.HOUSEHOLD, Role.COMMITTEE}))
 role_rule("issues.own", frozenset({Role.HOUSEHOLD}))
 role_rule("issues.assigned", MEETING_RUNNERS)
 role_rule("issues.figures", OFFICIALS)
 
 menu_item("meetings.list", "meetings.index", _l("Meetings"), 40)
+menu_item("issues.own", "issues.mine", _l("My issues"), 41)
+menu_item("issues.list", "issues.index", _l("Issues"), 42)
+menu_item("issues.assigned", "issues.assigned", _l("Assigned to me"), 43)
