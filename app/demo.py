@@ -4,6 +4,7 @@
 Everything is drawn from a seeded random generator, so two runs give the same city.
 """
 import random
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -98,6 +99,10 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
     from app.ledger.demo import load_history
 
     load_history(rng)
+    from app.meetings import demo as meetings_demo
+
+    meetings_demo.load(random.Random(seed + 9), datetime.now(UTC),
+                       [villages[name] for _c, _t, name, _n in PLACES])
     db.session.commit()
     return {"villages": total_villages,
             "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}
