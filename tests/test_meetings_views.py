@@ -115,3 +115,20 @@ def test_tick_and_close_award_points(client, auth, w):
     auth.logout()
     auth.login("h1")
     assert "议定修路方案" in client.get(f"/meetings/{meeting_id}").text
+
+
+def test_meetings_list_pages_newest_first(app, client, auth, w):
+    from app.meetings import services
+
+    app.config["PAGE_SIZE"] = 2
+    start = datetime(2026, 1, 1, 11, tzinfo=UTC)
+    for n in range(5):
+        services.plan(w.committee, w.home.id, "group", f"第{n}次", start + timedelta(days=n))
+    auth.login("h1")
+    seen, url = [], "/meetings"
+    while url:
+        page = client.get(url).text
+        seen += re.findall(r"第(\d)次", page)
+        found = re.search(r'href="(/meetings\?after=[^"]+)"[^>]*>[^<]*</a>\s*</nav>', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == ["4", "3", "2", "1", "0"]

@@ -13,7 +13,8 @@ from app.access import permissions, scope
 from app.extensions import db
 from app.models import Issue, IssueEvent, IssueStatus, Meeting, Region, Role, User
 from app.models.issue import OPEN_STATUSES
-from app.pagination import Page, keyset_page
+from app.meetings.reads import newest_first
+from app.pagination import Page
 
 FILTERS = ("registered", "handling", "resolved", "confirmed", "overdue", "supervised")
 
@@ -38,7 +39,7 @@ def _filtered(query: sa.Select, status: Optional[str], today: date) -> sa.Select
 
 
 def _page(query, cursor, size) -> Page:
-    return keyset_page(query, [Issue.created_at, Issue.id], cursor, size, descending=True)
+    return newest_first(query, Issue.created_at, Issue.id, cursor, size)
 
 
 def issues_page(user: User, status: Optional[str], today: date, cursor: Optional[str], size: int,
