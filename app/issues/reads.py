@@ -13,10 +13,10 @@ from app.access import permissions, scope
 from app.extensions import db
 from app.models import Issue, IssueEvent, IssueStatus, Meeting, Region, Role, User
 from app.models.issue import OPEN_STATUSES
-from app.meetings.reads import newest_first
+from app.meetings.reads import newest_first, region_villages
 from app.pagination import Page
 
-FILTERS = ("registered", "handling", "resolved", "confirmed", "overdue", "supervised")
+FILTERS = ("registered", "handling", "resolved", "confirmed", "done", "overdue", "supervised")
 
 
 def _in_scope(user: User) -> sa.Select:
@@ -33,6 +33,8 @@ def _filtered(query: sa.Select, status: Optional[str], today: date) -> sa.Select
         return query.where(Issue.status.in_(OPEN_STATUSES), Issue.deadline < today)
     if status == "supervised":
         return query.where(Issue.supervised.is_(True), Issue.status.in_(OPEN_STATUSES))
+    if status == "done":
+        return query.where(Issue.status.in_((IssueStatus.RESOLVED, IssueStatus.CONFIRMED)))
     if status in FILTERS:
         return query.where(Issue.status == status)
     return query
@@ -43,11 +45,11 @@ def _page(query, cursor, size) -> Page:
 
 
 def issues_page(user: User, status: Optional[str], today: date, cursor: Optional[str], size: int,
-                village_id: Optional[int] = None) -> Page:
-    """The issues a committee or official may see (optionally of one village), newest first."""
+                region_id: Optional[int] = None) -> Page:
+    """The issues a committee or official may see (optionally under a region), newest first."""
     query = _filtered(_in_scope(user), status, today)
-    if village_id is not None:
-        query = query.where(Issue.village_id == village_id)
+    if region_id is not None:
+        query = query.where(Issue.village_id.in_(region_villages(user, region_id)))
     return _page(query, cursor, size)
 
 

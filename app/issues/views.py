@@ -17,7 +17,18 @@ from app.ledger import photos
 from app.ledger.reads import active_households
 from app.models import Role
 from app.models.base import utcnow
-from app.views_util import flash_errors, village_arg
+from app.views_util import db_id, flash_errors, village_arg
+
+
+def region_arg():
+    """?village= or ?region= of a list: a region to narrow it to (404 when malformed)."""
+    if request.args.get("region"):
+        try:
+            return db_id(request.args["region"])
+        except ValueError:
+            abort(404)
+    return village_arg()
+
 
 LABELS = {"kinds": dict(KINDS), "categories": dict(CATEGORIES)}
 
@@ -34,9 +45,8 @@ def index():
     size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
     if current_user.role == Role.HOUSEHOLD:
         return _list("issues/public.html", reads.public_page(current_user, after, size))
-    village = village_arg()
     page = reads.issues_page(current_user, request.args.get("status"), local_today(utcnow()),
-                             after, size, village)
+                             after, size, region_arg())
     return _list("issues/index.html", page, title=_("Issues and suggestions"))
 
 

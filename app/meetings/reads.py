@@ -23,9 +23,20 @@ def _visible(user: User) -> sa.Select:
     return sa.select(Meeting).where(Meeting.village_id.in_(villages))
 
 
-def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size: int) -> Page:
-    """The meetings the user may see, newest first; `status` one of planned, open, closed or None."""
+def region_villages(user: User, region_id: int) -> sa.Select:
+    """The ids of the villages under a region the user may see (404 outside the scope)."""
+    from app.models.region import subtree_clause
+
+    region = scope.region_or_404(user, region_id)
+    return sa.select(Region.id).where(subtree_clause(Region.path, region.path))
+
+
+def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size: int,
+                  region_id: Optional[int] = None) -> Page:
+    """The meetings the user may see (under a region), newest first; `status` planned, open, closed."""
     query = _visible(user)
+    if region_id is not None:
+        query = query.where(Meeting.village_id.in_(region_villages(user, region_id)))
     if status in ("planned", "open", "closed"):
         query = query.where(Meeting.status == status)
     return newest_first(query, Meeting.starts_at, Meeting.id, cursor, size)

@@ -31,8 +31,10 @@ def _host_or_404(meeting):
 def index():
     """The meetings of the user's village or region, newest first, with attendance for a household."""
     status = request.args.get("status")
+    from app.issues.views import region_arg
+
     page = reads.meetings_page(current_user, status, request.args.get("after"),
-                               current_app.config["PAGE_SIZE"])
+                               current_app.config["PAGE_SIZE"], region_arg())
     attended = reads.attended(current_user.household_id if current_user.role == Role.HOUSEHOLD
                               else None, [m.id for m in page.items])
     return render_template("meetings/index.html", page=page, attended=attended, status=status,
