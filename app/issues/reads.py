@@ -11,7 +11,7 @@ from flask import abort
 
 from app.access import permissions, scope
 from app.extensions import db
-from app.models import Issue, IssueEvent, IssueStatus, Meeting, Region, Role, User
+from app.models import Issue, IssueEvent, IssueSettings, IssueStatus, Meeting, Region, Role, User
 from app.models.issue import OPEN_STATUSES
 from app.meetings.reads import newest_first, region_villages
 from app.pagination import Page
@@ -94,3 +94,9 @@ def counts_by_status(issues: list[Issue]) -> dict[str, int]:
     for issue in issues:
         found[issue.status] += 1
     return found
+
+
+def confirm_days(village_id: int) -> int:
+    """The village's days before silence counts as confirmation."""
+    settings = db.session.get(IssueSettings, village_id)
+    return settings.confirm_days if settings else IssueSettings.DEFAULT_CONFIRM_DAYS

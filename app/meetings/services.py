@@ -55,6 +55,11 @@ def plan(actor: User, village_id: int, format: str, topic: str, starts_at: datet
                       starts_at=starts_at, place=(place or "").strip()[:200],
                       status=MeetingStatus.PLANNED.value, planned_by=actor.id)
     seen = set()
+    if actor.role == "official" and actor.region is not None:
+        # An official who plans a meeting hosts it, as the person behind the account.
+        name = (actor.display_name or actor.username)[:64]
+        meeting.hosts.append(MeetingHost(user_id=actor.id, name=name, level=actor.region.level))
+        seen.add((name, actor.region.level))
     for name, level in hosts:
         name = (name or "").strip()[:64]
         if name and 1 <= int(level) <= 4 and (name, int(level)) not in seen:
