@@ -199,6 +199,8 @@ def _steps(rng, now, issue, plan, raised, actor_id, home, users):
                       actor_id))
         return steps
     resolved = assigned + timedelta(days=rng.randint(2, max(3, span - 1)))
+    if plan == "awaiting":  # recent, so the silence job leaves it waiting for the raiser's answer
+        resolved = now - timedelta(days=rng.uniform(0.5, 3))
     steps.append(("resolved", "resolved", "已整改完成，请您确认", resolved, actor_id))
     if plan == "reopened":
         issue.satisfied = False
