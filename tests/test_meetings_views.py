@@ -17,6 +17,12 @@ def w(app):
     return make_meeting_world()
 
 
+def _png():
+    from tests.test_ledger_views_household import _png as png
+
+    return png()
+
+
 def _ticket(response):
     return re.search(r'name="ticket" type="hidden" value="([^"]+)"', response.text).group(1)
 
@@ -108,13 +114,20 @@ def test_tick_and_close_award_points(client, auth, w):
     auth.login("committee")
     assert w.h1.number in client.get(f"/meetings/{meeting_id}/register").text
     client.post(f"/meetings/{meeting_id}/register", data={"household_id": [w.h1.id, w.h2.id]})
-    client.post(f"/meetings/{meeting_id}/close", data={"minutes": "议定修路方案"})
+    client.post(f"/meetings/{meeting_id}/close", data={"minutes": "议定修路方案",
+                                                       "photo": (_png(), "meeting.png")},
+                content_type="multipart/form-data")
     assert db.session.get(Meeting, meeting_id).status == "closed"
     assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id))
                              .where(LedgerEntry.ref_id == meeting_id)) == 2
     auth.logout()
     auth.login("h1")
     assert "议定修路方案" in client.get(f"/meetings/{meeting_id}").text
+    photo = client.get(f"/meetings/{meeting_id}/photo")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    auth.logout()
+    auth.login("far")
+    assert client.get(f"/meetings/{meeting_id}/photo").status_code == 404
 
 
 def test_meetings_list_pages_newest_first(app, client, auth, w):

@@ -187,13 +187,13 @@ def _award_attendance(actor: User, meeting: Meeting) -> tuple[int, int]:
 
 
 @transaction()
-def close(actor: User, meeting_id: int, minutes: str = "",
-          now: Optional[datetime] = None) -> tuple[Meeting, int, int]:
-    """Close an open meeting and award attendance points, once; (meeting, awarded, left)."""
+def close(actor: User, meeting_id: int, minutes: str = "", now: Optional[datetime] = None,
+          photo: Optional[str] = None) -> tuple[Meeting, int, int]:
+    """Close an open meeting (minutes, a photo) and award attendance points once; (meeting, awarded, left)."""
     meeting = _meeting(meeting_id)
     permissions.require(actor, "meetings.close", meeting)
     if not _move(meeting, MeetingStatus.OPEN, MeetingStatus.CLOSED, closed_at=now or utcnow(),
-                 closed_by=actor.id, minutes=(minutes or "").strip()[:4000]):
+                 closed_by=actor.id, minutes=(minutes or "").strip()[:4000], photo=photo):
         raise Conflict(_("This meeting is not open; it may have been closed already."),
                        code="meeting_not_open")
     awarded, left = _award_attendance(actor, meeting)
