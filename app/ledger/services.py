@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.database import transaction
-from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput
+from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender
-from app.ledger.queries import expected_sums, history, settings_for, star_rating, verify  # noqa: F401
-from app.ledger.rulebook import create_category, create_rule, retire_rule, update_rule  # noqa: F401
+from app.ledger.queries import expected_sums
 from app.models import Household, LedgerEntry, Rule, User
 from app.models.ledger import SCORING_KINDS
+from app.models.ledger import EntryKind
 
 households_table = Household.__table__
 
@@ -74,12 +74,22 @@ def _lock_households(ids: list[int]) -> dict[int, Household]:
 
 def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note: str,
                   idempotency_key: Optional[str] = None, ref: Ref = None,
-                  photo: Optional[str] = None) -> list[LedgerEntry]:
-    """award() without the commit, for services that award inside their own transaction."""
+                  photo: Optional[str] = None, village_id: Optional[int] = None,
+                  deduction: Optional[bool] = None) -> list[LedgerEntry]:
+    """award() without the commit, for services that award inside their own transaction.
+
+    `village_id`, when given, is the village the caller is working in: rule and households must
+    be of it. `deduction`, when given, says whether the rule must take points away or award them.
+    """
     ids = _unique_ids(household_ids)
     rule = db.session.get(Rule, rule_id)
-    if rule is None or not rule.active:
-        raise InvalidInput(_("This rule does not exist or has been retired."))
+    if rule is None or not rule.active or (village_id is not None and rule.village_id != village_id):
+        raise InvalidInput(_("This rule does not exist or has been retired. Nothing was recorded."),
+                           code="unknown_rule")
+    if deduction is not None and rule.is_deduction != deduction:
+        raise InvalidInput(_("This rule awards points; it cannot be used to deduct.") if deduction
+                           else _("This rule deducts points; use a deduction instead."),
+                           code="wrong_rule_kind")
     note = (note or "").strip()
     if rule.is_deduction and not note:
         raise InvalidInput(_("A deduction needs a reason."))
@@ -90,14 +100,22 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
     if stored:
         return stored
     keys = _keys(idempotency_key, ids)
-    kind = "deduction" if rule.is_deduction else "award"
+    kind = EntryKind.DEDUCTION if rule.is_deduction else EntryKind.AWARD
     entries = []
     for household_id in ids:
-        household = check_manager(actor, households.get(household_id))
+        household = households.get(household_id)
+        try:
+            household = check_manager(actor, household)
+        except NotAllowed:
+            if household is None or household.village_id != rule.village_id:
+                raise NotAllowed(_("Some households are not in this village or no longer active. "
+                                   "Nothing was recorded.")) from None
+            raise
         if household.village_id != rule.village_id:
-            raise InvalidInput(_("This rule belongs to another village."))
+            raise InvalidInput(_("This rule belongs to another village."), code="foreign_rule")
         if not household.active:
-            raise DomainError(_("Household %(number)s is no longer active.", number=household.number))
+            raise DomainError(_("Household %(number)s is no longer active.", number=household.number),
+                              code="household_inactive")
         check_limit(rule, household, ref)
         entries.append(LedgerEntry(
             household_id=household.id, village_id=household.village_id, points=rule.points,
@@ -116,19 +134,20 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
 @transaction(replay=_stored_awards)
 def award(actor: User, household_ids: Iterable[int], rule_id: int, note: str = "",
           idempotency_key: Optional[str] = None, ref: Ref = None,
-          photo: Optional[str] = None) -> list[LedgerEntry]:
+          photo: Optional[str] = None, village_id: Optional[int] = None,
+          deduction: Optional[bool] = None) -> list[LedgerEntry]:
     """Apply a rule to households, all or none; a negative rule makes deductions (note required)."""
-    return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref, photo)
+    return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref, photo,
+                         village_id, deduction)
 
 
+@transaction(replay=_stored_awards)
 def deduct(actor: User, household_ids: Iterable[int], rule_id: int, note: str,
            idempotency_key: Optional[str] = None, ref: Ref = None,
-           photo: Optional[str] = None) -> list[LedgerEntry]:
-    """Apply a deduction rule (negative points) with its reason; refuses an award rule."""
-    rule = db.session.get(Rule, rule_id)
-    if rule is not None and not rule.is_deduction:
-        raise InvalidInput(_("This rule awards points; it cannot be used to deduct."))
-    return award(actor, household_ids, rule_id, note, idempotency_key, ref, photo)
+           photo: Optional[str] = None, village_id: Optional[int] = None) -> list[LedgerEntry]:
+    """Apply a deduction rule (negative points) with its reason, all or none."""
+    return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref, photo,
+                         village_id, deduction=True)
 
 
 def _stored_single(household_id, idempotency_key=None, **_ignored):
@@ -154,7 +173,7 @@ def adjust(actor: User, household_id: int, points: int, note: str,
     if not (note or "").strip():
         raise InvalidInput(_("An adjustment needs a reason."))
     entry = LedgerEntry(household_id=household.id, village_id=household.village_id, points=points,
-                        kind="adjustment", note=note.strip()[:500], actor_id=actor.id,
+                        kind=EntryKind.ADJUSTMENT, note=note.strip()[:500], actor_id=actor.id,
                         idempotency_key=idempotency_key)
     db.session.add(entry)
     db.session.flush()
@@ -166,7 +185,7 @@ def adjust(actor: User, household_id: int, points: int, note: str,
 def _stored_redemption(household_id, cost, idempotency_key=None, **_ignored):
     """The redemption an earlier call with this key made; a different household or cost is a Conflict."""
     stored = _stored_single(household_id, idempotency_key)
-    if stored is not None and (stored.kind != "redemption" or stored.points != -cost):
+    if stored is not None and (stored.kind != EntryKind.REDEMPTION or stored.points != -cost):
         raise Conflict(_("This request key was already used for a different payment."),
                        code="idempotency_key_reused")
     return stored
@@ -199,7 +218,7 @@ def redeem_entry(actor: User, household_id: int, cost: int, ref: Ref = None, not
             return stored
         raise InsufficientPoints(_("Not enough points: this needs %(cost)d.", cost=cost))
     entry = LedgerEntry(household_id=household.id, village_id=household.village_id, points=-cost,
-                        kind="redemption", ref_type=ref[0] if ref else None,
+                        kind=EntryKind.REDEMPTION, ref_type=ref[0] if ref else None,
                         ref_id=ref[1] if ref else None, note=(note or "")[:500],
                         actor_id=actor.id, idempotency_key=idempotency_key)
     db.session.add(entry)
@@ -220,18 +239,18 @@ def reverse_entry(actor: User, entry_id: int, reason: str) -> LedgerEntry:
     if entry is None:
         raise InvalidInput(_("This entry does not exist."))
     household = db.session.get(Household, entry.household_id)
-    if entry.kind == "redemption":
+    if entry.kind == EntryKind.REDEMPTION:
         check_spender(actor, household)
     else:
         check_manager(actor, household)
-    if entry.kind == "reversal":
+    if entry.kind == EntryKind.REVERSAL:
         raise DomainError(_("A reversal cannot itself be reversed; make a new entry instead."))
     if not (reason or "").strip():
         raise InvalidInput(_("A reversal needs a reason."))
     if db.session.scalar(sa.select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
         raise Conflict(_("This entry has already been reversed."))
     reversal = LedgerEntry(household_id=entry.household_id, village_id=entry.village_id,
-                           points=-entry.points, kind="reversal", rule_id=entry.rule_id,
+                           points=-entry.points, kind=EntryKind.REVERSAL, rule_id=entry.rule_id,
                            ref_type=entry.ref_type, ref_id=entry.ref_id,
                            note=reason.strip()[:500], actor_id=actor.id, reverses_id=entry.id)
     db.session.add(reversal)

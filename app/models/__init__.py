@@ -3,14 +3,14 @@ from app.models.region import Region, RegionLevel, Grid
 from app.models.household import Household
 from app.models.user import User, Role, Shop
 from app.models.audit import AuditLog
-from app.models.ledger import (Claim, LedgerEntry, Objection, Rule, RuleCategory,
-                               VillageSettings)
+from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
+                               Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
 from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
-           "OutboxEvent", "Notification", "JobRun", "Meeting", "MeetingFormat", "MeetingHost",
-           "MeetingStatus", "Attendance", "CheckInMethod", "Issue", "IssueEvent", "IssueKind",
-           "IssueSettings", "IssueStatus"]
+           "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
+           "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
+           "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus"]
