@@ -56,6 +56,8 @@ def register_blueprints(app: Flask) -> None:
     from app import ledger  # noqa: F401  (no pages: its event handlers and jobs)
     from app.claims import bp as claims_bp
     from app.main import bp as main_bp
+    from app.issues import bp as issues_bp
+    from app.meetings import bp as meetings_bp
     from app.notice import bp as notice_bp
     from app.notifications import bp as notifications_bp
     from app.points import bp as points_bp
@@ -71,6 +73,8 @@ def register_blueprints(app: Flask) -> None:
     for ledger_pages in (points_bp, rulebook_bp, claims_bp, notice_bp):
         app.register_blueprint(ledger_pages, url_prefix="/ledger")
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(issues_bp)
     from app import access  # noqa: F401  (registers every feature's permission rules and menu links)
 
 

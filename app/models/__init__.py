@@ -7,8 +7,12 @@ from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Obje
                                Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
 from app.models.template import RulebookTemplate, TemplateRule
+from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
+from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
-           "RulebookTemplate", "TemplateRule"]
+           "RulebookTemplate", "TemplateRule",
+           "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
+           "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus"]
