@@ -15,7 +15,26 @@ from app import create_app
 from app.extensions import db, limiter
 from tests._catalogs import compile_catalogs
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _per_worker(url):
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (created on first
+    use), since every test empties the tables it runs on; without xdist, the one given."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    given = sa.engine.make_url(url)
+    name = f"{given.database}_{worker}"
+    admin = sa.create_engine(given, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": name}):
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _per_worker(os.environ.get("TEST_DATABASE_URL"))
 REFERENCE_TABLES = {"entry_kinds"}
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
