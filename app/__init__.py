@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.notifications import bp as notifications_bp
     from app.regions import bp as regions_bp
+    from app.shop import bp as shop_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(regions_bp, url_prefix="/regions")
     app.register_blueprint(ledger_bp, url_prefix="/ledger")
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(shop_bp)
     from app import access  # noqa: F401  (registers every feature's permission rules and menu links)
 
 
