@@ -50,3 +50,5 @@ role_rule("shop.catalogue_read", frozenset({Role.HOUSEHOLD}))
 
 menu_item("shop.catalogue_manage", "shop.products", _l("Products"), 12)
 menu_item("shop.catalogue_read", "shop.catalogue_page", _l("Points shop"), 15)
+role_rule("shop.pay", frozenset({Role.HOUSEHOLD}))
+menu_item("shop.pay", "shop.pay", _l("Pay"), 14)
