@@ -48,6 +48,7 @@ role_rule("shop.counter", frozenset({Role.SHOP}))
 role_rule("shop.catalogue_manage", frozenset({Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 role_rule("shop.catalogue_read", frozenset({Role.HOUSEHOLD}))
 
+menu_item("shop.counter", "shop.scan", _l("Scan"), 11)
 menu_item("shop.catalogue_manage", "shop.products", _l("Products"), 12)
 menu_item("shop.catalogue_read", "shop.catalogue_page", _l("Points shop"), 15)
 role_rule("shop.pay", frozenset({Role.HOUSEHOLD}))

@@ -1,9 +1,12 @@
 """Forms of the points shop. Shape checks only; the services decide."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, StringField,
                      SubmitField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.errors import InvalidInput
 
 SOURCE_CHOICES = [("village", _l("Bought by the village")), ("donation", _l("Donated")),
                   ("returned", _l("Returned"))]
@@ -60,3 +63,17 @@ class ConfirmForm(FlaskForm):
     idempotency_key = HiddenField(validators=[Optional(), Length(max=100)])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Confirm"))
+
+
+def basket_items(formdata) -> list[tuple[int, int]]:
+    """[(product_id, quantity)] from a basket form's `qty-<product id>` fields (blank is 0)."""
+    items = []
+    for name, value in formdata.items():
+        if not name.startswith("qty-"):
+            continue
+        try:
+            product_id, quantity = int(name[4:]), int(value or 0)
+        except ValueError:
+            raise InvalidInput(_("The basket could not be read.")) from None
+        items.append((product_id, quantity))
+    return items
