@@ -6,9 +6,10 @@ from app.models.audit import AuditLog
 from app.models.ledger import (Claim, LedgerEntry, Objection, Rule, RuleCategory,
                                VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
-from app.models.shop import PaymentCode, Product, Redemption, RedemptionLine, StockMovement
+from app.models.shop import (PaymentCode, Product, Redemption, RedemptionLine, StockMovement,
+                              Voucher, VoucherLine)
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "Product", "PaymentCode", "Redemption",
-           "RedemptionLine", "StockMovement"]
+           "RedemptionLine", "StockMovement", "Voucher", "VoucherLine"]
