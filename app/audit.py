@@ -13,6 +13,7 @@ from app.models import AuditLog, User
 ACTION_LABELS = {
     "login": _l("Signed in"),
     "login_failed": _l("Failed sign-in"),
+    "logout": _l("Signed out on every device"),
     "password_changed": _l("Changed own password"),
     "password_reset": _l("Reset a password"),
     "account_created": _l("Created an account"),

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def _world(keepers: int, households: int, codes_each: int):
     from flask_migrate import upgrade
 
     from app.extensions import db
-    from app.ledger import services
+    from app.ledger import rulebook, services
     from app.models import RegionLevel, Role, Shop, User, Household
     from app.regions.services import add_regions
     from app.shop import catalogue, codes
@@ -84,8 +84,8 @@ def _world(keepers: int, households: int, codes_each: int):
     payers = [account(f"bench-household-{i}", Role.HOUSEHOLD.value, household_id=h.id)
               for i, h in enumerate(homes)]
     db.session.commit()
-    category = services.create_category(committee, village.id, "基准")
-    rule = services.create_rule(committee, village.id, category.id, "B1", "基准加分", 1000)
+    category = rulebook.create_category(committee, village.id, "基准")
+    rule = rulebook.create_rule(committee, village.id, category.id, "B1", "基准加分", 1000)
     for _ in range(codes_each):
         services.award(committee, [h.id for h in homes], rule.id)
     products = [catalogue.create_product(keeper_users[0], shop.id, name, points)
@@ -275,7 +275,7 @@ def bench_http(database_url: str, keepers: int, sales: int) -> int:
         server.wait(timeout=30)
     p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else 0
     with app.app_context():
-        from app.ledger.services import verify
+        from app.ledger.queries import verify
         from app.models.shop import Redemption
         import sqlalchemy as sa
         from app.extensions import db

@@ -1,13 +1,13 @@
 """The monthly statement agrees with sums computed here from the movements the test made."""
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.models.shop import Redemption, StockMovement
+from app.models.shop import StockMovement
 from app.shop import catalogue, checkout, codes, reports, statement
 from tests.shop_world import make_shop_world
 

@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from app.errors import DomainError
 from app.extensions import db
 from app.jobs import registered, run_job
-from app.ledger import services
+from app.ledger import queries, services
 from app.models import Household, User
 from app.models.shop import Product, StockMovement, Voucher
 from app.shop import codes, vouchers
 from tests.shop_world import make_shop_world
-from tests.test_ledger_concurrency import race
+from tests.races import race
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_order_holds_points_and_stock_and_pickup_redeems_once(w):
     kinds = db.session.scalars(sa.select(StockMovement.kind).where(
         StockMovement.product_id == w.oil.id).order_by(StockMovement.id)).all()
     assert kinds == ["received", "reserved", "released", "redeemed"]
-    assert services.verify() == []
+    assert queries.verify() == []
 
 
 def test_household_cancels_and_gets_points_and_stock_back_once(w):
@@ -56,7 +56,7 @@ def test_household_cancels_and_gets_points_and_stock_back_once(w):
         vouchers.cancel(w.keeper, voucher.id)
     with pytest.raises(codes.CodeInvalid):
         vouchers.redeem(w.keeper, voucher.id)
-    assert services.verify() == []
+    assert queries.verify() == []
 
 
 def test_too_many_points_or_units_are_refused_whole(w):
@@ -91,7 +91,7 @@ def test_expiry_job_returns_points_and_stock_once_even_run_twice_at_once(app, w)
     assert [db.session.get(Voucher, i).status for i in ids] == ["expired", "expired"]
     assert db.session.get(Voucher, later).status == "held"
     assert _state(w) == (95, 3, 49)
-    assert services.verify() == []
+    assert queries.verify() == []
 
 
 def _login(client, username):
@@ -137,3 +137,12 @@ def test_committee_sets_how_long_orders_are_kept(app, client, w):
     assert db.session.get(type(w.shop), w.shop.id).voucher_days == 7
     voucher = vouchers.order(db.session.get(User, w.h1_user.id), [(w.soap.id, 1)], "v-days")
     assert (voucher.expires_at - datetime.now(UTC)).days == 6
+
+
+def test_another_household_cannot_see_or_cancel_a_voucher(app, client, w):
+    app.config["WTF_CSRF_ENABLED"] = False
+    voucher = vouchers.order(w.h1_user, [(w.soap.id, 1)], "v-other")
+    _login(client, "h2")
+    assert client.get(f"/shop/vouchers/{voucher.id}").status_code == 404
+    assert client.post(f"/shop/vouchers/{voucher.id}/cancel").status_code == 404
+    assert db.session.get(Voucher, voucher.id).status == "held"

@@ -17,6 +17,13 @@ from app.errors import InvalidInput
 MAX_ROWS = 5000
 MAX_BYTES = 8 * 1024 * 1024
 MAX_COLUMNS = 50
+MAX_CELL = 1000  # characters in one cell
+# A workbook is a zip of XML: its declared uncompressed sizes are checked before any XML is
+# parsed (zipfile never inflates a member past its declared size). 5,000 households take about
+# 2 MB of XML; the audit's 107 KB file held a 100 MB cell, another 6.5 million shared strings.
+MAX_UNCOMPRESSED = 24 * 1024 * 1024
+MAX_SHARED_STRINGS = 6 * 1024 * 1024
+MAX_ZIP_MEMBERS = 200
 HEADER_SEARCH_ROWS = 10
 BLANK_RUN_END = 1000  # this many blank rows in a row end the sheet (formatted but empty rows)
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -59,9 +66,26 @@ def read_table(filename: str, data: bytes) -> tuple[Iterable[tuple[int, list]], 
                          "and save it as .xlsx (Excel workbook), then upload it again."))
 
 
+def _check_workbook_size(data: bytes) -> None:
+    """Refuse a workbook whose parts would inflate beyond what a household list needs."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # load_workbook gives the "could not be read" answer
+    shared = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
+    if (len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED
+            or shared > MAX_SHARED_STRINGS):
+        raise InvalidInput(_("This workbook holds far more data than a household list (more than "
+                             "%(mb)d MB unpacked). Copy just the household rows into a new "
+                             "workbook and upload that.", mb=MAX_UNCOMPRESSED // (1024 * 1024)))
+
+
 def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
     from openpyxl import load_workbook
 
+    _check_workbook_size(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # any malformed zip or XML: openpyxl raises many kinds
@@ -126,6 +150,9 @@ def _bounded(rows: Iterable[tuple[int, tuple]]) -> list[tuple[int, list]]:
                 break
             continue
         blank_run = 0
+        if any(isinstance(c, str) and len(c) > MAX_CELL for c in cells):
+            raise InvalidInput(_("Row %(row)d has a cell longer than %(max)d characters. Check "
+                                 "that row, then upload the file again.", row=number, max=MAX_CELL))
         kept.append((number, cells))
         if len(kept) > MAX_ROWS + HEADER_SEARCH_ROWS:
             raise InvalidInput(_("The file has more than %(max)d rows. Split it into smaller files.",

@@ -18,6 +18,7 @@ from app.database import transaction
 from app.ledger.services import award_entries, reverse_entry
 from app.models import Claim, Household, LedgerEntry, Objection, Rule, User
 from app.models.base import utcnow
+from app.models.ledger import RULE_KINDS
 
 
 def _text(value: Optional[str], what: str) -> str:
@@ -45,12 +46,21 @@ def submit_claim(actor: User, household_id: int, rule_id: int, description: str,
         raise InvalidInput(_("This rule does not exist or has been retired."))
     if rule.is_deduction:
         raise InvalidInput(_("Points can only be claimed under a rule that awards them."))
+    _refuse_per_event(rule)
     claim = Claim(household_id=household.id, rule_id=rule.id,
                   description=_text(description, _("Describe what was done."))[:1000],
                   photo=photo_name, status="pending", submitted_by=actor.id)
     db.session.add(claim)
     db.session.flush()
     return claim
+
+
+def _refuse_per_event(rule: Rule) -> None:
+    """A rule limited per meeting or issue is awarded by the committee for that event: a claim
+    names no event, so each claim would count as an event of its own and escape the limit."""
+    if rule.limit_period == "event":
+        raise DomainError(_("Points under this rule are given for a meeting or issue by the "
+                            "committee; they cannot be claimed."), code="rule_per_event")
 
 
 def _pending_claim(actor: User, claim_id: int) -> Claim:
@@ -70,6 +80,7 @@ def approve_claim(actor: User, claim_id: int) -> Claim:
         return claim
     if claim.status != "pending":
         raise Conflict(_("This claim has already been decided."))
+    _refuse_per_event(db.session.get(Rule, claim.rule_id))
     (entry,) = award_entries(actor, [claim.household_id], claim.rule_id, claim.description,
                              idempotency_key=f"claim:{claim.id}", ref=("claim", claim.id))
     claim.status, claim.entry_id = "approved", entry.id
@@ -96,7 +107,7 @@ def object_to(actor: User, entry_id: int, reason: str) -> Objection:
     entry = db.session.get(LedgerEntry, entry_id)
     if entry is None or actor.household_id is None or entry.household_id != actor.household_id:
         raise NotAllowed(_("You can only object to entries of your own household."))
-    if entry.kind not in ("award", "deduction"):
+    if entry.kind not in RULE_KINDS:
         raise DomainError(_("Only awards and deductions can be objected to."))
     days = settings_for(entry.village_id).objection_days
     if datetime.now(UTC) - entry.created_at > timedelta(days=days):

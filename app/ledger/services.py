@@ -17,10 +17,10 @@ from app.database import transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender
-from app.ledger.queries import expected_sums, history, settings_for, star_rating, verify  # noqa: F401
-from app.ledger.rulebook import create_category, create_rule, retire_rule, update_rule  # noqa: F401
+from app.ledger.queries import expected_sums
 from app.models import Household, LedgerEntry, Rule, User
 from app.models.ledger import SCORING_KINDS
+from app.models.ledger import EntryKind
 
 households_table = Household.__table__
 
@@ -37,8 +37,11 @@ def _unique_ids(household_ids: Iterable[int]) -> list[int]:
     return ids
 
 
-def _stored_awards(household_ids, idempotency_key=None, **_ignored):
-    """The entries an earlier call with this key made, in the order of household_ids."""
+def _stored_awards(household_ids, idempotency_key=None, rule_id=None, note=None, ref=None,
+                   **_ignored):
+    """The entries an earlier call with this key made, in the order of household_ids; the same
+    key with another rule, note or reference is a Conflict (it would otherwise report a success
+    that wrote nothing)."""
     if not idempotency_key:
         return None
     keys = _keys(idempotency_key, _unique_ids(household_ids))
@@ -54,7 +57,20 @@ def _stored_awards(household_ids, idempotency_key=None, **_ignored):
         return None
     if set(found) != set(keys):
         raise Conflict(_("This request key was already used for other households."))
+    if rule_id is not None:
+        _same_request(found.values(), rule_id=int(rule_id), note=(note or "").strip()[:500],
+                      ref=tuple(ref) if ref else None)
     return [found[h] for h in keys]
+
+
+def _same_request(entries, **wanted) -> None:
+    """Refuse a replayed key whose body differs from what the key first recorded."""
+    for entry in entries:
+        stored = {"rule_id": entry.rule_id, "note": entry.note, "points": entry.points,
+                  "ref": (entry.ref_type, entry.ref_id) if entry.ref_type else None}
+        if any(stored[name] != value for name, value in wanted.items()):
+            raise Conflict(_("This request key was already used for a different request; "
+                             "use a new key for a new request."), code="idempotency_key_reused")
 
 
 def _change(household_id: int, balance: int, score: int) -> None:
@@ -96,11 +112,11 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
     if idempotency_key and len(idempotency_key) > 100:
         raise InvalidInput(_("The request key is too long."))
     households = _lock_households(ids)
-    stored = _stored_awards(ids, idempotency_key)
+    stored = _stored_awards(ids, idempotency_key, rule_id=rule_id, note=note, ref=ref)
     if stored:
         return stored
     keys = _keys(idempotency_key, ids)
-    kind = "deduction" if rule.is_deduction else "award"
+    kind = EntryKind.DEDUCTION if rule.is_deduction else EntryKind.AWARD
     entries = []
     for household_id in ids:
         household = households.get(household_id)
@@ -160,11 +176,18 @@ def _stored_single(household_id, idempotency_key=None, **_ignored):
     return found
 
 
-@transaction(replay=_stored_single)
+def _stored_adjustment(household_id, points=None, note=None, idempotency_key=None, **_ignored):
+    stored = _stored_single(household_id, idempotency_key)
+    if stored is not None and points is not None:
+        _same_request([stored], points=points, note=(note or "").strip()[:500])
+    return stored
+
+
+@transaction(replay=_stored_adjustment)
 def adjust(actor: User, household_id: int, points: int, note: str,
            idempotency_key: Optional[str] = None) -> LedgerEntry:
     """A committee's manual correction of balance and score, with its reason."""
-    stored = _stored_single(household_id, idempotency_key)
+    stored = _stored_adjustment(household_id, points, note, idempotency_key)
     if stored:
         return stored
     household = check_manager(actor, db.session.get(Household, household_id))
@@ -173,7 +196,7 @@ def adjust(actor: User, household_id: int, points: int, note: str,
     if not (note or "").strip():
         raise InvalidInput(_("An adjustment needs a reason."))
     entry = LedgerEntry(household_id=household.id, village_id=household.village_id, points=points,
-                        kind="adjustment", note=note.strip()[:500], actor_id=actor.id,
+                        kind=EntryKind.ADJUSTMENT, note=note.strip()[:500], actor_id=actor.id,
                         idempotency_key=idempotency_key)
     db.session.add(entry)
     db.session.flush()
@@ -185,7 +208,7 @@ def adjust(actor: User, household_id: int, points: int, note: str,
 def _stored_redemption(household_id, cost, idempotency_key=None, **_ignored):
     """The redemption an earlier call with this key made; a different household or cost is a Conflict."""
     stored = _stored_single(household_id, idempotency_key)
-    if stored is not None and (stored.kind != "redemption" or stored.points != -cost):
+    if stored is not None and (stored.kind != EntryKind.REDEMPTION or stored.points != -cost):
         raise Conflict(_("This request key was already used for a different payment."),
                        code="idempotency_key_reused")
     return stored
@@ -218,7 +241,7 @@ def redeem_entry(actor: User, household_id: int, cost: int, ref: Ref = None, not
             return stored
         raise InsufficientPoints(_("Not enough points: this needs %(cost)d.", cost=cost))
     entry = LedgerEntry(household_id=household.id, village_id=household.village_id, points=-cost,
-                        kind="redemption", ref_type=ref[0] if ref else None,
+                        kind=EntryKind.REDEMPTION, ref_type=ref[0] if ref else None,
                         ref_id=ref[1] if ref else None, note=(note or "")[:500],
                         actor_id=actor.id, idempotency_key=idempotency_key)
     db.session.add(entry)
@@ -239,18 +262,18 @@ def reverse_entry(actor: User, entry_id: int, reason: str) -> LedgerEntry:
     if entry is None:
         raise InvalidInput(_("This entry does not exist."))
     household = db.session.get(Household, entry.household_id)
-    if entry.kind == "redemption":
-        check_spender(actor, household)
+    if entry.kind == EntryKind.REDEMPTION:
+        check_spender(actor, household, refund=True)
     else:
         check_manager(actor, household)
-    if entry.kind == "reversal":
+    if entry.kind == EntryKind.REVERSAL:
         raise DomainError(_("A reversal cannot itself be reversed; make a new entry instead."))
     if not (reason or "").strip():
         raise InvalidInput(_("A reversal needs a reason."))
     if db.session.scalar(sa.select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
         raise Conflict(_("This entry has already been reversed."))
     reversal = LedgerEntry(household_id=entry.household_id, village_id=entry.village_id,
-                           points=-entry.points, kind="reversal", rule_id=entry.rule_id,
+                           points=-entry.points, kind=EntryKind.REVERSAL, rule_id=entry.rule_id,
                            ref_type=entry.ref_type, ref_id=entry.ref_id,
                            note=reason.strip()[:500], actor_id=actor.id, reverses_id=entry.id)
     db.session.add(reversal)

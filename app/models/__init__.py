@@ -3,13 +3,14 @@ from app.models.region import Region, RegionLevel, Grid
 from app.models.household import Household
 from app.models.user import User, Role, Shop
 from app.models.audit import AuditLog
-from app.models.ledger import (Claim, LedgerEntry, Objection, Rule, RuleCategory,
-                               VillageSettings)
+from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
+                               Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
 from app.models.shop import (PaymentCode, Product, Redemption, RedemptionLine, StockMovement,
                               Voucher, VoucherLine)
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
-           "OutboxEvent", "Notification", "JobRun", "Product", "PaymentCode", "Redemption",
-           "RedemptionLine", "StockMovement", "Voucher", "VoucherLine"]
+           "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
+           "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement", "Voucher",
+           "VoucherLine"]

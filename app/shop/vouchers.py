@@ -108,8 +108,27 @@ def _close(voucher: Voucher, status: str, actor: Optional[User], now: datetime,
     return done.rowcount == 1
 
 
+def _refunder(voucher: Voucher) -> User:
+    """Who gives a voucher's points back: refunds are the shop's or the committee's, never the
+    household's own (app/ledger/policy.py), so a household's cancel and the expiry job act
+    through the shop's keeper, or else the village committee, that lives elsewhere."""
+    shop = db.session.get(Shop, voucher.shop_id)
+    candidates = db.session.scalars(sa.select(User).where(
+        User.active.is_(True),
+        sa.or_(User.household_id.is_(None), User.household_id != voucher.household_id),
+        sa.or_(sa.and_(User.role == "shop", User.shop_id == shop.id),
+               sa.and_(User.role == "committee", User.region_id == shop.village_id)))
+        .order_by(sa.case((User.role == "shop", 0), else_=1), User.id)).all()
+    for user in candidates:
+        if permissions.may(user, "ledger.spend", voucher.household):
+            return user
+    raise NotAllowed(_("No shop or committee account can give these points back."),
+                     code="no_refunder")
+
+
 def _release(actor: User, voucher: Voucher, reason: str) -> None:
-    reverse_entry(actor, voucher.entry_id, reason)
+    refunder = actor if actor.role != "household" else _refunder(voucher)
+    reverse_entry(refunder, voucher.entry_id, reason)
     for line in voucher.lines:
         stock.move(actor, line.product, "released", line.quantity, note=reason)
 
@@ -117,8 +136,12 @@ def _release(actor: User, voucher: Voucher, reason: str) -> None:
 def voucher_for(user: User, voucher_id: int) -> Voucher:
     """A voucher of the user's own household, or of a shop the user works in; else NotFound."""
     voucher = db.session.get(Voucher, voucher_id)
-    if voucher is not None and (voucher.household_id == user.household_id and user.role == "household"
-                                or voucher.shop_id in {s.id for s in catalogue.shops_for(user)}):
+    if voucher is None:
+        raise NotFound(_("This voucher does not exist."))
+    if user.role == "household":
+        if voucher.household_id == user.household_id:
+            return voucher
+    elif voucher.shop_id in {s.id for s in catalogue.shops_for(user)}:
         return voucher
     raise NotFound(_("This voucher does not exist."))
 
@@ -168,9 +191,9 @@ def expire_one(voucher_id: int, now: datetime) -> bool:
     """Expire one voucher whose time is up, giving points and stock back; False if not due or done."""
     with transaction():
         voucher = db.session.get(Voucher, voucher_id)
-        actor = db.session.get(User, voucher.created_by) if voucher and voucher.created_by else None
-        if voucher is None or actor is None or not permissions.may(actor, "ledger.spend", voucher.household):
-            raise NotAllowed("voucher %s has no account to return its points to" % voucher_id)
+        if voucher is None:
+            return False
+        actor = _refunder(voucher)
         if not _close(voucher, "expired", None, now, vouchers_table.c.expires_at <= now):
             return False
         _release(actor, voucher, _("Voucher %(id)d expired", id=voucher.id))
@@ -189,7 +212,7 @@ def expire_vouchers(now: datetime) -> str:
             expired += expire_one(voucher_id, now)
         except NotAllowed:
             failed += 1
-    return f"{expired} voucher(s) expired" + (f", {failed} without an account" if failed else "")
+    return f"{expired} voucher(s) expired" + (f", {failed} with no account to refund" if failed else "")
 
 
 def of_household(user: User, limit: int = 50) -> list[Voucher]:
