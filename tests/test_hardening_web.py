@@ -111,3 +111,15 @@ def test_database_and_uploads_are_private(tmp_path):
         db.engine.dispose()
     assert instance.stat().st_mode & 0o777 == 0o700
     assert (instance / "lianxin.db").stat().st_mode & 0o777 == 0o600
+
+
+def test_cursors_of_the_right_type_still_page(app):
+    """The type check keeps every honest cursor of the sort keys the list pages use."""
+    from app.models import AuditLog, Household, LedgerEntry, Region
+    from app.pagination import decode_cursor, encode_cursor
+
+    for column, good, bad in ((Region.path, "0001.0002", 5), (User.username, "wang", 7),
+                              (Household.number, "0001", 1), (LedgerEntry.id, 42, "42"),
+                              (AuditLog.id, 1, None)):
+        assert decode_cursor(encode_cursor([good]), 1, [column]) == [good]
+        assert decode_cursor(encode_cursor([bad]), 1, [column]) is None

@@ -47,3 +47,10 @@ class OwnHouseholdForm(FlaskForm):
     household_id = IntegerField(_l("Own household id"), validators=[
         Optional(), NumberRange(min=1, max=MAX_ID)])
     submit = SubmitField(_l("Save"))
+
+
+class BulkAccountsForm(FlaskForm):
+    """Create the missing accounts of one kind for a place; the choices are filled by the view."""
+
+    kind = SelectField(_l("Accounts to create"), validators=[DataRequired()])
+    submit = SubmitField(_l("Create accounts and print sign-in slips"))

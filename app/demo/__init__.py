@@ -6,7 +6,7 @@ import random
 
 import sqlalchemy as sa
 
-from app.demo import ledger, places
+from app.demo import ledger, places, templates
 from app.demo.places import DEMO_PASSWORD, HOME_VILLAGE, OUTSIDER_VILLAGE  # noqa: F401
 from app.extensions import db
 from app.models import Household, Region, User
@@ -35,6 +35,7 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
     rng = random.Random(seed)
     villages = places.build(rng, extra_villages, households_per_village)
     ledger.load_history(rng)
+    templates.load_template()
     db.session.commit()
     return {"villages": villages,
             "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}

@@ -7,7 +7,7 @@ import io
 import re
 import unicodedata
 from datetime import date, datetime, time as dtime, timedelta
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
@@ -49,8 +49,10 @@ LABELS = {"number": "Household number", "head_name": "Head of household", "membe
 
 # ---- reading -------------------------------------------------------------------------------
 
-def read_table(filename: str, data: bytes) -> tuple[Iterable[tuple[int, list]], Optional[str]]:
-    """The rows of an upload as (row number, cells), and a notice about its encoding if any."""
+def read_table(filename: str, data: bytes, has_header: Optional[Callable] = None
+               ) -> tuple[Iterable[tuple[int, list]], Optional[str]]:
+    """The rows of an upload as (row number, cells), and a notice about its encoding if any.
+    `has_header(rows)` picks the workbook's sheet (the household list's header by default)."""
     if not data.strip():
         raise InvalidInput(_("The file is empty."))
     if len(data) > MAX_BYTES:
@@ -59,7 +61,7 @@ def read_table(filename: str, data: bytes) -> tuple[Iterable[tuple[int, list]], 
         raise InvalidInput(_("This is an old Excel .xls file. Open it in Excel or WPS, save it as "
                              ".xlsx (Excel workbook), then upload it again."))
     if data.startswith(ZIP_MAGIC):
-        return _xlsx_rows(data), None
+        return _xlsx_rows(data, has_header or _locate_header), None
     if filename.lower().endswith(".csv"):
         return _csv_rows(data)
     raise InvalidInput(_("Only .xlsx and .csv files can be imported. Open the file in Excel or WPS "
@@ -82,7 +84,7 @@ def _check_workbook_size(data: bytes) -> None:
                              "workbook and upload that.", mb=MAX_UNCOMPRESSED // (1024 * 1024)))
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
+def _xlsx_rows(data: bytes, has_header: Callable) -> list[tuple[int, list]]:
     from openpyxl import load_workbook
 
     _check_workbook_size(data)
@@ -97,7 +99,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
                 continue
             sheet.reset_dimensions()  # some writers record wrong dimensions
             rows = _bounded(enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1))
-            if _locate_header(rows) is not None:
+            if has_header(rows):
                 return rows
         return []
     except InvalidInput:
@@ -239,3 +241,8 @@ def parse_rows(rows: list[tuple[int, list]]) -> list[dict]:
         raise InvalidInput(_("The file has more than %(max)d rows. Split it into smaller files.",
                              max=MAX_ROWS))
     return parsed
+
+
+# Shared with other imports (the region tree): header matching and cell text.
+header_key = _header_key
+cell_text = _text

@@ -8,9 +8,10 @@ from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Obje
 from app.models.outbox import JobRun, Notification, OutboxEvent
 from app.models.shop import (PaymentCode, Product, Redemption, RedemptionLine, StockMovement,
                               Voucher, VoucherLine)
+from app.models.template import RulebookTemplate, TemplateRule
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
            "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement", "Voucher",
-           "VoucherLine"]
+           "VoucherLine", "RulebookTemplate", "TemplateRule"]

@@ -74,7 +74,8 @@ class User(UserMixin, db.Model):
     last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
     # Part of every session and remember-me cookie (see get_id): raising it ends them all.
     session_version: so.Mapped[int] = so.mapped_column(sa.Integer, default=0, server_default="0")
-    # Set when someone else chose the password: the owner must pick their own at next sign-in.
+    # Set when someone else chose the password (a reset, or a one-time password on a bulk sign-in
+    # slip): the owner must pick their own at next sign-in.
     must_change_password: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False,
                                                              server_default=sa.false())
 

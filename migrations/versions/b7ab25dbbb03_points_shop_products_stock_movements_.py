@@ -1,7 +1,7 @@
 """points shop products stock movements payment codes redemptions vouchers
 
 Revision ID: b7ab25dbbb03
-Revises: 5ec0a7d17a01
+Revises: c0de12a5e7d1
 Create Date: 2026-11-28 17:49:10.921259
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7ab25dbbb03'
-down_revision = '5ec0a7d17a01'
+down_revision = 'c0de12a5e7d1'
 branch_labels = None
 depends_on = None
 
