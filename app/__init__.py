@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from app.points import bp as points_bp
     from app.regions import bp as regions_bp
     from app.rulebook import bp as rulebook_bp
+    from app.shop import bp as shop_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(issues_bp)
+    app.register_blueprint(shop_bp)
     from app import access  # noqa: F401  (registers every feature's permission rules and menu links)
 
 

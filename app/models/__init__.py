@@ -6,6 +6,8 @@ from app.models.audit import AuditLog
 from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
                                Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
+from app.models.shop import (PaymentCode, Product, Redemption, RedemptionLine, StockMovement,
+                              Voucher, VoucherLine)
 from app.models.template import RulebookTemplate, TemplateRule
 from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
@@ -15,4 +17,6 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
            "RulebookTemplate", "TemplateRule",
            "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
-           "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus"]
+           "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus",
+           "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement", "Voucher",
+           "VoucherLine"]
