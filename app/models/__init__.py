@@ -6,7 +6,8 @@ from app.models.audit import AuditLog
 from app.models.ledger import (Claim, LedgerEntry, Objection, Rule, RuleCategory,
                                VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
+from app.models.api_token import ApiToken
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
-           "OutboxEvent", "Notification", "JobRun"]
+           "OutboxEvent", "Notification", "JobRun", "ApiToken"]

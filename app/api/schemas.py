@@ -1,0 +1,124 @@
+"""Request and response models of the JSON API v1 (CONTRACT.md, "JSON API v1"), field for field."""
+from datetime import datetime
+from typing import Annotated, Optional
+
+from pydantic import Field, RootModel
+
+from app.api.spec import Body, Out, Query
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Text = Annotated[str, Field(max_length=500)]
+Key = Annotated[str, Field(min_length=1, max_length=64)]
+Limit = Annotated[int, Field(ge=1, le=100)]
+Cursor = Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class TokenIn(Body):
+    """Sign-in credentials."""
+
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class TokenOut(Out):
+    """A new bearer token, shown once."""
+
+    token: str
+    expires_at: datetime
+
+
+class MeOut(Out):
+    """The signed-in account."""
+
+    username: str
+    role: str
+    household_id: Optional[int]
+    village_id: Optional[int]
+    shop_id: Optional[int]
+
+
+class HouseholdOut(Out):
+    """A household's figures."""
+
+    id: int
+    name: str
+    village_id: int
+    balance: int
+    score: int
+
+
+class EntryOut(Out):
+    """One ledger entry."""
+
+    id: int
+    points: int
+    kind: str
+    rule_id: Optional[int]
+    note: str
+    created_at: datetime
+
+
+class PageQuery(Query):
+    """Keyset paging: at most `limit` items older than the opaque cursor `before`."""
+
+    limit: Limit = 20
+    before: Optional[Cursor] = None
+
+
+class EntriesPage(Out):
+    """A page of entries, newest first, and the cursor of the next page."""
+
+    entries: list[EntryOut]
+    next: Optional[str]
+
+
+class EntriesOut(Out):
+    """Entries an award made."""
+
+    entries: list[EntryOut]
+
+
+class RuleOut(Out):
+    """A line of the village's rulebook."""
+
+    id: int
+    code: str
+    name: str
+    category: str
+    points: int
+
+
+class AwardIn(Body):
+    """Apply a rule to households; the same key again returns the same entries."""
+
+    household_ids: Annotated[list[Id], Field(min_length=1, max_length=500)]
+    rule_id: Id
+    note: Text = ""
+    idempotency_key: Optional[Key] = None
+
+
+class ReversalIn(Body):
+    """Why an entry is reversed."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class NotificationOut(Out):
+    """An in-app notification, its text in the request's language."""
+
+    id: int
+    kind: str
+    text: str
+    created_at: datetime
+    read: bool
+
+
+class NotificationsPage(Out):
+    """A page of notifications, newest first, and the cursor of the next page."""
+
+    notifications: list[NotificationOut]
+    next: Optional[str]
+
+
+class RulesOut(RootModel[list[RuleOut]]):
+    """The village's active rules."""
