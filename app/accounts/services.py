@@ -6,7 +6,7 @@ from flask import abort
 from flask_babel import gettext as _
 
 from app import audit
-from app.auth.services import normalise_username
+from app.auth.services import normalise_username, revoke_api_tokens
 from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from app.extensions import db
 from app.models import AuditLog, Grid, Household, Region, RegionLevel, Role, Shop, User
@@ -127,6 +127,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id:
         raise NotAllowed(_("You cannot disable your own account."))
     user.active = active
+    if not active:
+        revoke_api_tokens(user)
     audit.record("account_enabled" if active else "account_disabled", target=user.username,
                  actor=actor)
     db.session.commit()
@@ -135,6 +137,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
 def reset_password(user: User, password: str, actor: User) -> None:
     """Set a new password for someone else's account."""
     user.set_password(password)
+    revoke_api_tokens(user)
     audit.record("password_reset", target=user.username, actor=actor)
     db.session.commit()
 

@@ -56,8 +56,16 @@ def change_password(user: User, current: str, new: str) -> None:
     if current == new:
         raise DomainError(_("The new password must differ from the current one."))
     user.set_password(new)
+    revoke_api_tokens(user)
     audit.record("password_changed", target=user.username, actor=user)
     db.session.commit()
+
+
+def revoke_api_tokens(user: User) -> None:
+    """A new password or a deactivation signs out every program too (in the caller's transaction)."""
+    from app.api.tokens import revoke_all
+
+    revoke_all(user)
 
 
 def set_language(user: Optional[User], language: str) -> None:
