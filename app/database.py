@@ -50,8 +50,9 @@ class transaction:
 
     _DEPTH = "lianxin.transaction_depth"
 
-    def __init__(self, replay: Optional[Callable] = None):
+    def __init__(self, replay: Optional[Callable] = None, conflict: Optional[str] = None):
         self.replay = replay
+        self.conflict = conflict  # the message of the Conflict a unique-key failure becomes
 
     @classmethod
     def active(cls) -> bool:
@@ -75,23 +76,35 @@ class transaction:
             return False  # the outermost block decides
         if exc_type is not None:
             db.session.rollback()
+            if self.conflict and issubclass(exc_type, IntegrityError):
+                raise self._conflict() from None
             return False
         try:
             db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            if self.conflict:
+                raise self._conflict() from None
+            raise
         except BaseException:
             db.session.rollback()
             raise
         return False
 
+    def _conflict(self):
+        from app.errors import Conflict
+
+        return Conflict(self.conflict)
+
     def __call__(self, function: Callable) -> Callable:
         signature = inspect.signature(function)
-        replay = self.replay
+        replay, conflict = self.replay, self.conflict
 
         @wraps(function)
         def wrapper(*args, **kwargs):
             outermost = not transaction.active()
             try:
-                with transaction():
+                with transaction(conflict=conflict):
                     return function(*args, **kwargs)
             except IntegrityError:
                 if not outermost:

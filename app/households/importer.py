@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app import audit
+from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.households.forms import NUMBER_PATTERN
@@ -156,24 +157,19 @@ def confirm_import(village: Region, token: str, user: User) -> int:
     if pending is None or pending["village_id"] != village.id or pending["user_id"] != user.id:
         raise InvalidInput(_("This import has expired or was already done. Upload the file again."))
     rows = pending["rows"]
-    problems = validate(village, rows)
-    if problems:
-        db.session.rollback()
-        raise ImportRefused(Preview(rows, problems, pending.get("notice"), pending["filename"]))
-    grids = {g.name.strip(): g.id for g in db.session.scalars(
-        sa.select(Grid).where(Grid.village_id == village.id))}
-    db.session.add_all([Household(
-        village_id=village.id, number=r["number"], head_name=r["head_name"],
-        members=int(r["members"] or 1), address=r["address"], phone=r["phone"],
-        grid_id=grids.get(r["grid"]) if r["grid"] else None) for r in rows])
-    audit.record("households_imported", target=f"village:{village.id}",
-                 detail=f"{len(rows)} from {pending['filename']}", actor=user)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("Someone added households with the same numbers meanwhile. Nothing was "
-                         "imported. Upload the file again to see which rows.")) from None
+    with transaction(conflict=_("Someone added households with the same numbers meanwhile. Nothing "
+                                "was imported. Upload the file again to see which rows.")):
+        problems = validate(village, rows)
+        if problems:
+            raise ImportRefused(Preview(rows, problems, pending.get("notice"), pending["filename"]))
+        grids = {g.name.strip(): g.id for g in db.session.scalars(
+            sa.select(Grid).where(Grid.village_id == village.id))}
+        db.session.add_all([Household(
+            village_id=village.id, number=r["number"], head_name=r["head_name"],
+            members=int(r["members"] or 1), address=r["address"], phone=r["phone"],
+            grid_id=grids.get(r["grid"]) if r["grid"] else None) for r in rows])
+        audit.record("households_imported", target=f"village:{village.id}",
+                     detail=f"{len(rows)} from {pending['filename']}", actor=user)
     return len(rows)
 
 

@@ -6,7 +6,9 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import audit
-from app.errors import Conflict, DomainError, InvalidInput
+from app.access import permissions
+from app.database import transaction
+from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.i18n import name_key
 from app.models import Grid, Household, Region, User
@@ -68,52 +70,59 @@ def _check_number(village: Region, number: str, exclude_id: Optional[int] = None
                          number=number))
 
 
-def create_household(village: Region, data: dict) -> Household:
+def _number_taken(number: str) -> str:
+    return _("Household number %(number)s is already used in this village.", number=number)
+
+
+def create_household(actor: User, village: Region, data: dict) -> Household:
     """Add a household to a village's register."""
+    permissions.require(actor, "village.manage", village.id)
     number = data["number"].strip()
-    _check_number(village, number)
-    household = Household(village_id=village.id, grid_id=_check_grid(village, data.get("grid_id")),
-                          **{f: _clean(data, f) for f in FIELDS})
-    db.session.add(household)
-    audit.record("household_created", target=f"household:{number}", detail=household.head_name)
-    _commit_unique(number)
+    with transaction(conflict=_number_taken(number)):
+        _check_number(village, number)
+        household = Household(village_id=village.id, grid_id=_check_grid(village, data.get("grid_id")),
+                              **{f: _clean(data, f) for f in FIELDS})
+        db.session.add(household)
+        audit.record("household_created", target=f"household:{number}", detail=household.head_name,
+                     actor=actor)
     return household
 
 
-def update_household(household: Household, data: dict) -> Household:
-    """Change a household's details and grid; when refused, the session is rolled back."""
-    try:
+def update_household(actor: User, household: Household, data: dict) -> Household:
+    """Change a household's details and grid; when refused, nothing is changed."""
+    permissions.require(actor, "village.manage", household.village_id)
+    number = data["number"].strip()
+    with transaction(conflict=_number_taken(number)):
         village = household.village
-        number = data["number"].strip()
         _check_number(village, number, exclude_id=household.id)
         for field in FIELDS:
             setattr(household, field, _clean(data, field))
         household.grid_id = _check_grid(village, data.get("grid_id"))
-        audit.record("household_updated", target=f"household:{household.id}", detail=number)
-        _commit_unique(number)
-    except DomainError:
-        db.session.rollback()  # _check_grid refuses after the fields were set: undo them
-        raise
+        audit.record("household_updated", target=f"household:{household.id}", detail=number,
+                     actor=actor)
     return household
 
 
-def set_active(household: Household, active: bool) -> None:
+def set_active(actor: User, household: Household, active: bool) -> None:
     """Deactivate or reactivate a household; households are never deleted, their history stays."""
-    household.active = active
-    action = "household_reactivated" if active else "household_deactivated"
-    audit.record(action, target=f"household:{household.id}", detail=household.number)
-    db.session.commit()
+    permissions.require(actor, "village.manage", household.village_id)
+    with transaction():
+        household.active = active
+        action = "household_reactivated" if active else "household_deactivated"
+        audit.record(action, target=f"household:{household.id}", detail=household.number, actor=actor)
 
 
-def create_grid(village: Region, name: str) -> Grid:
+def create_grid(actor: User, village: Region, name: str) -> Grid:
     """Add a grid to a village."""
+    permissions.require(actor, "village.manage", village.id)
     name = name.strip()
-    if db.session.scalar(sa.select(Grid.id).where(Grid.village_id == village.id, Grid.name == name)):
-        raise Conflict(_("A grid named %(name)s already exists.", name=name))
-    grid = Grid(village_id=village.id, name=name)
-    db.session.add(grid)
-    audit.record("grid_created", target=f"village:{village.id}", detail=name)
-    db.session.commit()
+    with transaction(conflict=_("A grid named %(name)s already exists.", name=name)):
+        if db.session.scalar(sa.select(Grid.id).where(Grid.village_id == village.id,
+                                                      Grid.name == name)):
+            raise Conflict(_("A grid named %(name)s already exists.", name=name))
+        grid = Grid(village_id=village.id, name=name)
+        db.session.add(grid)
+        audit.record("grid_created", target=f"village:{village.id}", detail=name, actor=actor)
     return grid
 
 
@@ -141,13 +150,3 @@ def _clean(data: dict, field: str):
     if isinstance(value, str):
         return value.strip()
     return value if value is not None else ("" if field in ("address", "phone") else value)
-
-
-def _commit_unique(number: str) -> None:
-    """Commit; a concurrent duplicate number caught by the unique constraint gets the same message."""
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("Household number %(number)s is already used in this village.",
-                         number=number)) from None

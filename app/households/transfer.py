@@ -10,7 +10,6 @@ from app.views_util import managed_village, readable_village
 from app.errors import DomainError
 from app.households import bp, exporter, importer
 from app.households.import_forms import ConfirmImportForm, ImportForm
-from app.models import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

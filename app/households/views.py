@@ -46,7 +46,7 @@ def create():
     form.grid_id.choices = _grid_choices(village.id)
     if form.validate_on_submit():
         try:
-            household = services.create_household(village, form.data)
+            household = services.create_household(current_user, village, form.data)
         except DomainError as error:
             flash(error.message, "danger")
         else:
@@ -77,7 +77,7 @@ def edit(household_id: int):
         form.grid_id.data = household.grid_id or 0
     if form.validate_on_submit():
         try:
-            services.update_household(household, form.data)
+            services.update_household(current_user, household, form.data)
         except DomainError as error:
             flash(error.message, "danger")
         else:
@@ -94,7 +94,7 @@ def set_active(household_id: int):
     household = scope.managed_household_or_404(current_user, household_id)
     if ConfirmForm().validate_on_submit():
         active = request.form.get("active") == "1"
-        services.set_active(household, active)
+        services.set_active(current_user, household, active)
         flash(_("Household reactivated.") if active else _("Household deactivated."), "success")
     return redirect(url_for(".detail", household_id=household.id))
 
@@ -142,7 +142,7 @@ def grids():
     form = GridForm()
     if can_manage and form.validate_on_submit():
         try:
-            services.create_grid(village, form.name.data)
+            services.create_grid(current_user, village, form.name.data)
         except DomainError as error:
             flash(error.message, "danger")
         else:

@@ -3,18 +3,42 @@
 Writes (objecting, answering) stay in app/ledger/claims.py; every lookup by id is limited to
 the user's scope through app/scope.py.
 """
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort
+from flask import abort, current_app
+from flask_babel import gettext as _
 
 from app.access import scope
+from app.errors import InvalidInput
 from app.extensions import db
 from app.ledger.reads import village_queue
 from app.models import LedgerEntry, Objection, User
 from app.pagination import Page, keyset_page
+
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def month_range(asked: str) -> tuple[datetime, datetime, datetime]:
+    """(first day in the scheme's time zone, UTC start, UTC end) of month YYYY-MM, or of the
+    current month when `asked` is empty; an impossible month is InvalidInput."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    now = datetime.now(UTC).astimezone(zone)
+    year, month = now.year, now.month
+    found = MONTH.match(asked or "")
+    if found and 2000 <= int(found[1]) <= 2100 and 1 <= int(found[2]) <= 12:
+        year, month = int(found[1]), int(found[2])
+    elif asked:
+        raise InvalidInput(_("Unknown month %(month)s: showing the current month.", month=asked[:20]),
+                           code="unknown_month")
+    first = datetime(year, month, 1, tzinfo=zone)
+    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return first, first.astimezone(UTC), following.astimezone(UTC)
 
 
 def months_around(first: datetime) -> tuple[str, str]:

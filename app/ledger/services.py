@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.database import transaction
-from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput
+from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender
 from app.ledger.queries import expected_sums, history, settings_for, star_rating, verify  # noqa: F401
@@ -74,12 +74,22 @@ def _lock_households(ids: list[int]) -> dict[int, Household]:
 
 def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note: str,
                   idempotency_key: Optional[str] = None, ref: Ref = None,
-                  photo: Optional[str] = None) -> list[LedgerEntry]:
-    """award() without the commit, for services that award inside their own transaction."""
+                  photo: Optional[str] = None, village_id: Optional[int] = None,
+                  deduction: Optional[bool] = None) -> list[LedgerEntry]:
+    """award() without the commit, for services that award inside their own transaction.
+
+    `village_id`, when given, is the village the caller is working in: rule and households must
+    be of it. `deduction`, when given, says whether the rule must take points away or award them.
+    """
     ids = _unique_ids(household_ids)
     rule = db.session.get(Rule, rule_id)
-    if rule is None or not rule.active:
-        raise InvalidInput(_("This rule does not exist or has been retired."))
+    if rule is None or not rule.active or (village_id is not None and rule.village_id != village_id):
+        raise InvalidInput(_("This rule does not exist or has been retired. Nothing was recorded."),
+                           code="unknown_rule")
+    if deduction is not None and rule.is_deduction != deduction:
+        raise InvalidInput(_("This rule awards points; it cannot be used to deduct.") if deduction
+                           else _("This rule deducts points; use a deduction instead."),
+                           code="wrong_rule_kind")
     note = (note or "").strip()
     if rule.is_deduction and not note:
         raise InvalidInput(_("A deduction needs a reason."))
@@ -93,11 +103,19 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
     kind = "deduction" if rule.is_deduction else "award"
     entries = []
     for household_id in ids:
-        household = check_manager(actor, households.get(household_id))
+        household = households.get(household_id)
+        try:
+            household = check_manager(actor, household)
+        except NotAllowed:
+            if household is None or household.village_id != rule.village_id:
+                raise NotAllowed(_("Some households are not in this village or no longer active. "
+                                   "Nothing was recorded.")) from None
+            raise
         if household.village_id != rule.village_id:
-            raise InvalidInput(_("This rule belongs to another village."))
+            raise InvalidInput(_("This rule belongs to another village."), code="foreign_rule")
         if not household.active:
-            raise DomainError(_("Household %(number)s is no longer active.", number=household.number))
+            raise DomainError(_("Household %(number)s is no longer active.", number=household.number),
+                              code="household_inactive")
         check_limit(rule, household, ref)
         entries.append(LedgerEntry(
             household_id=household.id, village_id=household.village_id, points=rule.points,
@@ -116,19 +134,20 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
 @transaction(replay=_stored_awards)
 def award(actor: User, household_ids: Iterable[int], rule_id: int, note: str = "",
           idempotency_key: Optional[str] = None, ref: Ref = None,
-          photo: Optional[str] = None) -> list[LedgerEntry]:
+          photo: Optional[str] = None, village_id: Optional[int] = None,
+          deduction: Optional[bool] = None) -> list[LedgerEntry]:
     """Apply a rule to households, all or none; a negative rule makes deductions (note required)."""
-    return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref, photo)
+    return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref, photo,
+                         village_id, deduction)
 
 
+@transaction(replay=_stored_awards)
 def deduct(actor: User, household_ids: Iterable[int], rule_id: int, note: str,
            idempotency_key: Optional[str] = None, ref: Ref = None,
-           photo: Optional[str] = None) -> list[LedgerEntry]:
-    """Apply a deduction rule (negative points) with its reason; refuses an award rule."""
-    rule = db.session.get(Rule, rule_id)
-    if rule is not None and not rule.is_deduction:
-        raise InvalidInput(_("This rule awards points; it cannot be used to deduct."))
-    return award(actor, household_ids, rule_id, note, idempotency_key, ref, photo)
+           photo: Optional[str] = None, village_id: Optional[int] = None) -> list[LedgerEntry]:
+    """Apply a deduction rule (negative points) with its reason, all or none."""
+    return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref, photo,
+                         village_id, deduction=True)
 
 
 def _stored_single(household_id, idempotency_key=None, **_ignored):

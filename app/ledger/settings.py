@@ -4,11 +4,11 @@ Reading them is app/ledger/queries.settings_for, which gives unsaved defaults un
 committee first saves here.
 """
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.access import scope
-from app.errors import Conflict, InvalidInput, NotAllowed
+from app.access import permissions
+from app.database import transaction
+from app.errors import InvalidInput, NotAllowed
 from app.extensions import db
 from app.models import Region, User, VillageSettings
 
@@ -34,10 +34,12 @@ def _check(stars: tuple, objection_days) -> None:
 def save_settings(actor: User, village_id: int, star2: int, star3: int, star4: int, star5: int,
                   objection_days: int) -> VillageSettings:
     """Store a village's increasing star thresholds and its objection days (1-60), audited."""
-    try:
+    with transaction(conflict=_("These settings were just saved by someone else. Please try again.")):
+        # Two first saves at once both insert the row: the later one is asked to try again.
         village = db.session.get(Region, village_id)
-        if village is None or not village.is_village or not scope.can_manage_village(actor, village.id):
+        if village is None or not village.is_village:
             raise NotAllowed(_("This village is not in your area."))
+        permissions.require(actor, "village.manage", village.id, _("This village is not in your area."))
         stars = (star2, star3, star4, star5)
         _check(stars, objection_days)
         settings = db.session.get(VillageSettings, village.id)
@@ -48,12 +50,4 @@ def save_settings(actor: User, village_id: int, star2: int, star3: int, star4: i
         settings.objection_days = objection_days
         audit.record("ledger.settings", f"village:{village.id}",
                      f"stars {'/'.join(map(str, stars))}, objection days {objection_days}", actor)
-        db.session.commit()
-        return settings
-    except IntegrityError:
-        # Two first saves at once: both inserted the row; the later one asks to try again.
-        db.session.rollback()
-        raise Conflict(_("These settings were just saved by someone else. Please try again.")) from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    return settings

@@ -77,20 +77,13 @@ def _commit(kind: str):
         flash_errors(form)
         return redirect(back)
     ids, rule_id = form.households.data, form.rule_id.data
-    if rule_id not in dict(_rule_choices(village.id, deductions=kind == "deduction")):
-        flash(_("This rule does not exist or has been retired. Nothing was recorded."), "danger")
-        return redirect(back)
-    if len(_households(village, Household.id.in_(ids))) != len(ids):
-        flash(_("Some households are not in this village or no longer active. Nothing was recorded."),
-              "danger")
-        return redirect(back)
     photo = None
     try:
         if kind == "deduction" and getattr(form.photo.data, "filename", ""):
             photo = photos.save_photo(form.photo.data)
-        write = services.award if kind == "award" else services.deduct
-        entries = write(current_user, ids, rule_id, form.note.data or "", idempotency_key=form.key.data,
-                        photo=photo)
+        entries = services.award(current_user, ids, rule_id, form.note.data or "",
+                                 idempotency_key=form.key.data, photo=photo, village_id=village.id,
+                                 deduction=kind == "deduction")
     except DomainError as error:
         photos.discard(photo)
         flash(error.message, "danger")

@@ -2,10 +2,6 @@
 
 Thin views over app/ledger/claims.py; reads come from app/ledger/notice.py, built on app/scope.py.
 """
-import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,25 +14,18 @@ from app.ledger.queries import entry_flags, settings_for
 from app.models import Role
 from app.views_util import flash_errors, readable_village
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # A village-month is a few thousand rows; this only guards the print view against the absurd.
 PRINT_MAX = 20000
 
 
 def _month():
-    """(first day of the month asked for, its UTC start, UTC end); the current month by default."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    now = datetime.now(UTC).astimezone(zone)
-    year, month = now.year, now.month
+    """(first day, UTC start, UTC end) of the month asked for; the current one, with a warning, if bad."""
     asked = request.args.get("month", "")
-    found = MONTH.match(asked)
-    if found and 2000 <= int(found[1]) <= 2100 and 1 <= int(found[2]) <= 12:
-        year, month = int(found[1]), int(found[2])
-    elif asked:
-        flash(_("Unknown month %(month)s: showing the current month.", month=asked[:20]), "warning")
-    first = datetime(year, month, 1, tzinfo=zone)
-    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
-    return first, first.astimezone(UTC), following.astimezone(UTC)
+    try:
+        return board.month_range(asked)
+    except DomainError as error:
+        flash(error.message, "warning")
+        return board.month_range("")
 
 
 @bp.route("/notice")
