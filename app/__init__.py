@@ -51,7 +51,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     from app.accounts import bp as accounts_bp
-    from app.api import bp as api_bp, pages as api_pages_bp
+    from app.api import bp as api_bp, pages_bp as api_pages_bp
     from app.auth import bp as auth_bp
     from app.households import bp as households_bp
     from app.ledger import bp as ledger_bp

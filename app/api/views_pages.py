@@ -3,7 +3,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.api import pages as bp, tokens
+from app.api import pages_bp as bp, tokens
 from app.errors import DomainError
 from app.households.forms import ConfirmForm
 
