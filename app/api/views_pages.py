@@ -1,7 +1,9 @@
 """The page where a signed-in user sees their API tokens and revokes them."""
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
+
+from app.access.permissions import permission_required
 
 from app.api import pages_bp as bp, tokens
 from app.errors import DomainError
@@ -9,14 +11,14 @@ from app.households.forms import ConfirmForm
 
 
 @bp.route("/tokens")
-@login_required
+@permission_required("api.tokens")
 def token_list():
     """The account's live API tokens: where from, when made, last used, when they expire."""
     return render_template("api/tokens.html", tokens=tokens.tokens_of(current_user), form=ConfirmForm())
 
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required
+@permission_required("api.tokens")
 def token_revoke(token_id: int):
     """Sign one program out."""
     if ConfirmForm().validate_on_submit():
