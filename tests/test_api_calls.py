@@ -78,6 +78,8 @@ def test_entries_are_keyset_pages_newest_first(world):
     assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen)) == total > 3
     garbage = world.get("household", f"/households/{household_id}/entries?before=%%%")
     assert garbage.status_code == 400 and garbage.json["error"]["field"] == "before"
+    forged = world.get("household", f"/households/{household_id}/entries?before=abc&limit=3")
+    assert [e["id"] for e in forged.json["entries"]] == seen[:3]  # starts again, leaks nothing
     assert world.get("household", f"/households/{household_id}/entries?limit=101").status_code == 400
     assert world.get("household", f"/households/{household_id}/entries?colour=red").status_code == 400
 

@@ -2,15 +2,23 @@
 from datetime import datetime
 from typing import Annotated, Optional
 
-from pydantic import Field, RootModel
+from pydantic import BeforeValidator, Field, RootModel
 
 from app.api.spec import Body, Out, Query
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def _integral(value):
+    """JSON Schema counts 3.0 as an integer, so the API does too (3.5, "3" and true stay refused)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# The constraints come before the validator, so they stay in the JSON Schema as minimum/maximum.
+Id = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_integral)]
 Text = Annotated[str, Field(max_length=500)]
 Key = Annotated[str, Field(min_length=1, max_length=64)]
-Limit = Annotated[int, Field(ge=1, le=100)]
-Cursor = Annotated[str, Field(min_length=1, max_length=512)]
+Limit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_integral)]
+Cursor = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class TokenIn(Body):
@@ -59,7 +67,8 @@ class EntryOut(Out):
 
 
 class PageQuery(Query):
-    """Keyset paging: at most `limit` items older than the opaque cursor `before`."""
+    """Keyset paging: at most `limit` items older than the opaque cursor `before` (a `next` this API
+    gave; anything else starts again from the newest, as the site's own pages do)."""
 
     limit: Limit = 20
     before: Optional[Cursor] = None

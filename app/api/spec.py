@@ -120,15 +120,6 @@ def _json_body() -> Any:
                          code="malformed_json") from None
 
 
-def valid_cursor(cursor: Optional[str], size: int = 1) -> Optional[str]:
-    """The cursor when it is one this API made (or None when absent); else 400 naming `before`."""
-    from app.pagination import decode_cursor
-
-    if cursor is not None and decode_cursor(cursor, size) is None:
-        raise BadRequest(_("%(field)s is not valid.", field="before"), "before")
-    return cursor
-
-
 def _holder_key() -> str:
     return f"api-holder:{g.api_user.id}"
 

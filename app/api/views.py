@@ -3,7 +3,8 @@ from flask import g, jsonify, render_template, request
 
 from app.api import bp, schemas, tokens
 from app.api.openapi import document
-from app.api.spec import BadRequest, operation, valid_cursor
+from app.api.spec import BadRequest, operation
+from app.errors import DomainError, InvalidInput, json_error
 from app.events import text_of
 from app.extensions import login, login_username_key
 from app.notifications import services as notifications
@@ -49,7 +50,7 @@ def me(actor):
            responses={200: schemas.NotificationsPage})
 def notifications_list(actor, query: schemas.PageQuery):
     """Newest first, a keyset page at a time; texts in the request's language."""
-    page = notifications.page_for(actor, valid_cursor(query.before), query.limit)
+    page = notifications.page_for(actor, query.before, query.limit)
     items = [schemas.NotificationOut(id=n.id, kind=n.kind, text=text_of(n), created_at=n.created_at,
                                      read=n.read_at is not None) for n in page.items]
     return schemas.NotificationsPage(notifications=items, next=page.next_cursor), 200
@@ -74,3 +75,14 @@ def bad_request(error: BadRequest):
 
     db.session.rollback()
     return jsonify(error={"code": error.code, "message": error.message, "field": error.field}), 400
+
+
+@bp.errorhandler(DomainError)
+def refused(error: DomainError):
+    """A service's refusal. Its InvalidInput (well-formed, but no such rule...) is 422 here: in the
+    API 400 means only a request that does not fit the document."""
+    from app.extensions import db
+
+    db.session.rollback()
+    status = 422 if isinstance(error, InvalidInput) else error.status
+    return json_error(status, error.code, error.message)
