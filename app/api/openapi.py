@@ -11,7 +11,7 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERROR_TEXT = {400: "Malformed request: bad JSON, wrong type, missing or unknown field",
                401: "Not signed in: no valid bearer token", 403: "Not allowed for this account",
                404: "Not found, or outside the account's scope", 409: "Conflicts with what is recorded",
-               422: "Refused by a rule", 429: "Too many requests"}
+               413: "Request body too large", 422: "Refused by a rule", 429: "Too many requests"}
 
 
 def _path(op: Operation) -> tuple[str, list[dict]]:
@@ -57,7 +57,8 @@ def document(prefix: str = "/api/v1") -> dict[str, Any]:
             if model is not None:
                 answer["content"] = {"application/json": {"schema": refs[(model, "serialization")]}}
             item["responses"][str(status)] = answer
-        statuses = {400, 404} | set(op.errors) | ({401, 403, 429} if op.auth else set())
+        statuses = {400, 404} | set(op.errors) | ({401, 403, 429} if op.auth else set()) \
+            | ({413} if op.body is not None else set())
         for status in sorted(statuses):
             item["responses"][str(status)] = {"description": _ERROR_TEXT.get(status, "Error"),
                                               **error_ref}
