@@ -38,7 +38,7 @@ def gunicorn(database_url: str, instance: Path, workers: int = 4, **env):
             try:
                 if urllib.request.urlopen(base + "/healthz", timeout=5).status == 200:
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet, or workers still booting (a timeout)
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start: " + (instance / "gunicorn.log").read_text()[-2000:])
