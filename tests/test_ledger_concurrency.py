@@ -1,6 +1,4 @@
 """Races on the ledger: threads with their own sessions and connections, released together."""
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -8,33 +6,15 @@ from app.errors import DomainError, InsufficientPoints
 from app.extensions import db
 from app.ledger import services
 from app.models import Household, LedgerEntry, User
+from tests import races
 from tests.ledger_world import make_world
 
 THREADS = 20
 
 
 def race(app, work):
-    """Run work(i) in THREADS threads, each in its own app context (so its own session)."""
-    barrier = threading.Barrier(THREADS)
-    results = [None] * THREADS
-
-    def run(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work(i)
-            except Exception as error:  # collected and asserted on below
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
+    """Run work(i) in THREADS threads at once."""
+    return races.race(app, work, THREADS)
 
 
 @pytest.fixture

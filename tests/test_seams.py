@@ -1,6 +1,5 @@
 """The seams every feature builds on: permissions decided once, transaction(), redeem_entry,
 the outbox delivered exactly once, periodic jobs claimed once, errors that speak JSON."""
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,33 +12,16 @@ from app.errors import Conflict, DomainError, NotAllowed
 from app.extensions import db
 from app.jobs import Job, period_of, registered, run_job
 from app.ledger import claims, services
-from app.models import Household, JobRun, LedgerEntry, Notification, OutboxEvent, User
+from app.models import Household, JobRun, LedgerEntry, Notification, OutboxEvent
 from tests import factories
 from tests.ledger_world import make_world
+from tests.races import race
 
 THREADS = 8
 
 
-def _race(app, work, threads=THREADS):
-    barrier = threading.Barrier(threads)
-    results = [None] * threads
-
-    def run(i):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = work(i)
-            except Exception as error:  # asserted on by the caller
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    return results
+def _race(app, work):
+    return race(app, work, THREADS)
 
 
 # --- the permission matrix, through the services -------------------------------------------------

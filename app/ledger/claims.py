@@ -18,6 +18,7 @@ from app.database import transaction
 from app.ledger.services import award_entries, reverse_entry
 from app.models import Claim, Household, LedgerEntry, Objection, Rule, User
 from app.models.base import utcnow
+from app.models.ledger import RULE_KINDS
 
 
 def _text(value: Optional[str], what: str) -> str:
@@ -96,7 +97,7 @@ def object_to(actor: User, entry_id: int, reason: str) -> Objection:
     entry = db.session.get(LedgerEntry, entry_id)
     if entry is None or actor.household_id is None or entry.household_id != actor.household_id:
         raise NotAllowed(_("You can only object to entries of your own household."))
-    if entry.kind not in ("award", "deduction"):
+    if entry.kind not in RULE_KINDS:
         raise DomainError(_("Only awards and deductions can be objected to."))
     days = settings_for(entry.village_id).objection_days
     if datetime.now(UTC) - entry.created_at > timedelta(days=days):

@@ -9,13 +9,14 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
     ValidationError
 from wtforms.widgets import HiddenInput
 
-from app.models.ledger import KINDS
+from app.models.ledger import KINDS, EntryKind
 from app.views_util import MAX_ID
 
 # More households than any village has; a longer list is refused with a message, not a 500.
 MAX_HOUSEHOLDS = 2000
-KIND_LABELS = {"award": _l("Award"), "deduction": _l("Deduction"), "redemption": _l("Redemption"),
-               "reversal": _l("Reversal"), "adjustment": _l("Adjustment")}
+KIND_LABELS = {EntryKind.AWARD: _l("Award"), EntryKind.DEDUCTION: _l("Deduction"),
+               EntryKind.REDEMPTION: _l("Redemption"), EntryKind.REVERSAL: _l("Reversal"),
+               EntryKind.ADJUSTMENT: _l("Adjustment")}
 STAR_RANGE = NumberRange(min=1, max=1000000, message=_l("Enter a whole number from 1 to 1000000."))
 POINTS_RANGE = NumberRange(min=-10000, max=10000, message=_l("Enter a whole number from -10000 to 10000."))
 

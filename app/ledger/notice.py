@@ -18,6 +18,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.ledger.reads import village_queue
 from app.models import LedgerEntry, Objection, User
+from app.models.ledger import RULE_KINDS
 from app.pagination import Page, keyset_page
 
 
@@ -51,7 +52,7 @@ def months_around(first: datetime) -> tuple[str, str]:
 def _board_query(village_id: int, start: datetime, end: datetime) -> sa.Select:
     return (sa.select(LedgerEntry)
             .where(LedgerEntry.village_id == village_id,
-                   LedgerEntry.kind.in_(("award", "deduction")),
+                   LedgerEntry.kind.in_(RULE_KINDS),
                    LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
             .options(so.joinedload(LedgerEntry.household), so.joinedload(LedgerEntry.rule)))
 

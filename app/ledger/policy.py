@@ -15,6 +15,7 @@ from app.access import permissions, scope
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
 from app.models import Household, LedgerEntry, Rule, User
+from app.models.ledger import RULE_KINDS
 
 Ref = Optional[tuple[str, int]]
 
@@ -55,7 +56,7 @@ def check_limit(rule: Rule, household: Household, ref: Ref) -> None:
     query = sa.select(sa.func.count(LedgerEntry.id)).where(
         LedgerEntry.household_id == household.id,
         LedgerEntry.rule_id == rule.id,
-        LedgerEntry.kind.in_(("award", "deduction")),
+        LedgerEntry.kind.in_(RULE_KINDS),
         ~sa.exists().where(reversal.reverses_id == LedgerEntry.id),
     )
     if rule.limit_period == "event":

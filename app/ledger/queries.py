@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.models import Household, LedgerEntry, Objection, VillageSettings
 from app.models.ledger import SCORING_KINDS
+from app.models.ledger import EntryKind, RULE_KINDS
 from app.pagination import Page, decode_cursor, encode_cursor
 
 MAX_PAGE = 100
@@ -58,7 +59,7 @@ def entry_flags(entries: Iterable[LedgerEntry], household_id: Optional[int] = No
         days = {}
         now = datetime.now(UTC)
         for e in entries:
-            if e.household_id != household_id or e.kind not in ("award", "deduction"):
+            if e.household_id != household_id or e.kind not in RULE_KINDS:
                 continue
             if e.village_id not in days:
                 days[e.village_id] = settings_for(e.village_id).objection_days
@@ -71,7 +72,7 @@ def entry_flags(entries: Iterable[LedgerEntry], household_id: Optional[int] = No
 def score_points(entry: sa.ColumnElement, original: sa.ColumnElement) -> sa.ColumnElement:
     """SQL for an entry's contribution to the score: `entry`/`original` are the aliased tables."""
     counts = sa.or_(entry.kind.in_(SCORING_KINDS),
-                    sa.and_(entry.kind == "reversal", original.kind.in_(SCORING_KINDS)))
+                    sa.and_(entry.kind == EntryKind.REVERSAL, original.kind.in_(SCORING_KINDS)))
     return sa.case((counts, entry.points), else_=0)
 
 

@@ -21,6 +21,7 @@ from app.ledger.queries import expected_sums, history, settings_for, star_rating
 from app.ledger.rulebook import create_category, create_rule, retire_rule, update_rule  # noqa: F401
 from app.models import Household, LedgerEntry, Rule, User
 from app.models.ledger import SCORING_KINDS
+from app.models.ledger import EntryKind
 
 households_table = Household.__table__
 
@@ -100,7 +101,7 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
     if stored:
         return stored
     keys = _keys(idempotency_key, ids)
-    kind = "deduction" if rule.is_deduction else "award"
+    kind = EntryKind.DEDUCTION if rule.is_deduction else EntryKind.AWARD
     entries = []
     for household_id in ids:
         household = households.get(household_id)
@@ -173,7 +174,7 @@ def adjust(actor: User, household_id: int, points: int, note: str,
     if not (note or "").strip():
         raise InvalidInput(_("An adjustment needs a reason."))
     entry = LedgerEntry(household_id=household.id, village_id=household.village_id, points=points,
-                        kind="adjustment", note=note.strip()[:500], actor_id=actor.id,
+                        kind=EntryKind.ADJUSTMENT, note=note.strip()[:500], actor_id=actor.id,
                         idempotency_key=idempotency_key)
     db.session.add(entry)
     db.session.flush()
@@ -185,7 +186,7 @@ def adjust(actor: User, household_id: int, points: int, note: str,
 def _stored_redemption(household_id, cost, idempotency_key=None, **_ignored):
     """The redemption an earlier call with this key made; a different household or cost is a Conflict."""
     stored = _stored_single(household_id, idempotency_key)
-    if stored is not None and (stored.kind != "redemption" or stored.points != -cost):
+    if stored is not None and (stored.kind != EntryKind.REDEMPTION or stored.points != -cost):
         raise Conflict(_("This request key was already used for a different payment."),
                        code="idempotency_key_reused")
     return stored
@@ -218,7 +219,7 @@ def redeem_entry(actor: User, household_id: int, cost: int, ref: Ref = None, not
             return stored
         raise InsufficientPoints(_("Not enough points: this needs %(cost)d.", cost=cost))
     entry = LedgerEntry(household_id=household.id, village_id=household.village_id, points=-cost,
-                        kind="redemption", ref_type=ref[0] if ref else None,
+                        kind=EntryKind.REDEMPTION, ref_type=ref[0] if ref else None,
                         ref_id=ref[1] if ref else None, note=(note or "")[:500],
                         actor_id=actor.id, idempotency_key=idempotency_key)
     db.session.add(entry)
@@ -239,18 +240,18 @@ def reverse_entry(actor: User, entry_id: int, reason: str) -> LedgerEntry:
     if entry is None:
         raise InvalidInput(_("This entry does not exist."))
     household = db.session.get(Household, entry.household_id)
-    if entry.kind == "redemption":
+    if entry.kind == EntryKind.REDEMPTION:
         check_spender(actor, household)
     else:
         check_manager(actor, household)
-    if entry.kind == "reversal":
+    if entry.kind == EntryKind.REVERSAL:
         raise DomainError(_("A reversal cannot itself be reversed; make a new entry instead."))
     if not (reason or "").strip():
         raise InvalidInput(_("A reversal needs a reason."))
     if db.session.scalar(sa.select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
         raise Conflict(_("This entry has already been reversed."))
     reversal = LedgerEntry(household_id=entry.household_id, village_id=entry.village_id,
-                           points=-entry.points, kind="reversal", rule_id=entry.rule_id,
+                           points=-entry.points, kind=EntryKind.REVERSAL, rule_id=entry.rule_id,
                            ref_type=entry.ref_type, ref_id=entry.ref_id,
                            note=reason.strip()[:500], actor_id=actor.id, reverses_id=entry.id)
     db.session.add(reversal)

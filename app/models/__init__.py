@@ -3,11 +3,12 @@ from app.models.region import Region, RegionLevel, Grid
 from app.models.household import Household
 from app.models.user import User, Role, Shop
 from app.models.audit import AuditLog
-from app.models.ledger import (Claim, LedgerEntry, Objection, Rule, RuleCategory,
-                               VillageSettings)
+from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
+                               Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
 from app.models.api_token import ApiToken
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
-           "OutboxEvent", "Notification", "JobRun", "ApiToken"]
+           "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
+           "ApiToken"]

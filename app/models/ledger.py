@@ -3,6 +3,7 @@
 Balances and scores on `households` are a cache of the entries' sums, written only by
 app/ledger/services.py. The database refuses UPDATE and DELETE on `ledger_entries`.
 """
+import enum
 from datetime import datetime
 from typing import Optional
 
@@ -13,9 +14,40 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.household import Household
 
-KINDS = ("award", "deduction", "redemption", "reversal", "adjustment")
+class EntryKind(enum.StrEnum):
+    """What a ledger entry is. Adding one is a migration that inserts a row into `entry_kinds`."""
+
+    AWARD = "award"
+    DEDUCTION = "deduction"
+    REDEMPTION = "redemption"
+    REVERSAL = "reversal"
+    ADJUSTMENT = "adjustment"
+
+
+class RefType(enum.StrEnum):
+    """What an entry was made for (its `ref_type`, with the id in `ref_id`)."""
+
+    CLAIM = "claim"
+    MEETING = "meeting"
+    ISSUE = "issue"
+    REDEMPTION = "redemption"
+    VOUCHER = "voucher"
+
+
+KINDS = tuple(EntryKind)
 # Kinds that count towards the score (累计积分); spending does not lower it.
-SCORING_KINDS = ("award", "deduction", "adjustment")
+SCORING_KINDS = (EntryKind.AWARD, EntryKind.DEDUCTION, EntryKind.ADJUSTMENT)
+# Kinds a rule makes, which rule limits, objections and the notice board are about.
+RULE_KINDS = (EntryKind.AWARD, EntryKind.DEDUCTION)
+
+
+class EntryKindRow(db.Model):
+    """The known entry kinds, one row each: the database refuses an entry of any other kind
+    through a foreign key, and a new kind needs only an INSERT (no table rebuild)."""
+
+    __tablename__ = "entry_kinds"
+
+    name: so.Mapped[str] = so.mapped_column(sa.String(16), primary_key=True)
 LIMIT_PERIODS = ("day", "month", "year", "event")
 
 
@@ -84,7 +116,7 @@ class LedgerEntry(db.Model):
     # Denormalised so the village notice board needs no join through households.
     village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"))
     points: so.Mapped[int] = so.mapped_column(sa.Integer)
-    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16), sa.ForeignKey("entry_kinds.name"))
     rule_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("rules.id"))
     ref_type: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
     ref_id: so.Mapped[Optional[int]] = so.mapped_column(sa.Integer)
@@ -107,9 +139,6 @@ class LedgerEntry(db.Model):
     rule: so.Mapped[Optional[Rule]] = so.relationship()
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "kind IN ('award','deduction','redemption','reversal','adjustment')", name="kind_known"
-        ),
         sa.CheckConstraint("points <> 0", name="points_nonzero"),
         sa.Index("ix_ledger_entries_household_id_id", "household_id", "id"),
         sa.Index("ix_ledger_entries_village_id_created_at", "village_id", "created_at"),

@@ -1,4 +1,4 @@
-"""The demo city: Sanming's five named places, their households, grids, shop and demo accounts.
+"""The demo city's places: Sanming's five named places, their households, grids, shop and accounts.
 
 `extra_villages` adds synthetic counties, townships and villages for benchmarks of a whole city.
 Everything is drawn from a seeded random generator, so two runs give the same city.
@@ -32,17 +32,6 @@ def database_is_empty() -> bool:
         db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 
 
-def clear_all() -> None:
-    """Delete every row of every table (for `demo-data --force`), children first."""
-    from app.ledger.demo import append_only_lifted
-
-    with append_only_lifted():  # the database otherwise refuses to delete ledger entries
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name != "alembic_version":
-                db.session.execute(table.delete())
-    db.session.flush()
-
-
 def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
@@ -71,9 +60,8 @@ def _households(village: Region, count: int, rng: random.Random) -> list[dict]:
     return rows
 
 
-def load(extra_villages: int = 0, households_per_village: int = 410, seed: int = 2026) -> dict:
-    """Create the demo city and its accounts; returns counts for the command to print."""
-    rng = random.Random(seed)
+def build(rng: random.Random, extra_villages: int = 0, households_per_village: int = 410) -> int:
+    """Create the demo city, its households, shop and accounts; returns the number of villages."""
     (city,) = add_regions([("三明市", RegionLevel.CITY, None)])
     counties: dict[str, Region] = {}
     townships: dict[tuple, Region] = {}
@@ -94,13 +82,7 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
     db.session.add(shop)
     db.session.flush()
     _accounts(city, villages, shop)
-    total_villages = len(villages) + _synthetic(city, extra_villages, households_per_village, rng)
-    from app.ledger.demo import load_history
-
-    load_history(rng)
-    db.session.commit()
-    return {"villages": total_villages,
-            "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}
+    return len(villages) + _synthetic(city, extra_villages, households_per_village, rng)
 
 
 def _first_household(village: Region, offset: int = 0) -> Household:

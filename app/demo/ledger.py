@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.demo.places import HOME_VILLAGE, PLACES
 from app.extensions import db
 from app.ledger import services
 from app.models import Claim, Household, LedgerEntry, Objection, Region, Rule, RuleCategory, User
+from app.models.ledger import EntryKind
 
 # (category, [(code, name, points, limit_count, limit_period)])
 RULEBOOK = [
@@ -61,13 +63,13 @@ def _year(village: Region, rules: list[Rule], actor_id, rng: random.Random, now:
         for at, rule in sorted(events, key=lambda e: e[0]):
             note = rng.choice(NOTES) if rule.points > 0 else "村委会核实：" + rule.name
             rows.append(dict(household_id=household.id, village_id=village.id, points=rule.points,
-                             kind="award" if rule.points > 0 else "deduction", rule_id=rule.id,
+                             kind=EntryKind.AWARD if rule.points > 0 else EntryKind.DEDUCTION, rule_id=rule.id,
                              note=note, actor_id=actor_id, created_at=at))
             balance += rule.points
             if balance > 60 and rng.random() < 0.15:
                 cost = rng.randint(10, balance // 2)
                 rows.append(dict(household_id=household.id, village_id=village.id, points=-cost,
-                                 kind="redemption", note="积分超市兑换", actor_id=actor_id,
+                                 kind=EntryKind.REDEMPTION, note="积分超市兑换", actor_id=actor_id,
                                  created_at=at + timedelta(hours=2)))
                 balance -= cost
     return rows
@@ -75,7 +77,6 @@ def _year(village: Region, rules: list[Rule], actor_id, rng: random.Random, now:
 
 def load_history(rng: random.Random) -> None:
     """Rulebooks and a year of history for the five demo villages; nothing for synthetic ones."""
-    from app.demo import HOME_VILLAGE, PLACES
 
     now = datetime.now(UTC)
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
@@ -99,23 +100,23 @@ def _home_extras(users: dict, rules: list[Rule], rng: random.Random, now: dateti
     household = users["household"].household
     committee_id = users["committee"].id
     recent = [dict(household_id=household.id, village_id=household.village_id,
-                   points=by_code[code].points, kind="award", rule_id=by_code[code].id,
+                   points=by_code[code].points, kind=EntryKind.AWARD, rule_id=by_code[code].id,
                    note=note, actor_id=committee_id, created_at=now - timedelta(days=days))
               for code, note, days in [("XF04", "2025年度文明家庭", 2), ("YS02", "反映的路灯问题已修好", 1),
                                        ("ZY02", "参与防汛抗灾", 1), ("YS01", "参加11月夜谈会", 0.5)]]
     rows_needed = max(0, 260 - household.balance - sum(r["points"] for r in recent))
     extra = [dict(household_id=household.id, village_id=household.village_id, points=10,
-                  kind="award", rule_id=by_code["XF01"].id, note="好人好事", actor_id=committee_id,
+                  kind=EntryKind.AWARD, rule_id=by_code["XF01"].id, note="好人好事", actor_id=committee_id,
                   created_at=now - timedelta(days=10 + i))
              for i in range(-(-rows_needed // 10))]
     services.import_entries(sorted(extra, key=lambda r: r["created_at"]) + recent)
     village_id = household.village_id
     # A few corrections, as real committees make them.
     wrong = db.session.scalars(sa.select(LedgerEntry).where(
-        LedgerEntry.village_id == village_id, LedgerEntry.kind == "deduction",
+        LedgerEntry.village_id == village_id, LedgerEntry.kind == EntryKind.DEDUCTION,
         LedgerEntry.household_id != household.id).order_by(LedgerEntry.id).limit(3)).all()
     services.import_entries([dict(household_id=e.household_id, village_id=e.village_id,
-                                  points=-e.points, kind="reversal", rule_id=e.rule_id,
+                                  points=-e.points, kind=EntryKind.REVERSAL, rule_id=e.rule_id,
                                   note="核实有误，撤销扣分", actor_id=committee_id,
                                   reverses_id=e.id, created_at=now - timedelta(days=1))
                              for e in wrong])
