@@ -3,7 +3,7 @@
 #   make run           create .venv, install, migrate, load the demo if empty, serve on :5000
 #   make test          create .venv, install with dev tools, run the whole test suite
 #   make translations  extract messages into app/translations/messages.pot and update the .po files
-#   make vendor        refresh static/vendor/bootstrap from npm (the files are committed)
+#   make vendor        refresh static/vendor (Bootstrap, the QR decoders) from npm (the files are committed)
 #
 # Packages are re-installed only when a requirements file changes: the stamp file's name
 # carries a hash of the requirements it installed.
@@ -94,6 +94,10 @@ vendor:
 	mkdir -p static/vendor/bootstrap
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css static/vendor/bootstrap/
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+	mkdir -p static/vendor/zxing-wasm static/vendor/jsqr
+	cp node_modules/zxing-wasm/dist/iife/reader/index.js static/vendor/zxing-wasm/zxing-reader.js
+	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm node_modules/zxing-wasm/LICENSE static/vendor/zxing-wasm/
+	cp node_modules/jsqr/dist/jsQR.js node_modules/jsqr/LICENSE static/vendor/jsqr/
 
 clean-venv:
 	rm -rf $(VENV)

@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.notifications import bp as notifications_bp
     from app.regions import bp as regions_bp
+    from app.shop import bp as shop_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -66,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(regions_bp, url_prefix="/regions")
     app.register_blueprint(ledger_bp, url_prefix="/ledger")
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(shop_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_pages_bp, url_prefix="/account")
     csrf.exempt(api_bp)  # only bearer tokens authenticate API calls, never the session cookie

@@ -34,6 +34,10 @@ ACTION_LABELS = {
     "ledger.reverse": _l("Reversed an entry"),
     "ledger.settings": _l("Changed star and objection settings"),
     "ledger.verify": _l("Checked the ledger"),
+    "shop.product_add": _l("Added a shop product"),
+    "shop.product_edit": _l("Changed a shop product"),
+    "shop.void": _l("Voided a redemption"),
+    "shop.codes_revoked": _l("Revoked all payment codes"),
 }
 
 

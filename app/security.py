@@ -11,6 +11,15 @@ CSP = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# The camera scanner's page only: zxing-wasm must compile its WebAssembly (never 'unsafe-eval').
+SCANNER_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
+
+
+def scanner_csp(response):
+    """Give one response (a page with the QR scanner) the CSP that lets WebAssembly compile."""
+    response.headers["Content-Security-Policy"] = SCANNER_CSP
+    return response
+
 
 def _json_has_nul() -> bool:
     """True when a JSON body holds a NUL in any string, key or value (JSON spells it \\u0000)."""

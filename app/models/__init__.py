@@ -6,9 +6,10 @@ from app.models.audit import AuditLog
 from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
                                Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
+from app.models.shop import PaymentCode, Product, Redemption, RedemptionLine, StockMovement
 from app.models.api_token import ApiToken
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
-           "ApiToken"]
+           "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement", "ApiToken"]

@@ -1,0 +1,55 @@
+"""Who may run a points shop: its shop keepers at the counter, its village's committee behind it."""
+from datetime import UTC, datetime
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+
+from app.access import scope
+from app.access.permissions import menu_item, role_rule, rule
+from app.models import Role, Shop, User
+from app.models.shop import Redemption
+
+
+def _keeper_of(user: User, shop_id: Optional[int]) -> bool:
+    return (user.role == Role.SHOP and shop_id is not None and user.shop_id == shop_id
+            and user.shop is not None and user.shop.active)
+
+
+@rule("shop.manage")
+def manage_shop(user: User, shop: Optional[Shop]) -> bool:
+    """The catalogue and stock of a shop: its shop keepers and its village's committee."""
+    if shop is None:
+        return False
+    return _keeper_of(user, shop.id) or scope.can_manage_village(user, shop.village_id)
+
+
+@rule("shop.checkout")
+def checkout(user: User, shop: Optional[Shop]) -> bool:
+    """Read payment codes and sell at the counter: the shop keepers of this (open) shop."""
+    return shop is not None and _keeper_of(user, shop.id)
+
+
+@rule("shop.void")
+def void(user: User, redemption: Optional[Redemption]) -> bool:
+    """Void a redemption: its shop keeper on the same (local) day, its village's committee later."""
+    if redemption is None:
+        return False
+    from app.ledger.policy import period_start
+
+    if _keeper_of(user, redemption.shop_id):
+        return redemption.created_at >= period_start("day", datetime.now(UTC))
+    from app.extensions import db
+
+    shop = db.session.get(Shop, redemption.shop_id)
+    return shop is not None and scope.can_manage_village(user, shop.village_id)
+
+
+role_rule("shop.counter", frozenset({Role.SHOP}))
+role_rule("shop.catalogue_manage", frozenset({Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
+role_rule("shop.catalogue_read", frozenset({Role.HOUSEHOLD}))
+
+menu_item("shop.counter", "shop.scan", _l("Scan"), 11)
+menu_item("shop.catalogue_manage", "shop.products", _l("Products"), 12)
+menu_item("shop.catalogue_read", "shop.catalogue_page", _l("Points shop"), 15)
+role_rule("shop.pay", frozenset({Role.HOUSEHOLD}))
+menu_item("shop.pay", "shop.pay", _l("Pay"), 14)

@@ -1,0 +1,155 @@
+"""The points shop: products, stock movements, payment codes and redemptions with their lines.
+
+Stock changes only through StockMovement rows written by app/shop/stock.py together with a
+conditional UPDATE of products.stock (never below zero; the database refuses it too).
+Points change only through app/ledger/services.py; a redemption points at its ledger entry.
+"""
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.household import Household
+
+MOVEMENT_KINDS = ("received", "redeemed", "voided", "counted")
+# Where received goods came from.
+SOURCES = ("village", "donation", "returned")
+
+
+class Product(db.Model):
+    """A shop item (商品) with a price in points and a stock of whole units."""
+
+    __tablename__ = "products"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    shop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("shops.id"))
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    category: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+    unit: so.Mapped[str] = so.mapped_column(sa.String(16), default="")
+    points: so.Mapped[int] = so.mapped_column(sa.Integer)
+    stock: so.Mapped[int] = so.mapped_column(sa.Integer, default=0, server_default="0")
+    # At or below this stock the catalogue warns the shop keeper.
+    low_stock: so.Mapped[int] = so.mapped_column(sa.Integer, default=5, server_default="5")
+    active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("shop_id", "name"),
+        sa.CheckConstraint("points > 0", name="points_positive"),
+        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+        sa.CheckConstraint("low_stock >= 0", name="low_stock_not_negative"),
+    )
+
+    @property
+    def is_low(self) -> bool:
+        """True when the stock is at or below the warning level."""
+        return self.stock <= self.low_stock
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.name} {self.points}p x{self.stock}>"
+
+
+class PaymentCode(db.Model):
+    """A household's short-lived, single-use payment code (付款码); only hashes are stored."""
+
+    __tablename__ = "payment_codes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), index=True)
+    secret_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    number_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    # A shop keeper who read the code holds it for their basket (and extends expires_at).
+    held_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    used_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    revoked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+
+    household: so.Mapped[Household] = so.relationship()
+
+
+class Redemption(db.Model):
+    """One checkout (兑换/核销): a household's points for goods, with lines and a ledger entry."""
+
+    __tablename__ = "redemptions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    shop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("shops.id"))
+    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), index=True)
+    points: so.Mapped[int] = so.mapped_column(sa.Integer)
+    balance_after: so.Mapped[int] = so.mapped_column(sa.Integer)
+    entry_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ledger_entries.id"),
+                                                          unique=True)
+    # Unique: a code pays once; a request key makes one redemption however often it is sent.
+    payment_code_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("payment_codes.id"), unique=True)
+    idempotency_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(128), unique=True)
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    voided_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    voided_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    void_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    void_entry_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("ledger_entries.id"), unique=True)
+
+    household: so.Mapped[Household] = so.relationship()
+    lines: so.Mapped[list["RedemptionLine"]] = so.relationship(
+        back_populates="redemption", order_by="RedemptionLine.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("points > 0", name="points_positive"),
+        sa.Index("ix_redemptions_shop_id_created_at", "shop_id", "created_at"),
+    )
+
+
+class RedemptionLine(db.Model):
+    """A product and quantity of a redemption, at the price it was sold for."""
+
+    __tablename__ = "redemption_lines"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    redemption_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("redemptions.id"), index=True)
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id"), index=True)
+    quantity: so.Mapped[int] = so.mapped_column(sa.Integer)
+    points: so.Mapped[int] = so.mapped_column(sa.Integer)  # per unit
+
+    redemption: so.Mapped[Redemption] = so.relationship(back_populates="lines")
+    product: so.Mapped[Product] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("points > 0", name="points_positive"),
+    )
+
+
+class StockMovement(db.Model):
+    """One logged change of a product's stock: received, redeemed, voided back or counted."""
+
+    __tablename__ = "stock_movements"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    shop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("shops.id"))
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    quantity: so.Mapped[int] = so.mapped_column(sa.Integer)  # signed change of the stock
+    stock_after: so.Mapped[int] = so.mapped_column(sa.Integer)
+    source: so.Mapped[Optional[str]] = so.mapped_column(sa.String(16))
+    note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    redemption_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("redemptions.id"),
+                                                               index=True)
+    actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    product: so.Mapped[Product] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('received','redeemed','voided','counted')", name="kind_known"),
+        sa.CheckConstraint("source IS NULL OR source IN ('village','donation','returned')",
+                           name="source_known"),
+        sa.CheckConstraint("stock_after >= 0", name="stock_after_not_negative"),
+        sa.Index("ix_stock_movements_product_id_id", "product_id", "id"),
+        sa.Index("ix_stock_movements_shop_id_created_at", "shop_id", "created_at"),
+    )

@@ -1,0 +1,162 @@
+"""A sale at the counter, all in one transaction; and its void.
+
+checkout(): claim the payment code (one conditional UPDATE), debit the points through the
+ledger (never below zero), take each product's stock (never below zero), write the redemption,
+its lines and the stock movements. Any failure rolls all of it back, with a message that names
+the product or the points missing. An idempotency key (made when the basket opens) turns a
+double tap or a resent request into the first sale's answer.
+"""
+from datetime import UTC, datetime
+from typing import Iterable, Optional
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app import audit
+from app.access import permissions
+from app.database import transaction
+from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed, NotFound
+from app.extensions import db
+from app.ledger.services import redeem_entry, reverse_entry
+from app.models import Household, User
+from app.models.shop import Product, Redemption, RedemptionLine
+from app.shop import catalogue, codes, stock
+
+MAX_QUANTITY = 999
+redemptions_table = Redemption.__table__
+
+
+def _stored(actor: User, idempotency_key: Optional[str] = None, **_ignored) -> Optional[Redemption]:
+    """The sale an earlier request with this key made (at this actor's shop), if any."""
+    if not idempotency_key:
+        return None
+    found = db.session.scalar(sa.select(Redemption)
+                              .where(Redemption.idempotency_key == idempotency_key)
+                              .execution_options(populate_existing=True))
+    if found is not None and found.shop_id != actor.shop_id:
+        raise Conflict(_("This request key was already used."), code="idempotency_key_reused")
+    return found
+
+
+def quantities(items: Iterable) -> dict[int, int]:
+    """{product_id: quantity} from [(product_id, quantity)] or [{"product_id", "quantity"}]."""
+    wanted: dict[int, int] = {}
+    try:
+        for item in items or []:
+            product_id, quantity = ((item["product_id"], item["quantity"]) if isinstance(item, dict)
+                                    else item)
+            if isinstance(quantity, bool) or not isinstance(quantity, int) \
+                    or isinstance(product_id, bool) or not isinstance(product_id, int):
+                raise TypeError
+            if quantity < 0 or quantity > MAX_QUANTITY:
+                raise InvalidInput(_("A quantity must be between 1 and %(max)d.", max=MAX_QUANTITY))
+            if quantity:
+                wanted[product_id] = wanted.get(product_id, 0) + quantity
+    except (TypeError, ValueError, KeyError):
+        raise InvalidInput(_("The basket could not be read.")) from None
+    if not wanted:
+        raise InvalidInput(_("The basket is empty: add at least one product."))
+    return wanted
+
+
+def _products(shop_id: int, wanted: dict[int, int]) -> dict[int, Product]:
+    found = {p.id: p for p in db.session.scalars(sa.select(Product).where(
+        Product.id.in_(wanted), Product.shop_id == shop_id))}
+    for product_id in wanted:
+        product = found.get(product_id)
+        if product is None:
+            raise InvalidInput(_("A product in the basket is not sold here."))
+        if not product.active:
+            raise DomainError(_("%(name)s is not on sale.", name=product.name), code="not_on_sale")
+    return found
+
+
+def _debit(actor: User, household: Household, cost: int, redemption: Redemption, note: str):
+    try:
+        return redeem_entry(actor, household.id, cost, ref=("redemption", redemption.id), note=note)
+    except InsufficientPoints:
+        balance = db.session.scalar(sa.select(Household.balance).where(Household.id == household.id))
+        raise InsufficientPoints(_(
+            "%(name)s has %(balance)d points; this basket needs %(cost)d: %(missing)d points missing.",
+            name=household.head_name, balance=balance, cost=cost, missing=cost - balance)) from None
+
+
+@transaction(replay=_stored)
+def checkout(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
+             code: Optional[str] = None, code_id: Optional[int] = None) -> Redemption:
+    """Sell a basket to the household whose payment code was read (`code`, or a held `code_id`)."""
+    if idempotency_key and len(idempotency_key) > 100:
+        raise InvalidInput(_("The request key is too long."))
+    stored = _stored(actor, idempotency_key)
+    if stored:
+        return stored
+    shop = actor.shop
+    permissions.require(actor, "shop.checkout", shop)
+    wanted = quantities(items)
+    try:
+        paycode = codes.claim_held(actor, code_id) if code_id else codes.claim(actor, code or "")
+    except codes.CodeInvalid:
+        stored = _stored(actor, idempotency_key)  # a resent request that waited for the first
+        if stored:
+            return stored
+        raise
+    household = db.session.get(Household, paycode.household_id)
+    if household.village_id != shop.village_id:
+        raise NotAllowed(_("This household belongs to another village's shop."), code="other_village")
+    products = _products(shop.id, wanted)
+    cost = sum(products[p].points * q for p, q in wanted.items())
+    redemption = Redemption(shop_id=shop.id, household_id=household.id, points=cost, balance_after=0,
+                            payment_code_id=paycode.id, idempotency_key=idempotency_key,
+                            actor_id=actor.id, created_at=datetime.now(UTC))
+    db.session.add(redemption)
+    db.session.flush()
+    note = "、".join(f"{products[p].name}×{q}" for p, q in wanted.items())
+    entry = _debit(actor, household, cost, redemption, note)
+    for product_id in sorted(wanted):  # id order: concurrent baskets queue, never deadlock
+        stock.move(actor, products[product_id], "redeemed", -wanted[product_id],
+                   redemption_id=redemption.id)
+        db.session.add(RedemptionLine(redemption_id=redemption.id, product_id=product_id,
+                                      quantity=wanted[product_id],
+                                      points=products[product_id].points))
+    redemption.entry_id = entry.id
+    redemption.balance_after = db.session.scalar(
+        sa.select(Household.balance).where(Household.id == household.id))
+    db.session.flush()
+    return redemption
+
+
+def redemption_for(user: User, redemption_id: int) -> Redemption:
+    """A redemption of a shop the user may see, or NotFound."""
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None or redemption.shop_id not in {s.id for s in catalogue.shops_for(user)}:
+        raise NotFound(_("This redemption does not exist."))
+    return redemption
+
+
+@transaction()
+def void(actor: User, redemption_id: int, reason: str) -> Redemption:
+    """Cancel a sale: the points come back by a reversal entry and the goods back into stock.
+
+    The shop keeper may void the same day; after that only the village's committee.
+    """
+    redemption = redemption_for(actor, redemption_id)
+    permissions.require(actor, "shop.void", redemption,
+                        _("Only the village committee can void a redemption of an earlier day."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Voiding needs a reason."))
+    now = datetime.now(UTC)
+    done = db.session.execute(redemptions_table.update().where(
+        redemptions_table.c.id == redemption.id, redemptions_table.c.voided_at.is_(None))
+        .values(voided_at=now, voided_by=actor.id, void_reason=reason[:500]))
+    if done.rowcount != 1:
+        raise Conflict(_("This redemption has already been voided."), code="already_voided")
+    reversal = reverse_entry(actor, redemption.entry_id, reason)
+    db.session.execute(redemptions_table.update().where(redemptions_table.c.id == redemption.id)
+                       .values(void_entry_id=reversal.id))
+    for line in redemption.lines:
+        stock.move(actor, line.product, "voided", line.quantity, redemption_id=redemption.id,
+                   note=reason)
+    audit.record("shop.void", f"redemption:{redemption.id}", reason, actor)
+    db.session.refresh(redemption)
+    return redemption

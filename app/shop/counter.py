@@ -1,0 +1,40 @@
+"""The counter before the sale: a read code opens a basket for the household it belongs to."""
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.access import permissions
+from app.database import transaction
+from app.errors import NotAllowed
+from app.extensions import db
+from app.models import Household, User
+from app.models.shop import PaymentCode, Product
+from app.shop import codes
+
+
+def _household_here(actor: User, code: PaymentCode) -> Household:
+    household = db.session.get(Household, code.household_id)
+    if household.village_id != actor.shop.village_id or not household.active:
+        raise NotAllowed(_("This household belongs to another village's shop."), code="other_village")
+    return household
+
+
+@transaction()
+def open_basket(actor: User, text: str) -> PaymentCode:
+    """A shop keeper read or typed a code: hold it for their basket (CodeInvalid, NotAllowed)."""
+    permissions.require(actor, "shop.checkout", actor.shop)
+    code = codes.hold(actor, text)
+    _household_here(actor, code)  # another village's household: the hold is rolled back
+    return code
+
+
+def basket(actor: User, code_id: int) -> SimpleNamespace:
+    """What the basket page shows: the held code, its household, and the products in stock."""
+    permissions.require(actor, "shop.checkout", actor.shop)
+    code = codes.held_code(actor, code_id)
+    household = _household_here(actor, code)
+    products = db.session.scalars(sa.select(Product).where(
+        Product.shop_id == actor.shop_id, Product.active.is_(True), Product.stock > 0)
+        .order_by(Product.category, Product.name)).all()
+    return SimpleNamespace(code=code, household=household, products=products)

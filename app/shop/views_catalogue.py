@@ -1,0 +1,136 @@
+"""Catalogue pages: the shop keeper's and committee's products and stock, the household's shop."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import scope
+from app.access.permissions import permission_required
+from app.errors import DomainError, NotFound
+from app.shop import bp, catalogue
+from app.shop.forms import MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm, ReceiveForm
+from app.views_util import db_id, flash_errors
+
+
+def _shop_arg():
+    """The shop a page shows (?shop= for a committee or admin with several), or 404."""
+    raw = request.args.get("shop")
+    try:
+        return catalogue.shop_for(current_user, db_id(raw) if raw else None)
+    except (ValueError, NotFound):
+        abort(404)
+
+
+def _product_or_404(product_id: int):
+    try:
+        return catalogue.product_for(current_user, product_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/shop/products")
+@permission_required("shop.catalogue_manage")
+def products():
+    """The shop's products with stock, low-stock warnings first."""
+    shop = _shop_arg()
+    items = catalogue.products(shop.id)
+    return render_template("shop/products.html", shop=shop, products=items,
+                           low=[p for p in items if p.active and p.is_low],
+                           shops=catalogue.shops_for(current_user))
+
+
+@bp.route("/shop/products/new", methods=["GET", "POST"])
+@permission_required("shop.catalogue_manage")
+def product_new():
+    """Add a product to the shop."""
+    shop = _shop_arg()
+    form = ProductForm()
+    if form.validate_on_submit():
+        try:
+            product = catalogue.create_product(current_user, shop.id, form.name.data, form.points.data,
+                                               form.category.data, form.unit.data, form.low_stock.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Product added. Record the goods received to give it stock."), "success")
+            return redirect(url_for(".product", product_id=product.id))
+    return render_template("shop/product_form.html", form=form, shop=shop, product=None)
+
+
+@bp.route("/shop/products/<int:product_id>/edit", methods=["GET", "POST"])
+@permission_required("shop.catalogue_manage")
+def product_edit(product_id: int):
+    """Change a product's name, price, unit, warning level or whether it is on sale."""
+    product = _product_or_404(product_id)
+    form = ProductForm(obj=product)
+    if form.validate_on_submit():
+        try:
+            catalogue.update_product(current_user, product.id, form.name.data, form.points.data,
+                                     form.category.data, form.unit.data, form.low_stock.data,
+                                     form.active.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Product saved."), "success")
+            return redirect(url_for(".product", product_id=product.id))
+    return render_template("shop/product_form.html", form=form, shop=None, product=product)
+
+
+@bp.route("/shop/products/<int:product_id>")
+@permission_required("shop.catalogue_manage")
+def product(product_id: int):
+    """A product's stock, its newest movements, and the receive and stock-take forms."""
+    product = _product_or_404(product_id)
+    return render_template("shop/product.html", product=product,
+                           movements=catalogue.movements(product.id),
+                           receive_form=ReceiveForm(), count_form=CountForm(),
+                           movement_labels=MOVEMENT_LABELS, source_labels=dict(SOURCE_CHOICES))
+
+
+@bp.route("/shop/products/<int:product_id>/receive", methods=["POST"])
+@permission_required("shop.catalogue_manage")
+def product_receive(product_id: int):
+    """Goods received, with their source."""
+    product = _product_or_404(product_id)
+    form = ReceiveForm()
+    if form.validate_on_submit():
+        try:
+            catalogue.receive_goods(current_user, product.id, form.quantity.data, form.source.data,
+                                    form.note.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Stock added."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".product", product_id=product.id))
+
+
+@bp.route("/shop/products/<int:product_id>/count", methods=["POST"])
+@permission_required("shop.catalogue_manage")
+def product_count(product_id: int):
+    """A stock-take with its reason."""
+    product = _product_or_404(product_id)
+    form = CountForm()
+    if form.validate_on_submit():
+        try:
+            moved = catalogue.stock_take(current_user, product.id, form.counted.data, form.reason.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Stock-take saved.") if moved else _("The count matches the stock."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".product", product_id=product.id))
+
+
+@bp.route("/shop/catalogue")
+@permission_required("shop.catalogue_read")
+def catalogue_page():
+    """The household's shop: products on sale, prices, and which it can afford now."""
+    household = scope.own_household_or_404(current_user)
+    try:
+        shop = catalogue.shop_for(current_user)
+    except NotFound:
+        return render_template("shop/catalogue.html", shop=None, household=household, products=[])
+    items = [p for p in catalogue.products(shop.id, active_only=True)]
+    return render_template("shop/catalogue.html", shop=shop, household=household, products=items)

@@ -1,0 +1,115 @@
+"""The counter: scan a payment code, fill the basket, confirm, receipt; the day's redemptions."""
+import secrets
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.access import permissions
+from app.access.permissions import permission_required
+from app.errors import DomainError, NotFound
+from app.extensions import limiter
+from app.security import scanner_csp
+from app.shop import bp, checkout, codes, counter
+from app.shop.forms import CodeForm, ConfirmForm, basket_items
+
+
+def _typed_limit() -> str:
+    return current_app.config.get("SHOP_TYPED_CODE_LIMIT", "10 per 10 minutes")
+
+
+def _keeper_key() -> str:
+    return f"typed-code:{current_user.id}"
+
+
+def _failed_typed(response) -> bool:
+    """Only failed lookups of typed numbers count against the shop keeper's limit."""
+    return response.status_code == 409 and codes.typed_number(request.form.get("code", "")) is not None
+
+
+@bp.route("/shop/scan", methods=["GET", "POST"])
+@permission_required("shop.counter")
+@limiter.limit(_typed_limit, key_func=_keeper_key, methods=["POST"], deduct_when=_failed_typed)
+def scan():
+    """The camera scanner with a typed-code fallback; a code read opens its household's basket."""
+    form, status = CodeForm(), 200
+    if form.validate_on_submit():
+        try:
+            code = counter.open_basket(current_user, form.code.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+            status = error.status
+        else:
+            return redirect(url_for(".basket", code_id=code.id))
+    return scanner_csp(current_app.make_response(
+        (render_template("shop/scan.html", form=form), status)))
+
+
+def _basket_or_rescan(code_id: int):
+    try:
+        return counter.basket(current_user, code_id)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return None
+
+
+@bp.route("/shop/basket/<int:code_id>")
+@permission_required("shop.counter")
+def basket(code_id: int):
+    """The household's name, number and balance, and the shop's products with +/- buttons."""
+    found = _basket_or_rescan(code_id)
+    if found is None:
+        return redirect(url_for(".scan"))
+    # The request key is made once, when the basket opens: a double tap or resend pays once.
+    return render_template("shop/basket.html", basket=found, form=ConfirmForm(),
+                           key=f"basket-{code_id}-{secrets.token_hex(8)}")
+
+
+@bp.route("/shop/basket/<int:code_id>/confirm", methods=["POST"])
+@permission_required("shop.counter")
+def basket_confirm(code_id: int):
+    """The confirmation page: lines, total and the balance after; writes nothing."""
+    found = _basket_or_rescan(code_id)
+    form = ConfirmForm()
+    if found is None or not form.validate_on_submit():
+        return redirect(url_for(".scan"))
+    try:
+        wanted = checkout.quantities(basket_items(request.form))
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".basket", code_id=code_id))
+    prices = {p.id: p for p in found.products}
+    lines = [(prices[p], q) for p, q in wanted.items() if p in prices]
+    total = sum(p.points * q for p, q in lines)
+    return render_template("shop/confirm.html", basket=found, lines=lines, total=total, form=form)
+
+
+@bp.route("/shop/basket/<int:code_id>/checkout", methods=["POST"])
+@permission_required("shop.counter")
+def basket_checkout(code_id: int):
+    """The sale itself, in one transaction; a refusal goes back to the basket with its reason."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".basket", code_id=code_id))
+    try:
+        sale = checkout.checkout(current_user, basket_items(request.form),
+                                 form.idempotency_key.data or None, code_id=code_id)
+    except codes.CodeInvalid as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".scan"))
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".basket", code_id=code_id))
+    return redirect(url_for(".receipt", redemption_id=sale.id))
+
+
+@bp.route("/shop/redemptions/<int:redemption_id>")
+@permission_required("shop.catalogue_manage")
+def receipt(redemption_id: int):
+    """A redemption's receipt: household, lines, points and the balance after."""
+    try:
+        sale = checkout.redemption_for(current_user, redemption_id)
+    except NotFound:
+        abort(404)
+    return render_template("shop/receipt.html", sale=sale, form=ConfirmForm(),
+                           may_void=sale.voided_at is None
+                           and permissions.may(current_user, "shop.void", sale))
