@@ -56,6 +56,8 @@ def register_blueprints(app: Flask) -> None:
     from app.households import bp as households_bp
     from app.ledger import bp as ledger_bp
     from app.main import bp as main_bp
+    from app.issues import bp as issues_bp
+    from app.meetings import bp as meetings_bp
     from app.notifications import bp as notifications_bp
     from app.regions import bp as regions_bp
     from app.shop import bp as shop_bp
@@ -68,6 +70,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ledger_bp, url_prefix="/ledger")
     app.register_blueprint(notifications_bp)
     app.register_blueprint(shop_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(issues_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_pages_bp, url_prefix="/account")
     csrf.exempt(api_bp)  # only bearer tokens authenticate API calls, never the session cookie

@@ -3,6 +3,7 @@ points history (ledger.py). Each feature adds its part as a module here, called 
 Everything is drawn from a seeded random generator, so two runs give the same city.
 """
 import random
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -35,6 +36,12 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
     rng = random.Random(seed)
     villages = places.build(rng, extra_villages, households_per_village)
     ledger.load_history(rng)
+    from app.meetings import demo as meetings_demo  # merged here for the API branch; see its report
+
+    named = {r.name: r for r in db.session.scalars(sa.select(Region).where(
+        Region.name.in_([name for _c, _t, name, _n in places.PLACES])))}
+    meetings_demo.load(random.Random(seed + 9), datetime.now(UTC),
+                       [named[name] for _c, _t, name, _n in places.PLACES])
     db.session.commit()
     return {"villages": villages,
             "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}

@@ -7,9 +7,13 @@ from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Obje
                                Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
 from app.models.shop import PaymentCode, Product, Redemption, RedemptionLine, StockMovement
+from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
+from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 from app.models.api_token import ApiToken
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
-           "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement", "ApiToken"]
+           "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement",
+           "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
+           "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken"]

@@ -1,0 +1,110 @@
+"""Who may plan, open, close and attend night-talk meetings, and who may read and act on issues.
+
+A meeting is run by its village's committee (or an admin); officials of any region above the
+village may plan, open and host it too. Closing awards points, which the ledger lets only the
+village's managers do, so closing is theirs. Issues are read by their raiser's household, the
+village's committee, officials above it and their responsible person.
+"""
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+
+from app.access import scope
+from app.access.permissions import OFFICIALS, menu_item, role_rule, rule
+from app.extensions import db
+from app.models import Issue, Meeting, Region, Role, User
+
+MEETING_RUNNERS = frozenset({Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN})
+ISSUE_READERS = frozenset({Role.HOUSEHOLD, Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN})
+
+
+def official_over(user: User, village_id: Optional[int]) -> bool:
+    """True for an official whose region contains the village (officials above it)."""
+    if user.role != Role.OFFICIAL or user.region is None or village_id is None:
+        return False
+    village = db.session.get(Region, village_id)
+    return (village is not None and village.id != user.region.id
+            and village.path.startswith(user.region.path))
+
+
+def runs_village(user: User, village_id: Optional[int]) -> bool:
+    """The village's committee, an admin, or an official above the village."""
+    return village_id is not None and (scope.can_manage_village(user, village_id)
+                                       or official_over(user, village_id))
+
+
+@rule("meetings.host")
+def host_meeting(user: User, village_id: Optional[int]) -> bool:
+    """Plan and open a meeting of a village, show its check-in code, tick attendance."""
+    return runs_village(user, village_id)
+
+
+@rule("meetings.close")
+def close_meeting(user: User, meeting: Optional[Meeting]) -> bool:
+    """Close a meeting, awarding attendance points: the village's managers only."""
+    return meeting is not None and scope.can_manage_village(user, meeting.village_id)
+
+
+@rule("meetings.check_in")
+def check_in(user: User, meeting: Optional[Meeting]) -> bool:
+    """Check in with the meeting's code: a household of the meeting's village."""
+    return (meeting is not None and user.role == Role.HOUSEHOLD and user.household is not None
+            and user.household.active and user.household.village_id == meeting.village_id)
+
+
+@rule("issues.raise")
+def raise_issue(user: User, village_id: Optional[int]) -> bool:
+    """Raise an issue: a household online, or the committee on a household's behalf."""
+    if user.role == Role.HOUSEHOLD:
+        return user.household is not None and user.household.village_id == village_id
+    return village_id is not None and scope.can_manage_village(user, village_id)
+
+
+@rule("issues.read")
+def read_issue(user: User, issue: Optional[Issue]) -> bool:
+    """Its raiser's household, the village's runners, officials above, its responsible person."""
+    if issue is None:
+        return False
+    if user.role == Role.HOUSEHOLD:
+        return user.household_id == issue.household_id
+    return runs_village(user, issue.village_id) or issue.responsible_user_id == user.id
+
+
+@rule("issues.manage")
+def manage_issue(user: User, issue: Optional[Issue]) -> bool:
+    """Assign a responsible person, deadline and measures; publish to the village; adopt."""
+    return issue is not None and runs_village(user, issue.village_id)
+
+
+@rule("issues.handle")
+def handle_issue(user: User, issue: Optional[Issue]) -> bool:
+    """Report handling and resolution: the responsible person or those who manage the issue."""
+    return issue is not None and (issue.responsible_user_id == user.id
+                                  or runs_village(user, issue.village_id))
+
+
+@rule("issues.supervise")
+def supervise_issue(user: User, issue: Optional[Issue]) -> bool:
+    """Add supervision notes (督办): officials above the village, and admins."""
+    return issue is not None and (user.role == Role.ADMIN or official_over(user, issue.village_id))
+
+
+@rule("issues.confirm")
+def confirm_issue(user: User, issue: Optional[Issue]) -> bool:
+    """Say whether the resolution satisfies: the raiser's household."""
+    return (issue is not None and user.role == Role.HOUSEHOLD
+            and user.household_id == issue.household_id)
+
+
+role_rule("meetings.list", MEETING_RUNNERS | {Role.HOUSEHOLD})
+role_rule("meetings.plan", MEETING_RUNNERS)
+role_rule("issues.list", ISSUE_READERS)
+role_rule("issues.new", frozenset({Role.HOUSEHOLD, Role.COMMITTEE}))
+role_rule("issues.own", frozenset({Role.HOUSEHOLD}))
+role_rule("issues.assigned", MEETING_RUNNERS)
+role_rule("issues.figures", OFFICIALS)
+
+menu_item("meetings.list", "meetings.index", _l("Meetings"), 40)
+menu_item("issues.own", "issues.mine", _l("My issues"), 41)
+menu_item("issues.list", "issues.index", _l("Issues"), 42)
+menu_item("issues.assigned", "issues.assigned", _l("Assigned to me"), 43)

@@ -1,0 +1,93 @@
+"""Reading issues for the pages, always through the user's scope (anything else is a 404).
+
+A household sees its own issues in full and its village's public issues without the raiser's
+name; a committee its village; an official its subtree; a responsible person what it is assigned.
+"""
+from datetime import date
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import abort
+
+from app.access import permissions, scope
+from app.extensions import db
+from app.models import Issue, IssueEvent, IssueStatus, Meeting, Region, Role, User
+from app.models.issue import OPEN_STATUSES
+from app.pagination import Page, keyset_page
+
+FILTERS = ("registered", "handling", "resolved", "confirmed", "overdue", "supervised")
+
+
+def _in_scope(user: User) -> sa.Select:
+    if user.role == Role.ADMIN:
+        return sa.select(Issue)
+    if user.role == Role.HOUSEHOLD:
+        return sa.select(Issue).where(Issue.household_id == (user.household_id or -1))
+    villages = scope.villages_query(user).with_only_columns(Region.id)
+    return sa.select(Issue).where(Issue.village_id.in_(villages))
+
+
+def _filtered(query: sa.Select, status: Optional[str], today: date) -> sa.Select:
+    if status == "overdue":
+        return query.where(Issue.status.in_(OPEN_STATUSES), Issue.deadline < today)
+    if status == "supervised":
+        return query.where(Issue.supervised.is_(True), Issue.status.in_(OPEN_STATUSES))
+    if status in FILTERS:
+        return query.where(Issue.status == status)
+    return query
+
+
+def _page(query, cursor, size) -> Page:
+    return keyset_page(query, [Issue.created_at, Issue.id], cursor, size, descending=True)
+
+
+def issues_page(user: User, status: Optional[str], today: date, cursor: Optional[str], size: int,
+                village_id: Optional[int] = None) -> Page:
+    """The issues a committee or official may see (optionally of one village), newest first."""
+    query = _filtered(_in_scope(user), status, today)
+    if village_id is not None:
+        query = query.where(Issue.village_id == village_id)
+    return _page(query, cursor, size)
+
+
+def public_page(user: User, cursor: Optional[str], size: int) -> Page:
+    """The village's public issues, for its households."""
+    return _page(sa.select(Issue).where(Issue.village_id == (user.village_id or -1),
+                                        Issue.public.is_(True)), cursor, size)
+
+
+def assigned_page(user: User, status: Optional[str], today: date, cursor: Optional[str],
+                  size: int) -> Page:
+    """The issues the user is responsible for, across villages."""
+    return _page(_filtered(sa.select(Issue).where(Issue.responsible_user_id == user.id), status,
+                           today), cursor, size)
+
+
+def issue_or_404(user: User, issue_id: int) -> tuple[Issue, bool]:
+    """An issue the user may read, and whether in full (False: a public issue, raiser hidden)."""
+    issue = db.session.get(Issue, issue_id) or abort(404)
+    if permissions.may(user, "issues.read", issue):
+        return issue, True
+    if issue.public and user.role == Role.HOUSEHOLD and user.village_id == issue.village_id:
+        return issue, False
+    abort(404)
+
+
+def events_of(issue_id: int) -> list[IssueEvent]:
+    """The issue's timeline, oldest first."""
+    return list(db.session.scalars(sa.select(IssueEvent).where(IssueEvent.issue_id == issue_id)
+                                   .order_by(IssueEvent.id)))
+
+
+def recent_meetings(village_id: int, limit: int = 20) -> list[Meeting]:
+    """The village's latest meetings, to say where an issue came from."""
+    return list(db.session.scalars(sa.select(Meeting).where(Meeting.village_id == village_id)
+                                   .order_by(Meeting.starts_at.desc()).limit(limit)))
+
+
+def counts_by_status(issues: list[Issue]) -> dict[str, int]:
+    """How many of these issues are in each status."""
+    found = {s.value: 0 for s in IssueStatus}
+    for issue in issues:
+        found[issue.status] += 1
+    return found

@@ -1,0 +1,76 @@
+"""Reading meetings for the pages: lists in the user's scope, one meeting, its attendance.
+
+Anything outside the user's scope is a 404, through app/access/scope.py.
+"""
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import abort
+
+from app.access import scope
+from app.extensions import db
+from app.models import Attendance, Household, Meeting, Region, Role, User
+from app.pagination import Page, keyset_page
+
+
+def _visible(user: User) -> sa.Select:
+    if user.role == Role.ADMIN:
+        return sa.select(Meeting)
+    villages = scope.villages_query(user).with_only_columns(Region.id)
+    if user.role == Role.HOUSEHOLD:
+        return sa.select(Meeting).where(Meeting.village_id == (user.village_id or -1))
+    return sa.select(Meeting).where(Meeting.village_id.in_(villages))
+
+
+def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size: int) -> Page:
+    """The meetings the user may see, newest first; `status` one of planned, open, closed or None."""
+    query = _visible(user)
+    if status in ("planned", "open", "closed"):
+        query = query.where(Meeting.status == status)
+    return keyset_page(query, [Meeting.starts_at, Meeting.id], cursor, size, descending=True)
+
+
+def meeting_or_404(user: User, meeting_id: int) -> Meeting:
+    """A meeting the user may see, or 404."""
+    return db.session.scalar(_visible(user).where(Meeting.id == meeting_id)) or abort(404)
+
+
+def attended(household_id: Optional[int], meeting_ids: list[int]) -> set[int]:
+    """Which of these meetings the household attended."""
+    if not household_id or not meeting_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Attendance.meeting_id).where(
+        Attendance.household_id == household_id, Attendance.meeting_id.in_(meeting_ids))))
+
+
+def attendance(meeting_id: int) -> list[Attendance]:
+    """The attendance list of a meeting with its households, by household number."""
+    return list(db.session.scalars(
+        sa.select(Attendance).join(Household, Household.id == Attendance.household_id)
+        .where(Attendance.meeting_id == meeting_id).order_by(Household.number)
+        .options(sa.orm.contains_eager(Attendance.household))))
+
+
+def register(meeting: Meeting) -> list[tuple[Household, bool]]:
+    """The village's active households, each with whether it is already checked in."""
+    present = set(db.session.scalars(sa.select(Attendance.household_id)
+                                     .where(Attendance.meeting_id == meeting.id)))
+    households = db.session.scalars(sa.select(Household).where(
+        Household.village_id == meeting.village_id, Household.active.is_(True))
+        .order_by(Household.number))
+    return [(h, h.id in present) for h in households]
+
+
+def attendee_count(meeting_id: int) -> int:
+    """How many households checked in."""
+    return db.session.scalar(sa.select(sa.func.count(Attendance.id))
+                             .where(Attendance.meeting_id == meeting_id)) or 0
+
+
+def plannable_villages(user: User, limit: int = 2000) -> list[Region]:
+    """The villages in which the user may plan meetings (a committee's own, officials' subtree)."""
+    from app.access import permissions
+
+    villages = db.session.scalars(scope.villages_query(user).order_by(Region.path).limit(limit))
+    return [v for v in villages if user.role != Role.COMMITTEE
+            or permissions.may(user, "meetings.host", v.id)]

@@ -1,0 +1,187 @@
+"""Meeting pages: lists, planning, open and close, the live check-in code, scanning it, the register.
+
+Thin views over app/meetings/services.py and reads.py; GETs never write.
+"""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import (Response, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.access import permissions
+from app.access.permissions import permission_required
+from app.errors import DomainError
+from app.meetings import bp, codes, reads, services
+from app.meetings.forms import FORMATS, ButtonForm, CheckInForm, CloseForm, PlanForm
+from app.models import Role
+from app.models.base import utcnow
+from app.views_util import flash_errors
+
+
+def _host_or_404(meeting):
+    if not permissions.may(current_user, "meetings.host", meeting.village_id):
+        abort(404)
+    return meeting
+
+
+@bp.route("/meetings")
+@permission_required("meetings.list")
+def index():
+    """The meetings of the user's village or region, newest first, with attendance for a household."""
+    status = request.args.get("status")
+    page = reads.meetings_page(current_user, status, request.args.get("after"),
+                               current_app.config["PAGE_SIZE"])
+    attended = reads.attended(current_user.household_id if current_user.role == Role.HOUSEHOLD
+                              else None, [m.id for m in page.items])
+    return render_template("meetings/index.html", page=page, attended=attended, status=status,
+                           formats=dict(FORMATS), now=utcnow(),
+                           may_plan=permissions.may(current_user, "meetings.plan"))
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@permission_required("meetings.plan")
+def plan():
+    """Plan a meeting in a village the user runs."""
+    form = PlanForm()
+    form.village_id.choices = [(v.id, v.name) for v in reads.plannable_villages(current_user)]
+    if form.validate_on_submit():
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        try:
+            meeting = services.plan(current_user, form.village_id.data, form.format.data,
+                                    form.topic.data, form.starts_at.data.replace(tzinfo=zone),
+                                    form.place.data, form.hosts())
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Meeting planned; the village's households have been told."), "success")
+            return redirect(url_for(".detail", meeting_id=meeting.id))
+    return render_template("meetings/plan.html", form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@permission_required("meetings.list")
+def detail(meeting_id: int):
+    """One meeting: hosts, status, attendance, and the actions the user may take."""
+    meeting = reads.meeting_or_404(current_user, meeting_id)
+    host = permissions.may(current_user, "meetings.host", meeting.village_id)
+    return render_template(
+        "meetings/detail.html", meeting=meeting, formats=dict(FORMATS), host=host,
+        may_close=permissions.may(current_user, "meetings.close", meeting),
+        attendance=reads.attendance(meeting.id) if host else [],
+        attended=bool(reads.attended(current_user.household_id, [meeting.id])),
+        button=ButtonForm(), close_form=CloseForm())
+
+
+@bp.route("/meetings/<int:meeting_id>/open", methods=["POST"])
+@permission_required("meetings.plan")
+def open_meeting(meeting_id: int):
+    """Open a planned meeting for check-in, then show its code."""
+    meeting = _host_or_404(reads.meeting_or_404(current_user, meeting_id))
+    if ButtonForm().validate_on_submit():
+        try:
+            services.open_meeting(current_user, meeting.id)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            return redirect(url_for(".code", meeting_id=meeting.id))
+    return redirect(url_for(".detail", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/close", methods=["POST"])
+@permission_required("meetings.plan")
+def close(meeting_id: int):
+    """Close an open meeting; attendance points are awarded once."""
+    meeting = reads.meeting_or_404(current_user, meeting_id)
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            _meeting, awarded, left = services.close(current_user, meeting.id, form.minutes.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Meeting closed; %(count)d household(s) got attendance points.", count=awarded),
+                  "success")
+            if left:
+                flash(_("Your own household's attendance points must be awarded by another "
+                        "member of the committee."), "warning")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".detail", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/award-remaining", methods=["POST"])
+@permission_required("meetings.plan")
+def award_remaining(meeting_id: int):
+    """Award attendance points the close had to leave out (a member's own household)."""
+    meeting = reads.meeting_or_404(current_user, meeting_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            count = services.award_remaining(current_user, meeting.id)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("%(count)d household(s) got attendance points.", count=count), "success")
+    return redirect(url_for(".detail", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/code")
+@permission_required("meetings.plan")
+def code(meeting_id: int):
+    """The live check-in QR code for the host's phone or a projector (refreshes itself)."""
+    meeting = _host_or_404(reads.meeting_or_404(current_user, meeting_id))
+    return render_template("meetings/code.html", meeting=meeting, slot=codes.SLOT,
+                           count=reads.attendee_count(meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/code.svg")
+@permission_required("meetings.plan")
+def code_svg(meeting_id: int):
+    """The current QR code as SVG: a URL of this site with a fresh token; never cached."""
+    meeting = _host_or_404(reads.meeting_or_404(current_user, meeting_id))
+    if meeting.status != "open":
+        abort(404)
+    url = url_for(".scan", token=codes.make_token(meeting.id, utcnow()), _external=True)
+    response = Response(codes.qr_svg(url), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Attendees"] = str(reads.attendee_count(meeting.id))
+    return response
+
+
+@bp.route("/m/<token>", methods=["GET", "POST"])
+@login_required
+def scan(token: str):
+    """Where a household's phone lands after scanning the code: one tap (a POST) checks it in."""
+    form = CheckInForm()
+    try:
+        if form.validate_on_submit():
+            meeting_id = codes.read_ticket(form.ticket.data, current_user.household_id or 0)
+            attendance, added = services.check_in(current_user, meeting_id)
+            return render_template("meetings/checked_in.html", added=added,
+                                   meeting=reads.meeting_or_404(current_user, meeting_id))
+        meeting = services.scannable(current_user, codes.read_token(token, utcnow()))
+    except DomainError as error:
+        return render_template("meetings/scan.html", error=error.message), 422
+    form.ticket.data = codes.make_ticket(meeting.id, current_user.household_id)
+    return render_template("meetings/scan.html", meeting=meeting, form=form,
+                           attended=bool(reads.attended(current_user.household_id, [meeting.id])))
+
+
+@bp.route("/meetings/<int:meeting_id>/register", methods=["GET", "POST"])
+@permission_required("meetings.plan")
+def register(meeting_id: int):
+    """The committee ticks households present from the register (for those without phones)."""
+    meeting = _host_or_404(reads.meeting_or_404(current_user, meeting_id))
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            ids = [int(h) for h in request.form.getlist("household_id")]
+            added = services.tick(current_user, meeting.id, ids)
+        except (DomainError, ValueError) as error:
+            flash(getattr(error, "message", _("Choose households of this village.")), "danger")
+        else:
+            flash(_("%(count)d household(s) checked in.", count=added), "success")
+            return redirect(url_for(".register", meeting_id=meeting.id))
+    return render_template("meetings/register.html", meeting=meeting, rows=reads.register(meeting),
+                           form=form)

@@ -1,0 +1,74 @@
+"""Issue pages through the client: raising, the flow, and who sees what."""
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.issues import services
+from app.models import Issue
+from tests import factories
+from tests.meetings_world import make_meeting_world
+
+
+@pytest.fixture
+def w(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    w = make_meeting_world()
+    w.issue = services.raise_issue(w.h1_user, w.h1.id, "issue", "roads", "村口路灯不亮")
+    w.far_issue = services.raise_issue(w.far_user, w.far.id, "issue", "water", "外村水管破裂")
+    w.unit = factories.user("unit", "official", region_id=w._county.id, display_name="县水利局")
+    return w
+
+
+def test_household_raises_and_follows_its_issue(client, auth, w):
+    auth.login("h2")
+    response = client.post("/issues/new", data={
+        "household_id": w.h2.id, "kind": "issue", "category": "safety",
+        "description": "桥栏杆松动", "meeting_id": 0})
+    issue = db.session.scalar(sa.select(Issue).where(Issue.description == "桥栏杆松动"))
+    assert response.status_code == 302 and issue.household_id == w.h2.id
+    assert "桥栏杆松动" in client.get("/issues/mine").text
+    assert client.post("/issues/new", data={"household_id": w.h2.id, "kind": "issue",
+                                            "category": "safety", "description": "",
+                                            "meeting_id": 0}).status_code == 200
+
+
+def test_the_flow_through_pages(client, auth, w):
+    auth.login("committee")
+    client.post(f"/issues/{w.issue.id}/assign", data={
+        "responsible_user_id": w.unit.id, "responsible_unit": "", "deadline": "2026-12-31",
+        "measures": "更换灯泡"})
+    client.post(f"/issues/{w.issue.id}/resolve", data={"note": "已修好"})
+    auth.logout()
+    auth.login("h1")
+    page = client.get(f"/issues/{w.issue.id}").text
+    assert "县水利局" in page and "已修好" in page and "更换灯泡" in page
+    client.post(f"/issues/{w.issue.id}/confirm", data={"satisfied": "yes", "reason": ""})
+    assert db.session.get(Issue, w.issue.id).status == "confirmed"
+
+
+def test_scope(client, auth, w):
+    services.assign(w.committee, w.issue.id, w.unit.id, "", date(2026, 12, 31), "修")
+    checks = {
+        "h1": (200, 404), "h2": (404, 404), "committee": (200, 404), "committee2": (404, 200),
+        "county": (200, 200), "cityofficial": (200, 200), "unit": (200, 200), "admin": (200, 200),
+    }
+    for username, (own, far) in checks.items():
+        auth.login(username)
+        assert client.get(f"/issues/{w.issue.id}").status_code == own, username
+        assert client.get(f"/issues/{w.far_issue.id}").status_code == far, username
+        auth.logout()
+    # The unit's account lists what is assigned to it.
+    auth.login("unit")
+    assert "村口路灯不亮" in client.get("/issues/assigned").text
+    assert "外村水管破裂" not in client.get("/issues/assigned").text
+
+
+def test_public_issues_hide_the_raiser(client, auth, w):
+    auth.login("h2")
+    assert "村口路灯不亮" not in client.get("/issues").text
+    services.publish(w.committee, w.issue.id, True)
+    assert "村口路灯不亮" in client.get("/issues").text
+    page = client.get(f"/issues/{w.issue.id}").text
+    assert "村口路灯不亮" in page and w.h1.head_name not in page and w.h1.number not in page

@@ -1,0 +1,39 @@
+"""The demo keeps CONTRACT.md's promises about meetings and issues."""
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from app import demo
+from app.extensions import db
+from app.ledger import services as ledger
+from app.models import Attendance, Issue, LedgerEntry, Meeting, Region, User
+
+
+def test_demo_meetings_and_issues(app):
+    demo.load()
+    home = db.session.scalar(sa.select(Region).where(Region.name == "罗翠村"))
+    open_now = db.session.scalars(sa.select(Meeting).where(
+        Meeting.village_id == home.id, Meeting.status == "open")).all()
+    assert len(open_now) == 1 and open_now[0].starts_at <= datetime.now(UTC)
+    household = db.session.scalar(sa.select(User).where(User.username == "household"))
+    assert not db.session.scalar(sa.select(Attendance.id).where(
+        Attendance.meeting_id == open_now[0].id, Attendance.household_id == household.household_id))
+    closed = db.session.scalars(sa.select(Meeting.id).where(
+        Meeting.village_id == home.id, Meeting.status == "closed")).all()
+    attendees = db.session.scalar(sa.select(sa.func.count(Attendance.id))
+                                  .where(Attendance.meeting_id.in_(closed)))
+    awarded = db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
+        LedgerEntry.ref_type == "meeting", LedgerEntry.ref_id.in_(closed)))
+    assert attendees > 100 and awarded == attendees
+    # Every village has meetings in all five formats.
+    formats = db.session.execute(sa.select(Meeting.village_id, sa.func.count(sa.distinct(Meeting.format)))
+                                 .group_by(Meeting.village_id)).all()
+    assert len(formats) == 5 and all(n == 5 for _v, n in formats)
+    statuses = set(db.session.scalars(sa.select(Issue.status).where(Issue.village_id == home.id)))
+    assert statuses == {"registered", "handling", "resolved", "confirmed"}
+    today = datetime.now(UTC).date()
+    overdue = db.session.scalars(sa.select(Issue).where(
+        Issue.village_id == home.id, Issue.status == "handling", Issue.deadline < today)).all()
+    assert overdue and all(i.supervised for i in overdue)
+    assert household.household.balance >= 200
+    assert ledger.verify() == []

@@ -1,0 +1,118 @@
+"""Meetings: planning, opening, check-in codes, ticking, closing with attendance points once."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app import events
+from app.errors import Conflict, DomainError, NotAllowed
+from app.extensions import db
+from app.ledger import services as ledger
+from app.meetings import codes, services
+from app.models import Attendance, LedgerEntry, Meeting, Notification
+from tests.meetings_world import make_meeting_world, open_meeting
+
+
+@pytest.fixture
+def w(app):
+    return make_meeting_world()
+
+
+def test_planning_tells_the_villages_households_only(w):
+    meeting = services.plan(w.committee, w.home.id, "forum", "垃圾分类", datetime.now(UTC) + timedelta(days=2),
+                            "村部", [("李书记", 4)])
+    assert meeting.status == "planned" and [h.name for h in meeting.hosts] == ["李书记"]
+    events.deliver_pending()
+    told = set(db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.kind == "meeting.planned")))
+    assert told == {w.h1_user.id, w.h2_user.id, w.h3_user.id}
+
+
+def test_officials_above_plan_and_open_but_others_may_not(w):
+    at = datetime.now(UTC) + timedelta(days=1)
+    meeting = services.plan(w.county_official, w.home.id, "home_visit", "入户走访", at)
+    services.open_meeting(w.city_official, meeting.id)
+    with pytest.raises(NotAllowed):
+        services.plan(w.other_committee, w.home.id, "group", "越权", at)
+    with pytest.raises(NotAllowed):
+        services.plan(w.h1_user, w.home.id, "group", "越权", at)
+    with pytest.raises(DomainError):
+        services.plan(w.committee, w.home.id, "party", "未知形式", at)
+    # Closing awards points, which only the village's managers may do.
+    with pytest.raises(NotAllowed):
+        services.close(w.county_official, meeting.id)
+
+
+def test_code_expires_within_a_minute_and_names_one_meeting(w):
+    now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
+    token = codes.make_token(41, now)
+    assert codes.read_token(token, now + timedelta(seconds=29)) == 41
+    with pytest.raises(DomainError) as expired:
+        codes.read_token(token, now + timedelta(seconds=61))
+    assert expired.value.code == "check_in_code_expired"
+    for forged in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "garbage", "",
+                   codes.make_token(41, now).replace(token.split(".")[0], codes.make_token(42, now).split(".")[0])):
+        with pytest.raises(DomainError) as bad:
+            codes.read_token(forged, now)
+        assert bad.value.code == "check_in_code_invalid"
+
+
+def test_check_in_once_only_while_open_and_only_own_village(w):
+    meeting_id = open_meeting(w)
+    attendance, added = services.check_in(w.h1_user, meeting_id)
+    again, added_again = services.check_in(w.h1_user, meeting_id)
+    assert added and not added_again and again.id == attendance.id
+    with pytest.raises(DomainError) as other:
+        services.check_in(w.far_user, meeting_id)
+    assert other.value.code == "check_in_other_village"
+    services.close(w.committee, meeting_id)
+    with pytest.raises(Conflict):
+        services.check_in(w.h2_user, meeting_id)
+    with pytest.raises(Conflict):
+        services.tick(w.committee, meeting_id, [w.h2.id])
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 1
+
+
+def test_tick_from_register_refuses_other_villages(w):
+    meeting_id = open_meeting(w)
+    assert services.tick(w.committee, meeting_id, [w.h2.id, w.h3.id]) == 2
+    assert services.tick(w.committee, meeting_id, [w.h2.id]) == 0
+    with pytest.raises(DomainError):
+        services.tick(w.committee, meeting_id, [w.far.id])
+    with pytest.raises(NotAllowed):
+        services.tick(w.other_committee, meeting_id, [w.h1.id])
+
+
+def test_close_awards_every_attendee_once_with_the_meeting_as_reference(w):
+    meeting_id = open_meeting(w)
+    services.check_in(w.h1_user, meeting_id)
+    services.tick(w.committee, meeting_id, [w.h2.id])
+    meeting, awarded, left = services.close(w.committee, meeting_id, "修路议题已立项")
+    assert (awarded, left, meeting.status) == (2, 0, "closed")
+    with pytest.raises(Conflict):
+        services.close(w.committee, meeting_id)
+    assert services.award_remaining(w.committee, meeting_id) == 0
+    entries = db.session.scalars(sa.select(LedgerEntry).where(LedgerEntry.ref_type == "meeting")).all()
+    assert sorted((e.household_id, e.points, e.ref_id) for e in entries) == \
+        sorted([(w.h1.id, 5, meeting_id), (w.h2.id, 5, meeting_id)])
+    assert ledger.verify() == []
+
+
+def test_a_members_own_household_is_left_for_another_manager(w):
+    w.committee.household_id = w.h3.id
+    db.session.commit()
+    meeting_id = open_meeting(w)
+    services.tick(w.committee, meeting_id, [w.h1.id, w.h3.id])
+    _meeting, awarded, left = services.close(w.committee, meeting_id)
+    assert (awarded, left) == (1, 1)
+    assert services.award_remaining(w.admin, meeting_id) == 1
+    assert services.award_remaining(w.admin, meeting_id) == 0
+    assert ledger.verify() == []
+
+
+def test_close_without_an_attendance_rule_awards_nothing(w):
+    ledger.retire_rule(w.committee, w.attend_rule.id)
+    meeting_id = open_meeting(w)
+    services.check_in(w.h1_user, meeting_id)
+    assert services.close(w.committee, meeting_id)[1:] == (0, 0)
+    assert db.session.get(Meeting, meeting_id).status == "closed"
