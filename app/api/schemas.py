@@ -131,3 +131,48 @@ class NotificationsPage(Out):
 
 class RulesOut(RootModel[list[RuleOut]]):
     """The village's active rules."""
+
+
+class PaymentCodeOut(Out):
+    """A household's payment code, shown once."""
+
+    code: str
+    number: str
+    expires_at: datetime
+
+
+class ProductOut(Out):
+    """A product on sale."""
+
+    id: int
+    name: str
+    points: int
+    stock: int
+
+
+class ProductsOut(RootModel[list[ProductOut]]):
+    """The shop's products on sale."""
+
+
+class BasketItem(Body):
+    """One line of a basket."""
+
+    product_id: Id
+    quantity: Annotated[int, Field(ge=1, le=999), BeforeValidator(_integral)]
+
+
+class RedemptionIn(Body):
+    """A sale: the code the scanner read (or its 12 digits), the basket, and a request key."""
+
+    code: Annotated[str, Field(min_length=1, max_length=100)]
+    items: Annotated[list[BasketItem], Field(min_length=1, max_length=100)]
+    idempotency_key: Optional[Key] = None
+
+
+class RedemptionOut(Out):
+    """The sale made."""
+
+    id: int
+    household_id: int
+    points: int
+    balance_after: int
