@@ -8,4 +8,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 pages_bp = Blueprint("api_pages", __name__)
 
-from app.api import views, views_ledger, views_pages, views_shop  # noqa: E402,F401
+from app.api import views, views_ledger, views_meetings, views_pages, views_shop  # noqa: E402,F401

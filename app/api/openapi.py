@@ -56,6 +56,9 @@ def document(prefix: str = "/api/v1") -> dict[str, Any]:
             answer: dict[str, Any] = {"description": "Success"}
             if model is not None:
                 answer["content"] = {"application/json": {"schema": refs[(model, "serialization")]}}
+            if op.headers and status < 300:
+                answer["headers"] = {name: {"description": text, "schema": {"type": "string"}}
+                                     for name, text in op.headers.items()}
             item["responses"][str(status)] = answer
         statuses = {400, 404} | set(op.errors) | ({401, 403, 429} if op.auth else set()) \
             | ({413} if op.body is not None else set())

@@ -1,10 +1,11 @@
 """Request and response models of the JSON API v1 (CONTRACT.md, "JSON API v1"), field for field."""
-from datetime import datetime
-from typing import Annotated, Optional
+from datetime import date, datetime
+from typing import Annotated, Literal, Optional
 
 from pydantic import BeforeValidator, Field, RootModel
 
 from app.api.spec import Body, Out, Query
+from app.issues.services import CATEGORIES
 
 
 
@@ -176,3 +177,79 @@ class RedemptionOut(Out):
     household_id: int
     points: int
     balance_after: int
+
+
+class MeetingQuery(PageQuery):
+    """Meetings of one status (all when absent), a page at a time."""
+
+    status: Optional[Literal["planned", "open", "closed"]] = None
+
+
+class MeetingOut(Out):
+    """A night-talk meeting; `attended` only for a household."""
+
+    id: int
+    format: str
+    topic: str
+    starts_at: datetime
+    place: str
+    status: str
+    attended: Optional[bool]
+
+
+class MeetingsOut(RootModel[list[MeetingOut]]):
+    """Meetings, newest first."""
+
+
+class CheckInIn(Body):
+    """What the meeting's QR carries: its URL, or the code in it."""
+
+    code: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class CheckInOut(Out):
+    """The meeting checked in to."""
+
+    meeting_id: int
+
+
+class IssueIn(Body):
+    """A household's issue."""
+
+    category: Literal[CATEGORIES]
+    description: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class IssueCreatedOut(Out):
+    """The issue raised."""
+
+    id: int
+    status: str
+
+
+class TimelineOut(Out):
+    """A step of an issue's timeline."""
+
+    at: datetime
+    status: str
+    note: str
+
+
+class IssueOut(Out):
+    """An issue as its raiser and those handling it see it."""
+
+    id: int
+    status: str
+    category: str
+    description: str
+    responsible: Optional[str]
+    deadline: Optional[date]
+    overdue_days: int
+    timeline: list[TimelineOut]
+
+
+class ConfirmationIn(Body):
+    """Whether the resolution satisfies, and why not."""
+
+    satisfied: bool
+    reason: Annotated[str, Field(max_length=1000)] = ""

@@ -3,7 +3,8 @@
 `@operation("POST", "/awards", body=AwardIn, responses={201: EntriesOut})` registers the view
 on the API blueprint, authenticates the bearer token, rate-limits per token holder, validates
 the JSON body and query string (400 naming the field otherwise) and records the call for
-`openapi()`. Views receive `actor`, `body` and `query` and return `(model, status)`.
+`openapi()`. Views receive `actor`, `body` and `query` and return `(model, status)` or
+`(model, status, headers)`.
 """
 import json
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ class Operation:
     responses: dict[int, Optional[type[Out]]] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     auth: bool = True
+    headers: dict[str, str] = field(default_factory=dict)  # response headers of a success
 
 
 OPERATIONS: list[Operation] = []
@@ -130,14 +132,15 @@ def _holder_limit() -> str:
 
 def operation(bp, method: str, path: str, summary: str, *, body=None, query=None,
               responses=None, errors: tuple[int, ...] = (), auth: bool = True,
-              limits: tuple = ()) -> Callable:
+              limits: tuple = (), headers: Optional[dict[str, str]] = None) -> Callable:
     """Register `view` on `bp` at `path` (Flask syntax) and document it; see the module docstring.
 
     `limits` are extra (limit, key_func) pairs, e.g. sign-in attempts per username.
     """
 
     def decorator(view: Callable) -> Callable:
-        op = Operation(method, path, summary, view, body, query, responses or {}, errors, auth)
+        op = Operation(method, path, summary, view, body, query, responses or {}, errors, auth,
+                       headers or {})
         OPERATIONS.append(op)
 
         @wraps(view)
@@ -152,8 +155,9 @@ def operation(bp, method: str, path: str, summary: str, *, body=None, query=None
                                  next(iter(request.args)))
             if auth:
                 kwargs["actor"] = g.api_user
-            result, status = view(**path_args, **kwargs)
-            return (result.model_dump(mode="json") if isinstance(result, BaseModel) else result), status
+            result, status, *extra = view(**path_args, **kwargs)
+            body_out = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+            return (body_out, status, *extra)
 
         limited = limiter.limit(_holder_limit, key_func=_holder_key)(checked) if auth else checked
         for value, key_func in limits:
