@@ -11,7 +11,7 @@ from app.database import transaction
 from app.errors import Conflict, DomainError, NotAllowed
 from app.extensions import db
 from app.jobs import Job, period_of, registered, run_job
-from app.ledger import claims, services
+from app.ledger import claims, rulebook, services
 from app.models import Household, JobRun, LedgerEntry, Notification, OutboxEvent
 from tests import factories
 from tests.ledger_world import make_world
@@ -58,7 +58,7 @@ def _attempt(w, action, actor):
     if action == "claim":
         return claims.submit_claim(actor, w.h1.id, w.good.id, "扫了村道")
     if action == "create_rule":
-        return services.create_rule(actor, w.home.id, w.cat.id, f"Z{actor.id}", "新规则", 3)
+        return rulebook.create_rule(actor, w.home.id, w.cat.id, f"Z{actor.id}", "新规则", 3)
     raise AssertionError(action)
 
 
@@ -87,8 +87,8 @@ def test_a_committee_member_cannot_award_its_own_household(world):
 
 def test_the_menu_follows_the_same_rules(world):
     endpoints = lambda user: [item.endpoint for item in permissions.menu_for(user)]  # noqa: E731
-    assert "ledger.award" in endpoints(world.committee)
-    assert "ledger.award" not in endpoints(world.h1_user)
+    assert "points.award" in endpoints(world.committee)
+    assert "points.award" not in endpoints(world.h1_user)
     assert "main.me" in endpoints(world.h1_user)
     assert "accounts.index" in endpoints(world.admin) and "accounts.index" not in endpoints(world.city_user)
     assert endpoints(None) == []

@@ -1,9 +1,7 @@
-"""The points ledger: rulebook, awards and deductions, redemptions, reversals, claims, objections.
+"""The points ledger, without pages: services.py is the only code that writes ledger entries,
+balances and scores; claims.py and rulebook.py/settings.py keep their records and call it;
+policy.py holds the limits; queries.py, reads.py and notice.py read; notify.py tells people.
 
-app/ledger/services.py is the only code that writes ledger entries, balances and scores.
+Its pages are the blueprints app/points, app/rulebook, app/claims and app/notice.
 """
-from flask import Blueprint
-
-bp = Blueprint("ledger", __name__)
-
-from app.ledger import notify, views_committee, views_household, views_notice, views_rulebook  # noqa: E402,F401
+from app.ledger import notify  # noqa: F401  (registers the ledger's event handlers and jobs)

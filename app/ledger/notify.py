@@ -29,7 +29,7 @@ def _claim_decided(payload: dict, event: OutboxEvent) -> None:
               "reason": claim.reason}
     kind = "claim.approved" if claim.status == "approved" else "claim.rejected"
     for user_id in sorted(readers):
-        events.notify(user_id, kind, params, "ledger.my_claims", event)
+        events.notify(user_id, kind, params, "claims.my_claims", event)
 
 
 @events.handler("objection.answered")
@@ -40,7 +40,7 @@ def _objection_answered(payload: dict, event: OutboxEvent) -> None:
     kind = "objection.reversed" if objection.status == "reversed" else "objection.upheld"
     params = {"answer": objection.answer, "points": objection.entry.points}
     for user_id in household_accounts(objection.household_id):
-        events.notify(user_id, kind, params, "ledger.me_history", event)
+        events.notify(user_id, kind, params, "points.me_history", event)
 
 
 @events.notification_text("claim.approved")

@@ -17,8 +17,7 @@ from app.database import transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender
-from app.ledger.queries import expected_sums, history, settings_for, star_rating, verify  # noqa: F401
-from app.ledger.rulebook import create_category, create_rule, retire_rule, update_rule  # noqa: F401
+from app.ledger.queries import expected_sums
 from app.models import Household, LedgerEntry, Rule, User
 from app.models.ledger import SCORING_KINDS
 from app.models.ledger import EntryKind

@@ -1,0 +1,127 @@
+"""The public notice board (积分公示), its printable A4 view, and objections (异议) to entries.
+
+Thin views over app/ledger/claims.py; reads come from app/ledger/notice.py, built on app/scope.py.
+"""
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, roles_required
+from app.errors import DomainError
+from app.ledger import claims, notice as board
+from app.ledger.queries import entry_flags, settings_for
+from app.notice import bp
+from app.notice.forms import AnswerForm, ObjectionForm
+from app.models import Role
+from app.views_util import flash_errors, readable_village
+
+# A village-month is a few thousand rows; this only guards the print view against the absurd.
+PRINT_MAX = 20000
+
+
+def _month():
+    """(first day, UTC start, UTC end) of the month asked for; the current one, with a warning, if bad."""
+    asked = request.args.get("month", "")
+    try:
+        return board.month_range(asked)
+    except DomainError as error:
+        flash(error.message, "warning")
+        return board.month_range("")
+
+
+@bp.route("/notice")
+@roles_required(LEDGER_READERS)
+def notice():
+    """The month's awards and deductions of the village, for everyone in it to check."""
+    village = readable_village()
+    first, start, end = _month()
+    page = board.board_page(village.id, start, end, request.args.get("after"),
+                            current_app.config["PAGE_SIZE"])
+    previous, following = board.months_around(first)
+    return render_template("notice/board.html", village=village, month=first.strftime("%Y-%m"),
+                           previous=previous, following=following, page=page,
+                           flags=entry_flags(page.items, current_user.household_id),
+                           objection_days=settings_for(village.id).objection_days)
+
+
+@bp.route("/notice/print")
+@roles_required(LEDGER_READERS)
+def notice_print():
+    """Every award and deduction of the village-month on A4 pages, oldest first."""
+    village = readable_village()
+    first, start, end = _month()
+    entries = board.board_entries(village.id, start, end, PRINT_MAX)
+    return render_template("notice/print.html", village=village, month=first.strftime("%Y-%m"),
+                           entries=entries[:PRINT_MAX], truncated=len(entries) > PRINT_MAX,
+                           flags=entry_flags(entries[:PRINT_MAX]),
+                           objection_days=settings_for(village.id).objection_days)
+
+
+# --- objections ----------------------------------------------------------------------------------
+
+@bp.route("/entries/<int:entry_id>/object", methods=["GET", "POST"])
+@roles_required(Role.HOUSEHOLD)
+def objection_new(entry_id: int):
+    """A household objects to one of its own awards or deductions."""
+    entry = board.own_entry_or_404(current_user, entry_id)
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        try:
+            claims.object_to(current_user, entry.id, form.reason.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Your objection has been sent. The committee will answer it."), "success")
+            return redirect(url_for(".my_objections"))
+    return render_template("notice/object.html", entry=entry, form=form,
+                           objection_days=settings_for(entry.village_id).objection_days)
+
+
+@bp.route("/objections/mine")
+@roles_required(Role.HOUSEHOLD)
+def my_objections():
+    """The household's objections and their answers, newest first."""
+    page = board.my_objections(current_user, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return render_template("notice/mine.html", page=page)
+
+
+@bp.route("/objections")
+@roles_required(VILLAGE_MANAGERS)
+def objections_queue():
+    """The village's objections: open ones oldest first, or answered ones newest first."""
+    village = readable_village()
+    answered = request.args.get("status") == "answered"
+    page = board.objections_queue(current_user, village.id, answered, request.args.get("after"),
+                                  current_app.config["PAGE_SIZE"])
+    return render_template("notice/queue.html", village=village, page=page,
+                           answered=answered, form=AnswerForm())
+
+
+def _answer(objection_id: int, service, done: str):
+    objection = board.objection_or_404(current_user, objection_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            service(current_user, objection.id, form.answer.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(done, "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".objections_queue", village=objection.household.village_id))
+
+
+@bp.route("/objections/<int:objection_id>/uphold", methods=["POST"])
+@roles_required(VILLAGE_MANAGERS)
+def objection_uphold(objection_id: int):
+    """Keep the entry and answer the objection."""
+    return _answer(objection_id, claims.uphold_objection, _("The entry stands; the answer was sent."))
+
+
+@bp.route("/objections/<int:objection_id>/reverse", methods=["POST"])
+@roles_required(VILLAGE_MANAGERS)
+def objection_reverse(objection_id: int):
+    """Agree with the objection: the entry is reversed."""
+    return _answer(objection_id, claims.reverse_for_objection,
+                   _("The entry has been reversed; the answer was sent."))

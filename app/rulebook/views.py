@@ -1,0 +1,140 @@
+"""The committee's rulebook pages: categories, rules (add, change, retire) and village settings.
+
+Thin views: reads come from app/ledger/reads.py, every write is one call to
+app/ledger/rulebook.py (or app/ledger/settings.py), and a DomainError becomes a message.
+"""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import scope
+from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
+from app.errors import DomainError
+from app.ledger import queries, reads, rulebook as book
+from app.rulebook import bp
+from app.households.forms import ConfirmForm
+from app.rulebook.forms import CategoryForm, RuleEditForm, RuleForm, SettingsForm
+from app.ledger.settings import save_settings
+from app.views_util import flash_errors, managed_village, readable_village
+
+
+@bp.route("/rules")
+@roles_required(LEDGER_READERS)
+def rules():
+    """The village's active rules by category, with points and limits (read-only)."""
+    village = readable_village()
+    return render_template("rulebook/rules.html", village=village,
+                           categories=reads.active_rules_by_category(village.id))
+
+
+@bp.route("/rulebook")
+@roles_required(VILLAGE_READERS)
+def rulebook():
+    """The village's rulebook: categories and their rules, active and retired."""
+    village = readable_village()
+    categories, by_category = reads.rulebook(village.id)
+    return render_template("rulebook/rulebook.html", village=village, categories=categories,
+                           by_category=by_category, form=CategoryForm(),
+                           settings=queries.settings_for(village.id),
+                           can_manage=scope.can_manage_village(current_user, village.id))
+
+
+@bp.route("/rulebook/categories", methods=["POST"])
+@roles_required(VILLAGE_MANAGERS)
+def create_category():
+    """Add a heading to the rulebook."""
+    village = managed_village()
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            book.create_category(current_user, village.id, form.name.data, form.sort_order.data or 0)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Category added."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".rulebook", village=village.id))
+
+
+def _category_choices(village_id: int):
+    return [(c.id, c.name) for c in reads.categories(village_id)]
+
+
+def _rule_fields(form: RuleForm) -> dict:
+    return {"name": form.name.data, "description": form.description.data or "", "points": form.points.data,
+            "limit_count": form.limit_count.data, "limit_period": form.limit_period.data or None,
+            "category_id": form.category_id.data}
+
+
+@bp.route("/rulebook/new", methods=["GET", "POST"])
+@roles_required(VILLAGE_MANAGERS)
+def create_rule():
+    """Add a rule to the rulebook."""
+    village = managed_village()
+    form = RuleForm()
+    form.category_id.choices = _category_choices(village.id)
+    if form.validate_on_submit():
+        try:
+            book.create_rule(current_user, village.id, code=form.code.data, **_rule_fields(form))
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Rule %(code)s added.", code=form.code.data), "success")
+            return redirect(url_for(".rulebook", village=village.id))
+    return render_template("rulebook/rule_form.html", form=form, village=village, rule=None)
+
+
+@bp.route("/rulebook/<int:rule_id>/edit", methods=["GET", "POST"])
+@roles_required(VILLAGE_MANAGERS)
+def edit_rule(rule_id: int):
+    """Change a rule; entries already made keep their points."""
+    rule, village = reads.managed_rule_or_404(current_user, rule_id)
+    form = RuleEditForm(obj=rule)
+    form.category_id.choices = _category_choices(rule.village_id)
+    if request.method == "GET":
+        form.limit_period.data = rule.limit_period or ""
+    if form.validate_on_submit():
+        try:
+            book.update_rule(current_user, rule.id, **_rule_fields(form))
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Saved. The change applies to new entries only."), "success")
+            return redirect(url_for(".rulebook", village=rule.village_id))
+    return render_template("rulebook/rule_form.html", form=form, village=village, rule=rule)
+
+
+@bp.route("/rulebook/<int:rule_id>/retire", methods=["GET", "POST"])
+@roles_required(VILLAGE_MANAGERS)
+def retire_rule(rule_id: int):
+    """Retire a rule after a confirmation page; rules are never deleted."""
+    rule, village = reads.managed_rule_or_404(current_user, rule_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            book.retire_rule(current_user, rule.id)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Rule %(code)s retired.", code=rule.code), "success")
+        return redirect(url_for(".rulebook", village=rule.village_id))
+    return render_template("rulebook/retire.html", rule=rule, village=village, form=form)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(VILLAGE_MANAGERS)
+def settings():
+    """Star thresholds on the score and the days households have to object to a notice."""
+    village = managed_village()
+    form = SettingsForm(obj=queries.settings_for(village.id))
+    if form.validate_on_submit():
+        try:
+            save_settings(current_user, village.id, form.star2.data, form.star3.data, form.star4.data,
+                          form.star5.data, form.objection_days.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".rulebook", village=village.id))
+    return render_template("rulebook/settings.html", form=form, village=village)
