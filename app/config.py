@@ -80,6 +80,11 @@ class Config:
 
     PAGE_SIZE = 50
 
+    # Points shop: a payment code lives a minute; once read it is held for the basket.
+    PAY_CODE_SECONDS = int(os.environ.get("PAY_CODE_SECONDS", "60"))
+    BASKET_HOLD_SECONDS = int(os.environ.get("BASKET_HOLD_SECONDS", "600"))
+    SHOP_TYPED_CODE_LIMIT = os.environ.get("SHOP_TYPED_CODE_LIMIT", "10 per 10 minutes")
+
     def __init__(self) -> None:
         self.SECRET_KEY = _secret_key(Path(self.INSTANCE_PATH))
         self.SQLALCHEMY_DATABASE_URI = database_url()

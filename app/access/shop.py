@@ -50,6 +50,8 @@ role_rule("shop.catalogue_read", frozenset({Role.HOUSEHOLD}))
 
 menu_item("shop.counter", "shop.scan", _l("Scan"), 11)
 menu_item("shop.catalogue_manage", "shop.products", _l("Products"), 12)
+menu_item("shop.catalogue_manage", "shop.redemptions", _l("Redemptions"), 13)
+menu_item("shop.catalogue_manage", "shop.monthly_statement", _l("Statement"), 14)
 menu_item("shop.catalogue_read", "shop.catalogue_page", _l("Points shop"), 15)
 role_rule("shop.pay", frozenset({Role.HOUSEHOLD}))
 menu_item("shop.pay", "shop.pay", _l("Pay"), 14)

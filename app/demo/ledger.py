@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from app.demo.places import HOME_VILLAGE, PLACES
 from app.extensions import db
 from app.ledger import services
-from app.models import Claim, Household, LedgerEntry, Objection, Region, Rule, RuleCategory, User
+from app.models import (Claim, Household, LedgerEntry, Objection, Region, Rule, RuleCategory, Shop,
+                        User)
 from app.models.ledger import EntryKind
+from app.shop.demo import Sales
 
 # (category, [(code, name, points, limit_count, limit_period)])
 RULEBOOK = [
@@ -47,8 +49,12 @@ def _rulebook(village: Region) -> list[Rule]:
     return rules
 
 
-def _year(village: Region, rules: list[Rule], actor_id, rng: random.Random, now: datetime) -> list[dict]:
-    """A year of entries for every household, in time order, never overdrawn by redemptions."""
+def _year(village: Region, rules: list[Rule], actor_id, rng: random.Random, now: datetime,
+          sales=None) -> list[dict]:
+    """A year of entries for every household, in time order, never overdrawn by redemptions.
+
+    With `sales` (app/shop/demo.py) spending is real shop redemptions in the last month.
+    """
     awards = [r for r in rules if r.points > 0]
     deductions = [r for r in rules if r.points < 0]
     rows = []
@@ -66,7 +72,18 @@ def _year(village: Region, rules: list[Rule], actor_id, rng: random.Random, now:
                              kind=EntryKind.AWARD if rule.points > 0 else EntryKind.DEDUCTION, rule_id=rule.id,
                              note=note, actor_id=actor_id, created_at=at))
             balance += rule.points
-            if balance > 60 and rng.random() < 0.15:
+            sale_at = at + timedelta(hours=2)
+            if sales is not None:
+                # The village with a shop: real redemptions with lines, in the last month.
+                sold = (sales.sell(household.id, balance, sale_at)
+                        if sale_at >= sales.since and balance > 30 and rng.random() < 0.6 else None)
+                if sold:
+                    sale_id, cost, what = sold
+                    rows.append(dict(household_id=household.id, village_id=village.id, points=-cost,
+                                     kind="redemption", ref_type="redemption", ref_id=sale_id,
+                                     note=what, actor_id=sales.keeper_id, created_at=sale_at))
+                    balance -= cost
+            elif balance > 60 and rng.random() < 0.15:
                 cost = rng.randint(10, balance // 2)
                 rows.append(dict(household_id=household.id, village_id=village.id, points=-cost,
                                  kind=EntryKind.REDEMPTION, note="积分超市兑换", actor_id=actor_id,
@@ -82,16 +99,23 @@ def load_history(rng: random.Random) -> None:
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     committee = users.get("committee")
     home_rules = []
+    sales = []
     for _county, _township, name, _count in PLACES:
         village = db.session.scalar(sa.select(Region).where(Region.name == name))
         rules = _rulebook(village)
         actor_id = committee.id if name == HOME_VILLAGE and committee else None
-        rows = _year(village, rules, actor_id, rng, now)
+        shop = db.session.scalar(sa.select(Shop).where(Shop.village_id == village.id).limit(1))
+        if shop is not None:
+            keeper = users.get("shop")
+            sales.append(Sales(shop, keeper.id if keeper else None, actor_id, rng, now))
+        rows = _year(village, rules, actor_id, rng, now, sales[-1] if shop is not None else None)
         rows.sort(key=lambda row: row["created_at"])  # ids follow time, as in real use
         services.import_entries(rows)
         if name == HOME_VILLAGE:
             home_rules = rules
     _home_extras(users, home_rules, rng, now)
+    for shop_sales in sales:
+        shop_sales.finish()
 
 
 def _home_extras(users: dict, rules: list[Rule], rng: random.Random, now: datetime) -> None:

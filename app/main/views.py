@@ -41,10 +41,14 @@ def me():
 @bp.route("/shop")
 @roles_required(Role.SHOP)
 def shop_home():
-    """The shop keeper's shop."""
+    """The shop keeper's shop: today's redemptions, low stock, and the way to the scanner."""
     shop = current_user.shop or abort(404)
+    from app.shop import catalogue, reports
+
     return render_template("main/shop.html", shop=shop,
-                           counts=household_services.village_counts(shop.village_id))
+                           counts=household_services.village_counts(shop.village_id),
+                           today=reports.day_totals(shop.id, reports.today()),
+                           low=[p for p in catalogue.products(shop.id, active_only=True) if p.is_low])
 
 
 @bp.route("/healthz")

@@ -11,7 +11,7 @@ from app.shop.forms import MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductFo
 from app.views_util import db_id, flash_errors
 
 
-def _shop_arg():
+def shop_arg():
     """The shop a page shows (?shop= for a committee or admin with several), or 404."""
     raw = request.args.get("shop")
     try:
@@ -31,7 +31,7 @@ def _product_or_404(product_id: int):
 @permission_required("shop.catalogue_manage")
 def products():
     """The shop's products with stock, low-stock warnings first."""
-    shop = _shop_arg()
+    shop = shop_arg()
     items = catalogue.products(shop.id)
     return render_template("shop/products.html", shop=shop, products=items,
                            low=[p for p in items if p.active and p.is_low],
@@ -42,7 +42,7 @@ def products():
 @permission_required("shop.catalogue_manage")
 def product_new():
     """Add a product to the shop."""
-    shop = _shop_arg()
+    shop = shop_arg()
     form = ProductForm()
     if form.validate_on_submit():
         try:

@@ -1,7 +1,9 @@
 """The counter: scan a payment code, fill the basket, confirm, receipt; the day's redemptions."""
 import secrets
+from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import permissions
@@ -9,8 +11,9 @@ from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
 from app.extensions import limiter
 from app.security import scanner_csp
-from app.shop import bp, checkout, codes, counter
+from app.shop import bp, checkout, codes, counter, reports
 from app.shop.forms import CodeForm, ConfirmForm, basket_items
+from app.shop.views_catalogue import shop_arg
 
 
 def _typed_limit() -> str:
@@ -113,3 +116,33 @@ def receipt(redemption_id: int):
     return render_template("shop/receipt.html", sale=sale, form=ConfirmForm(),
                            may_void=sale.voided_at is None
                            and permissions.may(current_user, "shop.void", sale))
+
+
+@bp.route("/shop/redemptions")
+@permission_required("shop.catalogue_manage")
+def redemptions():
+    """A day's redemptions (today by default) with their totals, newest first."""
+    shop = shop_arg()
+    day = reports.parse_day(request.args.get("day"))
+    page = reports.day_page(shop.id, day, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    return render_template("shop/redemptions.html", shop=shop, day=day, page=page,
+                           totals=reports.day_totals(shop.id, day),
+                           previous=day - timedelta(days=1), following=day + timedelta(days=1),
+                           today=reports.today())
+
+
+@bp.route("/shop/redemptions/<int:redemption_id>/void", methods=["POST"])
+@permission_required("shop.catalogue_manage")
+def void(redemption_id: int):
+    """Void a redemption with a reason: points back by a reversal, goods back into stock."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            checkout.void(current_user, redemption_id, form.reason.data)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Redemption voided: the points and the goods are back."), "success")
+    return redirect(url_for(".receipt", redemption_id=redemption_id))
