@@ -26,7 +26,11 @@ from app import create_app, demo  # noqa: E402
 from app.extensions import db  # noqa: E402
 
 PAGES = [("city", "/regions/"), ("city", "/regions/?q=村"), ("committee", "/households/"),
-         ("committee", "/households/?q=陈"), ("household", "/me")]
+         ("committee", "/households/?q=陈"), ("household", "/me"),
+         ("city", "/figures"), ("city", "/figures?sort=overdue&desc=1"), ("city", "/meetings"),
+         ("city", "/issues?status=overdue"), ("city", "/issues/assigned"),
+         ("committee", "/meetings"), ("committee", "/issues"), ("household", "/meetings"),
+         ("household", "/issues/mine")]
 
 
 def build(url: str, instance: str, villages: int, per_village: int):
@@ -40,11 +44,34 @@ def build(url: str, instance: str, villages: int, per_village: int):
         upgrade()
         started = time.perf_counter()
         demo.load(villages, per_village)
+        _city_meetings(villages)
         print(f"  loaded {villages + 5} villages in {time.perf_counter() - started:.1f} s")
         if url.startswith("postgresql"):
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("ANALYZE"))
     return app
+
+
+def _city_meetings(villages: int) -> None:
+    """Meetings and issues in the synthetic villages too: eight meetings a village a year, as the
+    city's 15,000 meetings in 1,950 villages, and the demo's issues in every status."""
+    import random
+    from datetime import UTC, datetime
+
+    from app.ledger.demo import _rulebook
+    from app.meetings import demo as meetings_demo
+    from app.models import Region, RegionLevel, Rule
+
+    if not villages:
+        return
+    synthetic = list(db.session.scalars(sa.select(Region).where(
+        Region.level == RegionLevel.VILLAGE, Region.name.like("模拟%")).order_by(Region.id)))
+    for village in synthetic:
+        if db.session.scalar(sa.select(Rule.id).where(Rule.village_id == village.id).limit(1)) is None:
+            _rulebook(village)
+    meetings_demo.load(random.Random(7), datetime.now(UTC), synthetic, full=False,
+                       meetings_per_village=8)
+    db.session.commit()
 
 
 def time_pages(app, repeats: int) -> dict:

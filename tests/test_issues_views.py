@@ -72,3 +72,17 @@ def test_public_issues_hide_the_raiser(client, auth, w):
     assert "村口路灯不亮" in client.get("/issues").text
     page = client.get(f"/issues/{w.issue.id}").text
     assert "村口路灯不亮" in page and w.h1.head_name not in page and w.h1.number not in page
+
+
+def test_committee_sets_the_silence_days(client, auth, w):
+    from app.models import IssueSettings
+
+    auth.login("committee")
+    assert client.get("/issues/settings").status_code == 200
+    client.post("/issues/settings", data={"confirm_days": 14})
+    assert db.session.get(IssueSettings, w.home.id).confirm_days == 14
+    assert client.post("/issues/settings", data={"confirm_days": 0}).status_code == 200
+    assert db.session.get(IssueSettings, w.home.id).confirm_days == 14
+    auth.logout()
+    auth.login("h1")
+    assert client.get("/issues/settings").status_code == 403

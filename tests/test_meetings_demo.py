@@ -36,4 +36,9 @@ def test_demo_meetings_and_issues(app):
         Issue.village_id == home.id, Issue.status == "handling", Issue.deadline < today)).all()
     assert overdue and all(i.supervised for i in overdue)
     assert household.household.balance >= 200
+    # The periodic jobs leave every status in place: nothing resolved waits past its days yet.
+    from app.jobs import registered, run_job
+
+    for name in ("issues-overdue", "issues-auto-confirm"):
+        assert run_job(registered()[name])[1].startswith("0 "), name
     assert ledger.verify() == []

@@ -116,3 +116,8 @@ def test_close_without_an_attendance_rule_awards_nothing(w):
     services.check_in(w.h1_user, meeting_id)
     assert services.close(w.committee, meeting_id)[1:] == (0, 0)
     assert db.session.get(Meeting, meeting_id).status == "closed"
+
+
+def test_an_official_who_plans_hosts_with_their_level(w):
+    meeting = services.plan(w.county_official, w.home.id, "reception", "接访", datetime.now(UTC))
+    assert [(h.user_id, h.level) for h in meeting.hosts] == [(w.county_official.id, 2)]

@@ -17,6 +17,12 @@ def w(app):
     return make_meeting_world()
 
 
+def _png():
+    from tests.test_ledger_views_household import _png as png
+
+    return png()
+
+
 def _ticket(response):
     return re.search(r'name="ticket" type="hidden" value="([^"]+)"', response.text).group(1)
 
@@ -108,10 +114,34 @@ def test_tick_and_close_award_points(client, auth, w):
     auth.login("committee")
     assert w.h1.number in client.get(f"/meetings/{meeting_id}/register").text
     client.post(f"/meetings/{meeting_id}/register", data={"household_id": [w.h1.id, w.h2.id]})
-    client.post(f"/meetings/{meeting_id}/close", data={"minutes": "议定修路方案"})
+    client.post(f"/meetings/{meeting_id}/close", data={"minutes": "议定修路方案",
+                                                       "photo": (_png(), "meeting.png")},
+                content_type="multipart/form-data")
     assert db.session.get(Meeting, meeting_id).status == "closed"
     assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id))
                              .where(LedgerEntry.ref_id == meeting_id)) == 2
     auth.logout()
     auth.login("h1")
     assert "议定修路方案" in client.get(f"/meetings/{meeting_id}").text
+    photo = client.get(f"/meetings/{meeting_id}/photo")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    auth.logout()
+    auth.login("far")
+    assert client.get(f"/meetings/{meeting_id}/photo").status_code == 404
+
+
+def test_meetings_list_pages_newest_first(app, client, auth, w):
+    from app.meetings import services
+
+    app.config["PAGE_SIZE"] = 2
+    start = datetime(2026, 1, 1, 11, tzinfo=UTC)
+    for n in range(5):
+        services.plan(w.committee, w.home.id, "group", f"第{n}次", start + timedelta(days=n))
+    auth.login("h1")
+    seen, url = [], "/meetings"
+    while url:
+        page = client.get(url).text
+        seen += re.findall(r"第(\d)次", page)
+        found = re.search(r'href="(/meetings\?after=[^"]+)"[^>]*>[^<]*</a>\s*</nav>', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == ["4", "3", "2", "1", "0"]

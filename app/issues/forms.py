@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 KINDS = [("issue", _l("Issue or appeal (问题诉求)")), ("suggestion", _l("Suggestion (意见建议)"))]
 CATEGORIES = [("roads", _l("Roads and lights")), ("water", _l("Water and irrigation")),
@@ -59,3 +59,11 @@ class ButtonForm(FlaskForm):
     """A button with a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class SettingsForm(FlaskForm):
+    """The village's issue settings."""
+
+    confirm_days = IntegerField(_l("Days a resolved issue waits for the raiser's answer"),
+                                validators=[InputRequired(), NumberRange(min=1, max=90)])
+    submit = SubmitField(_l("Save"))

@@ -11,11 +11,12 @@ from flask import abort
 
 from app.access import permissions, scope
 from app.extensions import db
-from app.models import Issue, IssueEvent, IssueStatus, Meeting, Region, Role, User
+from app.models import Issue, IssueEvent, IssueSettings, IssueStatus, Meeting, Region, Role, User
 from app.models.issue import OPEN_STATUSES
-from app.pagination import Page, keyset_page
+from app.meetings.reads import newest_first, region_villages
+from app.pagination import Page
 
-FILTERS = ("registered", "handling", "resolved", "confirmed", "overdue", "supervised")
+FILTERS = ("registered", "handling", "resolved", "confirmed", "done", "overdue", "supervised")
 
 
 def _in_scope(user: User) -> sa.Select:
@@ -32,21 +33,23 @@ def _filtered(query: sa.Select, status: Optional[str], today: date) -> sa.Select
         return query.where(Issue.status.in_(OPEN_STATUSES), Issue.deadline < today)
     if status == "supervised":
         return query.where(Issue.supervised.is_(True), Issue.status.in_(OPEN_STATUSES))
+    if status == "done":
+        return query.where(Issue.status.in_((IssueStatus.RESOLVED, IssueStatus.CONFIRMED)))
     if status in FILTERS:
         return query.where(Issue.status == status)
     return query
 
 
 def _page(query, cursor, size) -> Page:
-    return keyset_page(query, [Issue.created_at, Issue.id], cursor, size, descending=True)
+    return newest_first(query, Issue.created_at, Issue.id, cursor, size)
 
 
 def issues_page(user: User, status: Optional[str], today: date, cursor: Optional[str], size: int,
-                village_id: Optional[int] = None) -> Page:
-    """The issues a committee or official may see (optionally of one village), newest first."""
+                region_id: Optional[int] = None) -> Page:
+    """The issues a committee or official may see (optionally under a region), newest first."""
     query = _filtered(_in_scope(user), status, today)
-    if village_id is not None:
-        query = query.where(Issue.village_id == village_id)
+    if region_id is not None:
+        query = query.where(Issue.village_id.in_(region_villages(user, region_id)))
     return _page(query, cursor, size)
 
 
@@ -91,3 +94,9 @@ def counts_by_status(issues: list[Issue]) -> dict[str, int]:
     for issue in issues:
         found[issue.status] += 1
     return found
+
+
+def confirm_days(village_id: int) -> int:
+    """The village's days before silence counts as confirmation."""
+    settings = db.session.get(IssueSettings, village_id)
+    return settings.confirm_days if settings else IssueSettings.DEFAULT_CONFIRM_DAYS

@@ -18,7 +18,8 @@ from app.database import transaction
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.issues import points
-from app.models import Household, Issue, IssueEvent, IssueKind, IssueStatus, Meeting, User
+from app.models import (Household, Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus,
+                        Meeting, User)
 from app.models.base import utcnow
 
 issues_table = Issue.__table__
@@ -227,3 +228,17 @@ def adopt(actor: User, issue_id: int, note: str = "") -> Issue:
     timeline(issue, "adopted", actor, (note or "").strip())
     points.adoption(issue)
     return issue
+
+
+@transaction()
+def set_confirm_days(actor: User, village_id: int, days: int) -> IssueSettings:
+    """How many days a resolved issue waits for its raiser's answer before it counts as confirmed."""
+    permissions.require(actor, "village.manage", village_id)
+    if not isinstance(days, int) or not 1 <= days <= 90:
+        raise InvalidInput(_("Choose between 1 and 90 days."))
+    settings = db.session.get(IssueSettings, village_id)
+    if settings is None:
+        settings = IssueSettings(village_id=village_id)
+        db.session.add(settings)
+    settings.confirm_days = days
+    return settings

@@ -10,14 +10,25 @@ from app.access.permissions import permission_required
 from app.errors import DomainError
 from app.issues import bp, reads, services
 from app.issues.forms import (CATEGORIES, KINDS, AssignForm, ButtonForm, ConfirmIssueForm,
-                              NoteForm, RaiseForm)
+                              NoteForm, RaiseForm, SettingsForm)
 from app.issues.jobs import local_today
 from app.issues.notify import action_name
 from app.ledger import photos
 from app.ledger.reads import active_households
 from app.models import Role
 from app.models.base import utcnow
-from app.views_util import flash_errors, village_arg
+from app.views_util import db_id, flash_errors, managed_village, village_arg
+
+
+def region_arg():
+    """?village= or ?region= of a list: a region to narrow it to (404 when malformed)."""
+    if request.args.get("region"):
+        try:
+            return db_id(request.args["region"])
+        except ValueError:
+            abort(404)
+    return village_arg()
+
 
 LABELS = {"kinds": dict(KINDS), "categories": dict(CATEGORIES)}
 
@@ -34,9 +45,8 @@ def index():
     size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
     if current_user.role == Role.HOUSEHOLD:
         return _list("issues/public.html", reads.public_page(current_user, after, size))
-    village = village_arg()
     page = reads.issues_page(current_user, request.args.get("status"), local_today(utcnow()),
-                             after, size, village)
+                             after, size, region_arg())
     return _list("issues/index.html", page, title=_("Issues and suggestions"))
 
 
@@ -169,3 +179,20 @@ def photo(issue_id: int):
     response = send_from_directory(photos.folder(), issue.photo, mimetype="image/jpeg", max_age=3600)
     response.cache_control.private = True
     return response
+
+
+@bp.route("/issues/settings", methods=["GET", "POST"])
+@permission_required("me.committee")
+def settings():
+    """The committee sets how long a resolution waits for the raiser before it counts as confirmed."""
+    village = managed_village()
+    form = SettingsForm(confirm_days=reads.confirm_days(village.id))
+    if form.validate_on_submit():
+        try:
+            services.set_confirm_days(current_user, village.id, form.confirm_days.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".settings"))
+    return render_template("issues/settings.html", form=form, village=village)

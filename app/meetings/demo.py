@@ -43,8 +43,9 @@ def _rules(village_id: int) -> dict[str, Rule]:
     return {r.code: r for r in db.session.scalars(sa.select(Rule).where(Rule.village_id == village_id))}
 
 
-def load(rng: random.Random, now: datetime, villages: list[Region], full: bool = True) -> None:
-    """Meetings, attendance and issues for each village; `full` adds timelines and the open meeting."""
+def load(rng: random.Random, now: datetime, villages: list[Region], full: bool = True,
+         meetings_per_village: int = 24) -> None:
+    """Meetings, attendance and issues for each village; `full` adds issue timelines."""
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     committee = users.get("committee")
     rows = []
@@ -56,18 +57,18 @@ def load(rng: random.Random, now: datetime, villages: list[Region], full: bool =
         home = committee is not None and committee.region_id == village.id
         actor_id = committee.id if home else None
         rules = _rules(village.id)
-        rows += _meetings(rng, now, village, households, rules, actor_id, home, users)
+        rows += _meetings(rng, now, village, households, rules, actor_id, home, users,
+                          meetings_per_village)
         rows += _issues(rng, now, village, households, rules, actor_id, home, users, full)
     rows.sort(key=lambda row: row["created_at"])
     ledger.import_entries(rows)
     db.session.flush()
 
 
-def _meetings(rng, now, village, households, rules, actor_id, home, users) -> list[dict]:
-    """Two meetings a month for a year, closed with points; in the home village one open now."""
+def _meetings(rng, now, village, households, rules, actor_id, home, users, count) -> list[dict]:
+    """`count` meetings over a year, closed with points; in the home village one open now."""
     attend = rules.get("YS01")
     entries, attendance = [], []
-    count = 24
     for n in range(count):
         day = now - timedelta(days=365 * (count - n) / count + rng.uniform(0, 5))
         meeting = Meeting(village_id=village.id, format=FORMATS[n % 5], topic=rng.choice(TOPICS),
@@ -79,9 +80,10 @@ def _meetings(rng, now, village, households, rules, actor_id, home, users) -> li
             meeting.hosts.append(MeetingHost(name=name, level=level))
         db.session.add(meeting)
         db.session.flush()
-        share = rng.uniform(0.25, 0.6)
+        # A quarter to over half of a small village; a large one still fills one room (~30-50).
+        share = rng.uniform(0.25, 0.6) * min(1.0, 85 / len(households))
         present = [h for h in households if rng.random() < share]
-        if home and n % 2 == 0:  # the demo household came to every other meeting
+        if home and n % 2 == 0 and "household" in users:  # the demo household came to every other meeting
             present = sorted(set(present) | {users["household"].household_id})
         for h in present:
             attendance.append(dict(meeting_id=meeting.id, household_id=h,
@@ -197,6 +199,8 @@ def _steps(rng, now, issue, plan, raised, actor_id, home, users):
                       actor_id))
         return steps
     resolved = assigned + timedelta(days=rng.randint(2, max(3, span - 1)))
+    if plan == "awaiting":  # recent, so the silence job leaves it waiting for the raiser's answer
+        resolved = now - timedelta(days=rng.uniform(0.5, 3))
     steps.append(("resolved", "resolved", "已整改完成，请您确认", resolved, actor_id))
     if plan == "reopened":
         issue.satisfied = False

@@ -1,6 +1,7 @@
 """Forms of the meeting pages. Shape checks only; the services decide the rest."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -38,6 +39,7 @@ class CloseForm(FlaskForm):
     """Close a meeting, with its minutes."""
 
     minutes = TextAreaField(_l("Minutes"), validators=[Length(max=4000)])
+    photo = FileField(_l("Photo (optional)"))
     submit = SubmitField(_l("Close meeting and award attendance points"))
 
 

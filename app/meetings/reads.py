@@ -2,6 +2,7 @@
 
 Anything outside the user's scope is a 404, through app/access/scope.py.
 """
+from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from flask import abort
 from app.access import scope
 from app.extensions import db
 from app.models import Attendance, Household, Meeting, Region, Role, User
-from app.pagination import Page, keyset_page
+from app.pagination import Page, decode_cursor, encode_cursor
 
 
 def _visible(user: User) -> sa.Select:
@@ -22,12 +23,23 @@ def _visible(user: User) -> sa.Select:
     return sa.select(Meeting).where(Meeting.village_id.in_(villages))
 
 
-def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size: int) -> Page:
-    """The meetings the user may see, newest first; `status` one of planned, open, closed or None."""
+def region_villages(user: User, region_id: int) -> sa.Select:
+    """The ids of the villages under a region the user may see (404 outside the scope)."""
+    from app.models.region import subtree_clause
+
+    region = scope.region_or_404(user, region_id)
+    return sa.select(Region.id).where(subtree_clause(Region.path, region.path))
+
+
+def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size: int,
+                  region_id: Optional[int] = None) -> Page:
+    """The meetings the user may see (under a region), newest first; `status` planned, open, closed."""
     query = _visible(user)
+    if region_id is not None:
+        query = query.where(Meeting.village_id.in_(region_villages(user, region_id)))
     if status in ("planned", "open", "closed"):
         query = query.where(Meeting.status == status)
-    return keyset_page(query, [Meeting.starts_at, Meeting.id], cursor, size, descending=True)
+    return newest_first(query, Meeting.starts_at, Meeting.id, cursor, size)
 
 
 def meeting_or_404(user: User, meeting_id: int) -> Meeting:
@@ -74,3 +86,24 @@ def plannable_villages(user: User, limit: int = 2000) -> list[Region]:
     villages = db.session.scalars(scope.villages_query(user).order_by(Region.path).limit(limit))
     return [v for v in villages if user.role != Role.COMMITTEE
             or permissions.may(user, "meetings.host", v.id)]
+
+
+def newest_first(query: sa.Select, time_column, id_column, cursor: Optional[str], size: int) -> Page:
+    """Keyset pages newest first by (time, id); the cursor carries the time as ISO text."""
+    after = decode_cursor(cursor, 2)
+    if after is not None:
+        try:
+            at, last_id = datetime.fromisoformat(after[0]), int(after[1])
+        except (TypeError, ValueError):
+            at = None
+        if at is not None:
+            query = query.where(sa.or_(time_column < at,
+                                       sa.and_(time_column == at, id_column < last_id)))
+    rows = list(db.session.scalars(query.order_by(time_column.desc(), id_column.desc())
+                                   .limit(size + 1)))
+    if len(rows) <= size:
+        return Page(rows, None)
+    rows = rows[:size]
+    last = rows[-1]
+    return Page(rows, encode_cursor([getattr(last, time_column.key).isoformat(),
+                                     getattr(last, id_column.key)]))

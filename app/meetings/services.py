@@ -55,6 +55,11 @@ def plan(actor: User, village_id: int, format: str, topic: str, starts_at: datet
                       starts_at=starts_at, place=(place or "").strip()[:200],
                       status=MeetingStatus.PLANNED.value, planned_by=actor.id)
     seen = set()
+    if actor.role == "official" and actor.region is not None:
+        # An official who plans a meeting hosts it, as the person behind the account.
+        name = (actor.display_name or actor.username)[:64]
+        meeting.hosts.append(MeetingHost(user_id=actor.id, name=name, level=actor.region.level))
+        seen.add((name, actor.region.level))
     for name, level in hosts:
         name = (name or "").strip()[:64]
         if name and 1 <= int(level) <= 4 and (name, int(level)) not in seen:
@@ -182,13 +187,13 @@ def _award_attendance(actor: User, meeting: Meeting) -> tuple[int, int]:
 
 
 @transaction()
-def close(actor: User, meeting_id: int, minutes: str = "",
-          now: Optional[datetime] = None) -> tuple[Meeting, int, int]:
-    """Close an open meeting and award attendance points, once; (meeting, awarded, left)."""
+def close(actor: User, meeting_id: int, minutes: str = "", now: Optional[datetime] = None,
+          photo: Optional[str] = None) -> tuple[Meeting, int, int]:
+    """Close an open meeting (minutes, a photo) and award attendance points once; (meeting, awarded, left)."""
     meeting = _meeting(meeting_id)
     permissions.require(actor, "meetings.close", meeting)
     if not _move(meeting, MeetingStatus.OPEN, MeetingStatus.CLOSED, closed_at=now or utcnow(),
-                 closed_by=actor.id, minutes=(minutes or "").strip()[:4000]):
+                 closed_by=actor.id, minutes=(minutes or "").strip()[:4000], photo=photo):
         raise Conflict(_("This meeting is not open; it may have been closed already."),
                        code="meeting_not_open")
     awarded, left = _award_attendance(actor, meeting)

@@ -6,13 +6,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+                   send_from_directory, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import permissions
 from app.access.permissions import permission_required
 from app.errors import DomainError
+from app.ledger import photos
 from app.meetings import bp, codes, reads, services
 from app.meetings.forms import FORMATS, ButtonForm, CheckInForm, CloseForm, PlanForm
 from app.models import Role
@@ -31,8 +32,10 @@ def _host_or_404(meeting):
 def index():
     """The meetings of the user's village or region, newest first, with attendance for a household."""
     status = request.args.get("status")
+    from app.issues.views import region_arg
+
     page = reads.meetings_page(current_user, status, request.args.get("after"),
-                               current_app.config["PAGE_SIZE"])
+                               current_app.config["PAGE_SIZE"], region_arg())
     attended = reads.attended(current_user.household_id if current_user.role == Role.HOUSEHOLD
                               else None, [m.id for m in page.items])
     return render_template("meetings/index.html", page=page, attended=attended, status=status,
@@ -96,9 +99,14 @@ def close(meeting_id: int):
     meeting = reads.meeting_or_404(current_user, meeting_id)
     form = CloseForm()
     if form.validate_on_submit():
+        name = None
         try:
-            _meeting, awarded, left = services.close(current_user, meeting.id, form.minutes.data)
+            if form.photo.data and getattr(form.photo.data, "filename", ""):
+                name = photos.save_photo(form.photo.data)
+            _meeting, awarded, left = services.close(current_user, meeting.id, form.minutes.data,
+                                                     photo=name)
         except DomainError as error:
+            photos.discard(name)
             flash(error.message, "danger")
         else:
             flash(_("Meeting closed; %(count)d household(s) got attendance points.", count=awarded),
@@ -185,3 +193,15 @@ def register(meeting_id: int):
             return redirect(url_for(".register", meeting_id=meeting.id))
     return render_template("meetings/register.html", meeting=meeting, rows=reads.register(meeting),
                            form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>/photo")
+@permission_required("meetings.list")
+def photo(meeting_id: int):
+    """The meeting's photo, for everyone who may see the meeting."""
+    meeting = reads.meeting_or_404(current_user, meeting_id)
+    if not meeting.photo or not photos.NAME.match(meeting.photo):
+        abort(404)
+    response = send_from_directory(photos.folder(), meeting.photo, mimetype="image/jpeg", max_age=3600)
+    response.cache_control.private = True
+    return response

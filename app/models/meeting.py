@@ -51,6 +51,8 @@ class Meeting(db.Model):
     place: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default=MeetingStatus.PLANNED.value)
     minutes: so.Mapped[str] = so.mapped_column(sa.String(4000), default="")
+    # A photo of the meeting: a stored photo's file name (app/ledger/photos.py), never a path.
+    photo: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64), index=True)
     planned_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     opened_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
     closed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())

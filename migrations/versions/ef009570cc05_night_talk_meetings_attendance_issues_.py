@@ -34,6 +34,7 @@ def upgrade():
     sa.Column('place', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('minutes', sa.String(length=4000), nullable=False),
+    sa.Column('photo', sa.String(length=64), nullable=True),
     sa.Column('planned_by', sa.Integer(), nullable=True),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
@@ -47,6 +48,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meetings'))
     )
     with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_photo'), ['photo'], unique=False)
         batch_op.create_index('ix_meetings_status_starts_at', ['status', 'starts_at'], unique=False)
         batch_op.create_index('ix_meetings_village_id_starts_at', ['village_id', 'starts_at'], unique=False)
 
@@ -169,6 +171,7 @@ def downgrade():
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.drop_index('ix_meetings_village_id_starts_at')
         batch_op.drop_index('ix_meetings_status_starts_at')
+        batch_op.drop_index(batch_op.f('ix_meetings_photo'))
 
     op.drop_table('meetings')
     op.drop_table('issue_settings')

@@ -1,0 +1,96 @@
+"""The officials' figures page and its .xlsx download: per region, for a period, every village."""
+import io
+from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from app.access import scope
+from app.access.permissions import permission_required
+from app.issues import bp, figures
+from app.issues.jobs import local_today
+from app.meetings.forms import FORMATS
+from app.models.base import utcnow
+from app.views_util import db_id
+
+
+def _period() -> tuple[date, date]:
+    """?start= and ?end= (inclusive local dates); the last 365 days by default."""
+    today = local_today(utcnow())
+    try:
+        start = date.fromisoformat(request.args.get("start") or "")
+    except ValueError:
+        start = today - timedelta(days=364)
+    try:
+        end = date.fromisoformat(request.args.get("end") or "")
+    except ValueError:
+        end = today
+    return (start, end) if start <= end else (end, start)
+
+
+def _query():
+    """The region, period and figures the request asks for (404 outside the user's scope)."""
+    raw = request.args.get("region")
+    try:
+        region = scope.region_or_404(current_user, db_id(raw)) if raw else scope.root_region(current_user)
+    except ValueError:
+        abort(404)
+    start, end = _period()
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    rows, total = figures.figures(region, datetime.combine(start, time(), zone),
+                                  datetime.combine(end + timedelta(days=1), time(), zone),
+                                  local_today(utcnow()))
+    return region, start, end, rows, total
+
+
+@bp.route("/figures")
+@permission_required("issues.figures")
+def figures_page():
+    """Meetings, cadres, households reached, issues and how they were settled, per village."""
+    region, start, end, rows, total = _query()
+    sort = request.args.get("sort", "name")
+    descending = request.args.get("desc") == "1"
+    return render_template("issues/figures.html", region=region, start=start, end=end,
+                           rows=figures.sort_rows(rows, sort, descending), total=total, sort=sort,
+                           descending=descending, formats=FORMATS, columns=figures.COLUMNS)
+
+
+def _percent(value):
+    return round(value * 100, 1) if value is not None else None
+
+
+@bp.route("/figures.xlsx")
+@permission_required("issues.figures")
+def figures_xlsx():
+    """The villages table as an .xlsx workbook."""
+    region, start, end, rows, total = _query()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Figures")[:31])
+    labels = dict(FORMATS)
+    sheet.append([_("Village"), _("Households")] + [str(labels[f]) for f in figures.FORMATS] + [
+        _("Meetings held"), _("Cadres attending"), _("Households reached"),
+        _("Attendance rate (%)"), _("Issues collected"), _("Suggestions collected"), _("Resolved"),
+        _("Resolved on time"), _("Overdue now"), _("Average days to resolve"),
+        _("Satisfaction rate (%)")])
+    for row in figures.sort_rows(rows, "name", False) + [total]:
+        name = WriteOnlyCell(sheet, value=row.name or _("Total"))
+        name.data_type = "s"
+        sheet.append([name, row.households] + [row.by_format[f] for f in figures.FORMATS] + [
+            row.meetings, row.cadres, row.reached, _percent(row.attendance_rate), row.issues,
+            row.suggestions, row.resolved, row.on_time, row.overdue,
+            round(row.avg_days, 1) if row.avg_days is not None else None,
+            _percent(row.satisfaction)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    name = f"{region.name if region else _('All')}-{start}-{end}.xlsx"
+    response = send_file(buffer, mimetype="application/vnd.openxmlformats-officedocument."
+                         "spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = (f"attachment; filename=\"figures-{start}-{end}.xlsx\"; "
+                                               f"filename*=UTF-8''{quote(name, safe='')}")
+    return response

@@ -1,0 +1,94 @@
+"""The officials' figures agree with counts computed here from the data the test made."""
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from app.extensions import db
+from app.issues import services as issues
+from app.meetings import services as meetings
+from tests import factories
+from tests.meetings_world import make_meeting_world
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def w(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    w = make_meeting_world()
+    w.h4 = factories.household(w.home, head_name="四户")  # never comes
+    # 甲村: two meetings held (group, forum), one planned; 乙村: one home visit.
+    first = meetings.plan(w.committee, w.home.id, "group", "一", NOW - timedelta(days=10),
+                          hosts=[("李书记", 4), ("王镇长", 3)])
+    second = meetings.plan(w.county_official, w.home.id, "forum", "二", NOW - timedelta(days=5),
+                           hosts=[("李书记", 4), ("赵县长", 2)])
+    meetings.plan(w.committee, w.home.id, "online", "计划中", NOW + timedelta(days=5))
+    far = meetings.plan(w.other_committee, w.other.id, "home_visit", "外村", NOW - timedelta(days=3),
+                        hosts=[("王镇长", 3), ("外村书记", 4)])
+    for m in (first, second, far):
+        meetings.open_meeting(w.admin, m.id)
+    meetings.tick(w.committee, first.id, [w.h1.id, w.h2.id])
+    meetings.tick(w.committee, second.id, [w.h1.id])
+    meetings.tick(w.other_committee, far.id, [w.far.id])
+    for m in (first, second):
+        meetings.close(w.committee, m.id)
+    meetings.close(w.other_committee, far.id)
+    # Issues of 甲村: one resolved on time and confirmed, one resolved late and reopened then
+    # resolved, one overdue, one suggestion; 乙村: one registered.
+    a = issues.raise_issue(w.h1_user, w.h1.id, "issue", "roads", "甲")
+    issues.assign(w.committee, a.id, None, "单位", date.today() + timedelta(days=3), "修")
+    issues.resolve(w.committee, a.id, "好了")
+    issues.confirm(w.h1_user, a.id, True)
+    b = issues.raise_issue(w.h2_user, w.h2.id, "issue", "water", "乙")
+    issues.assign(w.committee, b.id, None, "单位", date.today() - timedelta(days=1), "修")
+    issues.resolve(w.committee, b.id, "好了")
+    issues.confirm(w.h2_user, b.id, False, "没好")
+    c = issues.raise_issue(w.h1_user, w.h1.id, "issue", "safety", "丙")
+    issues.assign(w.committee, c.id, None, "单位", date.today() - timedelta(days=2), "修")
+    issues.raise_issue(w.h1_user, w.h1.id, "suggestion", "other", "建议")
+    issues.raise_issue(w.far_user, w.far.id, "issue", "roads", "外村问题")
+    return w
+
+
+def test_figures_agree_with_the_data(w):
+    from app.issues.figures import figures
+
+    rows, total = figures(w._city, NOW - timedelta(days=30), NOW + timedelta(days=1), date.today())
+    home = next(r for r in rows if r.village_id == w.home.id)
+    other = next(r for r in rows if r.village_id == w.other.id)
+    assert home.by_format == {"group": 1, "forum": 1, "home_visit": 0, "reception": 0, "online": 0}
+    # 李书记 hosted twice and counts once; the county official who planned the second hosts it.
+    assert home.by_level == {1: 0, 2: 2, 3: 1, 4: 1}
+    assert (home.households, home.attendances, home.reached) == (4, 3, 2)
+    assert home.attendance_rate == 3 / (2 * 4)
+    assert (home.issues, home.suggestions, home.resolved, home.on_time, home.overdue) == (3, 1, 1, 1, 2)
+    assert (home.answered, home.satisfied) == (2, 1) and home.satisfaction == 0.5
+    assert home.avg_days is not None and home.avg_days < 0.1
+    assert (other.meetings, other.reached, other.issues, other.overdue) == (1, 1, 1, 0)
+    assert total.meetings == 3 and total.reached == 3 and total.issues == 4
+    # 王镇长 hosted in both villages, but unlinked names are people of their village.
+    assert total.by_level == {1: 0, 2: 2, 3: 2, 4: 2}
+    # A period before everything shows nothing, except what is overdue now.
+    rows, total = figures(w._city, NOW - timedelta(days=90), NOW - timedelta(days=60), date.today())
+    assert total.meetings == 0 and total.issues == 0 and total.overdue == 2
+
+
+def test_figures_page_scope_sort_and_download(client, auth, w):
+    auth.login("cityofficial")
+    page = client.get("/figures?sort=issues&desc=1")
+    assert page.status_code == 200
+    assert page.text.index(f'data-village="{w.home.id}"') < page.text.index(f'data-village="{w.other.id}"')
+    assert 'id="total-meetings"' in page.text
+    workbook = load_workbook(io.BytesIO(client.get("/figures.xlsx").data))
+    sheet = workbook.active
+    names = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert "甲村" in names and "乙村" in names
+    auth.logout()
+    auth.login("committee")
+    assert client.get("/figures").status_code == 403
+    auth.logout()
+    auth.login("county")
+    assert client.get(f"/figures?region={w._city.id}").status_code == 404
+    assert client.get(f"/figures?region={w._county.id}&start=garbage&end=2026-13-40").status_code == 200
