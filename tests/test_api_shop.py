@@ -12,11 +12,13 @@ from tests import api_world
 def world(app, client):
     made = api_world.load(app, client)
     keeper = db.session.scalar(sa.select(User).where(User.username == "shop"))
-    rice = catalogue.create_product(keeper, keeper.shop_id, "大米5kg", 50, "粮油", "袋")
-    soap = catalogue.create_product(keeper, keeper.shop_id, "肥皂", 5, "日用品", "块")
+    rice = catalogue.create_product(keeper, keeper.shop_id, "API大米", 50, "粮油", "袋")
+    soap = catalogue.create_product(keeper, keeper.shop_id, "API肥皂", 5, "日用品", "块")
     catalogue.receive_goods(keeper, rice.id, 2, "village")
+    gold = catalogue.create_product(keeper, keeper.shop_id, "API金条", 99_999, "贵重", "根")
     catalogue.receive_goods(keeper, soap.id, 50, "village")
-    made.ids.update(rice=rice.id, soap=soap.id)
+    catalogue.receive_goods(keeper, gold.id, 1, "donation")
+    made.ids.update(rice=rice.id, soap=soap.id, gold=gold.id)
     return made
 
 
@@ -41,7 +43,11 @@ def test_payment_codes_are_for_households_only(world):
 
 def test_products_for_the_shop_keeper_and_its_villages_households(world):
     products = world.get("shop", "/products").json
-    assert {p["name"] for p in products} == {"大米5kg", "肥皂"}
+    assert {"API大米", "API肥皂", "API金条"} <= {p["name"] for p in products}
+    keeper = db.session.scalar(sa.select(User).where(User.username == "shop"))
+    on_sale = db.session.scalars(sa.select(Product.id).where(Product.shop_id == keeper.shop_id,
+                                                             Product.active.is_(True)))
+    assert sorted(p["id"] for p in products) == sorted(on_sale)
     assert set(products[0]) == {"id", "name", "points", "stock"}
     assert world.get("household", "/products").json == products
     assert world.get("outsider", "/products").status_code == 404  # 五一村 has no shop
@@ -52,6 +58,7 @@ def test_products_for_the_shop_keeper_and_its_villages_households(world):
 def test_a_redemption_debits_once_and_replays_give_the_first_sale(world):
     ids, household = world.ids, world.ids["household"]
     before = _balance(household)
+    sales = db.session.scalar(sa.select(sa.func.count(Redemption.id)))
     code = _code(world)["code"]
     body = {"code": code, "items": [{"product_id": ids["soap"], "quantity": 2}], "idempotency_key": "s-1"}
     sale = world.post("shop", "/redemptions", body)
@@ -65,7 +72,7 @@ def test_a_redemption_debits_once_and_replays_give_the_first_sale(world):
     used = world.post("shop", "/redemptions", {"code": code, "items": body["items"]})
     assert used.status_code == 409
     assert _balance(household) == before - 10
-    assert db.session.scalar(sa.select(sa.func.count(Redemption.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Redemption.id))) == sales + 1
 
 
 def test_refusals_change_nothing(world):
@@ -74,7 +81,7 @@ def test_refusals_change_nothing(world):
     for code, items, status in [
         ("made-up-code", [{"product_id": ids["soap"], "quantity": 1}], 409),
         (_code(world)["code"], [{"product_id": ids["rice"], "quantity": 3}], 422),  # 2 in stock
-        (_code(world, "household2")["code"], [{"product_id": ids["rice"], "quantity": 2}], 422),
+        (_code(world, "household2")["code"], [{"product_id": ids["gold"], "quantity": 1}], 422),
         (_code(world)["code"], [{"product_id": 2147483647, "quantity": 1}], 422),
     ]:
         response = world.post("shop", "/redemptions", {"code": code, "items": items})

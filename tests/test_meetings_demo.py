@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app import demo
 from app.extensions import db
-from app.ledger import services as ledger
+from app.ledger import queries as ledger
 from app.models import Attendance, Issue, LedgerEntry, Meeting, Region, User
 
 
