@@ -9,7 +9,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from tests import api_world
 
-EXAMPLES = 15
+EXAMPLES = 8
 
 
 def test_api_matches_its_document(app, client):

@@ -16,8 +16,17 @@ def _integral(value):
 
 # The constraints come before the validator, so they stay in the JSON Schema as minimum/maximum.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_integral)]
-Text = Annotated[str, Field(max_length=500)]
-Key = Annotated[str, Field(min_length=1, max_length=64)]
+# No NUL in any text (PostgreSQL cannot store it; app/security.py refuses such requests whole).
+NO_NUL = r"^[^\x00]*$"
+
+
+def text(min_length: int = 0, max_length: int = 500):
+    """A string field of the given length that holds no NUL, documented as such."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=NO_NUL)]
+
+
+Text = text(0, 500)
+Key = text(1, 64)
 Limit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_integral)]
 Cursor = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -25,8 +34,8 @@ Cursor = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-
 class TokenIn(Body):
     """Sign-in credentials."""
 
-    username: Annotated[str, Field(min_length=1, max_length=64)]
-    password: Annotated[str, Field(min_length=1, max_length=256)]
+    username: text(1, 64)
+    password: text(1, 256)
 
 
 class TokenOut(Out):
@@ -110,7 +119,7 @@ class AwardIn(Body):
 class ReversalIn(Body):
     """Why an entry is reversed."""
 
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: text(1, 500)
 
 
 class NotificationOut(Out):
@@ -165,7 +174,7 @@ class BasketItem(Body):
 class RedemptionIn(Body):
     """A sale: the code the scanner read (or its 12 digits), the basket, and a request key."""
 
-    code: Annotated[str, Field(min_length=1, max_length=100)]
+    code: text(1, 100)
     items: Annotated[list[BasketItem], Field(min_length=1, max_length=100)]
     idempotency_key: Optional[Key] = None
 
@@ -204,7 +213,7 @@ class MeetingsOut(RootModel[list[MeetingOut]]):
 class CheckInIn(Body):
     """What the meeting's QR carries: its URL, or the code in it."""
 
-    code: Annotated[str, Field(min_length=1, max_length=500)]
+    code: text(1, 500)
 
 
 class CheckInOut(Out):
@@ -217,7 +226,7 @@ class IssueIn(Body):
     """A household's issue."""
 
     category: Literal[CATEGORIES]
-    description: Annotated[str, Field(min_length=1, max_length=1000)]
+    description: text(1, 1000)
 
 
 class IssueCreatedOut(Out):
@@ -252,4 +261,4 @@ class ConfirmationIn(Body):
     """Whether the resolution satisfies, and why not."""
 
     satisfied: bool
-    reason: Annotated[str, Field(max_length=1000)] = ""
+    reason: text(0, 1000) = ""
