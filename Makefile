@@ -1,6 +1,7 @@
 # Lianxin (连心): set-up commands of shared/CONTRACT.md.
 #
 #   make run           create .venv, install, migrate, load the demo if empty, serve on :5000
+#   make run DEMO=0    the same without the demo (a real county); says how to create an admin
 #   make test          create .venv, install with dev tools, run the whole test suite
 #   make translations  extract messages into app/translations/messages.pot and update the .po files
 #   make vendor        refresh static/vendor (Bootstrap, the QR decoders) from npm (the files are committed)
@@ -19,6 +20,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TRANSLATIONS := app/translations
 PYTEST_ARGS ?=
+# DEMO=0 starts without the demo city: a real county from an empty database.
+DEMO ?= 1
 
 hash = $(shell cat $(1) | sha256sum | cut -c1-16)
 RUN_STAMP := $(VENV)/.installed-$(call hash,requirements.txt)
@@ -48,18 +51,21 @@ compile-translations: $(RUN_STAMP)
 
 run: $(RUN_STAMP) compile-translations
 	$(FLASK) db upgrade
-	$(FLASK) demo-data-if-empty
-	@echo
-	@echo "Lianxin demo accounts, all with the password lianxin-demo:"
-	@echo "  admin       administrator, everything"
-	@echo "  city        city official, Sanming city (read-only figures, all villages)"
-	@echo "  committee   village committee of 罗翠村"
-	@echo "  gridleader  micro-grid leader, 罗翠村 第1网格"
-	@echo "  shop        shop keeper, 罗翠村积分超市"
-	@echo "  household   a 罗翠村 household"
-	@echo "  household2  another 罗翠村 household"
-	@echo "  outsider    a household in 五一村"
-	@echo
+	@if [ "$(DEMO)" = 1 ]; then $(FLASK) demo-data-if-empty; fi
+	@if [ "$(DEMO)" = 1 ]; then \
+		echo; \
+		echo "Lianxin demo accounts, all with the password lianxin-demo:"; \
+		echo "  admin       administrator, everything"; \
+		echo "  city        city official, Sanming city (read-only figures, all villages)"; \
+		echo "  committee   village committee of 罗翠村"; \
+		echo "  gridleader  micro-grid leader, 罗翠村 第1网格"; \
+		echo "  shop        shop keeper, 罗翠村积分超市"; \
+		echo "  household   a 罗翠村 household"; \
+		echo "  household2  another 罗翠村 household"; \
+		echo "  outsider    a household in 五一村"; \
+		echo; \
+	fi
+	@$(FLASK) first-run-hint --url http://$(HOST):$(PORT)/
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

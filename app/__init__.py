@@ -18,7 +18,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.config.from_object(TestConfig() if test_config else Config())
     if test_config:
         app.config.update(test_config)
-    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    Path(app.config["INSTANCE_PATH"]).mkdir(mode=0o700, parents=True, exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

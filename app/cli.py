@@ -8,6 +8,8 @@ from app.extensions import db
 from app.jobs import jobs_cli
 from app.ledger.cli import ledger
 from app.models import Role
+from app.regions.cli import regions
+from app.regions.first_run import first_run_hint
 
 users = AppGroup("users", help="Manage accounts.")
 
@@ -71,4 +73,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data_if_empty)
     app.cli.add_command(ledger)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(regions)
+    app.cli.add_command(first_run_hint)
     app.shell_context_processor(lambda: {"db": db})

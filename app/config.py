@@ -42,6 +42,12 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive_int(name: str, default: int) -> int:
+    """Read a positive whole number from the environment, else `default`."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
 class Config:
     """Settings for running Lianxin; every value can come from the environment."""
 
@@ -65,10 +71,22 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE")
+    # Over HTTPS the cookies get the __Host- prefix: browsers then refuse them from plain HTTP
+    # and from any other (sub)domain.
+    if SESSION_COOKIE_SECURE:
+        SESSION_COOKIE_NAME = "__Host-session"
+        REMEMBER_COOKIE_NAME = "__Host-remember_token"
+    # A session unused this long ends: staff accounts (admin, officials, committee, shop) soon,
+    # residents (households, grid leaders) on their own phones after weeks.
+    IDLE_TIMEOUT_STAFF = timedelta(minutes=_positive_int("LIANXIN_IDLE_MINUTES_STAFF", 8 * 60))
+    IDLE_TIMEOUT_RESIDENT = timedelta(minutes=_positive_int("LIANXIN_IDLE_MINUTES_RESIDENT",
+                                                       30 * 24 * 60))
 
     # OWASP ASVS 5.0: scrypt N=2^15, r=8, p=3 (werkzeug's default has p=1).
     PASSWORD_HASH_METHOD = "scrypt:32768:8:3"
 
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (README).
+    TRUSTED_PROXIES = _positive_int("LIANXIN_TRUSTED_PROXIES", 0)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10 per 15 minutes")

@@ -22,8 +22,11 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: Optional[str], size: int) -> Optional[list]:
-    """The sort key inside a cursor, or None when it is missing or malformed (start again)."""
+def decode_cursor(cursor: Optional[str], size: int,
+                  columns: Optional[Sequence[sa.ColumnElement]] = None) -> Optional[list]:
+    """The sort key inside a cursor, or None when it is missing or malformed (start again).
+    With `columns`, each value must also be of its column's type: PostgreSQL refuses to compare
+    an integer column with a string (or the reverse) and the page would fail."""
     if not cursor or len(cursor) > 512:
         return None
     try:
@@ -34,7 +37,18 @@ def decode_cursor(cursor: Optional[str], size: int) -> Optional[list]:
         return None
     if not all(_plausible_key(v) for v in values):
         return None
+    if columns is not None and not all(_fits(c, v) for c, v in zip(columns, values)):
+        return None
     return values
+
+
+def _fits(column: sa.ColumnElement, value) -> bool:
+    """True when `value` has the Python type of `column` (int for integers, str for text)."""
+    try:
+        wanted = column.type.python_type
+    except NotImplementedError:
+        return False
+    return type(value) is wanted
 
 
 def _plausible_key(value) -> bool:
@@ -43,13 +57,13 @@ def _plausible_key(value) -> bool:
         return False
     if isinstance(value, int):
         return -(2**31) < value < 2**31
-    return isinstance(value, str) and len(value) <= 255
+    return isinstance(value, str) and len(value) <= 255 and "\x00" not in value
 
 
 def keyset_page(query: sa.Select, columns: Sequence[sa.ColumnElement], cursor: Optional[str],
                 limit: int, descending: bool = False) -> Page:
     """Run `query` ordered by `columns` (unique together), starting after `cursor`."""
-    after = decode_cursor(cursor, len(columns))
+    after = decode_cursor(cursor, len(columns), columns)
     if after is not None:
         key = sa.tuple_(*columns)
         query = query.where(key < sa.tuple_(*after) if descending else key > sa.tuple_(*after))

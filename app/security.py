@@ -1,6 +1,10 @@
-"""Security headers and the per-request template context."""
+"""Security headers, client addresses behind trusted proxies, and the per-request template context."""
+import os
+from pathlib import Path
+
 from flask import Flask, abort, request
 from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.i18n import LANGUAGE_NAMES, html_lang
 
@@ -29,8 +33,41 @@ def _json_has_nul() -> bool:
     return "\\u0000" in data or "\x00" in data
 
 
+class TrustedProxies:
+    """Take the client's address and scheme from X-Forwarded-For/-Proto, but only the entries
+    added by the LIANXIN_TRUSTED_PROXIES proxies in front of us (werkzeug's ProxyFix); with 0,
+    the headers are ignored, so a client cannot choose its own address."""
+
+    def __init__(self, app: Flask):
+        self.app, self.wsgi_app = app, app.wsgi_app
+
+    def __call__(self, environ, start_response):
+        count = int(self.app.config.get("TRUSTED_PROXIES") or 0)
+        if count > 0:
+            return ProxyFix(self.wsgi_app, x_for=count, x_proto=count)(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create an SQLite database file readable by its owner only (0600) before SQLite creates
+    it world-readable; its -wal and -shm files take the same permissions."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if not path.exists() and path.parent.is_dir():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+
+
 def init_app(app: Flask) -> None:
-    """Register the header hook and template globals."""
+    """Register the proxy middleware, the header hook and template globals."""
+    app.wsgi_app = TrustedProxies(app)
+    private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     @app.before_request
     def refuse_nul_bytes():
@@ -48,7 +85,17 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        # Name no server software or version (the development server would name both).
+        response.headers["Server"] = "lianxin"
+        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            from flask_login import current_user
+
+            if current_user.is_authenticated:
+                # Signed-in pages show personal data: never kept by the browser or a proxy, so
+                # the back button on a shared phone shows nothing after sign-out.
+                response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.context_processor

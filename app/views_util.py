@@ -19,6 +19,9 @@ def safe_next(target: str | None) -> str | None:
     """Accept only a path on this site, never another host (flask-login #211)."""
     if not target:
         return None
+    # Control characters (CR/LF above all) would split the Location header: unsafe, not a 500.
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
             or "\\" in target:

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
-from flask import g
+from flask import g, request_started
 from flask_migrate import upgrade
 
 from app import create_app
@@ -84,12 +84,14 @@ def app(backend, migrated, tmp_path):
         url = source
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path),
                       "UPLOAD_FOLDER": str(tmp_path / "uploads")})
-    @app.before_request
-    def _forget_previous_request():
+    def _forget_previous_request(sender, **extra):
         # The test keeps one app context open, so `g` outlives each request, as it never does
         # in a real server: drop the signed-in user and locale cached by the previous request.
+        # (On request_started, so it runs before every before_request hook of the app.)
         g.pop("_login_user", None)
         g.pop("_flask_babel", None)
+
+    request_started.connect(_forget_previous_request, app)
 
     with app.app_context():
         if backend == "postgresql":

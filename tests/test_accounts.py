@@ -11,7 +11,7 @@ def test_admin_creates_and_changes_roles(app, client, auth):
     village = factories.village()
     factories.user("root", Role.ADMIN)
     auth.login("root")
-    response = client.post("/accounts/", data={"username": "clerk", "password": "clerk-pass-1",
+    response = client.post("/accounts/", data={"username": "clerk", "password": "quiet-harbour-7",
                                                 "role": "committee", "scope_id": village.id})
     assert response.status_code == 302
     clerk = db.session.scalar(sa.select(User).where(User.username == "clerk"))

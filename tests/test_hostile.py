@@ -44,7 +44,10 @@ def test_no_route_gives_a_500(app, client, role):
         for value in ("1", "2147483647", "99999999999999999999", "abc"):
             path = _fill(rule, value)
             for query in ("", "?village=abc&region=-1&after=%25%25&q=%00&month=2026-13&status=x",
-                          f"?village={value}&household={value}&kind=x"):
+                          f"?village={value}&household={value}&kind=x",
+                          # Keyset cursors of the wrong type for the page's sort key: [5], ["zzzz"]
+                          "?after=WzVd&next=/x%0d%0aSet-Cookie:a=b", "?after=WyJ6enp6Il0",
+                          "?after=WyJcdTAwMDAiXQ"):
                 status = client.get(path + query).status_code
                 if status >= 500:
                     failures.append(("GET", path + query, status))

@@ -100,7 +100,11 @@ def test_committee_creates_household_account_and_resets_password(client, village
     assert user.role == Role.HOUSEHOLD and user.household_id == household.id
     client.post(f"/households/accounts/{user.id}/password", data={"password": "second-pass-2"})
     client.post("/logout")
-    assert auth.login("wang", "second-pass-2").status_code == 302
+    # A password the committee chose must be replaced by the household's own first.
+    assert auth.login("wang", "second-pass-2").headers["Location"] == "/password"
+    assert client.get("/me").headers["Location"] == "/password"
+    client.post("/password", data={"current": "second-pass-2", "new": "my-own-garden-9",
+                                   "confirm": "my-own-garden-9"})
     assert client.get("/me").status_code == 200
 
 

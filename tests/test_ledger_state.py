@@ -38,7 +38,7 @@ class LedgerMachine(RuleBasedStateMachine):
                       for points in (5, 30, -10, -40)}
         self.model = {h: [0, 0] for h in self.houses}
         self.entries = {}  # id -> (household, points, kind, reversed?)
-        self.keys = {}  # key -> (frozenset of households, entry ids)
+        self.keys = {}  # key -> (frozenset of households, entry ids, points of the rule)
 
     def _apply(self, household, balance, score):
         self.model[household][0] += balance
@@ -50,7 +50,8 @@ class LedgerMachine(RuleBasedStateMachine):
         # Keys live in one table for every example: namespace them per example's world.
         key = f"{self.n}-{key}" if key else None
         households = sorted(self.houses[i] for i in which)
-        if key in self.keys and self.keys[key][0] != frozenset(households):
+        # The same key for other households or another rule is a different request: a conflict.
+        if key in self.keys and self.keys[key][::2] != (frozenset(households), points):
             with pytest.raises(Conflict):
                 services.award(self.committee, households, self.rules[points], "因", key)
             return
@@ -60,7 +61,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert sorted(ids) == sorted(self.keys[key][1])  # a replay adds nothing
             return
         if key:
-            self.keys[key] = (frozenset(households), ids)
+            self.keys[key] = (frozenset(households), ids, points)
         for entry in entries:
             self.entries[entry.id] = [entry.household_id, entry.points, entry.kind, False]
             self._apply(entry.household_id, entry.points, entry.points)
@@ -115,7 +116,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert twice == 0
         keyed = db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
             LedgerEntry.household_id.in_(self.houses), LedgerEntry.idempotency_key.isnot(None)))
-        assert keyed == sum(len(ids) for _h, ids in self.keys.values())
+        assert keyed == sum(len(ids) for _h, ids, _points in self.keys.values())
 
     def teardown(self):
         db.session.rollback()

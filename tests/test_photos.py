@@ -78,10 +78,10 @@ def test_large_pictures_are_resized(app):
 
 def test_decompression_bomb_and_huge_files_are_refused(app, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
-    with pytest.raises(InvalidInput, match="too large"):
+    with pytest.raises(InvalidInput, match="too many pixels"):
         photos.save_photo(_upload(_image_bytes("PNG", (100, 100)), "bomb.png"))
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 5000)  # between the limit and twice it
-    with pytest.raises(InvalidInput, match="too large"):
+    with pytest.raises(InvalidInput, match="too many pixels"):
         photos.save_photo(_upload(_image_bytes("PNG", (80, 80)), "bomb2.png"))
     monkeypatch.undo()
     with pytest.raises(InvalidInput, match="8 MB"):
@@ -144,3 +144,27 @@ def test_deduction_evidence_photo_is_shown_to_its_household(app, client, w):
     w.auth.logout()
     w.auth.login("h2")
     assert client.get(f"/ledger/photos/{name}").status_code == 404
+
+
+def test_a_picture_with_too_many_pixels_is_refused_before_decoding(app):
+    """A small file that declares 42 million pixels (the audit's 343 KB PNG of 9400x9400 took
+    0.8 GB to decode) is refused from its header."""
+    buffer = io.BytesIO()
+    Image.new("1", (7000, 6000)).save(buffer, "PNG")
+    assert len(buffer.getvalue()) < 400_000
+    with pytest.raises(InvalidInput, match="too many pixels"):
+        photos.save_photo(_upload(buffer.getvalue(), "bomb.png"))
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "TIFF", "ICO"])
+def test_only_jpeg_png_and_webp_are_opened(app, fmt):
+    with pytest.raises(InvalidInput, match="JPEG, PNG or WEBP"):
+        photos.save_photo(_upload(_image_bytes(fmt), f"x.{fmt.lower()}"))
+    name = photos.save_photo(_upload(_image_bytes("WEBP"), "x.webp"))
+    assert _stored(app, name).exists()
+
+
+def test_stored_photos_are_private_to_the_server(app):
+    name = photos.save_photo(_upload(_image_bytes("PNG"), "x.png"))
+    assert _stored(app, name).stat().st_mode & 0o777 == 0o600
+    assert _stored(app, name).parent.stat().st_mode & 0o777 == 0o700

@@ -7,3 +7,4 @@ from app.access import ledger  # noqa: F401  (registers the ledger's and registe
 from app.access import meetings  # noqa: F401  (registers the meetings' and issues' rules)
 from app.access import shop  # noqa: F401  (the points shop's rules and menu links)
 from app.access import api  # noqa: F401  (the API tokens page)
+from app.access import regions  # noqa: F401,E402  (the region tree's rules)

@@ -65,7 +65,19 @@ def can_manage_village(user: User, village_id: int) -> bool:
     """True when the user may change the register, accounts and grids of this village."""
     if user.role == Role.ADMIN:
         return True
-    return user.role == Role.COMMITTEE and user.region_id == village_id
+    if user.role != Role.COMMITTEE or user.region_id is None:
+        return False
+    return user.region_id == village_id or user.region_id in _merged_into(village_id)
+
+
+def _merged_into(village_id: int) -> list[int]:
+    """The villages a merged village's history now belongs to (撤并, possibly more than once):
+    its ledger entries keep its id, so the survivor's committee manages them."""
+    chain, region = [], db.session.get(Region, village_id)
+    while region is not None and region.merged_into_id is not None and len(chain) < 10:
+        chain.append(region.merged_into_id)
+        region = db.session.get(Region, region.merged_into_id)
+    return chain
 
 
 def region_or_404(user: User, region_id: int) -> Region:

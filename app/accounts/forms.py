@@ -1,7 +1,7 @@
 """Administrator's account forms: shape checks only."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.models import Role
@@ -25,7 +25,8 @@ class NewAccountForm(FlaskForm):
         Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes and underscores.")),
     ])
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=64)])
-    password = StringField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     scope_id = IntegerField(_l("Scope id (region, shop, grid or household)"), validators=[
         Optional(), NumberRange(min=1, max=MAX_ID)])
@@ -46,3 +47,10 @@ class OwnHouseholdForm(FlaskForm):
     household_id = IntegerField(_l("Own household id"), validators=[
         Optional(), NumberRange(min=1, max=MAX_ID)])
     submit = SubmitField(_l("Save"))
+
+
+class BulkAccountsForm(FlaskForm):
+    """Create the missing accounts of one kind for a place; the choices are filled by the view."""
+
+    kind = SelectField(_l("Accounts to create"), validators=[DataRequired()])
+    submit = SubmitField(_l("Create accounts and print sign-in slips"))

@@ -6,6 +6,7 @@ from flask import abort
 from flask_babel import gettext as _
 
 from app import audit
+from app.auth.passwords import check_new_password
 from app.auth.services import normalise_username, revoke_api_tokens
 from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from app.extensions import db
@@ -49,8 +50,10 @@ def scope_target(role: Role, scope_id: Optional[int]):
 def create_account(username: str, password: str, role: Role, scope_id: Optional[int],
                    display_name: str = "", actor: Optional[User] = None,
                    own_household_id: Optional[int] = None) -> User:
-    """Create an account with one role and its scope; usernames are unique regardless of case."""
+    """Create an account with one role and its scope; usernames are unique regardless of case.
+    A password chosen by someone else (`actor`) must be changed at the first sign-in."""
     username = normalise_username(username)
+    check_new_password(password, username)
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise Conflict(_("The username %(name)s is taken.", name=username))
     target = scope_target(role, scope_id)
@@ -64,6 +67,7 @@ def create_account(username: str, password: str, role: Role, scope_id: Optional[
             raise InvalidInput(_("Only committee members are linked to their own household."))
         user.household_id = _own_household(target.id, own_household_id).id
     user.set_password(password)
+    user.must_change_password = actor is not None
     db.session.add(user)
     audit.record("account_created", target=username, detail=f"role={role.value} scope={scope_id}",
                  actor=actor)
@@ -109,11 +113,15 @@ def change_role(user: User, role: Role, scope_id: Optional[int], actor: User) ->
             raise NotAllowed(_("You cannot change your own role."))
         target = scope_target(role, scope_id)
         old = f"{user.role}:{_scope_id(user)}"
+        own = _kept_own_household(user, role, target)
         for column in ("region_id", "household_id", "shop_id", "grid_id"):
             setattr(user, column, None)
         user.role = role.value
         if target is not None:
             setattr(user, SCOPE_OF[role], target.id)
+        if own is not None:
+            user.household_id = own
+        user.end_sessions()
         audit.record("role_changed", target=user.username, detail=f"{old} -> {role.value}:{scope_id}",
                      actor=actor)
         db.session.commit()
@@ -127,6 +135,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id:
         raise NotAllowed(_("You cannot disable your own account."))
     user.active = active
+    user.end_sessions()
     if not active:
         revoke_api_tokens(user)
     audit.record("account_enabled" if active else "account_disabled", target=user.username,
@@ -135,11 +144,30 @@ def set_active(user: User, active: bool, actor: User) -> None:
 
 
 def reset_password(user: User, password: str, actor: User) -> None:
-    """Set a new password for someone else's account."""
+    """Set a new password for someone else's account: it ends the account's sessions and must be
+    changed at the next sign-in. One's own password is changed with the current one instead."""
+    if user.id == actor.id:
+        raise NotAllowed(_("Change your own password on the password page, with your current one."),
+                         code="own_password_reset")
+    check_new_password(password, user.username)
     user.set_password(password)
+    user.must_change_password = True
+    user.end_sessions()
     revoke_api_tokens(user)
     audit.record("password_reset", target=user.username, actor=actor)
     db.session.commit()
+
+
+def _kept_own_household(user: User, role: Role, target) -> Optional[int]:
+    """The own household a committee member keeps through a role change to another staff role
+    in the same village, so the ledger still refuses to let them move its points."""
+    if user.role == Role.HOUSEHOLD or role == Role.HOUSEHOLD or user.household_id is None:
+        return None
+    village_id = getattr(target, "village_id", None)
+    if role in (Role.COMMITTEE, Role.OFFICIAL) and target is not None:
+        village_id = target.id
+    household = db.session.get(Household, user.household_id)
+    return household.id if household is not None and household.village_id == village_id else None
 
 
 def _scope_id(user: User) -> Optional[int]:

@@ -77,8 +77,12 @@ def reset_password(user_id: int):
     user = services.user_or_404(user_id)
     form = ResetForm()
     if form.validate_on_submit():
-        services.reset_password(user, form.password.data, actor=current_user)
-        flash(_("The password of %(name)s has been reset.", name=user.username), "success")
+        try:
+            services.reset_password(user, form.password.data, actor=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("The password of %(name)s has been reset.", name=user.username), "success")
     else:
         flash_errors(form)
     return redirect(url_for(".detail", user_id=user.id))

@@ -1,12 +1,15 @@
-"""Authentication rules: checking passwords, changing them, remembering the language."""
+"""Authentication rules: checking passwords, changing them, ending sessions, remembering the language."""
+from datetime import timedelta
 from typing import Optional
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from werkzeug.security import check_password_hash
 
 from app import audit
-from app.errors import DomainError
+from app.auth.passwords import check_new_password
+from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.models import Role, User
 from app.models.base import utcnow
@@ -22,9 +25,13 @@ def authenticate(username: str, password: str) -> Optional[User]:
     username = normalise_username(username)
     # Usernames are stored lower-case, so this is a lookup on the unique index.
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
+    stored = (user.password_hash, user.active) if user is not None else None
+    # End the reading transaction before the slow hash: on SQLite a POST's transaction holds
+    # the write lock (BEGIN IMMEDIATE), which would stall every other writer meanwhile.
+    db.session.rollback()
+    if stored is None:
         _spend_hash_time(password)
-    ok = user is not None and user.check_password(password) and user.active
+    ok = stored is not None and check_password_hash(stored[0], password) and stored[1]
     if ok:
         user.last_login_at = utcnow()
         audit.record("login", target=user.username, actor=user)
@@ -41,7 +48,7 @@ def normalise_username(username: str) -> str:
 
 def _spend_hash_time(password: str) -> None:
     """Check a password against a throwaway hash so unknown usernames take as long as known ones."""
-    from werkzeug.security import check_password_hash, generate_password_hash
+    from werkzeug.security import generate_password_hash
 
     method = current_app.config["PASSWORD_HASH_METHOD"]
     if method not in _DUMMY_HASH:
@@ -50,12 +57,15 @@ def _spend_hash_time(password: str) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Change one's own password after checking the current one."""
+    """Change one's own password after checking the current one; ends every other session."""
     if not user.check_password(current):
-        raise DomainError(_("The current password is wrong."))
+        raise DomainError(_("The current password is wrong."), code="wrong_password")
     if current == new:
-        raise DomainError(_("The new password must differ from the current one."))
+        raise InvalidInput(_("The new password must differ from the current one."))
+    check_new_password(new, user.username)
     user.set_password(new)
+    user.must_change_password = False
+    user.end_sessions()
     revoke_api_tokens(user)
     audit.record("password_changed", target=user.username, actor=user)
     db.session.commit()
@@ -66,6 +76,20 @@ def revoke_api_tokens(user: User) -> None:
     from app.api.tokens import revoke_all
 
     revoke_all(user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign the account out everywhere: every session and remember-me cookie stops working."""
+    user.end_sessions()
+    audit.record("logout", target=user.username, actor=user)
+    db.session.commit()
+
+
+def idle_timeout(user: User) -> timedelta:
+    """How long a session of this account may go unused: short for staff, long for residents."""
+    if may_remember(user):
+        return current_app.config["IDLE_TIMEOUT_RESIDENT"]
+    return current_app.config["IDLE_TIMEOUT_STAFF"]
 
 
 def set_language(user: Optional[User], language: str) -> None:

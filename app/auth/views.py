@@ -1,9 +1,10 @@
 """Sign-in, sign-out, own password and language."""
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from app.auth import bp, services
+from app.auth.sessions import start_session
 from app.auth.forms import LanguageForm, LoginForm, PasswordForm
 from app.errors import DomainError
 from app.extensions import limiter, login_username_key
@@ -31,17 +32,24 @@ def login():
         if user is None:
             flash(_("Wrong username or password."), "danger")
         else:
-            remember = bool(form.remember.data) and services.may_remember(user)
-            session.permanent = remember
-            login_user(user, remember=remember)
+            start_session(user, bool(form.remember.data) and services.may_remember(user))
+            if user.must_change_password:
+                flash(_("Your password was set by someone else: choose your own now."), "warning")
+                return redirect(url_for("auth.password"))
             return redirect(safe_next(form.next.data) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST only, with a CSRF token, so a link cannot sign anyone out)."""
-    logout_user()
+    """Sign out everywhere (POST only, with a CSRF token, so a link cannot sign anyone out)."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)
+    language = session.get("language")
+    session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion
+    if language:
+        session["language"] = language
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -57,6 +65,8 @@ def password():
         except DomainError as error:
             flash(error.message, "danger")
         else:
+            # Every other session has ended; this one goes on with the new version.
+            start_session(current_user._get_current_object(), remember=session.permanent)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from app.demo import ledger, places
+from app.demo import ledger, places, templates
 from app.demo.places import DEMO_PASSWORD, HOME_VILLAGE, OUTSIDER_VILLAGE  # noqa: F401
 from app.extensions import db
 from app.models import Household, Region, User
@@ -42,6 +42,7 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
         Region.name.in_([name for _c, _t, name, _n in places.PLACES])))}
     meetings_demo.load(random.Random(seed + 9), datetime.now(UTC),
                        [named[name] for _c, _t, name, _n in places.PLACES])
+    templates.load_template()
     db.session.commit()
     return {"villages": villages,
             "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}

@@ -1,7 +1,7 @@
 """Household and grid forms: shape checks only; rules live in services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 NUMBER_PATTERN = r"^[0-9A-Za-z\-]{1,32}$"
@@ -42,14 +42,16 @@ class AccountForm(FlaskForm):
         DataRequired(), Length(min=3, max=64),
         Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes and underscores.")),
     ])
-    password = StringField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Create account"))
 
 
 class ResetForm(FlaskForm):
     """Set a new password for an account the committee manages."""
 
-    password = StringField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Reset password"))
 
 

@@ -7,7 +7,7 @@ import io
 import re
 import unicodedata
 from datetime import date, datetime, time as dtime, timedelta
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
@@ -17,6 +17,13 @@ from app.errors import InvalidInput
 MAX_ROWS = 5000
 MAX_BYTES = 8 * 1024 * 1024
 MAX_COLUMNS = 50
+MAX_CELL = 1000  # characters in one cell
+# A workbook is a zip of XML: its declared uncompressed sizes are checked before any XML is
+# parsed (zipfile never inflates a member past its declared size). 5,000 households take about
+# 2 MB of XML; the audit's 107 KB file held a 100 MB cell, another 6.5 million shared strings.
+MAX_UNCOMPRESSED = 24 * 1024 * 1024
+MAX_SHARED_STRINGS = 6 * 1024 * 1024
+MAX_ZIP_MEMBERS = 200
 HEADER_SEARCH_ROWS = 10
 BLANK_RUN_END = 1000  # this many blank rows in a row end the sheet (formatted but empty rows)
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -42,8 +49,10 @@ LABELS = {"number": "Household number", "head_name": "Head of household", "membe
 
 # ---- reading -------------------------------------------------------------------------------
 
-def read_table(filename: str, data: bytes) -> tuple[Iterable[tuple[int, list]], Optional[str]]:
-    """The rows of an upload as (row number, cells), and a notice about its encoding if any."""
+def read_table(filename: str, data: bytes, has_header: Optional[Callable] = None
+               ) -> tuple[Iterable[tuple[int, list]], Optional[str]]:
+    """The rows of an upload as (row number, cells), and a notice about its encoding if any.
+    `has_header(rows)` picks the workbook's sheet (the household list's header by default)."""
     if not data.strip():
         raise InvalidInput(_("The file is empty."))
     if len(data) > MAX_BYTES:
@@ -52,16 +61,33 @@ def read_table(filename: str, data: bytes) -> tuple[Iterable[tuple[int, list]], 
         raise InvalidInput(_("This is an old Excel .xls file. Open it in Excel or WPS, save it as "
                              ".xlsx (Excel workbook), then upload it again."))
     if data.startswith(ZIP_MAGIC):
-        return _xlsx_rows(data), None
+        return _xlsx_rows(data, has_header or _locate_header), None
     if filename.lower().endswith(".csv"):
         return _csv_rows(data)
     raise InvalidInput(_("Only .xlsx and .csv files can be imported. Open the file in Excel or WPS "
                          "and save it as .xlsx (Excel workbook), then upload it again."))
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
+def _check_workbook_size(data: bytes) -> None:
+    """Refuse a workbook whose parts would inflate beyond what a household list needs."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # load_workbook gives the "could not be read" answer
+    shared = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
+    if (len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED
+            or shared > MAX_SHARED_STRINGS):
+        raise InvalidInput(_("This workbook holds far more data than a household list (more than "
+                             "%(mb)d MB unpacked). Copy just the household rows into a new "
+                             "workbook and upload that.", mb=MAX_UNCOMPRESSED // (1024 * 1024)))
+
+
+def _xlsx_rows(data: bytes, has_header: Callable) -> list[tuple[int, list]]:
     from openpyxl import load_workbook
 
+    _check_workbook_size(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # any malformed zip or XML: openpyxl raises many kinds
@@ -73,7 +99,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
                 continue
             sheet.reset_dimensions()  # some writers record wrong dimensions
             rows = _bounded(enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1))
-            if _locate_header(rows) is not None:
+            if has_header(rows):
                 return rows
         return []
     except InvalidInput:
@@ -126,6 +152,9 @@ def _bounded(rows: Iterable[tuple[int, tuple]]) -> list[tuple[int, list]]:
                 break
             continue
         blank_run = 0
+        if any(isinstance(c, str) and len(c) > MAX_CELL for c in cells):
+            raise InvalidInput(_("Row %(row)d has a cell longer than %(max)d characters. Check "
+                                 "that row, then upload the file again.", row=number, max=MAX_CELL))
         kept.append((number, cells))
         if len(kept) > MAX_ROWS + HEADER_SEARCH_ROWS:
             raise InvalidInput(_("The file has more than %(max)d rows. Split it into smaller files.",
@@ -212,3 +241,8 @@ def parse_rows(rows: list[tuple[int, list]]) -> list[dict]:
         raise InvalidInput(_("The file has more than %(max)d rows. Split it into smaller files.",
                              max=MAX_ROWS))
     return parsed
+
+
+# Shared with other imports (the region tree): header matching and cell text.
+header_key = _header_key
+cell_text = _text

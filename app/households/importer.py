@@ -153,8 +153,9 @@ def preview_upload(village: Region, filename: str, data: bytes, user: User) -> P
 
 def confirm_import(village: Region, token: str, user: User) -> int:
     """Import every row of a previewed file in one transaction, or nothing; returns the count."""
-    pending = _claim_pending(token)
-    if pending is None or pending["village_id"] != village.id or pending["user_id"] != user.id:
+    pending = claim_pending(token)
+    if pending is None or pending.get("village_id") != village.id \
+            or pending["user_id"] != user.id:
         raise InvalidInput(_("This import has expired or was already done. Upload the file again."))
     rows = pending["rows"]
     with transaction(conflict=_("Someone added households with the same numbers meanwhile. Nothing "
@@ -180,6 +181,12 @@ def _pending_dir() -> Path:
 
 
 def _save_pending(village: Region, user: User, preview: Preview) -> str:
+    return save_pending({"village_id": village.id, "user_id": user.id, "filename": preview.filename,
+                         "notice": preview.notice, "rows": preview.rows})
+
+
+def save_pending(body: dict) -> str:
+    """Keep a checked upload server-side until it is confirmed; returns its token."""
     folder = _pending_dir()
     for old in folder.glob("*.json"):  # forget previews nobody confirmed
         try:
@@ -188,8 +195,6 @@ def _save_pending(village: Region, user: User, preview: Preview) -> str:
         except OSError:
             pass
     token = secrets.token_urlsafe(24)
-    body = {"village_id": village.id, "user_id": user.id, "filename": preview.filename,
-            "notice": preview.notice, "rows": preview.rows}
     temp = folder / f"{token}.tmp"
     with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w",
               encoding="utf-8") as f:
@@ -198,7 +203,7 @@ def _save_pending(village: Region, user: User, preview: Preview) -> str:
     return token
 
 
-def _claim_pending(token: str) -> Optional[dict]:
+def claim_pending(token: str) -> Optional[dict]:
     """Take a pending import (the rename lets only one of two clicks have it), or None."""
     if not isinstance(token, str) or not re.fullmatch(TOKEN_PATTERN, token):
         return None

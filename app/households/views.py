@@ -126,8 +126,12 @@ def reset_password(user_id: int):
     user = scope.managed_account_or_404(current_user, user_id)
     form = ResetForm()
     if form.validate_on_submit():
-        accounts.reset_password(user, form.password.data, actor=current_user)
-        flash(_("The password of %(name)s has been reset.", name=user.username), "success")
+        try:
+            accounts.reset_password(user, form.password.data, actor=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("The password of %(name)s has been reset.", name=user.username), "success")
     else:
         flash_errors(form)
     return redirect(back_or(url_for(".register")))

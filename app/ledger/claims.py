@@ -46,12 +46,21 @@ def submit_claim(actor: User, household_id: int, rule_id: int, description: str,
         raise InvalidInput(_("This rule does not exist or has been retired."))
     if rule.is_deduction:
         raise InvalidInput(_("Points can only be claimed under a rule that awards them."))
+    _refuse_per_event(rule)
     claim = Claim(household_id=household.id, rule_id=rule.id,
                   description=_text(description, _("Describe what was done."))[:1000],
                   photo=photo_name, status="pending", submitted_by=actor.id)
     db.session.add(claim)
     db.session.flush()
     return claim
+
+
+def _refuse_per_event(rule: Rule) -> None:
+    """A rule limited per meeting or issue is awarded by the committee for that event: a claim
+    names no event, so each claim would count as an event of its own and escape the limit."""
+    if rule.limit_period == "event":
+        raise DomainError(_("Points under this rule are given for a meeting or issue by the "
+                            "committee; they cannot be claimed."), code="rule_per_event")
 
 
 def _pending_claim(actor: User, claim_id: int) -> Claim:
@@ -71,6 +80,7 @@ def approve_claim(actor: User, claim_id: int) -> Claim:
         return claim
     if claim.status != "pending":
         raise Conflict(_("This claim has already been decided."))
+    _refuse_per_event(db.session.get(Rule, claim.rule_id))
     (entry,) = award_entries(actor, [claim.household_id], claim.rule_id, claim.description,
                              idempotency_key=f"claim:{claim.id}", ref=("claim", claim.id))
     claim.status, claim.entry_id = "approved", entry.id

@@ -23,6 +23,11 @@ from app.models import Claim, Household, LedgerEntry, User
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 1600
+# Only these decoders ever see an upload (Pillow would otherwise try dozens of formats).
+FORMATS = ("JPEG", "PNG", "WEBP")
+# A 40-megapixel phone photo is the largest honest upload; decoding costs ~4 bytes a pixel, so a
+# small file declaring 9400x9400 pixels is refused from its header, before anything is decoded.
+MAX_PIXELS = 40_000_000
 # token_urlsafe(16) gives 22 characters of [A-Za-z0-9_-]; nothing else is ever a photo's name.
 NAME = re.compile(r"^[A-Za-z0-9_-]{22}\.jpg$")
 
@@ -42,18 +47,24 @@ def _size(file_storage) -> int:
 
 def _open(file_storage) -> Image.Image:
     """The upload as a loaded image, or InvalidInput for anything that is not a safe picture."""
-    not_image = _("This file is not a photo. Please choose a JPEG or PNG picture.")
+    not_image = _("This file is not a photo. Please choose a JPEG, PNG or WEBP picture.")
+    too_large = _("This picture has too many pixels (at most %(count)d million). Please choose a "
+                  "smaller one.", count=MAX_PIXELS // 1_000_000)
     try:
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(file_storage.stream) as probe:
+            with Image.open(file_storage.stream, formats=FORMATS) as probe:
+                if probe.width * probe.height > MAX_PIXELS:  # read from the header alone
+                    raise InvalidInput(too_large)
                 probe.verify()  # checks the structure; the image must be reopened afterwards
             file_storage.stream.seek(0)
-            image = Image.open(file_storage.stream)
+            image = Image.open(file_storage.stream, formats=FORMATS)
+            if image.width * image.height > MAX_PIXELS:
+                raise InvalidInput(too_large)
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput(_("This picture is too large. Please choose a smaller one.")) from None
+        raise InvalidInput(too_large) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise InvalidInput(not_image) from None
     return image
@@ -78,11 +89,14 @@ def save_photo(file_storage) -> str:
         image = background
     name = secrets.token_urlsafe(16) + ".jpg"
     target = folder()
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
     # A fresh Image carries no info dict, so no EXIF, ICC or comment is written.
     clean = Image.new(image.mode, image.size)
     clean.paste(image)
-    clean.save(target / name, "JPEG", quality=85, optimize=True)
+    # Readable by the server's own user only (0600), whatever the umask.
+    fd = os.open(target / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        clean.save(out, "JPEG", quality=85, optimize=True)
     return name
 
 

@@ -14,10 +14,28 @@ from flask_babel import gettext as _
 from app.access import permissions, scope
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.models import Household, LedgerEntry, Rule, User
+from app.models import Household, LedgerEntry, Role, Rule, User
 from app.models.ledger import RULE_KINDS
 
 Ref = Optional[tuple[str, int]]
+
+
+def refuse_self_dealing(actor: User, household: Household, spending: bool) -> None:
+    """The no-self-dealing rule, the one place it is decided; every service that moves points
+    calls it (through check_manager and check_spender) before writing.
+
+    An account acting for an office (committee, shop, official, admin) never moves the points of
+    the household it lives in, whether up or down: no awards, deductions, adjustments, spending,
+    or reversals of them. A household's own account may spend its points but never raise them
+    (a reversal of its own spending is a refund, and refunds are the committee's or shop's)."""
+    if actor.role == Role.HOUSEHOLD:
+        if not spending:
+            raise NotAllowed(_("You cannot change the points of your own household."),
+                             code="own_household")
+        return
+    if actor.household_id is not None and actor.household_id == household.id:
+        raise NotAllowed(_("You cannot change the points of your own household."),
+                         code="own_household")
 
 
 def check_manager(actor: User, household: Optional[Household]) -> Household:
@@ -25,14 +43,17 @@ def check_manager(actor: User, household: Optional[Household]) -> Household:
     # Unknown and out-of-scope households get the same answer, so ids reveal nothing.
     if household is None or not scope.can_manage_village(actor, household.village_id):
         raise NotAllowed(_("This household is not in your area."))
+    refuse_self_dealing(actor, household, spending=False)
     permissions.require(actor, "ledger.manage", household,
                         _("You cannot change the points of your own household."))
     return household
 
 
-def check_spender(actor: User, household: Optional[Household]) -> Household:
-    """The household, when the actor may spend its points (its shop or committee); else NotAllowed."""
+def check_spender(actor: User, household: Optional[Household], refund: bool = False) -> Household:
+    """The household, when the actor may spend its points (its shop or committee), or with
+    `refund` give back what was spent; else NotAllowed."""
     permissions.require(actor, "ledger.spend", household, _("This household is not in your area."))
+    refuse_self_dealing(actor, household, spending=not refund)
     return household
 
 

@@ -29,9 +29,11 @@ def award_rules(village_id: int, deductions: bool) -> list[Rule]:
 
 
 def claimable_rules(village_id: Optional[int]) -> list[Rule]:
-    """The active positive rules a household of the village may claim, by code."""
+    """The active positive rules a household of the village may claim, by code (not those
+    counted per event: the committee gives those for the meeting or issue)."""
     return list(db.session.scalars(sa.select(Rule).where(
-        Rule.village_id == (village_id or -1), Rule.active, Rule.points > 0).order_by(Rule.code)))
+        Rule.village_id == (village_id or -1), Rule.active, Rule.points > 0,
+        sa.or_(Rule.limit_period.is_(None), Rule.limit_period != "event")).order_by(Rule.code)))
 
 
 def rule(rule_id: int) -> Optional[Rule]:

@@ -5,12 +5,12 @@ Rules are retired, never deleted, because past entries name them.
 """
 from typing import Optional
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit
-from app.access import scope
-from app.errors import Conflict, InvalidInput, NotAllowed
+from app.access import permissions
+from app.database import transaction
+from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Rule, RuleCategory, User
 from app.models.ledger import LIMIT_PERIODS
@@ -19,17 +19,11 @@ EDITABLE = ("name", "description", "points", "limit_count", "limit_period", "cat
 
 
 def _check_village(actor: User, village_id: int) -> None:
-    if not scope.can_manage_village(actor, village_id):
-        raise NotAllowed(_("This village is not in your area."))
+    permissions.require(actor, "village.manage", village_id, _("This village is not in your area."))
 
 
-def _commit(action: str, target: str, detail: str, actor: User) -> None:
-    audit.record(action, target, detail, actor)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("A rule or category with this code or name already exists.")) from None
+def _taken() -> str:
+    return _("A rule or category with this code or name already exists.")
 
 
 def _validate(fields: dict) -> None:
@@ -56,24 +50,21 @@ def _category(village_id: int, category_id: int) -> RuleCategory:
 
 def create_category(actor: User, village_id: int, name: str, sort_order: int = 0) -> RuleCategory:
     """Add a heading to a village's rulebook."""
-    try:
+    with transaction(conflict=_taken()):
         _check_village(actor, village_id)
         if not (name or "").strip():
             raise InvalidInput(_("A category needs a name."))
         category = RuleCategory(village_id=village_id, name=name.strip()[:64], sort_order=sort_order)
         db.session.add(category)
-        _commit("rule.category", f"village:{village_id}", category.name, actor)
+        audit.record("rule.category", f"village:{village_id}", category.name, actor)
         return category
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def create_rule(actor: User, village_id: int, category_id: int, code: str, name: str, points: int,
                 description: str = "", limit_count: Optional[int] = None,
                 limit_period: Optional[str] = None) -> Rule:
     """Add a rule: signed, nonzero points and an optional limit (count per day/month/year/event)."""
-    try:
+    with transaction(conflict=_taken()):
         _check_village(actor, village_id)
         _category(village_id, category_id)
         if not (code or "").strip():
@@ -84,16 +75,13 @@ def create_rule(actor: User, village_id: int, category_id: int, code: str, name:
                     name=name.strip()[:100], description=(description or "").strip()[:500],
                     points=points, limit_count=limit_count, limit_period=limit_period, active=True)
         db.session.add(rule)
-        _commit("rule.create", f"village:{village_id}", f"{rule.code} {rule.points:+d}", actor)
+        audit.record("rule.create", f"village:{village_id}", f"{rule.code} {rule.points:+d}", actor)
         return rule
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def update_rule(actor: User, rule_id: int, **changes) -> Rule:
     """Change a rule's name, description, points, limit or category, for future entries only."""
-    try:
+    with transaction(conflict=_taken()):
         rule = db.session.get(Rule, rule_id)
         if rule is None:
             raise InvalidInput(_("Unknown rule."))
@@ -108,23 +96,19 @@ def update_rule(actor: User, rule_id: int, **changes) -> Rule:
         for field, value in changes.items():
             setattr(rule, field, value.strip() if isinstance(value, str) and field != "limit_period"
                     else value)
-        _commit("rule.update", f"rule:{rule.id}", repr(sorted(changes.items()))[:500], actor)
+        rule.customised = True  # the committee's own now: a template update leaves it alone
+        audit.record("rule.update", f"rule:{rule.id}", repr(sorted(changes.items()))[:500], actor)
         return rule
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def retire_rule(actor: User, rule_id: int) -> Rule:
     """Stop a rule from taking new entries; it stays for the history that names it."""
-    try:
+    with transaction(conflict=_taken()):
         rule = db.session.get(Rule, rule_id)
         if rule is None:
             raise InvalidInput(_("Unknown rule."))
         _check_village(actor, rule.village_id)
         rule.active = False
-        _commit("rule.retire", f"rule:{rule.id}", rule.code, actor)
+        rule.customised = True
+        audit.record("rule.retire", f"rule:{rule.id}", rule.code, actor)
         return rule
-    except Exception:
-        db.session.rollback()
-        raise

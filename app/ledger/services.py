@@ -37,8 +37,11 @@ def _unique_ids(household_ids: Iterable[int]) -> list[int]:
     return ids
 
 
-def _stored_awards(household_ids, idempotency_key=None, **_ignored):
-    """The entries an earlier call with this key made, in the order of household_ids."""
+def _stored_awards(household_ids, idempotency_key=None, rule_id=None, note=None, ref=None,
+                   **_ignored):
+    """The entries an earlier call with this key made, in the order of household_ids; the same
+    key with another rule, note or reference is a Conflict (it would otherwise report a success
+    that wrote nothing)."""
     if not idempotency_key:
         return None
     keys = _keys(idempotency_key, _unique_ids(household_ids))
@@ -54,7 +57,20 @@ def _stored_awards(household_ids, idempotency_key=None, **_ignored):
         return None
     if set(found) != set(keys):
         raise Conflict(_("This request key was already used for other households."))
+    if rule_id is not None:
+        _same_request(found.values(), rule_id=int(rule_id), note=(note or "").strip()[:500],
+                      ref=tuple(ref) if ref else None)
     return [found[h] for h in keys]
+
+
+def _same_request(entries, **wanted) -> None:
+    """Refuse a replayed key whose body differs from what the key first recorded."""
+    for entry in entries:
+        stored = {"rule_id": entry.rule_id, "note": entry.note, "points": entry.points,
+                  "ref": (entry.ref_type, entry.ref_id) if entry.ref_type else None}
+        if any(stored[name] != value for name, value in wanted.items()):
+            raise Conflict(_("This request key was already used for a different request; "
+                             "use a new key for a new request."), code="idempotency_key_reused")
 
 
 def _change(household_id: int, balance: int, score: int) -> None:
@@ -96,7 +112,7 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
     if idempotency_key and len(idempotency_key) > 100:
         raise InvalidInput(_("The request key is too long."))
     households = _lock_households(ids)
-    stored = _stored_awards(ids, idempotency_key)
+    stored = _stored_awards(ids, idempotency_key, rule_id=rule_id, note=note, ref=ref)
     if stored:
         return stored
     keys = _keys(idempotency_key, ids)
@@ -160,11 +176,18 @@ def _stored_single(household_id, idempotency_key=None, **_ignored):
     return found
 
 
-@transaction(replay=_stored_single)
+def _stored_adjustment(household_id, points=None, note=None, idempotency_key=None, **_ignored):
+    stored = _stored_single(household_id, idempotency_key)
+    if stored is not None and points is not None:
+        _same_request([stored], points=points, note=(note or "").strip()[:500])
+    return stored
+
+
+@transaction(replay=_stored_adjustment)
 def adjust(actor: User, household_id: int, points: int, note: str,
            idempotency_key: Optional[str] = None) -> LedgerEntry:
     """A committee's manual correction of balance and score, with its reason."""
-    stored = _stored_single(household_id, idempotency_key)
+    stored = _stored_adjustment(household_id, points, note, idempotency_key)
     if stored:
         return stored
     household = check_manager(actor, db.session.get(Household, household_id))
@@ -240,7 +263,7 @@ def reverse_entry(actor: User, entry_id: int, reason: str) -> LedgerEntry:
         raise InvalidInput(_("This entry does not exist."))
     household = db.session.get(Household, entry.household_id)
     if entry.kind == EntryKind.REDEMPTION:
-        check_spender(actor, household)
+        check_spender(actor, household, refund=True)
     else:
         check_manager(actor, household)
     if entry.kind == EntryKind.REVERSAL:

@@ -10,10 +10,12 @@ from app.models.shop import PaymentCode, Product, Redemption, RedemptionLine, St
 from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 from app.models.api_token import ApiToken
+from app.models.template import RulebookTemplate, TemplateRule
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
            "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement",
            "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
-           "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken"]
+           "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
+           "RulebookTemplate", "TemplateRule"]

@@ -84,6 +84,11 @@ class Rule(db.Model):
     # Retired rules stay (past entries point at them) but take no new entries.
     active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    # Adopted from a template line; follows it until the committee changes the rule itself.
+    template_rule_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("template_rules.id"), index=True)
+    customised: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False,
+                                                   server_default=sa.false())
 
     category: so.Mapped[RuleCategory] = so.relationship()
 

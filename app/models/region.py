@@ -31,8 +31,15 @@ class Region(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(64))
     level: so.Mapped[int] = so.mapped_column(sa.SmallInteger)
     path: so.Mapped[str] = so.mapped_column(PATH_TYPE, index=True, default="")
+    # The national statistical division code (统计用区划代码), 12 digits; None for invented places.
+    code: so.Mapped[Optional[str]] = so.mapped_column(sa.String(12), unique=True, index=True)
+    # Deactivated and merged regions stay, because households' history and accounts name them.
+    active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True, server_default=sa.true())
+    # A village merged into another (撤并) points at the one that took its households.
+    merged_into_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("regions.id"))
 
-    parent: so.Mapped[Optional["Region"]] = so.relationship(remote_side=[id])
+    parent: so.Mapped[Optional["Region"]] = so.relationship(remote_side=[id],
+                                                            foreign_keys=[parent_id])
 
     __table_args__ = (
         sa.CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),

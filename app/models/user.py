@@ -70,6 +70,12 @@ class User(UserMixin, db.Model):
     language: so.Mapped[Optional[str]] = so.mapped_column(sa.String(8))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    # Part of every session and remember-me cookie (see get_id): raising it ends them all.
+    session_version: so.Mapped[int] = so.mapped_column(sa.Integer, default=0, server_default="0")
+    # Set when someone else chose the password (a reset, or a one-time password on a bulk sign-in
+    # slip): the owner must pick their own at next sign-in.
+    must_change_password: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False,
+                                                             server_default=sa.false())
 
     region: so.Mapped[Optional[Region]] = so.relationship()
     household: so.Mapped[Optional[Household]] = so.relationship()
@@ -92,6 +98,14 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """True when `password` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session and the remember cookie: account and version."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie of this account (caller commits)."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts.
@@ -116,8 +130,15 @@ class User(UserMixin, db.Model):
 
 @login.user_loader
 def load_user(user_id: str) -> Optional[User]:
-    """Flask-Login's loader: the account behind a session, if it still exists."""
+    """Flask-Login's loader: the account behind a session or remember cookie, if it still exists
+    and the session's version is the account's current one (logout, password and role changes
+    raise it, so copied cookies stop working)."""
     try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+        account, version = str(user_id).split(":")
+        user = db.session.get(User, int(account))
+        version = int(version)
+    except (TypeError, ValueError, OverflowError):
         return None
+    if user is None or version != user.session_version:
+        return None
+    return user

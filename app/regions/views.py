@@ -2,11 +2,11 @@
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from app.access import scope
+from app.access import permissions, scope
 from app.access.permissions import OFFICIALS, roles_required
 from app.views_util import db_id
 from app.models import Role
-from app.regions import bp, services
+from app.regions import bp, first_run, services
 
 
 @bp.route("/")
@@ -27,4 +27,8 @@ def overview():
         children=services.children(scope.regions_query(current_user), under)
         if under is None or not under.is_village else [],
         q=request.args.get("q", "")[:64],
+        first_steps=current_user.role == Role.ADMIN and not first_run.has_regions(),
+        changeable={r.id for r in page.items + ([under] if under else [])
+                    if permissions.may(current_user, "regions.manage", r)
+                    or permissions.may(current_user, "regions.add_under", r)},
     )

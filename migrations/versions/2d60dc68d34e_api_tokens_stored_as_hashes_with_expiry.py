@@ -1,7 +1,7 @@
 """api tokens stored as hashes with expiry
 
 Revision ID: 2d60dc68d34e
-Revises: 3c1e7a9b2d40
+Revises: c0de12a5e7d1
 Create Date: 2026-11-28 17:18:14.402946
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2d60dc68d34e'
-down_revision = '3c1e7a9b2d40'
+down_revision = 'c0de12a5e7d1'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,53 @@
+"""Accounts in bulk and their printable sign-in slips (passwords are shown once, on the slips)."""
+import qrcode
+import qrcode.image.svg
+from flask import abort, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from app.access import scope
+from app.access.permissions import roles_required
+from app.accounts import bp, bulk
+from app.accounts.forms import BulkAccountsForm
+from app.errors import DomainError
+from app.models import Role
+from app.views_util import db_id
+
+LABELS = {"committees": _l("A committee account for every village"),
+          "officials": _l("An official account for this place and every township under it"),
+          "households": _l("An account for every household of this village")}
+
+
+def _choices(region) -> list[tuple[str, str]]:
+    if current_user.role == Role.COMMITTEE or region.is_village:
+        return [("households", LABELS["households"])]
+    return [("committees", LABELS["committees"]), ("officials", LABELS["officials"])]
+
+
+def site_qr() -> Markup:
+    """The sign-in page's address as an SVG QR code (error correction M, four-module margin)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
+                         image_factory=qrcode.image.svg.SvgPathImage)
+    code.add_data(url_for("auth.login", _external=True))
+    return Markup(code.make_image().to_string(encoding="unicode"))
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.OFFICIAL, Role.COMMITTEE)
+def bulk_accounts():
+    """Create every missing account of one kind for ?region= (or the committee's village)."""
+    root = scope.root_region(current_user)
+    region_id = request.args.get("region", type=db_id) or (root.id if root else None)
+    region = scope.region_or_404(current_user, region_id) if region_id else abort(404)
+    form = BulkAccountsForm()
+    form.kind.choices = _choices(region)
+    if form.validate_on_submit():
+        try:
+            slips = bulk.create(current_user, form.kind.data, region)
+        except DomainError as error:
+            form.kind.errors.append(error.message)
+        else:
+            return render_template("accounts/slips.html", slips=slips, region=region,
+                                   qr=site_qr(), site=url_for("auth.login", _external=True))
+    return render_template("accounts/bulk.html", form=form, region=region)

@@ -1,0 +1,76 @@
+"""Rulebook templates as pages: officials publish them, committees adopt them."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import permissions, scope
+from app.access.permissions import OFFICIALS, VILLAGE_MANAGERS, roles_required
+from app.errors import DomainError
+from app.extensions import db
+from app.households.forms import ConfirmForm
+from app.ledger import templates
+from app.models import RulebookTemplate
+from app.regions import bp
+from app.regions.forms import PublishTemplateForm
+from app.views_util import flash_errors, managed_village
+
+
+def _publisher_region(region_id: int):
+    region = scope.region_or_404(current_user, region_id)
+    if region.is_village or not permissions.may(current_user, "regions.add_under", region):
+        abort(404)
+    return region
+
+
+@bp.route("/<int:region_id>/templates", methods=["GET", "POST"])
+@roles_required(OFFICIALS)
+def region_templates(region_id: int):
+    """The place's templates; publish or update one from a village's rulebook."""
+    region = _publisher_region(region_id)
+    form = PublishTemplateForm()
+    form.village_id.choices = [(v.id, v.name) for v in db.session.scalars(
+        templates.villages_under(region))]
+    if form.validate_on_submit():
+        try:
+            templates.publish(current_user, region, scope.region_or_404(
+                current_user, form.village_id.data), form.name.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Template published; villages that adopted it are up to date."), "success")
+            return redirect(url_for(".region_templates", region_id=region.id))
+    return render_template("regions/templates.html", region=region, form=form,
+                           templates=templates.templates_of(region))
+
+
+@bp.route("/templates")
+@roles_required(VILLAGE_MANAGERS)
+def adopt_templates():
+    """The templates published above the committee's village, to adopt in one step."""
+    village = managed_village()
+    return render_template("regions/adopt.html", village=village, confirm=ConfirmForm(),
+                           templates=templates.templates_for(village),
+                           sync=templates.sync_counts(village))
+
+
+@bp.route("/templates/<int:template_id>/adopt", methods=["POST"])
+@roles_required(VILLAGE_MANAGERS)
+def adopt_template(template_id: int):
+    """Copy a template into the village's rulebook."""
+    village = managed_village()
+    template = db.session.get(RulebookTemplate, template_id)
+    if template is None or template not in templates.templates_for(village):
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            result = templates.adopt(current_user, village, template)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Template adopted: %(added)d rules added, %(kept)d of your own kept.",
+                    **result), "success")
+            return redirect(url_for("rulebook.rulebook", village=village.id))
+    else:
+        flash_errors(form)
+    return redirect(url_for(".adopt_templates", village=village.id))
