@@ -58,8 +58,8 @@ def _city_meetings(villages: int) -> None:
     import random
     from datetime import UTC, datetime
 
-    from app.ledger.demo import _rulebook
-    from app.meetings import demo as meetings_demo
+    from app.demo.ledger import _rulebook
+    from app.demo import meetings as meetings_demo
     from app.models import Region, RegionLevel, Rule
 
     if not villages:

@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from app.extensions import db
 from app.issues import services as issues
 from app.meetings import services as meetings
 from tests import factories

@@ -2,7 +2,6 @@
 
 Thin views over app/meetings/services.py and reads.py; GETs never write.
 """
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request,

@@ -1,7 +1,7 @@
 """night-talk meetings, attendance, issues and their timeline
 
 Revision ID: ef009570cc05
-Revises: 8bf0d5090d3d
+Revises: 3c1e7a9b2d40
 Create Date: 2026-11-28 17:17:39.394037
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ef009570cc05'
-down_revision = '8bf0d5090d3d'
+down_revision = '3c1e7a9b2d40'
 branch_labels = None
 depends_on = None
 
