@@ -2,14 +2,17 @@
 import pytest
 import sqlalchemy as sa
 
+from app.errors import InsufficientPoints
 from app.extensions import db
-from app.ledger import services
+from app.ledger import queries, services
 from app.models import Household, LedgerEntry, User
 from app.models.shop import Product, Redemption
 from app.shop import checkout, codes, stock
 from tests import factories
 from tests.shop_world import make_shop_world
-from tests.test_ledger_concurrency import THREADS, race
+from tests.races import race
+
+THREADS = 20
 
 
 def keeper(ids):
@@ -30,7 +33,7 @@ def _settle():
 
 def _clean():
     db.session.expire_all()
-    assert services.verify() == []
+    assert queries.verify() == []
 
 
 def test_one_code_redeemed_by_twenty_at_once_pays_once(app, ids):
@@ -53,7 +56,7 @@ def test_many_codes_of_one_household_never_overdraw(app, ids):
     results = race(app, lambda i: checkout.checkout(keeper(ids), [(ids["rice"], 1)], f"key-{i}",
                                                     code=secrets[i]).id)
     paid = [r for r in results if isinstance(r, int)]
-    refused = [r for r in results if isinstance(r, services.InsufficientPoints)]
+    refused = [r for r in results if isinstance(r, InsufficientPoints)]
     assert len(paid) == 2 and len(refused) == THREADS - 2, results  # 100 points, 50 each
     _clean()
     assert db.session.get(Household, ids["h1"]).balance == 0

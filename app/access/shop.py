@@ -47,6 +47,7 @@ def void(user: User, redemption: Optional[Redemption]) -> bool:
 role_rule("shop.counter", frozenset({Role.SHOP}))
 role_rule("shop.catalogue_manage", frozenset({Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 role_rule("shop.catalogue_read", frozenset({Role.HOUSEHOLD}))
+role_rule("shop.catalogue_any", frozenset({Role.HOUSEHOLD, Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 
 menu_item("shop.counter", "shop.scan", _l("Scan"), 11)
 menu_item("shop.catalogue_manage", "shop.products", _l("Products"), 12)
@@ -55,3 +56,4 @@ menu_item("shop.catalogue_manage", "shop.monthly_statement", _l("Statement"), 14
 menu_item("shop.catalogue_read", "shop.catalogue_page", _l("Points shop"), 15)
 role_rule("shop.pay", frozenset({Role.HOUSEHOLD}))
 menu_item("shop.pay", "shop.pay", _l("Pay"), 14)
+menu_item("shop.pay", "shop.my_vouchers", _l("My orders"), 16)

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from app.demo.places import HOME_VILLAGE, PLACES
 from app.extensions import db
 from app.ledger import services
-from app.models import (Claim, Household, LedgerEntry, Objection, Region, Rule, RuleCategory, Shop,
-                        User)
+from app.demo.shop import Sales
+from app.models import (Claim, Household, LedgerEntry, Objection, Region, RefType, Rule,
+                        RuleCategory, Shop, User)
 from app.models.ledger import EntryKind
-from app.shop.demo import Sales
 
 # (category, [(code, name, points, limit_count, limit_period)])
 RULEBOOK = [
@@ -53,7 +53,7 @@ def _year(village: Region, rules: list[Rule], actor_id, rng: random.Random, now:
           sales=None) -> list[dict]:
     """A year of entries for every household, in time order, never overdrawn by redemptions.
 
-    With `sales` (app/shop/demo.py) spending is real shop redemptions in the last month.
+    With `sales` (app/demo/shop.py) spending is real shop redemptions in the last month.
     """
     awards = [r for r in rules if r.points > 0]
     deductions = [r for r in rules if r.points < 0]
@@ -80,7 +80,8 @@ def _year(village: Region, rules: list[Rule], actor_id, rng: random.Random, now:
                 if sold:
                     sale_id, cost, what = sold
                     rows.append(dict(household_id=household.id, village_id=village.id, points=-cost,
-                                     kind="redemption", ref_type="redemption", ref_id=sale_id,
+                                     kind=EntryKind.REDEMPTION, ref_type=RefType.REDEMPTION,
+                                     ref_id=sale_id,
                                      note=what, actor_id=sales.keeper_id, created_at=sale_at))
                     balance -= cost
             elif balance > 60 and rng.random() < 0.15:

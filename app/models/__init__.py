@@ -6,7 +6,8 @@ from app.models.audit import AuditLog
 from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
                                Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
-from app.models.shop import PaymentCode, Product, Redemption, RedemptionLine, StockMovement
+from app.models.shop import (PaymentCode, Product, Redemption, RedemptionLine, StockMovement,
+                              Voucher, VoucherLine)
 from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 from app.models.api_token import ApiToken
@@ -15,7 +16,8 @@ from app.models.template import RulebookTemplate, TemplateRule
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
-           "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement",
+           "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement", "Voucher",
+           "VoucherLine",
            "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
            "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
            "RulebookTemplate", "TemplateRule"]

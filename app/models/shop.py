@@ -14,7 +14,9 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.household import Household
 
-MOVEMENT_KINDS = ("received", "redeemed", "voided", "counted")
+# reserved/released: stock held for an order-ahead voucher, and given back when it is not picked up.
+MOVEMENT_KINDS = ("received", "redeemed", "voided", "counted", "reserved", "released")
+VOUCHER_STATUSES = ("held", "redeemed", "cancelled", "expired")
 # Where received goods came from.
 SOURCES = ("village", "donation", "returned")
 
@@ -146,10 +148,69 @@ class StockMovement(db.Model):
     product: so.Mapped[Product] = so.relationship()
 
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('received','redeemed','voided','counted')", name="kind_known"),
+        sa.CheckConstraint("kind IN ('received','redeemed','voided','counted','reserved','released')",
+                           name="kind_known"),
         sa.CheckConstraint("source IS NULL OR source IN ('village','donation','returned')",
                            name="source_known"),
         sa.CheckConstraint("stock_after >= 0", name="stock_after_not_negative"),
         sa.Index("ix_stock_movements_product_id_id", "product_id", "id"),
         sa.Index("ix_stock_movements_shop_id_created_at", "shop_id", "created_at"),
+    )
+
+
+class Voucher(db.Model):
+    """An order placed ahead (兑换券): points and stock held until pickup, cancel or expiry.
+
+    Its QR secret and number are HMACs of `nonce` under the app's secret key, so the household
+    can show it again on any day while the database alone never reveals them.
+    """
+
+    __tablename__ = "vouchers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    shop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("shops.id"))
+    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), index=True)
+    nonce: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    secret_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    number_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    points: so.Mapped[int] = so.mapped_column(sa.Integer)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="held")
+    # The redemption entry that holds the points; its reversal gives them back.
+    entry_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("ledger_entries.id"),
+                                                          unique=True)
+    redemption_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("redemptions.id"),
+                                                               unique=True)
+    idempotency_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(128), unique=True)
+    created_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    closed_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    closed_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    household: so.Mapped[Household] = so.relationship()
+    lines: so.Mapped[list["VoucherLine"]] = so.relationship(order_by="VoucherLine.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('held','redeemed','cancelled','expired')", name="status_known"),
+        sa.CheckConstraint("points > 0", name="points_positive"),
+        sa.Index("ix_vouchers_status_expires_at", "status", "expires_at"),
+    )
+
+
+class VoucherLine(db.Model):
+    """A product and quantity held by a voucher, at the price it was ordered for."""
+
+    __tablename__ = "voucher_lines"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    voucher_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("vouchers.id"), index=True)
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id"))
+    quantity: so.Mapped[int] = so.mapped_column(sa.Integer)
+    points: so.Mapped[int] = so.mapped_column(sa.Integer)
+
+    product: so.Mapped[Product] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("points > 0", name="points_positive"),
     )

@@ -46,6 +46,8 @@ class Shop(db.Model):
     village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(64))
     active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True)
+    # Days an order-ahead voucher holds points and stock before it expires (set by the village).
+    voucher_days: so.Mapped[int] = so.mapped_column(sa.Integer, default=3, server_default="3")
 
     village: so.Mapped[Region] = so.relationship()
 

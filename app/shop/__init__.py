@@ -7,4 +7,5 @@ from flask import Blueprint
 
 bp = Blueprint("shop", __name__)
 
-from app.shop import views_catalogue, views_counter, views_pay, views_reports  # noqa: E402,F401
+from app.shop import (views_catalogue, views_counter, views_pay, views_reports,  # noqa: E402,F401
+                      views_vouchers, vouchers)

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit
-from app.access import permissions
+from app.access import permissions, scope
 from app.database import transaction
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotAllowed, NotFound
 from app.extensions import db
 from app.models import Role, Shop, User
 from app.models.shop import Product, StockMovement
@@ -128,3 +128,15 @@ def stock_take(actor: User, product_id: int, counted: int, reason: str) -> Optio
     if not isinstance(counted, int) or not 0 <= counted <= MAX_UNITS:
         raise InvalidInput(_("The counted stock must be zero or more."))
     return stock.count(actor, product, counted, reason)
+
+
+@transaction()
+def set_voucher_days(actor: User, shop_id: int, days: int) -> Shop:
+    """How many days an order-ahead voucher holds points and stock (the village committee's say)."""
+    shop = shop_for(actor, shop_id)
+    if not scope.can_manage_village(actor, shop.village_id):
+        raise NotAllowed(_("Only the village committee sets how long orders are kept."))
+    if not isinstance(days, int) or not 1 <= days <= 60:
+        raise InvalidInput(_("Orders are kept between 1 and 60 days."))
+    shop.voucher_days = days
+    return shop

@@ -59,7 +59,8 @@ def quantities(items: Iterable) -> dict[int, int]:
     return wanted
 
 
-def _products(shop_id: int, wanted: dict[int, int]) -> dict[int, Product]:
+def products_for(shop_id: int, wanted: dict[int, int]) -> dict[int, Product]:
+    """The shop's products in a basket; refuses products of other shops and ones not on sale."""
     found = {p.id: p for p in db.session.scalars(sa.select(Product).where(
         Product.id.in_(wanted), Product.shop_id == shop_id))}
     for product_id in wanted:
@@ -71,9 +72,10 @@ def _products(shop_id: int, wanted: dict[int, int]) -> dict[int, Product]:
     return found
 
 
-def _debit(actor: User, household: Household, cost: int, redemption: Redemption, note: str):
+def debit(actor: User, household: Household, cost: int, ref: tuple[str, int], note: str):
+    """Spend the points through the ledger; too few says how many are missing."""
     try:
-        return redeem_entry(actor, household.id, cost, ref=("redemption", redemption.id), note=note)
+        return redeem_entry(actor, household.id, cost, ref=ref, note=note)
     except InsufficientPoints:
         balance = db.session.scalar(sa.select(Household.balance).where(Household.id == household.id))
         raise InsufficientPoints(_(
@@ -103,7 +105,7 @@ def checkout(actor: User, items: Iterable, idempotency_key: Optional[str] = None
     household = db.session.get(Household, paycode.household_id)
     if household.village_id != shop.village_id:
         raise NotAllowed(_("This household belongs to another village's shop."), code="other_village")
-    products = _products(shop.id, wanted)
+    products = products_for(shop.id, wanted)
     cost = sum(products[p].points * q for p, q in wanted.items())
     redemption = Redemption(shop_id=shop.id, household_id=household.id, points=cost, balance_after=0,
                             payment_code_id=paycode.id, idempotency_key=idempotency_key,
@@ -111,7 +113,7 @@ def checkout(actor: User, items: Iterable, idempotency_key: Optional[str] = None
     db.session.add(redemption)
     db.session.flush()
     note = "、".join(f"{products[p].name}×{q}" for p, q in wanted.items())
-    entry = _debit(actor, household, cost, redemption, note)
+    entry = debit(actor, household, cost, ("redemption", redemption.id), note)
     for product_id in sorted(wanted):  # id order: concurrent baskets queue, never deadlock
         stock.move(actor, products[product_id], "redeemed", -wanted[product_id],
                    redemption_id=redemption.id)

@@ -147,27 +147,23 @@ def held_code(actor: User, code_id: int) -> PaymentCode:
     return code
 
 
-def claim(actor: User, text: str) -> PaymentCode:
-    """Mark a code used, inside the caller's (sale's) transaction; CodeInvalid when it cannot pay.
+def _claim(condition) -> sa.Row:
+    """One conditional UPDATE: of many concurrent claims of one code exactly one gets the row."""
+    claimed = db.session.execute(codes_table.update().where(condition)
+                                 .values(used_at=datetime.now(UTC))
+                                 .returning(codes_table.c.id, codes_table.c.household_id)).first()
+    if claimed is None:
+        raise invalid()
+    return claimed
 
-    One conditional UPDATE: of many concurrent claims of one code exactly one changes the row.
-    """
+
+def claim(actor: User, text: str) -> sa.Row:
+    """Mark a code used inside the sale's transaction: its (id, household_id), or CodeInvalid."""
     column, value = hash_of(text)
-    now = datetime.now(UTC)
-    claimed = db.session.execute(codes_table.update().where(_usable(column, value, actor, now))
-                                 .values(used_at=now))
-    if claimed.rowcount != 1:
-        raise invalid()
-    return db.session.scalar(sa.select(PaymentCode).where(column == value)
-                             .execution_options(populate_existing=True))
+    return _claim(_usable(column, value, actor, datetime.now(UTC)))
 
 
-def claim_held(actor: User, code_id: int) -> PaymentCode:
-    """Mark a code this keeper holds used, inside the sale's transaction; else CodeInvalid."""
-    now = datetime.now(UTC)
-    claimed = db.session.execute(codes_table.update().where(
-        _usable(codes_table.c.id, code_id, actor, now), codes_table.c.held_by == actor.id)
-        .values(used_at=now))
-    if claimed.rowcount != 1:
-        raise invalid()
-    return db.session.get(PaymentCode, code_id, populate_existing=True)
+def claim_held(actor: User, code_id: int) -> sa.Row:
+    """Mark a code this keeper holds used inside the sale's transaction: (id, household_id)."""
+    return _claim(sa.and_(_usable(codes_table.c.id, code_id, actor, datetime.now(UTC)),
+                          codes_table.c.held_by == actor.id))

@@ -38,3 +38,27 @@ def basket(actor: User, code_id: int) -> SimpleNamespace:
         Product.shop_id == actor.shop_id, Product.active.is_(True), Product.stock > 0)
         .order_by(Product.category, Product.name)).all()
     return SimpleNamespace(code=code, household=household, products=products)
+
+
+def read_code(actor: User, text: str) -> tuple[str, int]:
+    """What a scanned or typed code opens: ("basket", payment code id) or ("voucher", id).
+
+    Unknown, used and expired codes all raise the same CodeInvalid.
+    """
+    from app.shop import vouchers
+
+    def voucher() -> tuple[str, int]:
+        permissions.require(actor, "shop.checkout", actor.shop)
+        found = vouchers.find(text)
+        if found is None or found.shop_id != actor.shop_id:
+            raise codes.invalid()
+        return "voucher", found.id
+
+    if (text or "").strip().startswith(vouchers.PREFIX):
+        return voucher()
+    try:
+        return "basket", open_basket(actor, text).id
+    except codes.CodeInvalid:
+        if codes.typed_number(text):
+            return voucher()
+        raise

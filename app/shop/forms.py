@@ -12,6 +12,8 @@ SOURCE_CHOICES = [("village", _l("Bought by the village")), ("donation", _l("Don
                   ("returned", _l("Returned"))]
 MOVEMENT_LABELS = {"received": _l("Received"), "redeemed": _l("Redeemed"), "voided": _l("Voided back"),
                    "counted": _l("Stock-take")}
+VOUCHER_LABELS = {"held": _l("Waiting for pickup"), "redeemed": _l("Picked up"),
+                  "cancelled": _l("Cancelled"), "expired": _l("Expired")}
 
 
 class ProductForm(FlaskForm):
@@ -77,3 +79,11 @@ def basket_items(formdata) -> list[tuple[int, int]]:
             raise InvalidInput(_("The basket could not be read.")) from None
         items.append((product_id, quantity))
     return items
+
+
+class VoucherDaysForm(FlaskForm):
+    """How long a village's order-ahead vouchers are kept."""
+
+    voucher_days = IntegerField(_l("Days an order is kept"), validators=[
+        InputRequired(message=_l("Give the number of days.")), NumberRange(min=1, max=60)])
+    submit = SubmitField(_l("Save"))

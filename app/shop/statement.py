@@ -1,6 +1,7 @@
 """The monthly statement of a shop's stock and points, and the shop's .xlsx downloads.
 
-Per product: opening stock, received by source, redeemed, voided back, counted, closing stock,
+Per product: opening stock, received by source, redeemed, voided back, counted, held for
+order-ahead vouchers, closing stock,
 and whether the closing stock the movements add up to agrees with the stock the last movement
 recorded (a difference is flagged). Points redeemed in the month, voided ones apart.
 """
@@ -29,13 +30,14 @@ class StatementLine:
     redeemed: int = 0
     voided: int = 0
     counted: int = 0
+    held: int = 0  # net of reserved (-) and released (+): goods held for order-ahead vouchers
     recorded: Optional[int] = None  # stock after the month's last movement
 
     @property
     def closing(self) -> int:
         """Opening stock plus every movement of the month."""
         return (self.opening + sum(self.received.values()) - self.redeemed + self.voided
-                + self.counted)
+                + self.counted + self.held)
 
     @property
     def difference(self) -> int:
@@ -85,8 +87,10 @@ def monthly(shop_id: int, month: date) -> tuple[list[StatementLine], dict]:
             line.redeemed -= quantity
         elif kind == "voided":
             line.voided += quantity
-        else:
+        elif kind == "counted":
             line.counted += quantity
+        else:
+            line.held += quantity
     last = (sa.select(moves.product_id, sa.func.max(moves.id).label("id"))
             .where(moves.shop_id == shop_id, moves.created_at >= start, moves.created_at < end)
             .group_by(moves.product_id).subquery())
@@ -108,12 +112,12 @@ def statement_workbook(shop_name: str, month: date, lines: list[StatementLine],
     """The monthly statement as a workbook: one row per product, then the month's points."""
     headers = (_("Product"), _("Opening stock"), _("Bought by the village"), _("Donated"),
                _("Returned"), _("Redeemed"), _("Voided back"), _("Stock-take"),
-               _("Closing stock"), _("Difference"))
+               _("Held for orders"), _("Closing stock"), _("Difference"))
     book, sheet = _sheet(_("Statement"), headers)
     for line in lines:
         sheet.append([_text(sheet, line.product.name), line.opening, line.received["village"],
                       line.received["donation"], line.received["returned"], line.redeemed,
-                      line.voided, line.counted, line.closing, line.difference])
+                      line.voided, line.counted, -line.held, line.closing, line.difference])
     sheet.append([])
     sheet.append([_text(sheet, f"{shop_name} {month:%Y-%m}"), _text(sheet, _("Redemptions")),
                   points["count"], _text(sheet, _("Points redeemed")), points["redeemed"],

@@ -45,8 +45,7 @@ def move(actor: Optional[User], product: Product, kind: str, quantity: int, sour
                              quantity=quantity, stock_after=stock_after, source=source,
                              note=(note or "")[:200], redemption_id=redemption_id,
                              actor_id=actor.id if actor else None)
-    db.session.add(movement)
-    db.session.flush()
+    db.session.add(movement)  # written with the caller's next flush, in one batch with the rest
     return movement
 
 

@@ -7,7 +7,8 @@ from app.access import scope
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
 from app.shop import bp, catalogue
-from app.shop.forms import MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm, ReceiveForm
+from app.shop.forms import (MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm, ReceiveForm,
+                            VoucherDaysForm)
 from app.views_util import db_id, flash_errors
 
 
@@ -35,7 +36,27 @@ def products():
     items = catalogue.products(shop.id)
     return render_template("shop/products.html", shop=shop, products=items,
                            low=[p for p in items if p.active and p.is_low],
-                           shops=catalogue.shops_for(current_user))
+                           shops=catalogue.shops_for(current_user),
+                           days_form=VoucherDaysForm(voucher_days=shop.voucher_days)
+                           if scope.can_manage_village(current_user, shop.village_id) else None)
+
+
+@bp.route("/shop/settings", methods=["POST"])
+@permission_required("shop.catalogue_manage")
+def settings():
+    """The committee sets how many days an order-ahead voucher is kept."""
+    shop = shop_arg()
+    form = VoucherDaysForm()
+    if form.validate_on_submit():
+        try:
+            catalogue.set_voucher_days(current_user, shop.id, form.voucher_days.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".products", shop=shop.id))
 
 
 @bp.route("/shop/products/new", methods=["GET", "POST"])

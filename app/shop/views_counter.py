@@ -37,12 +37,14 @@ def scan():
     form, status = CodeForm(), 200
     if form.validate_on_submit():
         try:
-            code = counter.open_basket(current_user, form.code.data)
+            kind, found = counter.read_code(current_user, form.code.data)
         except DomainError as error:
             flash(error.message, "danger")
             status = error.status
         else:
-            return redirect(url_for(".basket", code_id=code.id))
+            if kind == "voucher":
+                return redirect(url_for(".voucher", voucher_id=found))
+            return redirect(url_for(".basket", code_id=found))
     return scanner_csp(current_app.make_response(
         (render_template("shop/scan.html", form=form), status)))
 

@@ -1,8 +1,8 @@
-"""points shop products stock movements payment codes redemptions
+"""points shop products stock movements payment codes redemptions vouchers
 
 Revision ID: b7ab25dbbb03
-Revises: 8bf0d5090d3d
-Create Date: 2026-11-28 17:21:54.212672
+Revises: 5ec0a7d17a01
+Create Date: 2026-11-28 17:49:10.921259
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7ab25dbbb03'
-down_revision = '8bf0d5090d3d'
+down_revision = '5ec0a7d17a01'
 branch_labels = None
 depends_on = None
 
@@ -116,7 +116,7 @@ def upgrade():
     sa.Column('redemption_id', sa.Integer(), nullable=True),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind IN ('received','redeemed','voided','counted')", name=op.f('ck_stock_movements_kind_known')),
+    sa.CheckConstraint("kind IN ('received','redeemed','voided','counted','reserved','released')", name=op.f('ck_stock_movements_kind_known')),
     sa.CheckConstraint("source IS NULL OR source IN ('village','donation','returned')", name=op.f('ck_stock_movements_source_known')),
     sa.CheckConstraint('stock_after >= 0', name=op.f('ck_stock_movements_stock_after_not_negative')),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_stock_movements_actor_id_users')),
@@ -130,11 +130,78 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_stock_movements_redemption_id'), ['redemption_id'], unique=False)
         batch_op.create_index('ix_stock_movements_shop_id_created_at', ['shop_id', 'created_at'], unique=False)
 
+    op.create_table('vouchers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shop_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('nonce', sa.String(length=32), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('number_hash', sa.String(length=64), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=True),
+    sa.Column('redemption_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=128), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_by', sa.Integer(), nullable=True),
+    sa.CheckConstraint("status IN ('held','redeemed','cancelled','expired')", name=op.f('ck_vouchers_status_known')),
+    sa.CheckConstraint('points > 0', name=op.f('ck_vouchers_points_positive')),
+    sa.ForeignKeyConstraint(['closed_by'], ['users.id'], name=op.f('fk_vouchers_closed_by_users')),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_vouchers_created_by_users')),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledger_entries.id'], name=op.f('fk_vouchers_entry_id_ledger_entries')),
+    sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_vouchers_household_id_households')),
+    sa.ForeignKeyConstraint(['redemption_id'], ['redemptions.id'], name=op.f('fk_vouchers_redemption_id_redemptions')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_vouchers_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vouchers')),
+    sa.UniqueConstraint('entry_id', name=op.f('uq_vouchers_entry_id')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_vouchers_idempotency_key')),
+    sa.UniqueConstraint('nonce', name=op.f('uq_vouchers_nonce')),
+    sa.UniqueConstraint('number_hash', name=op.f('uq_vouchers_number_hash')),
+    sa.UniqueConstraint('redemption_id', name=op.f('uq_vouchers_redemption_id')),
+    sa.UniqueConstraint('secret_hash', name=op.f('uq_vouchers_secret_hash'))
+    )
+    with op.batch_alter_table('vouchers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vouchers_household_id'), ['household_id'], unique=False)
+        batch_op.create_index('ix_vouchers_status_expires_at', ['status', 'expires_at'], unique=False)
+
+    op.create_table('voucher_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('voucher_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.CheckConstraint('points > 0', name=op.f('ck_voucher_lines_points_positive')),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_voucher_lines_quantity_positive')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_voucher_lines_product_id_products')),
+    sa.ForeignKeyConstraint(['voucher_id'], ['vouchers.id'], name=op.f('fk_voucher_lines_voucher_id_vouchers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_voucher_lines'))
+    )
+    with op.batch_alter_table('voucher_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_voucher_lines_voucher_id'), ['voucher_id'], unique=False)
+
+    with op.batch_alter_table('shops', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('voucher_days', sa.Integer(), server_default='3', nullable=False))
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('shops', schema=None) as batch_op:
+        batch_op.drop_column('voucher_days')
+
+    with op.batch_alter_table('voucher_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_voucher_lines_voucher_id'))
+
+    op.drop_table('voucher_lines')
+    with op.batch_alter_table('vouchers', schema=None) as batch_op:
+        batch_op.drop_index('ix_vouchers_status_expires_at')
+        batch_op.drop_index(batch_op.f('ix_vouchers_household_id'))
+
+    op.drop_table('vouchers')
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:
         batch_op.drop_index('ix_stock_movements_shop_id_created_at')
         batch_op.drop_index(batch_op.f('ix_stock_movements_redemption_id'))

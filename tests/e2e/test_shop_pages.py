@@ -7,7 +7,7 @@ PAGES = {
     "shop": ["/shop", "/shop/scan", "/shop/products", "/shop/products/1", "/shop/products/new",
              "/shop/redemptions", "/shop/statement"],
     "committee": ["/shop/products", "/shop/redemptions", "/shop/statement"],
-    "household": ["/me/pay", "/shop/catalogue"],
+    "household": ["/me/pay", "/shop/catalogue", "/shop/order", "/shop/vouchers"],
 }
 
 

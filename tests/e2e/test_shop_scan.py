@@ -90,7 +90,7 @@ def test_pay_code_scanned_by_camera_pays_for_a_basket(live_server, browser, phon
         camera.close()
     assert _household(live_server.app, "household").balance == balance - 2 * price
     with live_server.app.app_context():
-        from app.ledger.services import verify
+        from app.ledger.queries import verify
         assert verify() == []
 
 

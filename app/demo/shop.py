@@ -1,6 +1,6 @@
 """Demo points shop for 罗翠村: a village shop's catalogue, its deliveries, and a month of sales.
 
-The ledger demo (app/ledger/demo.py) calls `Sales.sell` where a 罗翠村 household spends points
+The ledger demo (app/demo/ledger.py) calls `Sales.sell` where a 罗翠村 household spends points
 in the last month, and writes the ledger entry that refers to the redemption made here;
 `Sales.finish` then links each redemption to its entry and sets the balance after it.
 """

@@ -1,0 +1,93 @@
+"""Order ahead: the household's order page and vouchers; the counter's pickup and cancel."""
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import scope
+from app.access.permissions import permission_required
+from app.errors import DomainError, NotFound
+from app.shop import bp, catalogue, codes, vouchers
+from app.shop.forms import VOUCHER_LABELS, ConfirmForm, basket_items
+
+
+def _voucher_or_404(voucher_id: int):
+    try:
+        return vouchers.voucher_for(current_user, voucher_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/shop/order", methods=["GET", "POST"])
+@permission_required("shop.pay")
+def order():
+    """Pick products at home; points and stock are held for a voucher to show at the counter."""
+    household = scope.own_household_or_404(current_user)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            voucher = vouchers.order(current_user, basket_items(request.form),
+                                     form.idempotency_key.data or None)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Order placed: show this voucher at the shop."), "success")
+            return redirect(url_for(".voucher", voucher_id=voucher.id))
+    try:
+        shop = catalogue.shop_for(current_user)
+    except NotFound:
+        abort(404)
+    products = [p for p in catalogue.products(shop.id, active_only=True) if p.stock > 0]
+    return render_template("shop/order.html", shop=shop, household=household, products=products,
+                           key=f"order-{secrets.token_hex(12)}")
+
+
+@bp.route("/shop/vouchers")
+@permission_required("shop.pay")
+def my_vouchers():
+    """The household's vouchers, newest first."""
+    return render_template("shop/vouchers.html", vouchers=vouchers.of_household(current_user),
+                           voucher_labels=VOUCHER_LABELS)
+
+
+@bp.route("/shop/vouchers/<int:voucher_id>")
+@permission_required("shop.catalogue_any")
+def voucher(voucher_id: int):
+    """A voucher: its QR and number while held (household), or the pickup button (shop)."""
+    found = _voucher_or_404(voucher_id)
+    shown = None
+    if found.status == "held" and current_user.role == "household":
+        shown = {"qr": codes.qr_data_uri(vouchers.secret_of(found)), "number": vouchers.number_of(found)}
+    return render_template("shop/voucher.html", voucher=found, shown=shown, form=ConfirmForm(),
+                           voucher_labels=VOUCHER_LABELS)
+
+
+@bp.route("/shop/vouchers/<int:voucher_id>/redeem", methods=["POST"])
+@permission_required("shop.counter")
+def voucher_redeem(voucher_id: int):
+    """Hand over a voucher's goods: a redemption of the points held at order time."""
+    _voucher_or_404(voucher_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".voucher", voucher_id=voucher_id))
+    try:
+        sale = vouchers.redeem(current_user, voucher_id)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".voucher", voucher_id=voucher_id))
+    return redirect(url_for(".receipt", redemption_id=sale.id))
+
+
+@bp.route("/shop/vouchers/<int:voucher_id>/cancel", methods=["POST"])
+@permission_required("shop.catalogue_any")
+def voucher_cancel(voucher_id: int):
+    """Cancel a held voucher (the household or the shop): points and stock come back."""
+    _voucher_or_404(voucher_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            vouchers.cancel(current_user, voucher_id)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Voucher cancelled: the points and the goods are back."), "success")
+    return redirect(url_for(".voucher", voucher_id=voucher_id))
