@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     from app.accounts import bp as accounts_bp
+    from app.api import bp as api_bp, pages_bp as api_pages_bp
     from app.auth import bp as auth_bp
     from app.households import bp as households_bp
     from app import ledger  # noqa: F401  (no pages: its event handlers and jobs)
@@ -74,9 +75,12 @@ def register_blueprints(app: Flask) -> None:
     for ledger_pages in (points_bp, rulebook_bp, claims_bp, notice_bp):
         app.register_blueprint(ledger_pages, url_prefix="/ledger")
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(shop_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(issues_bp)
-    app.register_blueprint(shop_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_pages_bp, url_prefix="/account")
+    csrf.exempt(api_bp)  # only bearer tokens authenticate API calls, never the session cookie
     from app import access  # noqa: F401  (registers every feature's permission rules and menu links)
 
 

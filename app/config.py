@@ -91,6 +91,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    # The JSON API: tokens live this many days; calls are limited per token holder, not per
+    # address (a whole village may share one carrier address).
+    API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
+    API_LIMIT_PER_HOLDER = os.environ.get("API_LIMIT_PER_HOLDER", "600 per minute")
 
     PAGE_SIZE = 50
 

@@ -2,7 +2,7 @@
 import re
 from typing import Optional
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 # Browsers send region tags; Babel's catalogues are named by script.
@@ -30,6 +30,8 @@ def select_locale() -> str:
     """Flask-Babel locale selector."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        return _api_locale()
     if current_user and current_user.is_authenticated and current_user.language:
         return current_user.language
     if session.get("language") in LANGUAGE_NAMES:
@@ -38,6 +40,18 @@ def select_locale() -> str:
         chosen = normalise(tag)
         if chosen:
             return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _api_locale() -> str:
+    """API calls: Accept-Language, then the token holder's language; never the session's."""
+    for tag, _quality in request.accept_languages:
+        chosen = normalise(tag)
+        if chosen:
+            return chosen
+    user = getattr(g, "api_user", None)
+    if user is not None and user.language in LANGUAGE_NAMES:
+        return user.language
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

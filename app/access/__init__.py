@@ -4,6 +4,7 @@ Each feature's rules live in a module of this package; importing the package reg
 """
 from app.access import permissions, scope  # noqa: F401
 from app.access import ledger  # noqa: F401  (registers the ledger's and register's rules)
-from app.access import shop  # noqa: F401  (the points shop's rules and menu links)
-from app.access import regions  # noqa: F401,E402  (the region tree's rules)
 from app.access import meetings  # noqa: F401  (registers the meetings' and issues' rules)
+from app.access import shop  # noqa: F401  (the points shop's rules and menu links)
+from app.access import api  # noqa: F401  (the API tokens page)
+from app.access import regions  # noqa: F401,E402  (the region tree's rules)

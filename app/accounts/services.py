@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.auth.passwords import check_new_password
-from app.auth.services import normalise_username
+from app.auth.services import normalise_username, revoke_api_tokens
 from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from app.extensions import db
 from app.models import AuditLog, Grid, Household, Region, RegionLevel, Role, Shop, User
@@ -136,6 +136,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
         raise NotAllowed(_("You cannot disable your own account."))
     user.active = active
     user.end_sessions()
+    if not active:
+        revoke_api_tokens(user)
     audit.record("account_enabled" if active else "account_disabled", target=user.username,
                  actor=actor)
     db.session.commit()
@@ -151,6 +153,7 @@ def reset_password(user: User, password: str, actor: User) -> None:
     user.set_password(password)
     user.must_change_password = True
     user.end_sessions()
+    revoke_api_tokens(user)
     audit.record("password_reset", target=user.username, actor=actor)
     db.session.commit()
 

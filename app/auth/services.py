@@ -66,8 +66,16 @@ def change_password(user: User, current: str, new: str) -> None:
     user.set_password(new)
     user.must_change_password = False
     user.end_sessions()
+    revoke_api_tokens(user)
     audit.record("password_changed", target=user.username, actor=user)
     db.session.commit()
+
+
+def revoke_api_tokens(user: User) -> None:
+    """A new password or a deactivation signs out every program too (in the caller's transaction)."""
+    from app.api.tokens import revoke_all
+
+    revoke_all(user)
 
 
 def end_sessions(user: User) -> None:

@@ -36,10 +36,10 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
     rng = random.Random(seed)
     villages = places.build(rng, extra_villages, households_per_village)
     ledger.load_history(rng)
-    templates.load_template()
     meetings.load(random.Random(seed + 9), datetime.now(UTC),
                   [v for v in db.session.scalars(sa.select(Region).where(
                       Region.name.in_([name for _c, _t, name, _n in places.PLACES])).order_by(Region.id))])
+    templates.load_template()
     db.session.commit()
     return {"villages": villages,
             "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}

@@ -8,15 +8,16 @@ from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Obje
 from app.models.outbox import JobRun, Notification, OutboxEvent
 from app.models.shop import (PaymentCode, Product, Redemption, RedemptionLine, StockMovement,
                               Voucher, VoucherLine)
-from app.models.template import RulebookTemplate, TemplateRule
 from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
+from app.models.api_token import ApiToken
+from app.models.template import RulebookTemplate, TemplateRule
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
-           "RulebookTemplate", "TemplateRule",
-           "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
-           "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus",
            "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement", "Voucher",
-           "VoucherLine"]
+           "VoucherLine",
+           "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
+           "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
+           "RulebookTemplate", "TemplateRule"]

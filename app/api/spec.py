@@ -1,0 +1,177 @@
+"""Declaring API calls once: the pydantic models that validate a call also describe it in OpenAPI 3.1.
+
+`@operation("POST", "/awards", body=AwardIn, responses={201: EntriesOut})` registers the view
+on the API blueprint, authenticates the bearer token, rate-limits per token holder, validates
+the JSON body and query string (400 naming the field otherwise) and records the call for
+`openapi()`. Views receive `actor`, `body` and `query` and return `(model, status)` or
+`(model, status, headers)`.
+"""
+import json
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Callable, Optional
+
+from flask import current_app, g, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from app.errors import DomainError
+from app.extensions import limiter
+
+MAX_BODY = 64 * 1024
+
+
+class Body(BaseModel):
+    """A request body: JSON types exactly as documented, no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """Query-string parameters: strings converted to the documented types, no unknown names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    """A response body."""
+
+
+class Error(Out):
+    """The inner object of every error answer."""
+
+    code: str
+    message: str
+    field: Optional[str] = None
+
+
+class ErrorOut(Out):
+    """Every error answer: {"error": {"code", "message"}}."""
+
+    error: Error
+
+
+class BadRequest(DomainError):
+    """Input that does not fit the call's schema; names the field."""
+
+    status = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str, field_name: Optional[str] = None, code: Optional[str] = None):
+        super().__init__(message, code=code)
+        self.field = field_name
+
+
+@dataclass
+class Operation:
+    """One documented call."""
+
+    method: str
+    path: str
+    summary: str
+    view: Callable
+    body: Optional[type[Body]] = None
+    query: Optional[type[Query]] = None
+    responses: dict[int, Optional[type[Out]]] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+    auth: bool = True
+    headers: dict[str, str] = field(default_factory=dict)  # response headers of a success
+
+
+OPERATIONS: list[Operation] = []
+
+
+def _field_message(error: dict) -> tuple[str, str]:
+    """The dotted field name and a translated message for one pydantic error."""
+    name = ".".join(str(part) for part in error.get("loc", ())) or "body"
+    kind = error.get("type", "")
+    if kind == "missing":
+        return name, _("%(field)s is required.", field=name)
+    if kind == "extra_forbidden":
+        return name, _("%(field)s is not a known field.", field=name)
+    if kind.startswith(("string_too", "too_", "greater_", "less_")):
+        return name, _("%(field)s is too short, too long, too small or too large.", field=name)
+    if kind.endswith(("_type", "_parsing")):
+        return name, _("%(field)s has the wrong type.", field=name)
+    return name, _("%(field)s is not valid.", field=name)
+
+
+def _validate(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        name, message = _field_message(error.errors(include_url=False)[0])
+        raise BadRequest(message, name) from None
+
+
+def _json_body() -> Any:
+    """The request's JSON document, or a 400 saying why not."""
+    if not request.is_json:
+        raise BadRequest(_("Send a JSON body (Content-Type: application/json)."), "body",
+                         code="malformed_json")
+    if (request.content_length or 0) > MAX_BODY:
+        raise BadRequest(_("The request body is too large."), "body", code="too_large")
+    raw = request.get_data(cache=True)[:MAX_BODY + 1]
+    if len(raw) > MAX_BODY:
+        raise BadRequest(_("The request body is too large."), "body", code="too_large")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # bad JSON, bad UTF-8, numbers with too many digits
+        raise BadRequest(_("The request body is not valid JSON."), "body",
+                         code="malformed_json") from None
+
+
+def _holder_key() -> str:
+    return f"api-holder:{g.api_user.id}"
+
+
+def _holder_limit() -> str:
+    return current_app.config.get("API_LIMIT_PER_HOLDER", "600 per minute")
+
+
+def operation(bp, method: str, path: str, summary: str, *, body=None, query=None,
+              responses=None, errors: tuple[int, ...] = (), auth: bool = True,
+              limits: tuple = (), headers: Optional[dict[str, str]] = None) -> Callable:
+    """Register `view` on `bp` at `path` (Flask syntax) and document it; see the module docstring.
+
+    `limits` are extra (limit, key_func) pairs, e.g. sign-in attempts per username.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        op = Operation(method, path, summary, view, body, query, responses or {}, errors, auth,
+                       headers or {})
+        OPERATIONS.append(op)
+
+        @wraps(view)
+        def checked(**path_args):
+            kwargs: dict[str, Any] = {}
+            if body is not None:
+                kwargs["body"] = _validate(body, _json_body())
+            if query is not None:
+                kwargs["query"] = _validate(query, request.args.to_dict())
+            elif request.args and auth:
+                raise BadRequest(_("%(field)s is not a known field.", field=next(iter(request.args))),
+                                 next(iter(request.args)))
+            if auth:
+                kwargs["actor"] = g.api_user
+            result, status, *extra = view(**path_args, **kwargs)
+            body_out = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+            return (body_out, status, *extra)
+
+        limited = limiter.limit(_holder_limit, key_func=_holder_key)(checked) if auth else checked
+        for value, key_func in limits:
+            limited = limiter.limit(value, key_func=key_func)(limited)
+
+        @wraps(view)
+        def entry(**path_args):
+            if auth:
+                from app.api.tokens import current
+
+                g.api_user, g.api_token = current()
+            return limited(**path_args)
+
+        bp.add_url_rule(path, endpoint=view.__name__, view_func=entry, methods=[method])
+        return entry
+
+    return decorator

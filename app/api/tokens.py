@@ -1,0 +1,104 @@
+"""API tokens: signing in a program, recognising its bearer token, signing it out, revoking.
+
+A token is 256 random bits shown once; the database keeps only its SHA-256, so a copy of the
+database signs nobody in. Tokens expire, and a password change or deactivation revokes them all.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_babel import gettext as _
+
+from app import audit
+from app.auth.services import authenticate
+from app.database import transaction
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.models import ApiToken, User
+from app.models.base import utcnow
+
+# How stale `last_used_at` may get before a request writes it again (reads stay read-only).
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+class NotSignedIn(DomainError):
+    """No valid bearer token: missing, unknown, expired, revoked, or its account deactivated."""
+
+    status = 401
+    code = "not_signed_in"
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def issue(username: str, password: str, label: str = "") -> tuple[str, ApiToken]:
+    """Sign in with a password; returns the new token (shown once) and its record."""
+    user = authenticate(username, password)
+    if user is None:
+        raise NotSignedIn(_("Wrong username or password."), code="wrong_credentials")
+    token = secrets.token_urlsafe(32)
+    days = current_app.config.get("API_TOKEN_DAYS", 30)
+    with transaction():
+        record = ApiToken(user_id=user.id, token_hash=hash_token(token), label=label[:100],
+                          expires_at=utcnow() + timedelta(days=days))
+        db.session.add(record)
+        audit.record("api_token_issued", target=user.username, actor=user)
+    return token, record
+
+
+def bearer_token() -> Optional[str]:
+    """The token of the request's `Authorization: Bearer ...` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        return None
+    return token
+
+
+def current() -> tuple[User, ApiToken]:
+    """The account and token behind the request's bearer token; NotSignedIn otherwise."""
+    token = bearer_token()
+    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))) \
+        if token else None
+    now = utcnow()
+    user = db.session.get(User, record.user_id) if record is not None else None
+    if record is None or record.expires_at <= now or user is None or not user.active:
+        raise NotSignedIn(_("Please sign in first."))
+    if record.last_used_at is None or record.last_used_at < now - TOUCH_EVERY:
+        # End the read first, so on SQLite this short write never upgrades a read snapshot.
+        db.session.rollback()
+        with transaction():
+            db.session.execute(sa.update(ApiToken).where(ApiToken.id == record.id)
+                               .values(last_used_at=now))
+        record = db.session.get(ApiToken, record.id)
+        user = db.session.get(User, record.user_id)
+    return user, record
+
+
+@transaction()
+def revoke(user: User, token_id: int) -> None:
+    """Sign out one of the user's own tokens; another account's token is not found."""
+    done = db.session.execute(sa.delete(ApiToken).where(ApiToken.id == token_id,
+                                                        ApiToken.user_id == user.id))
+    if done.rowcount != 1:
+        raise NotFound(_("This token does not exist."))
+    audit.record("api_token_revoked", target=user.username, actor=user)
+
+
+def revoke_all(user: User) -> int:
+    """Revoke every token of the account (inside the caller's transaction); how many there were."""
+    done = db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    return done.rowcount
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The account's live tokens, newest first (a handful at most, so no paging)."""
+    return list(db.session.scalars(sa.select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.expires_at > utcnow())
+        .order_by(ApiToken.id.desc()).limit(200)))
