@@ -82,7 +82,7 @@ test: $(DEV_STAMP) compile-translations
 	else \
 		echo "  browser: SKIPPED, no Chromium at $$chromium"; \
 	fi
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 # scripts/translations.sh (when present) also reads templates/_partials and _macros, which
 # Babel's default directory filter skips.
