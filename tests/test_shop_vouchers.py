@@ -5,10 +5,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.errors import DomainError
+from app.database import transaction
 from app.extensions import db
 from app.jobs import registered, run_job
 from app.ledger import queries, services
-from app.models import Household, User
+from app.models import Household, LedgerEntry, User
 from app.models.shop import Product, StockMovement, Voucher
 from app.shop import codes, vouchers
 from tests.shop_world import make_shop_world
@@ -146,3 +147,31 @@ def test_another_household_cannot_see_or_cancel_a_voucher(app, client, w):
     assert client.get(f"/shop/vouchers/{voucher.id}").status_code == 404
     assert client.post(f"/shop/vouchers/{voucher.id}/cancel").status_code == 404
     assert db.session.get(Voucher, voucher.id).status == "held"
+
+
+def test_holds_come_back_without_borrowing_another_account(w):
+    """A household's cancel is its own act, and expiry needs no shop or committee account:
+    the released points are recorded as the household's (or the job's), not a stand-in's."""
+    mine = vouchers.order(w.h1_user, [(w.oil.id, 1)], "v-own")
+    vouchers.cancel(w.h1_user, mine.id)
+    reversal = db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.reverses_id == mine.entry_id))
+    assert reversal.actor_id == w.h1_user.id
+    # With every staff account of the village disabled, an order past its date still expires.
+    late = vouchers.order(w.h1_user, [(w.oil.id, 1)], "v-late")
+    db.session.execute(sa.update(User).where(User.role.in_(("shop", "committee"))).values(active=False))
+    db.session.execute(Voucher.__table__.update().where(Voucher.__table__.c.id == late.id)
+                       .values(expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+    db.session.commit()
+    assert run_job(registered()["shop-expire-vouchers"])[0] == "ran"
+    db.session.expire_all()
+    assert db.session.get(Voucher, late.id).status == "expired"
+    assert _state(w)[:2] == (100, 3)
+    assert queries.verify() == []
+
+
+def test_only_voucher_holds_can_be_released(w):
+    sale_entry = services.redeem(w.keeper, w.h1.id, 10)
+    with pytest.raises(DomainError):
+        with transaction():
+            services.release_hold_entry(w.h1_user, sale_entry.id, "not a hold")
+    assert _state(w)[0] == 90

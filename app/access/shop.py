@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from app.access import scope
 from app.access.permissions import menu_item, role_rule, rule
 from app.models import Role, Shop, User
-from app.models.shop import Redemption
+from app.models.shop import Redemption, Voucher
 
 
 def _keeper_of(user: User, shop_id: Optional[int]) -> bool:
@@ -42,6 +42,18 @@ def void(user: User, redemption: Optional[Redemption]) -> bool:
 
     shop = db.session.get(Shop, redemption.shop_id)
     return shop is not None and scope.can_manage_village(user, shop.village_id)
+
+
+@rule("shop.voucher_cancel")
+def cancel_voucher(user: User, voucher: Optional[Voucher]) -> bool:
+    """Cancel an order placed ahead: the household that placed it, or the shop that holds it."""
+    if voucher is None:
+        return False
+    if user.role == Role.HOUSEHOLD:
+        return user.household_id == voucher.household_id
+    from app.extensions import db
+
+    return manage_shop(user, db.session.get(Shop, voucher.shop_id))
 
 
 role_rule("shop.counter", frozenset({Role.SHOP}))

@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit
+from app.access import permissions
 from app.database import transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender
 from app.ledger.queries import expected_sums
 from app.models import Household, LedgerEntry, Rule, User
-from app.models.ledger import SCORING_KINDS
-from app.models.ledger import EntryKind
+from app.models.ledger import SCORING_KINDS, EntryKind, RefType
 
 households_table = Household.__table__
 
@@ -266,6 +266,12 @@ def reverse_entry(actor: User, entry_id: int, reason: str) -> LedgerEntry:
         check_spender(actor, household, refund=True)
     else:
         check_manager(actor, household)
+    return _write_reversal(actor, entry, reason)
+
+
+def _write_reversal(actor: Optional[User], entry: LedgerEntry, reason: str) -> LedgerEntry:
+    """The reversing entry and the balance and score it moves, once per entry (who may has been
+    decided by the caller)."""
     if entry.kind == EntryKind.REVERSAL:
         raise DomainError(_("A reversal cannot itself be reversed; make a new entry instead."))
     if not (reason or "").strip():
@@ -275,7 +281,8 @@ def reverse_entry(actor: User, entry_id: int, reason: str) -> LedgerEntry:
     reversal = LedgerEntry(household_id=entry.household_id, village_id=entry.village_id,
                            points=-entry.points, kind=EntryKind.REVERSAL, rule_id=entry.rule_id,
                            ref_type=entry.ref_type, ref_id=entry.ref_id,
-                           note=reason.strip()[:500], actor_id=actor.id, reverses_id=entry.id)
+                           note=reason.strip()[:500], actor_id=actor.id if actor else None,
+                           reverses_id=entry.id)
     db.session.add(reversal)
     db.session.flush()
     # A reversed redemption gives the points back to spend but never counted in the score.
@@ -283,6 +290,23 @@ def reverse_entry(actor: User, entry_id: int, reason: str) -> LedgerEntry:
             -entry.points if entry.kind in SCORING_KINDS else 0)
     audit.record("ledger.reverse", f"entry:{entry.id}", reason.strip(), actor)
     return reversal
+
+
+def release_hold_entry(actor: Optional[User], entry_id: int, reason: str) -> LedgerEntry:
+    """Give back the points held for an order placed ahead that was never handed over (a
+    cancelled or expired voucher), inside the caller's transaction.
+
+    This is not a refund of goods received, so the household itself may do it, as may its shop
+    and committee; the scheduled expiry passes no actor. The caller (app/shop/vouchers.py) closes
+    the voucher by a conditional UPDATE in the same transaction, and `reverses_id` is unique, so a
+    hold is released at most once."""
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None or entry.kind != EntryKind.REDEMPTION or entry.ref_type != RefType.VOUCHER:
+        raise InvalidInput(_("This entry does not exist."))
+    if actor is not None:
+        permissions.require(actor, "ledger.spend", db.session.get(Household, entry.household_id),
+                            _("This household is not in your area."))
+    return _write_reversal(actor, entry, reason)
 
 
 @transaction()
