@@ -97,3 +97,14 @@ def test_issues_raised_read_and_confirmed_by_the_right_accounts(world):
     assert done.status_code == 200 and done.json["status"] == "confirmed"
     assert [step["status"] for step in done.json["timeline"]][-1] == "confirmed"
     assert db.session.get(Issue, issue_id).status == "confirmed"
+
+
+def test_empty_query_values_mean_absent_and_the_document_offers_no_null(world, client):
+    everything = world.get("household", "/meetings", query_string={"limit": 100}).json
+    assert world.get("household", "/meetings?status=&before=&limit=100").json == everything
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    assert "anyOf" not in parameter["schema"], (path, parameter)

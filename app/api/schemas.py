@@ -81,7 +81,9 @@ class PageQuery(Query):
     gave; anything else starts again from the newest, as the site's own pages do)."""
 
     limit: Limit = 20
-    before: Optional[Cursor] = None
+    # Absent, not null: a query string has no null, so the document must not offer one (a default
+    # is not validated, so None stands for "not given").
+    before: Cursor = None  # type: ignore[assignment]
 
 
 class EntriesPage(Out):
@@ -191,7 +193,7 @@ class RedemptionOut(Out):
 class MeetingQuery(PageQuery):
     """Meetings of one status (all when absent), a page at a time."""
 
-    status: Optional[Literal["planned", "open", "closed"]] = None
+    status: Literal["planned", "open", "closed"] = None  # type: ignore[assignment]
 
 
 class MeetingOut(Out):

@@ -14,7 +14,6 @@ from typing import Any, Callable, Optional
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic.json_schema import models_json_schema
 
 from app.errors import DomainError
 from app.extensions import limiter
@@ -149,7 +148,8 @@ def operation(bp, method: str, path: str, summary: str, *, body=None, query=None
             if body is not None:
                 kwargs["body"] = _validate(body, _json_body())
             if query is not None:
-                kwargs["query"] = _validate(query, request.args.to_dict())
+                # An empty value (`?status=`) means the same as leaving the field out.
+                kwargs["query"] = _validate(query, {k: v for k, v in request.args.items() if v != ""})
             elif request.args and auth:
                 raise BadRequest(_("%(field)s is not a known field.", field=next(iter(request.args))),
                                  next(iter(request.args)))
