@@ -26,11 +26,26 @@ def scanner_csp(response):
 
 
 def _json_has_nul() -> bool:
-    """True when a JSON body holds a NUL in any string, key or value (JSON spells it \\u0000)."""
+    """True when a JSON body holds a NUL in any string, key or value (JSON spells it \\u0000).
+
+    The body is parsed, not searched as text: a literal backslash followed by u0000 is no NUL."""
     if not request.is_json:
         return False
-    data = request.get_data(cache=True, as_text=True)
-    return "\\u0000" in data or "\x00" in data
+    try:
+        body = request.get_json(silent=True, cache=True)
+    except RecursionError:  # nested beyond reason: no honest client sends that
+        abort(400)
+    waiting = [body]
+    while waiting:  # a loop, not recursion, so deep nesting cannot overflow the stack
+        value = waiting.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return True
+        if isinstance(value, dict):
+            waiting.extend(value.keys())
+            waiting.extend(value.values())
+        elif isinstance(value, list):
+            waiting.extend(value)
+    return False
 
 
 class TrustedProxies:

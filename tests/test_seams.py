@@ -250,3 +250,12 @@ def test_api_paths_answer_json_errors(client, app):
 def test_json_bodies_with_nul_are_refused(client, app):
     response = client.post("/login", data='{"username": "a\\u0000b"}', content_type="application/json")
     assert response.status_code == 400
+
+
+def test_a_backslash_u_in_json_is_text_not_a_nul(client, app):
+    # The six characters \u0000 (a JSON string holding a backslash) are ordinary text: the sign-in
+    # is judged on its merits (401), not refused as a NUL (400); deep nesting is a 400, not a 500.
+    body = '{"username": "\\\\u0000", "password": "not-this-one"}'
+    assert client.post("/api/v1/tokens", data=body, content_type="application/json").status_code == 401
+    deep = "[" * 100000 + "]" * 100000
+    assert client.post("/api/v1/tokens", data=deep, content_type="application/json").status_code == 400

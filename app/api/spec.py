@@ -148,8 +148,7 @@ def operation(bp, method: str, path: str, summary: str, *, body=None, query=None
             if body is not None:
                 kwargs["body"] = _validate(body, _json_body())
             if query is not None:
-                # An empty value (`?status=`) means the same as leaving the field out.
-                kwargs["query"] = _validate(query, {k: v for k, v in request.args.items() if v != ""})
+                kwargs["query"] = _validate(query, request.args.to_dict())
             elif request.args and auth:
                 raise BadRequest(_("%(field)s is not a known field.", field=next(iter(request.args))),
                                  next(iter(request.args)))
