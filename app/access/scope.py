@@ -10,7 +10,7 @@ from flask import abort
 
 from app.extensions import db
 from app.i18n import name_key
-from app.models import Grid, Household, Region, RegionLevel, Role, User
+from app.models import Grid, Household, Issue, Meeting, Region, RegionLevel, Role, User
 from app.models.region import subtree_clause
 
 
@@ -59,6 +59,32 @@ def households_query(user: User) -> sa.Select:
     return query.join(Region, Region.id == Household.village_id).where(
         subtree_clause(Region.path, root.path)
     )
+
+
+def village_ids_under(user: User, region_id: int) -> sa.Select:
+    """The ids of the villages under a region the user may see (404 outside the scope)."""
+    region = region_or_404(user, region_id)
+    return sa.select(Region.id).where(subtree_clause(Region.path, region.path))
+
+
+def meetings_query(user: User) -> sa.Select:
+    """Every meeting the user may see: its own village's (household), or its villages'."""
+    if user.role == Role.ADMIN:
+        return sa.select(Meeting)
+    if user.role == Role.HOUSEHOLD:
+        return sa.select(Meeting).where(Meeting.village_id == (user.village_id or -1))
+    return sa.select(Meeting).where(
+        Meeting.village_id.in_(villages_query(user).with_only_columns(Region.id)))
+
+
+def issues_query(user: User) -> sa.Select:
+    """Every issue the user may read in full: its own household's, or its villages'."""
+    if user.role == Role.ADMIN:
+        return sa.select(Issue)
+    if user.role == Role.HOUSEHOLD:
+        return sa.select(Issue).where(Issue.household_id == (user.household_id or -1))
+    return sa.select(Issue).where(
+        Issue.village_id.in_(villages_query(user).with_only_columns(Region.id)))
 
 
 def can_manage_village(user: User, village_id: int) -> bool:

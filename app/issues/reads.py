@@ -11,21 +11,12 @@ from flask import abort
 
 from app.access import permissions, scope
 from app.extensions import db
-from app.models import Issue, IssueEvent, IssueSettings, IssueStatus, Meeting, Region, Role, User
+from app.models import Issue, IssueEvent, IssueSettings, IssueStatus, Meeting, Role, User
 from app.models.issue import OPEN_STATUSES
-from app.meetings.reads import newest_first, region_villages
+from app.meetings.reads import newest_first
 from app.pagination import Page
 
 FILTERS = ("registered", "handling", "resolved", "confirmed", "done", "overdue", "supervised")
-
-
-def _in_scope(user: User) -> sa.Select:
-    if user.role == Role.ADMIN:
-        return sa.select(Issue)
-    if user.role == Role.HOUSEHOLD:
-        return sa.select(Issue).where(Issue.household_id == (user.household_id or -1))
-    villages = scope.villages_query(user).with_only_columns(Region.id)
-    return sa.select(Issue).where(Issue.village_id.in_(villages))
 
 
 def _filtered(query: sa.Select, status: Optional[str], today: date) -> sa.Select:
@@ -47,9 +38,9 @@ def _page(query, cursor, size) -> Page:
 def issues_page(user: User, status: Optional[str], today: date, cursor: Optional[str], size: int,
                 region_id: Optional[int] = None) -> Page:
     """The issues a committee or official may see (optionally under a region), newest first."""
-    query = _filtered(_in_scope(user), status, today)
+    query = _filtered(scope.issues_query(user), status, today)
     if region_id is not None:
-        query = query.where(Issue.village_id.in_(region_villages(user, region_id)))
+        query = query.where(Issue.village_id.in_(scope.village_ids_under(user, region_id)))
     return _page(query, cursor, size)
 
 

@@ -14,29 +14,12 @@ from app.models import Attendance, Household, Meeting, Region, Role, User
 from app.pagination import Page, decode_cursor, encode_cursor
 
 
-def _visible(user: User) -> sa.Select:
-    if user.role == Role.ADMIN:
-        return sa.select(Meeting)
-    villages = scope.villages_query(user).with_only_columns(Region.id)
-    if user.role == Role.HOUSEHOLD:
-        return sa.select(Meeting).where(Meeting.village_id == (user.village_id or -1))
-    return sa.select(Meeting).where(Meeting.village_id.in_(villages))
-
-
-def region_villages(user: User, region_id: int) -> sa.Select:
-    """The ids of the villages under a region the user may see (404 outside the scope)."""
-    from app.models.region import subtree_clause
-
-    region = scope.region_or_404(user, region_id)
-    return sa.select(Region.id).where(subtree_clause(Region.path, region.path))
-
-
 def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size: int,
                   region_id: Optional[int] = None) -> Page:
     """The meetings the user may see (under a region), newest first; `status` planned, open, closed."""
-    query = _visible(user)
+    query = scope.meetings_query(user)
     if region_id is not None:
-        query = query.where(Meeting.village_id.in_(region_villages(user, region_id)))
+        query = query.where(Meeting.village_id.in_(scope.village_ids_under(user, region_id)))
     if status in ("planned", "open", "closed"):
         query = query.where(Meeting.status == status)
     return newest_first(query, Meeting.starts_at, Meeting.id, cursor, size)
@@ -44,7 +27,7 @@ def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size
 
 def meeting_or_404(user: User, meeting_id: int) -> Meeting:
     """A meeting the user may see, or 404."""
-    return db.session.scalar(_visible(user).where(Meeting.id == meeting_id)) or abort(404)
+    return db.session.scalar(scope.meetings_query(user).where(Meeting.id == meeting_id)) or abort(404)
 
 
 def attended(household_id: Optional[int], meeting_ids: list[int]) -> set[int]:
