@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app.access import scope
 from app.access.permissions import OFFICIALS, menu_item, role_rule, rule
 from app.extensions import db
-from app.models import Issue, Meeting, Region, Role, User
+from app.models import Household, Issue, Meeting, Region, Role, User
 
 MEETING_RUNNERS = frozenset({Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN})
 ISSUE_READERS = frozenset({Role.HOUSEHOLD, Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN})
@@ -53,11 +53,13 @@ def check_in(user: User, meeting: Optional[Meeting]) -> bool:
 
 
 @rule("issues.raise")
-def raise_issue(user: User, village_id: Optional[int]) -> bool:
-    """Raise an issue: a household online, or the committee on a household's behalf."""
+def raise_issue(user: User, household: Optional[Household]) -> bool:
+    """Raise an issue for a household: the household itself online, or its village's committee."""
+    if household is None:
+        return False
     if user.role == Role.HOUSEHOLD:
-        return user.household is not None and user.household.village_id == village_id
-    return village_id is not None and scope.can_manage_village(user, village_id)
+        return user.household_id == household.id
+    return scope.can_manage_village(user, household.village_id)
 
 
 @rule("issues.read")

@@ -65,9 +65,8 @@ def raise_issue(actor: User, household_id: int, kind: str, category: str, descri
                 photo: Optional[str] = None, meeting_id: Optional[int] = None) -> Issue:
     """A household raises an issue or suggestion, or the committee records one on its behalf."""
     household = db.session.get(Household, household_id)
-    if household is None or (actor.role == "household" and actor.household_id != household.id):
+    if not permissions.may(actor, "issues.raise", household):
         raise NotFound(_("This household is not in your area."))
-    permissions.require(actor, "issues.raise", household.village_id)
     if kind not in set(IssueKind):
         raise InvalidInput(_("Choose an issue or a suggestion."))
     if category not in CATEGORIES:
