@@ -14,3 +14,17 @@ def sign_in(page, base_url: str, username: str, password: str = DEMO_PASSWORD) -
 def has_no_horizontal_scroll(page) -> bool:
     """True when the page is no wider than the viewport."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def assert_pages_clean(page, base_url: str, username: str, paths: list[str]) -> None:
+    """Signed in as username, each path answers 200 with no sideways scroll, and the whole walk
+    logs no script error and no Content-Security-Policy violation in the console."""
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, base_url, username)
+    for path in paths:
+        response = page.goto(base_url + path)
+        assert response.status == 200, path
+        assert has_no_horizontal_scroll(page), path
+    assert errors == []

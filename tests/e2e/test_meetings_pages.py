@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Issue, Meeting, User
-from tests.e2e import has_no_horizontal_scroll, sign_in
+from tests.e2e import assert_pages_clean
 
 
 def _ids(app, username):
@@ -30,13 +30,5 @@ PAGES = {
 @pytest.mark.parametrize("username", sorted(PAGES))
 def test_meeting_and_issue_pages_are_clean(live_server, phone, username):
     meeting, issue = _ids(live_server.app, username)
-    errors = []
-    phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    phone.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(phone, live_server.url, username)
-    for path in PAGES[username]:
-        path = path.format(m=meeting, i=issue)
-        response = phone.goto(live_server.url + path)
-        assert response.status == 200, path
-        assert has_no_horizontal_scroll(phone), path
-    assert errors == []
+    paths = [path.format(m=meeting, i=issue) for path in PAGES[username]]
+    assert_pages_clean(phone, live_server.url, username, paths)

@@ -1,7 +1,7 @@
 """Key pages load with no script error and no Content-Security-Policy violation in the console."""
 import pytest
 
-from tests.e2e import has_no_horizontal_scroll, sign_in
+from tests.e2e import assert_pages_clean
 
 PAGES = {
     "committee": ["/households/", "/households/grids", "/ledger/award?q=", "/ledger/entries",
@@ -15,12 +15,4 @@ PAGES = {
 
 @pytest.mark.parametrize("username", sorted(PAGES))
 def test_pages_have_no_console_errors(live_server, phone, username):
-    errors = []
-    phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    phone.on("pageerror", lambda e: errors.append(str(e)))
-    sign_in(phone, live_server.url, username)
-    for path in PAGES[username]:
-        response = phone.goto(live_server.url + path)
-        assert response.status == 200, path
-        assert has_no_horizontal_scroll(phone), path
-    assert errors == []
+    assert_pages_clean(phone, live_server.url, username, PAGES[username])
