@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from typing import Optional
 
-from flask import abort, flash, request
+from flask import abort, current_app, flash, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -87,3 +87,27 @@ def managed_village():
     from app.access import scope
 
     return scope.managed_village_or_404(current_user, village_arg())
+
+
+def _typed_code_limit() -> str:
+    return current_app.config.get("SHOP_TYPED_CODE_LIMIT", "10 per 10 minutes")
+
+
+def _typed_code_key() -> str:
+    return f"typed-code:{current_user.id}"
+
+
+def _failed_typed_code(response) -> bool:
+    """Only failed lookups of a typed 12-digit code count (a guessing guard, not a speed limit)."""
+    from app.shop.codes import typed_number
+
+    return response.status_code == 409 and typed_number(request.form.get("code", "")) is not None
+
+
+def limit_typed_codes(view):
+    """Limit each signed-in user's failed lookups of typed payment-code numbers (shop counter,
+    meeting desk); one budget per user across the pages that take them."""
+    from app.extensions import limiter
+
+    return limiter.limit(_typed_code_limit, key_func=_typed_code_key, methods=["POST"],
+                         deduct_when=_failed_typed_code)(view)

@@ -123,3 +123,55 @@ def test_close_without_an_attendance_rule_awards_nothing(w):
 def test_an_official_who_plans_hosts_with_their_level(w):
     meeting = services.plan(w.county_official, w.home.id, "reception", "接访", datetime.now(UTC))
     assert [(h.user_id, h.level) for h in meeting.hosts] == [(w.county_official.id, 2)]
+
+
+def test_desk_scan_of_a_payment_code_checks_in_its_household_once_without_spending_it(w):
+    from app.shop import codes as pay_codes
+
+    meeting_id = open_meeting(w)
+    shown = pay_codes.issue(w.h1_user)
+    household, added = services.check_in_scanned(w.committee, meeting_id, shown["secret"])
+    assert (household.id, added) == (w.h1.id, True)
+    # Typing the 12 digits of the same code finds the same household, and adds nothing.
+    household, added = services.check_in_scanned(w.committee, meeting_id, shown["number"])
+    assert (household.id, added) == (w.h1.id, False)
+    attendance = db.session.scalar(sa.select(Attendance).where(Attendance.meeting_id == meeting_id))
+    assert (attendance.household_id, attendance.method, attendance.recorded_by) == \
+        (w.h1.id, "card", w.committee.id)
+    # Identifying is not paying: the code can still pay at the shop.
+    assert pay_codes.household_of(shown["secret"]) == w.h1.id
+
+
+def test_desk_scan_refuses_unknown_revoked_other_village_codes_and_closed_meetings(w):
+    from app.shop import codes as pay_codes
+
+    meeting_id = open_meeting(w)
+    for text in ["", "P1forged", "000000000000", "not a code"]:
+        with pytest.raises(pay_codes.CodeInvalid):
+            services.check_in_scanned(w.committee, meeting_id, text)
+    revoked = pay_codes.issue(w.h2_user)
+    pay_codes.revoke_all(w.h2_user)
+    with pytest.raises(pay_codes.CodeInvalid):
+        services.check_in_scanned(w.committee, meeting_id, revoked["secret"])
+    far = pay_codes.issue(w.far_user)
+    with pytest.raises(DomainError) as other:
+        services.check_in_scanned(w.committee, meeting_id, far["secret"])
+    assert other.value.code == "check_in_other_village"
+    mine = pay_codes.issue(w.h3_user)
+    with pytest.raises(NotAllowed):
+        services.check_in_scanned(w.other_committee, meeting_id, mine["secret"])
+    services.close(w.committee, meeting_id)
+    with pytest.raises(Conflict):
+        services.check_in_scanned(w.committee, meeting_id, mine["secret"])
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 0
+
+
+def test_an_expired_payment_code_checks_no_one_in(app, w):
+    from app.shop import codes as pay_codes
+
+    meeting_id = open_meeting(w)
+    app.config["PAY_CODE_SECONDS"] = -5
+    expired = pay_codes.issue(w.h1_user)
+    with pytest.raises(pay_codes.CodeInvalid):
+        services.check_in_scanned(w.committee, meeting_id, expired["secret"])
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 0

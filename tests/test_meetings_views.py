@@ -145,3 +145,37 @@ def test_meetings_list_pages_newest_first(app, client, auth, w):
         found = re.search(r'href="(/meetings\?after=[^"]+)"[^>]*>[^<]*</a>\s*</nav>', page)
         url = found.group(1).replace("&amp;", "&") if found else None
     assert seen == ["4", "3", "2", "1", "0"]
+
+
+def test_the_desk_scanner_checks_households_in_and_speaks_plainly(app, client, auth, w):
+    from app.shop import codes as pay_codes
+
+    meeting_id = open_meeting(w)
+    shown = pay_codes.issue(w.h1_user)
+    far = pay_codes.issue(w.far_user)
+    db.session.commit()
+    auth.login("committee2")
+    assert client.get(f"/meetings/{meeting_id}/scan-in").status_code == 404  # another village
+    auth.logout()
+    auth.login("committee")
+    page = client.get(f"/meetings/{meeting_id}/scan-in")
+    assert page.status_code == 200 and "data-scanner" in page.text
+    assert "wasm-unsafe-eval" in page.headers["Content-Security-Policy"]
+    done = client.post(f"/meetings/{meeting_id}/scan-in", data={"code": shown["number"]},
+                       follow_redirects=True)
+    assert f"{w.h1.head_name}（{w.h1.number}号）已签到" in done.text and "已签到：1 户" in done.text
+    refused = client.post(f"/meetings/{meeting_id}/scan-in", data={"code": far["secret"]})
+    assert refused.status_code == 422 and "此码属于其他村的农户" in refused.text
+    unknown = client.post(f"/meetings/{meeting_id}/scan-in", data={"code": "P1" + "x" * 60})
+    assert unknown.status_code == 409 and "此码无法使用" in unknown.text
+    attendance = db.session.scalars(sa.select(Attendance)).all()
+    assert [(a.household_id, a.method) for a in attendance] == [(w.h1.id, "card")]
+
+
+def test_guessing_typed_numbers_at_the_desk_is_limited(app, client, auth, w):
+    app.config["SHOP_TYPED_CODE_LIMIT"] = "3 per 10 minutes"
+    meeting_id = open_meeting(w)
+    auth.login("committee")
+    statuses = [client.post(f"/meetings/{meeting_id}/scan-in",
+                            data={"code": f"{n:012d}"}).status_code for n in range(5)]
+    assert statuses[:3] == [409, 409, 409] and statuses[3:] == [429, 429]

@@ -21,6 +21,7 @@ from app.ledger import services as ledger
 from app.models import (Attendance, CheckInMethod, Household, LedgerEntry, Meeting, MeetingFormat,
                         MeetingHost, MeetingStatus, Region, Rule, User)
 from app.models.base import utcnow
+from app.shop import codes as pay_codes
 
 ATTENDANCE_RULE = "YS01"  # the rulebook line "参加夜谈会" (attended a night-talk meeting)
 meetings_table = Meeting.__table__
@@ -159,6 +160,27 @@ def tick(actor: User, meeting_id: int, household_ids: Iterable[int],
     if found != set(ids):
         raise InvalidInput(_("Choose households of this village."))
     return sum(_record(meeting, h, method, actor)[1] for h in ids)
+
+
+def _scanned_household(text: str) -> int:
+    """The household whose payment code was scanned or typed at the desk; CodeInvalid if none."""
+    household_id = pay_codes.household_of(text)
+    if household_id is None:
+        raise pay_codes.invalid()
+    return household_id
+
+
+@transaction()
+def check_in_scanned(actor: User, meeting_id: int, text: str) -> tuple[Household, bool]:
+    """The committee scans a household's payment code with the shop's scanner (or types its
+    number): that household is present. (household, newly added); the code stays unspent."""
+    meeting = _lock_open(meeting_id)
+    permissions.require(actor, "meetings.host", meeting.village_id)
+    household = db.session.get(Household, _scanned_household(text))
+    if household.village_id != meeting.village_id or not household.active:
+        raise DomainError(_("This code belongs to a household of another village: it cannot "
+                            "check in to this meeting."), code="check_in_other_village")
+    return household, _record(meeting, household.id, CheckInMethod.CARD, actor)[1]
 
 
 def _awarded(meeting: Meeting, rule: Rule) -> set[int]:

@@ -17,7 +17,9 @@ from app.meetings import bp, codes, reads, services
 from app.meetings.forms import FORMATS, ButtonForm, CheckInForm, CloseForm, PlanForm
 from app.models import Role
 from app.models.base import utcnow
-from app.views_util import flash_errors
+from app.security import scanner_csp
+from app.shop.forms import CodeForm
+from app.views_util import flash_errors, limit_typed_codes
 
 
 def _host_or_404(meeting):
@@ -192,6 +194,32 @@ def register(meeting_id: int):
             return redirect(url_for(".register", meeting_id=meeting.id))
     return render_template("meetings/register.html", meeting=meeting, rows=reads.register(meeting),
                            form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>/scan-in", methods=["GET", "POST"])
+@permission_required("meetings.plan")
+@limit_typed_codes
+def scan_in(meeting_id: int):
+    """The desk: the committee scans households' payment codes with the shop's scanner (or types
+    the number); each read checks its household in, and the scanner is ready for the next."""
+    meeting = _host_or_404(reads.meeting_or_404(current_user, meeting_id))
+    form, status = CodeForm(), 200
+    if form.validate_on_submit():
+        try:
+            household, added = services.check_in_scanned(current_user, meeting.id, form.code.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+            status = error.status
+        else:
+            who = {"name": household.head_name, "number": household.number}
+            if added:
+                flash(_("%(name)s (No. %(number)s) checked in.", **who), "success")
+            else:
+                flash(_("%(name)s (No. %(number)s) had already checked in.", **who), "info")
+            return redirect(url_for(".scan_in", meeting_id=meeting.id))
+    page = render_template("meetings/scan_in.html", meeting=meeting, form=form,
+                           count=reads.attendee_count(meeting.id))
+    return scanner_csp(current_app.make_response((page, status)))
 
 
 @bp.route("/meetings/<int:meeting_id>/photo")

@@ -147,6 +147,15 @@ def held_code(actor: User, code_id: int) -> PaymentCode:
     return code
 
 
+def household_of(text: str) -> Optional[int]:
+    """The household of a code that could still pay, or None. Reading only: identifying a
+    household (at a meeting's desk) does not spend its code, which it may still pay with."""
+    column, value = hash_of(text)
+    return db.session.scalar(sa.select(codes_table.c.household_id).where(
+        column == value, codes_table.c.used_at.is_(None), codes_table.c.revoked_at.is_(None),
+        codes_table.c.expires_at > datetime.now(UTC)))
+
+
 def _claim(condition) -> sa.Row:
     """One conditional UPDATE: of many concurrent claims of one code exactly one gets the row."""
     claimed = db.session.execute(codes_table.update().where(condition)

@@ -9,29 +9,16 @@ from flask_login import current_user
 from app.access import permissions
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
-from app.extensions import limiter
 from app.security import scanner_csp
 from app.shop import bp, checkout, codes, counter, reports
 from app.shop.forms import CodeForm, ConfirmForm, basket_items
 from app.shop.views_catalogue import shop_arg
-
-
-def _typed_limit() -> str:
-    return current_app.config.get("SHOP_TYPED_CODE_LIMIT", "10 per 10 minutes")
-
-
-def _keeper_key() -> str:
-    return f"typed-code:{current_user.id}"
-
-
-def _failed_typed(response) -> bool:
-    """Only failed lookups of typed numbers count against the shop keeper's limit."""
-    return response.status_code == 409 and codes.typed_number(request.form.get("code", "")) is not None
+from app.views_util import limit_typed_codes
 
 
 @bp.route("/shop/scan", methods=["GET", "POST"])
 @permission_required("shop.counter")
-@limiter.limit(_typed_limit, key_func=_keeper_key, methods=["POST"], deduct_when=_failed_typed)
+@limit_typed_codes
 def scan():
     """The camera scanner with a typed-code fallback; a code read opens its household's basket."""
     form, status = CodeForm(), 200

@@ -2,7 +2,9 @@
 // browser's BarcodeDetector where it exists, else the self-hosted zxing-wasm reader, else jsQR
 // (old iPhones, whose CSP lacks 'wasm-unsafe-eval'). When a code is read the camera stops, the
 // text goes into the element named by data-target, and that element's form is submitted
-// (or, with data-event-only, only a "scanner:code" event is sent). Camera refused or missing:
+// (or, with data-event-only, only a "scanner:code" event is sent). With data-skip-repeat="N" a
+// code read again within N seconds of its last sighting (the same phone still in front of the
+// desk's camera after the page came back) is ignored and scanning goes on. Camera refused or missing:
 // a clear message, and the typed field gets the focus. No inline code (strict CSP).
 (function () {
   "use strict";
@@ -176,12 +178,31 @@
       });
     }
     next().then(function (found) {
-      if (found) {
+      if (found && self.isRepeat(found)) {
+        self.say(text(self.root, "repeat"));
+        setTimeout(function () { self.loop(); }, 120);
+      } else if (found) {
         self.found(found);
       } else {
         setTimeout(function () { self.loop(); }, 120);
       }
     });
+  };
+
+  // True when this value was read on this page within data-skip-repeat seconds of its last
+  // sighting; each sighting renews the time, so a code held still is never sent twice.
+  Scanner.prototype.isRepeat = function (value) {
+    var seconds = parseInt(this.root.getAttribute("data-skip-repeat") || "0", 10);
+    if (!seconds) { return false; }
+    var key = "scanner-last:" + window.location.pathname;
+    var now = Date.now();
+    try {
+      var last = JSON.parse(window.sessionStorage.getItem(key) || "null");
+      window.sessionStorage.setItem(key, JSON.stringify({value: value, at: now}));
+      return !!last && last.value === value && now - last.at < seconds * 1000;
+    } catch (e) {
+      return false;  // no session storage (private mode): every read counts
+    }
   };
 
   Scanner.prototype.found = function (value) {
