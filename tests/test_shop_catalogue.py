@@ -117,3 +117,76 @@ def test_household_sees_what_it_can_afford(client, w):
     rows = client.get("/shop/catalogue").text.split('id="catalogue"')[1]
     assert "badge text-bg-success" not in rows
     assert client.get("/shop/products").status_code == 403
+
+
+def _picture(width=2000, height=1000, fmt="PNG"):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 120, 200)).save(buffer, fmt)
+    buffer.seek(0)
+    return buffer
+
+
+def test_a_product_photo_is_small_clean_and_shown_only_to_its_shops_people(app, client, w):
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "photos"
+    _login(client, "keeper")
+    response = client.post("/shop/products/new", data={
+        "name": "洗衣粉", "points": "20", "unit": "袋", "low_stock": "3", "active": "y",
+        "photo": (_picture(), "powder.png")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    powder = db.session.scalar(sa.select(Product).where(Product.name == "洗衣粉"))
+    served = client.get(f"/shop/products/{powder.id}/photo")
+    image = Image.open(io.BytesIO(served.data))
+    assert served.mimetype == "image/jpeg" and image.format == "JPEG" and max(image.size) == 480
+    assert f"/shop/products/{powder.id}/photo" in client.get("/shop/products").text
+    # A new photo replaces the old file; removing it leaves none.
+    first = powder.photo
+    client.post(f"/shop/products/{powder.id}/edit", data={
+        "name": "洗衣粉", "points": "20", "unit": "袋", "low_stock": "3", "active": "y",
+        "photo": (_picture(300, 300, "JPEG"), "new.jpg")}, content_type="multipart/form-data")
+    db.session.expire_all()
+    second = db.session.get(Product, powder.id).photo
+    assert second and second != first and not (folder / first).exists() and (folder / second).exists()
+    client.post("/logout")
+    _login(client, "h1")  # a household of the shop's village sees it in its catalogue
+    assert client.get(f"/shop/products/{powder.id}/photo").status_code == 200
+    assert f"/shop/products/{powder.id}/photo" in client.get("/shop/catalogue").text
+    client.post("/logout")
+    _login(client, "far")  # another village's household does not
+    assert client.get(f"/shop/products/{powder.id}/photo").status_code == 404
+    client.post("/logout")
+    _login(client, "keeper")
+    client.post(f"/shop/products/{powder.id}/edit", data={
+        "name": "洗衣粉", "points": "20", "unit": "袋", "low_stock": "3", "active": "y",
+        "remove_photo": "y"}, content_type="multipart/form-data")
+    db.session.expire_all()
+    assert db.session.get(Product, powder.id).photo is None and not (folder / second).exists()
+    assert client.get(f"/shop/products/{powder.id}/photo").status_code == 404
+
+
+def test_a_file_that_is_not_a_photo_adds_nothing(app, client, w):
+    import io
+    from pathlib import Path
+
+    _login(client, "keeper")
+    response = client.post("/shop/products/new", data={
+        "name": "香皂", "points": "5", "low_stock": "3", "active": "y",
+        "photo": (io.BytesIO(b"<?php echo 1; ?>"), "soap.jpg")}, content_type="multipart/form-data")
+    assert response.status_code == 200 and "不是照片" in response.text
+    assert db.session.scalar(sa.select(Product).where(Product.name == "香皂")) is None
+    # A photo refused with its product (a name already taken) leaves no file behind.
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "photos"
+    before = set(folder.glob("*")) if folder.exists() else set()
+    client.post("/shop/products/new", data={
+        "name": "大米5kg", "points": "5", "low_stock": "3", "active": "y",
+        "photo": (_picture(), "rice.png")}, content_type="multipart/form-data")
+    after = set(folder.glob("*")) if folder.exists() else set()
+    assert after == before

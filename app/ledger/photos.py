@@ -70,8 +70,9 @@ def _open(file_storage) -> Image.Image:
     return image
 
 
-def save_photo(file_storage) -> str:
-    """Check an uploaded picture, strip its metadata, store it as JPEG; return its new name."""
+def save_photo(file_storage, max_side: int = MAX_SIDE) -> str:
+    """Check an uploaded picture, strip its metadata, store it as JPEG no larger than `max_side`
+    pixels a side; return its new name."""
     if file_storage is None or not getattr(file_storage, "filename", ""):
         raise InvalidInput(_("Please choose a photo."))
     if _size(file_storage) > MAX_BYTES:
@@ -81,7 +82,7 @@ def save_photo(file_storage) -> str:
         image = ImageOps.exif_transpose(image)  # turn it the way the phone held it, then drop EXIF
     except Exception:  # a broken EXIF block should not lose an otherwise good photo
         pass
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    image.thumbnail((max_side, max_side))
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, "white")
         rgba = image.convert("RGBA")

@@ -36,6 +36,8 @@ class Product(db.Model):
     # At or below this stock the catalogue warns the shop keeper.
     low_stock: so.Mapped[int] = so.mapped_column(sa.Integer, default=5, server_default="5")
     active: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=True)
+    # A small cleaned JPEG under UPLOAD_FOLDER/photos (app/ledger/photos.py), or none.
+    photo: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (

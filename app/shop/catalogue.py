@@ -81,14 +81,15 @@ def _check_name_free(shop_id: int, name: str, product_id: Optional[int] = None) 
 
 @transaction(conflict="A product of this name was just added.")
 def create_product(actor: User, shop_id: int, name: str, points: int, category: str = "",
-                   unit: str = "", low_stock: int = 5) -> Product:
+                   unit: str = "", low_stock: int = 5, photo: Optional[str] = None) -> Product:
     """Add a product (with no stock: stock comes in as received goods)."""
     shop = shop_for(actor, shop_id)
     permissions.require(actor, "shop.manage", shop)
     name = _clean(name, points, low_stock)
     _check_name_free(shop.id, name)
     product = Product(shop_id=shop.id, name=name, points=points, category=(category or "").strip()[:32],
-                      unit=(unit or "").strip()[:16], low_stock=low_stock, stock=0, active=True)
+                      unit=(unit or "").strip()[:16], low_stock=low_stock, stock=0, active=True,
+                      photo=photo)
     db.session.add(product)
     db.session.flush()
     audit.record("shop.product_add", f"product:{product.id}", f"{name} {points}", actor)
@@ -97,8 +98,10 @@ def create_product(actor: User, shop_id: int, name: str, points: int, category: 
 
 @transaction()
 def update_product(actor: User, product_id: int, name: str, points: int, category: str,
-                   unit: str, low_stock: int, active: bool) -> Product:
-    """Change a product's name, price, category, unit, warning level or whether it is on sale."""
+                   unit: str, low_stock: int, active: bool, photo: Optional[str] = None,
+                   remove_photo: bool = False) -> Product:
+    """Change a product's name, price, category, unit, warning level or whether it is on sale;
+    `photo` replaces its photo, `remove_photo` takes it away (the caller deletes the old file)."""
     product = product_for(actor, product_id)
     permissions.require(actor, "shop.manage", db.session.get(Shop, product.shop_id))
     name = _clean(name, points, low_stock)
@@ -106,6 +109,8 @@ def update_product(actor: User, product_id: int, name: str, points: int, categor
     product.name, product.points, product.low_stock = name, points, low_stock
     product.category, product.unit = (category or "").strip()[:32], (unit or "").strip()[:16]
     product.active = bool(active)
+    if photo or remove_photo:
+        product.photo = photo
     audit.record("shop.product_edit", f"product:{product.id}", f"{name} {points}", actor)
     return product
 

@@ -2,6 +2,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, StringField,
                      SubmitField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -28,6 +29,8 @@ class ProductForm(FlaskForm):
     low_stock = IntegerField(_l("Warn when stock is at or below"), default=5, validators=[
         InputRequired(message=_l("Give the warning level.")), NumberRange(min=0, max=100000)])
     active = BooleanField(_l("On sale"), default=True)
+    photo = FileField(_l("Photo (optional)"))
+    remove_photo = BooleanField(_l("Remove the photo"))
     submit = SubmitField(_l("Save"))
 
 

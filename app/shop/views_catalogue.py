@@ -1,11 +1,12 @@
 """Catalogue pages: the shop keeper's and committee's products and stock, the household's shop."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from app.access import scope
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
+from app.ledger import photos
 from app.shop import bp, catalogue
 from app.shop.forms import (MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm, ReceiveForm,
                             VoucherDaysForm)
@@ -19,6 +20,22 @@ def shop_arg():
         return catalogue.shop_for(current_user, db_id(raw) if raw else None)
     except (ValueError, NotFound):
         abort(404)
+
+
+PHOTO_SIDE = 480  # pixels: enough for a phone's list, about 30 KB on a village's network
+
+
+def _saved(form, write):
+    """Store the form's new photo (if any) and call write(photo_name); a refused write or photo
+    leaves no file behind. Returns write's result; DomainError as write raised it."""
+    name = None
+    try:
+        if form.photo.data and getattr(form.photo.data, "filename", ""):
+            name = photos.save_photo(form.photo.data, max_side=PHOTO_SIDE)
+        return write(name)
+    except DomainError:
+        photos.discard(name)
+        raise
 
 
 def _product_or_404(product_id: int):
@@ -67,8 +84,9 @@ def product_new():
     form = ProductForm()
     if form.validate_on_submit():
         try:
-            product = catalogue.create_product(current_user, shop.id, form.name.data, form.points.data,
-                                               form.category.data, form.unit.data, form.low_stock.data)
+            product = _saved(form, lambda photo: catalogue.create_product(
+                current_user, shop.id, form.name.data, form.points.data, form.category.data,
+                form.unit.data, form.low_stock.data, photo=photo))
         except DomainError as error:
             flash(error.message, "danger")
         else:
@@ -84,13 +102,17 @@ def product_edit(product_id: int):
     product = _product_or_404(product_id)
     form = ProductForm(obj=product)
     if form.validate_on_submit():
+        old_photo = product.photo
         try:
-            catalogue.update_product(current_user, product.id, form.name.data, form.points.data,
-                                     form.category.data, form.unit.data, form.low_stock.data,
-                                     form.active.data)
+            _saved(form, lambda photo: catalogue.update_product(
+                current_user, product.id, form.name.data, form.points.data, form.category.data,
+                form.unit.data, form.low_stock.data, form.active.data, photo=photo,
+                remove_photo=form.remove_photo.data))
         except DomainError as error:
             flash(error.message, "danger")
         else:
+            if old_photo and old_photo != product.photo:
+                photos.discard(old_photo)
             flash(_("Product saved."), "success")
             return redirect(url_for(".product", product_id=product.id))
     return render_template("shop/product_form.html", form=form, shop=None, product=product)
@@ -142,6 +164,19 @@ def product_count(product_id: int):
     else:
         flash_errors(form)
     return redirect(url_for(".product", product_id=product.id))
+
+
+@bp.route("/shop/products/<int:product_id>/photo")
+@login_required
+def product_photo(product_id: int):
+    """A product's photo, for everyone who may see the product's shop."""
+    product = _product_or_404(product_id)
+    if not product.photo or not photos.NAME.match(product.photo):
+        abort(404)
+    response = send_from_directory(photos.folder(), product.photo, mimetype="image/jpeg",
+                                   max_age=86400)
+    response.cache_control.private = True  # each new photo has a new name (?v= in its URL)
+    return response
 
 
 @bp.route("/shop/catalogue")
