@@ -35,8 +35,10 @@ def spend_points(user: User, household: Optional[Household]) -> bool:
         return _own_household(user, household)
     if scope.can_manage_village(user, household.village_id):
         return True
+    from app.access.shop import serves
+
     return (user.role == Role.SHOP and user.shop is not None and user.shop.active
-            and user.shop.village_id == household.village_id)
+            and serves(user.shop_id, household.village_id))
 
 
 @rule("claims.submit")

@@ -4,10 +4,41 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 
+import sqlalchemy as sa
+
 from app.access import scope
+from app.access.meetings import official_over, runs_village
 from app.access.permissions import menu_item, role_rule, rule
-from app.models import Role, Shop, User
+from app.extensions import db
+from app.models import Role, Shop, ShopVillage, User
 from app.models.shop import Redemption, Voucher
+
+
+def serves(shop_id: Optional[int], village_id: Optional[int]) -> bool:
+    """True when the shop serves the households of this village (its own, or one it was given)."""
+    if shop_id is None or village_id is None:
+        return False
+    return db.session.scalar(sa.select(ShopVillage.shop_id).where(
+        ShopVillage.shop_id == shop_id, ShopVillage.village_id == village_id)) is not None
+
+
+def shops_serving(village_id: Optional[int]) -> sa.Select:
+    """The ids of the shops that serve a village's households."""
+    return sa.select(ShopVillage.shop_id).where(ShopVillage.village_id == (village_id or -1))
+
+
+@rule("shop.open")
+def open_shop(user: User, village_id: Optional[int]) -> bool:
+    """Open a points shop in a village, rename it, give it shop keepers: the village's committee,
+    an administrator, or an official above the village."""
+    return runs_village(user, village_id)
+
+
+@rule("shop.serve")
+def serve_village(user: User, village_id: Optional[int]) -> bool:
+    """Let a shop serve (or stop serving) a village's households: an administrator, or an official
+    above that village (a committee cannot open another village's households to its shop)."""
+    return user.role == Role.ADMIN or official_over(user, village_id)
 
 
 def _keeper_of(user: User, shop_id: Optional[int]) -> bool:
@@ -57,6 +88,8 @@ def cancel_voucher(user: User, voucher: Optional[Voucher]) -> bool:
 
 
 role_rule("shop.counter", frozenset({Role.SHOP}))
+role_rule("shop.shops", frozenset({Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN}))
+menu_item("shop.shops", "shop.shops_index", _l("Shops"), 22)
 role_rule("shop.catalogue_manage", frozenset({Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 role_rule("shop.catalogue_read", frozenset({Role.HOUSEHOLD}))
 role_rule("shop.catalogue_any", frozenset({Role.HOUSEHOLD, Role.SHOP, Role.COMMITTEE, Role.ADMIN}))

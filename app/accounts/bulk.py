@@ -59,7 +59,7 @@ def create(actor: User, kind: str, region: Region) -> list[Slip]:
                                 "created; try again.")):
         wanted = {"committees": _committees, "officials": _officials,
                   "households": _households}[kind](region)
-        return _make(actor, wanted)
+        return make(actor, wanted)
 
 
 def _committees(region: Region) -> list[tuple]:
@@ -88,7 +88,9 @@ def _households(village: Region) -> list[tuple]:
              Role.HOUSEHOLD, {"household_id": h.id}) for h in households]
 
 
-def _make(actor: User, wanted: list[tuple]) -> list[Slip]:
+def make(actor: User, wanted: list[tuple]) -> list[Slip]:
+    """Accounts with one-time passwords for (place, display name, username, role, scope) rows,
+    in the caller's transaction; a taken username gets the next free suffix."""
     taken = set(db.session.scalars(sa.select(User.username).where(
         User.username.in_([w[2] for w in wanted])))) if wanted else set()
     slips = []

@@ -1,7 +1,7 @@
 """The data model: one module per aggregate, all imported here so Alembic sees every table."""
 from app.models.region import Region, RegionLevel, Grid
 from app.models.household import Household
-from app.models.user import User, Role, Shop
+from app.models.user import User, Role, Shop, ShopVillage
 from app.models.audit import AuditLog
 from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
                                Rule, RuleCategory, VillageSettings)
@@ -13,7 +13,7 @@ from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueS
 from app.models.api_token import ApiToken
 from app.models.template import RulebookTemplate, TemplateRule
 
-__all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "AuditLog",
+__all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "ShopVillage", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
            "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement", "Voucher",

@@ -52,6 +52,24 @@ class Shop(db.Model):
     village: so.Mapped[Region] = so.relationship()
 
 
+class ShopVillage(db.Model):
+    """A village whose households a shop serves (积分超市 may serve neighbouring villages too).
+    Its own village is always one; its committee runs the shop, whichever villages it serves."""
+
+    __tablename__ = "shop_villages"
+
+    shop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("shops.id"), primary_key=True)
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True,
+                                                  index=True)
+
+
+@sa.event.listens_for(Shop, "after_insert")
+def _serves_its_own_village(_mapper, connection, shop: Shop) -> None:
+    """A new shop serves its own village, however it was made (service, demo, test factory)."""
+    connection.execute(sa.insert(ShopVillage.__table__).values(shop_id=shop.id,
+                                                               village_id=shop.village_id))
+
+
 class User(UserMixin, db.Model):
     """A sign-in account with one role and the one scope that role needs."""
 

@@ -13,7 +13,8 @@ from app.access import permissions
 from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.models import Claim, Grid, Household, Objection, Region, RegionLevel, Shop, User
+from app.models import (Claim, Grid, Household, Objection, Region, RegionLevel, Shop, ShopVillage,
+                        User)
 from app.regions import codes
 from app.models.region import subtree_clause
 from app.regions.services import path_segment
@@ -140,10 +141,20 @@ def merge_villages(actor: User, merged: Region, survivor: Region) -> dict[str, i
                 .values(village_id=survivor.id)).rowcount
         counts["users"] = db.session.execute(
             sa.update(User).where(User.region_id == merged.id).values(region_id=survivor.id)).rowcount
+        _move_served(merged, survivor)
         merged.active, merged.merged_into_id = False, survivor.id
         audit.record("villages_merged", f"region:{merged.id}",
                      f"into {survivor.id} {survivor.name}: {counts}", actor)
     return counts
+
+
+def _move_served(merged: Region, survivor: Region) -> None:
+    """Shops that served the merged village serve the survivor (once, if they served both)."""
+    both = sa.select(ShopVillage.shop_id).where(ShopVillage.village_id == survivor.id)
+    db.session.execute(sa.delete(ShopVillage).where(ShopVillage.village_id == merged.id,
+                                                    ShopVillage.shop_id.in_(both)))
+    db.session.execute(sa.update(ShopVillage).where(ShopVillage.village_id == merged.id)
+                       .values(village_id=survivor.id))
 
 
 def _refuse_open_business(village: Region) -> None:

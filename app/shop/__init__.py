@@ -1,11 +1,12 @@
 """The points shop (积分超市): catalogue and stock, payment codes, the counter's scanner and basket.
 
-Services: catalogue.py (products, which shop a user works with), stock.py (the only writer of
-stock), codes.py (payment codes), checkout.py (one transaction per sale, voids).
+Services: shops.py (opening shops, the villages each serves, keeper accounts), catalogue.py
+(products, which shop a user works with), stock.py (the only writer of stock), codes.py (payment
+codes), checkout.py (one transaction per sale, voids).
 """
 from flask import Blueprint
 
 bp = Blueprint("shop", __name__)
 
 from app.shop import (views_catalogue, views_counter, views_pay, views_reports,  # noqa: E402,F401
-                      views_vouchers, vouchers)
+                      views_shops, views_vouchers, vouchers)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.access import permissions, scope
+from app.access.shop import shops_serving
 from app.database import transaction
 from app.errors import InvalidInput, NotAllowed, NotFound
 from app.extensions import db
@@ -18,10 +19,13 @@ MAX_UNITS = 100_000
 
 
 def shops_for(user: User) -> list[Shop]:
-    """The shops a user may see: a shop keeper's own, a village's shops, or every shop (admin)."""
+    """The shops a user may see: a shop keeper's own, the shops serving a household's village,
+    a committee's village's own shops, or every shop (admin)."""
     query = sa.select(Shop).where(Shop.active.is_(True)).order_by(Shop.id)
     if user.role == Role.SHOP:
         query = query.where(Shop.id == (user.shop_id or -1))
+    elif user.role == Role.HOUSEHOLD:
+        query = query.where(Shop.id.in_(shops_serving(user.village_id)))
     elif user.role != Role.ADMIN:
         query = query.where(Shop.village_id == (user.village_id or -1))
     return list(db.session.scalars(query))

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.access import permissions
+from app.access.shop import serves
 from app.database import transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed, NotFound
 from app.extensions import db
@@ -103,7 +104,7 @@ def checkout(actor: User, items: Iterable, idempotency_key: Optional[str] = None
             return stored
         raise
     household = db.session.get(Household, paycode.household_id)
-    if household.village_id != shop.village_id:
+    if not serves(shop.id, household.village_id):
         raise NotAllowed(_("This household belongs to another village's shop."), code="other_village")
     products = products_for(shop.id, wanted)
     cost = sum(products[p].points * q for p, q in wanted.items())

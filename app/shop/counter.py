@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.access import permissions
+from app.access.shop import serves
 from app.database import transaction
 from app.errors import NotAllowed
 from app.extensions import db
@@ -15,7 +16,7 @@ from app.shop import codes
 
 def _household_here(actor: User, code: PaymentCode) -> Household:
     household = db.session.get(Household, code.household_id)
-    if household.village_id != actor.shop.village_id or not household.active:
+    if not serves(actor.shop_id, household.village_id) or not household.active:
         raise NotAllowed(_("This household belongs to another village's shop."), code="other_village")
     return household
 

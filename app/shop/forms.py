@@ -90,3 +90,34 @@ class VoucherDaysForm(FlaskForm):
     voucher_days = IntegerField(_l("Days an order is kept"), validators=[
         InputRequired(message=_l("Give the number of days.")), NumberRange(min=1, max=60)])
     submit = SubmitField(_l("Save"))
+
+
+class OpenShopForm(FlaskForm):
+    """Open a shop: its name, and its village (the choices are filled by the view)."""
+
+    village_id = SelectField(_l("Village"), coerce=int)
+    name = StringField(_l("Shop name"), validators=[
+        DataRequired(message=_l("A shop needs a name.")), Length(max=64)])
+    submit = SubmitField(_l("Open the shop"))
+
+
+class RenameShopForm(FlaskForm):
+    """A shop's new name."""
+
+    name = StringField(_l("Shop name"), validators=[
+        DataRequired(message=_l("A shop needs a name.")), Length(max=64)])
+    submit = SubmitField(_l("Rename"))
+
+
+class KeeperForm(FlaskForm):
+    """A new shop keeper's account: their name; the username and password are made for them."""
+
+    display_name = StringField(_l("Shop keeper's name"), validators=[
+        DataRequired(message=_l("Give the shop keeper's name.")), Length(max=64)])
+    submit = SubmitField(_l("Create the account and print its slip"))
+
+
+class ShopButtonForm(FlaskForm):
+    """A button with a CSRF token (served villages, switching a keeper off or on)."""
+
+    submit = SubmitField(_l("Save"))

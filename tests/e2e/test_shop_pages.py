@@ -6,7 +6,9 @@ from tests.e2e import assert_pages_clean
 PAGES = {
     "shop": ["/shop", "/shop/scan", "/shop/products", "/shop/products/1", "/shop/products/new",
              "/shop/redemptions", "/shop/statement"],
-    "committee": ["/shop/products", "/shop/redemptions", "/shop/statement"],
+    "committee": ["/shop/products", "/shop/redemptions", "/shop/statement", "/shop/shops",
+                  "/shop/shops/1"],
+    "city": ["/shop/shops", "/shop/shops/1"],
     "household": ["/me/pay", "/shop/catalogue", "/shop/order", "/shop/vouchers"],
 }
 
