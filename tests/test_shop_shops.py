@@ -117,3 +117,22 @@ def test_shop_pages_open_serve_and_add_a_keeper(client, w):
     client.post("/logout")
     client.post("/login", data={"username": "keeper", "password": "secret-pass"})
     assert client.get("/shop/shops").status_code == 403
+
+
+def test_a_household_served_by_two_shops_starts_at_its_own_and_can_order_at_the_other(client, w):
+    shops.set_served(w.township_official, w.shop.id, [w.other.id])
+    from app.shop import catalogue, vouchers
+
+    assert [s.id for s in catalogue.shops_for(w.far_user)] == [w.other_shop.id, w.shop.id]
+    voucher = vouchers.order(w.far_user, [(w.soap.id, 1)], "far-order", shop_id=w.shop.id)
+    assert (voucher.shop_id, voucher.points) == (w.shop.id, 5)
+    client.post("/login", data={"username": "far", "password": "secret-pass"})
+    page = client.get("/shop/catalogue")
+    assert 'id="shop-switch"' in page.text and "乙村积分超市" in page.text.split("<h1")[1][:200]
+    other = client.get(f"/shop/catalogue?shop={w.shop.id}")
+    assert "大米5kg" in other.text
+    placed = client.post(f"/shop/order?shop={w.shop.id}", data={
+        f"qty-{w.soap.id}": "2", "idempotency_key": "far-page-order"})
+    assert placed.status_code == 302
+    assert client.get("/shop/catalogue?shop=999999").status_code == 404
+    assert queries.verify() == []

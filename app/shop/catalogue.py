@@ -20,12 +20,14 @@ MAX_UNITS = 100_000
 
 def shops_for(user: User) -> list[Shop]:
     """The shops a user may see: a shop keeper's own, the shops serving a household's village,
-    a committee's village's own shops, or every shop (admin)."""
+    a committee's village's own shops, or every shop (admin). A household's own village's shop
+    comes first: it is the one its pages open with."""
     query = sa.select(Shop).where(Shop.active.is_(True)).order_by(Shop.id)
     if user.role == Role.SHOP:
         query = query.where(Shop.id == (user.shop_id or -1))
     elif user.role == Role.HOUSEHOLD:
-        query = query.where(Shop.id.in_(shops_serving(user.village_id)))
+        query = query.where(Shop.id.in_(shops_serving(user.village_id))).order_by(None).order_by(
+            Shop.village_id != (user.village_id or -1), Shop.id)
     elif user.role != Role.ADMIN:
         query = query.where(Shop.village_id == (user.village_id or -1))
     return list(db.session.scalars(query))

@@ -184,9 +184,10 @@ def product_photo(product_id: int):
 def catalogue_page():
     """The household's shop: products on sale, prices, and which it can afford now."""
     household = scope.own_household_or_404(current_user)
-    try:
-        shop = catalogue.shop_for(current_user)
-    except NotFound:
+    shops = catalogue.shops_for(current_user)
+    if not shops:
         return render_template("shop/catalogue.html", shop=None, household=household, products=[])
-    items = [p for p in catalogue.products(shop.id, active_only=True)]
-    return render_template("shop/catalogue.html", shop=shop, household=household, products=items)
+    shop = shop_arg()
+    items = catalogue.products(shop.id, active_only=True)
+    return render_template("shop/catalogue.html", shop=shop, shops=shops, household=household,
+                           products=items)

@@ -10,6 +10,7 @@ from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
 from app.shop import bp, catalogue, codes, vouchers
 from app.shop.forms import VOUCHER_LABELS, ConfirmForm, basket_items
+from app.shop.views_catalogue import shop_arg
 
 
 def _voucher_or_404(voucher_id: int):
@@ -24,22 +25,20 @@ def _voucher_or_404(voucher_id: int):
 def order():
     """Pick products at home; points and stock are held for a voucher to show at the counter."""
     household = scope.own_household_or_404(current_user)
+    shop = shop_arg()
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
             voucher = vouchers.order(current_user, basket_items(request.form),
-                                     form.idempotency_key.data or None)
+                                     form.idempotency_key.data or None, shop_id=shop.id)
         except DomainError as error:
             flash(error.message, "danger")
         else:
             flash(_("Order placed: show this voucher at the shop."), "success")
             return redirect(url_for(".voucher", voucher_id=voucher.id))
-    try:
-        shop = catalogue.shop_for(current_user)
-    except NotFound:
-        abort(404)
     products = [p for p in catalogue.products(shop.id, active_only=True) if p.stock > 0]
     return render_template("shop/order.html", shop=shop, household=household, products=products,
+                           shops=catalogue.shops_for(current_user),
                            key=f"order-{secrets.token_hex(12)}")
 
 

@@ -64,14 +64,16 @@ def _stored(actor: User, items=None, idempotency_key: Optional[str] = None, **_i
 
 
 @transaction(replay=_stored)
-def order(actor: User, items: Iterable, idempotency_key: Optional[str] = None) -> Voucher:
-    """A household orders ahead: points and stock are held until pickup, cancel or expiry."""
+def order(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
+          shop_id: Optional[int] = None) -> Voucher:
+    """A household orders ahead at one of the shops serving its village (its own village's by
+    default): points and stock are held until pickup, cancel or expiry."""
     permissions.require(actor, "shop.pay")
     stored = _stored(actor, idempotency_key=idempotency_key)
     if stored:
         return stored
     household = scope.own_household_or_404(actor)
-    shop = catalogue.shop_for(actor)
+    shop = catalogue.shop_for(actor, shop_id)
     wanted = checkout.quantities(items)
     products = checkout.products_for(shop.id, wanted)
     cost = sum(products[p].points * q for p, q in wanted.items())
