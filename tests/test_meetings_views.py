@@ -179,3 +179,12 @@ def test_guessing_typed_numbers_at_the_desk_is_limited(app, client, auth, w):
     statuses = [client.post(f"/meetings/{meeting_id}/scan-in",
                             data={"code": f"{n:012d}"}).status_code for n in range(5)]
     assert statuses[:3] == [409, 409, 409] and statuses[3:] == [429, 429]
+
+
+def test_the_desk_says_what_is_wrong_with_an_empty_or_overlong_code(client, auth, w):
+    meeting_id = open_meeting(w)
+    auth.login("committee")
+    for code in ["", "9" * 65]:
+        page = client.post(f"/meetings/{meeting_id}/scan-in", data={"code": code})
+        assert page.status_code == 422 and 'role="alert"' in page.text
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 0

@@ -217,6 +217,8 @@ def scan_in(meeting_id: int):
             else:
                 flash(_("%(name)s (No. %(number)s) had already checked in.", **who), "info")
             return redirect(url_for(".scan_in", meeting_id=meeting.id))
+    elif request.method == "POST":
+        status = 422  # nothing typed, or too long: the field says why
     page = render_template("meetings/scan_in.html", meeting=meeting, form=form,
                            count=reads.attendee_count(meeting.id))
     return scanner_csp(current_app.make_response((page, status)))

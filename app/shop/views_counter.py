@@ -32,6 +32,8 @@ def scan():
             if kind == "voucher":
                 return redirect(url_for(".voucher", voucher_id=found))
             return redirect(url_for(".basket", code_id=found))
+    elif request.method == "POST":
+        status = 422  # nothing typed, or too long: the field says why
     return scanner_csp(current_app.make_response(
         (render_template("shop/scan.html", form=form), status)))
 
