@@ -8,6 +8,7 @@ the county's bulk accounts, and are switched off here when they leave.
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import audit
@@ -29,7 +30,8 @@ def shops_query(user: User) -> sa.Select:
 
 def shops_page(user: User, cursor: Optional[str], limit: int) -> Page:
     """The shops in the user's scope, a page at a time (a city has one in most villages)."""
-    return keyset_page(shops_query(user), [Shop.id], cursor, limit)
+    query = shops_query(user).options(so.joinedload(Shop.village))  # the list names each village
+    return keyset_page(query, [Shop.id], cursor, limit)
 
 
 def shop_or_404(user: User, shop_id: int) -> Shop:
