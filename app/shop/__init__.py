@@ -1,11 +1,13 @@
 """The points shop (积分超市): catalogue and stock, payment codes, the counter's scanner and basket.
 
 Services: catalogue.py (products, which shop a user works with), stock.py (the only writer of
-stock), codes.py (payment codes), checkout.py (one transaction per sale, voids).
+stock), codes.py (payment codes), cards.py (printed household cards with a PIN),
+checkout.py (one transaction per sale, voids).
 """
 from flask import Blueprint
 
 bp = Blueprint("shop", __name__)
 
-from app.shop import (views_catalogue, views_counter, views_pay, views_reports,  # noqa: E402,F401
-                      views_vouchers, vouchers)
+from app.shop import (cards, views_card_admin, views_cards,  # noqa: E402,F401
+                      views_catalogue, views_counter, views_pay, views_reports, views_vouchers,
+                      vouchers)

@@ -13,6 +13,7 @@ from app.extensions import limiter
 from app.security import scanner_csp
 from app.shop import bp, checkout, codes, counter, reports
 from app.shop.forms import CodeForm, ConfirmForm, basket_items
+from app.shop.views_cards import card_read
 from app.shop.views_catalogue import shop_arg
 
 
@@ -44,6 +45,8 @@ def scan():
         else:
             if kind == "voucher":
                 return redirect(url_for(".voucher", voucher_id=found))
+            if kind == "card":
+                return card_read(found)
             return redirect(url_for(".basket", code_id=found))
     return scanner_csp(current_app.make_response(
         (render_template("shop/scan.html", form=form), status)))
