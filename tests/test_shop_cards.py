@@ -261,3 +261,25 @@ def test_a_grid_gets_only_its_households_cards(w):
     db.session.execute(sa.update(Household).where(Household.id == w.h1.id).values(grid_id=grid.id))
     db.session.commit()
     assert len(cards.issue_cards(w.committee, w.home.id, grid.id)) == 1
+
+
+def test_racing_counters_never_get_a_sixth_try(app, w):
+    from app.models import User
+    from tests.races import race
+
+    pins = _issue(w)
+    card_id, keeper_id = cards.card_of(w.h1.id).id, w.keeper.id
+    wrong = "000000" if pins[w.h1.id] != "000000" else "111111"
+    db.session.execute(HouseholdCard.__table__.update().where(HouseholdCard.__table__.c.id == card_id)
+                       .values(failed_pins=3))
+    db.session.commit()
+    results = race(app, lambda i: cards.open_with_pin(db.session.get(User, keeper_id), card_id,
+                                                      wrong), threads=10)
+    kinds = sorted(type(r).__name__ + ":" + getattr(r, "code", "") for r in results)
+    assert kinds.count("WrongPin:wrong_pin") == 1 and kinds.count("CardInvalid:card_locked") == 1
+    assert kinds.count("CardInvalid:card_invalid") == 8, kinds
+    db.session.expire_all()
+    card = db.session.get(HouseholdCard, card_id)
+    assert card.status == "locked" and card.failed_pins == 5
+    assert db.session.scalar(sa.select(sa.func.count(OutboxEvent.id))
+                             .where(OutboxEvent.kind == "card.locked")) == 1

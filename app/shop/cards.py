@@ -121,11 +121,12 @@ def household_for_card(actor: User, text: str) -> Household:
 
 # The committee: issue, reissue, unlock, new PIN.
 
-def _card(household: Household, pin: str, actor: User) -> HouseholdCard:
+def new_card(household: Household, pin: str, actor: Optional[User]) -> HouseholdCard:
+    """A new active card with this PIN for the household (the caller revokes any old one)."""
     nonce = secrets.token_hex(16)
     card = HouseholdCard(household_id=household.id, nonce=nonce, status="active",
                          secret_hash="", pin_hash=generate_password_hash(_pin_key(pin), PIN_HASH),
-                         issued_by=actor.id, issued_at=datetime.now(UTC))
+                         issued_by=actor.id if actor else None, issued_at=datetime.now(UTC))
     card.secret_hash = _secret_hash(secret_of(card))
     db.session.add(card)
     return card
@@ -171,7 +172,7 @@ def issue_cards(actor: User, village_id: int, grid_id: Optional[int] = None,
         households = [h for h in households if h.id not in having]
     slips = [PinSlip(h, _new_pin()) for h in households]
     for slip in slips:
-        _card(slip.household, slip.pin, actor)
+        new_card(slip.household, slip.pin, actor)
     db.session.flush()
     audit.record("shop.cards_issued", f"village:{village_id}",
                  f"grid={grid_id} reissue={reissue} count={len(slips)}", actor)
@@ -195,7 +196,7 @@ def reissue(actor: User, household_id: int) -> PinSlip:
         raise NotFound(_("This household does not exist."))
     _revoke_in_use([household.id], datetime.now(UTC))
     slip = PinSlip(household, _new_pin())
-    _card(household, slip.pin, actor)
+    new_card(household, slip.pin, actor)
     db.session.flush()
     audit.record("shop.card_reissued", f"household:{household.id}", "", actor)
     return slip
