@@ -248,12 +248,30 @@ def test_me_shows_the_card_but_not_its_pin(client, auth, w):
     assert 'id="my-card"' in page.text and pins[w.h1.id] not in page.text
 
 
-def test_sheet_as_pdf(client, auth, w):
-    pytest.importorskip("weasyprint")
+def test_sheet_as_pdf_has_ten_cards_a_page_and_the_qr_at_30_mm(app, client, auth, w):
+    weasyprint = pytest.importorskip("weasyprint")
+    from app.shop import card_sheets
+
+    for n in range(9):
+        factories.household(w.home, head_name=f"添{n}")
     _issue(w)
     auth.login("committee")
     pdf = client.get("/shop/cards/sheet.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    with app.test_request_context():
+        data = card_sheets.sheet(w.committee, w.home.id, None, 1)
+        document = weasyprint.HTML(string=card_sheets.render_html(data, pdf=True)).render(
+            stylesheets=[weasyprint.CSS(filename=card_sheets.stylesheet_path())])
+    assert data["count"] == 11 and len(document.pages) == 2
+
+    def images(box):
+        if getattr(box, "element_tag", None) == "img":
+            yield box
+        for child in getattr(box, "children", None) or []:
+            yield from images(child)
+
+    found = list(images(document.pages[0]._page_box))
+    assert len(found) == 10 and all(abs(i.width * 25.4 / 96 - 30) < 0.01 for i in found)
 
 
 def test_a_grid_gets_only_its_households_cards(w):
