@@ -301,3 +301,16 @@ def test_racing_counters_never_get_a_sixth_try(app, w):
     assert card.status == "locked" and card.failed_pins == 5
     assert db.session.scalar(sa.select(sa.func.count(OutboxEvent.id))
                              .where(OutboxEvent.kind == "card.locked")) == 1
+
+
+def test_wrong_pins_are_rate_limited_per_keeper(app, client, auth, w):
+    app.config["SHOP_PIN_LIMIT"] = "3 per 10 minutes"
+    pins = _issue(w)
+    wrong = "000000" if pins[w.h1.id] != "000000" else "111111"
+    auth.login("keeper")
+    client.post("/shop/scan", data={"code": cards.secret_of(cards.card_of(w.h1.id))})
+    for _ in range(3):
+        assert client.post("/shop/card/pin", data={"pin": wrong}).status_code == 409
+    assert client.post("/shop/card/pin", data={"pin": wrong}).status_code == 429
+    db.session.expire_all()
+    assert cards.card_of(w.h1.id).failed_pins == 3  # the limited try never reached the card

@@ -8,6 +8,6 @@ from flask import Blueprint
 
 bp = Blueprint("shop", __name__)
 
-from app.shop import (cards, views_card_admin, views_cards,  # noqa: E402,F401
+from app.shop import (cards, notify, views_card_admin, views_cards,  # noqa: E402,F401
                       views_catalogue, views_counter, views_pay, views_reports, views_vouchers,
                       vouchers)

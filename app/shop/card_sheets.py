@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 
 from app.extensions import db
-from app.models import Grid, Household
+from app.models import Grid, Household, Region
 from app.models.shop import HouseholdCard
 from app.shop import cards, codes
 
@@ -44,7 +44,7 @@ def sheet(actor, village_id: int, grid_id: Optional[int], part: int) -> dict:
     grid = db.session.get(Grid, grid_id) if grid_id else None
     return {"pages": [[page[i:i + 2] for i in range(0, len(page), 2)] for page in pages],
             "count": len(printed), "part": part, "parts": parts,
-            "village": cards.village_name(village_id), "grid": grid}
+            "village": db.session.get(Region, village_id).name, "grid": grid}
 
 
 def stylesheet_path() -> str:

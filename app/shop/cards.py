@@ -27,7 +27,7 @@ from app.access import permissions, scope
 from app.database import transaction
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.models import Household, OutboxEvent, Region, User
+from app.models import Household, User
 from app.models.shop import HouseholdCard, PaymentCode
 from app.shop import codes
 
@@ -240,6 +240,14 @@ def read(actor: User, text: str) -> HouseholdCard:
     return card
 
 
+def scanned_household(actor: User, card_id: int) -> Household:
+    """The household of the card this keeper scanned, for the PIN page (CardInvalid)."""
+    card = db.session.get(HouseholdCard, card_id)
+    if card is None or card.household.village_id != actor.shop.village_id:
+        raise invalid()
+    return card.household
+
+
 @transaction()
 def _try_pin(actor: User, card_id: int, pin: str) -> tuple[str, object]:
     """Count the try, then check the PIN; ("ok", code), ("wrong", tries left) or ("locked", 0)."""
@@ -296,27 +304,3 @@ def open_with_pin(actor: User, card_id: int, pin: str) -> PaymentCode:
         raise CardInvalid(_("Wrong PIN five times: the card is now locked. The village committee "
                             "has been told and can unlock it."), code="card_locked")
     raise invalid()
-
-
-@events.handler("card.locked")
-def _locked(payload: dict, event: OutboxEvent) -> None:
-    household = db.session.get(Household, payload["household_id"])
-    if household is None:
-        return
-    readers = db.session.scalars(sa.select(User.id).where(
-        User.role == "committee", User.region_id == household.village_id, User.active.is_(True)))
-    params = {"name": household.head_name, "number": household.number}
-    for user_id in sorted(readers):
-        events.notify(user_id, "card.locked", params, "shop.cards", event)
-
-
-@events.notification_text("card.locked")
-def _locked_text(params: dict) -> str:
-    return _("The household card of %(number)s %(name)s was locked after five wrong PINs.",
-             **params)
-
-
-def village_name(village_id: int) -> str:
-    """The name of a village, for the sheets."""
-    region = db.session.get(Region, village_id)
-    return region.name if region else ""

@@ -69,5 +69,8 @@ def card_pin():
         else:
             session.pop("card_read", None)
             return redirect(url_for(".basket", code_id=code.id))
-    household = cards.db.session.get(cards.HouseholdCard, card_id).household
+    try:
+        household = cards.scanned_household(current_user, card_id)
+    except DomainError:
+        return redirect(url_for(".scan"))
     return render_template("shop/card_pin.html", form=form, household=household), status
