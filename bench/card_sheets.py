@@ -36,14 +36,16 @@ def main() -> None:
 
     instance = tempfile.mkdtemp(prefix="lianxin-cards-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/bench.db",
-                      "INSTANCE_PATH": instance, "SECRET_KEY": "bench-secret", "SERVER_NAME": "bench.local"})
+                      "INSTANCE_PATH": instance, "SECRET_KEY": "bench-secret",
+                      "SERVER_NAME": "bench.local"})
     with app.app_context(), app.test_request_context():
         upgrade()
         (city,) = add_regions([("三明市", RegionLevel.CITY, None)])
         (county,) = add_regions([("明溪县", RegionLevel.COUNTY, city)])
         (town,) = add_regions([("城关乡", RegionLevel.TOWNSHIP, county)])
         (village,) = add_regions([("罗翠村", RegionLevel.VILLAGE, town)])
-        committee = User(username="bench-committee", role=Role.COMMITTEE.value, region_id=village.id)
+        committee = User(username="bench-committee", role=Role.COMMITTEE.value,
+                         region_id=village.id)
         committee.set_password("bench-password-1")
         db.session.add(committee)
         db.session.add_all(Household(village_id=village.id, number=f"{i:04d}", head_name=f"罗翠{i}户")
@@ -56,7 +58,8 @@ def main() -> None:
         started = time.perf_counter()
         data = card_sheets.sheet(committee, village.id, None, 1)
         html = card_sheets.render_html(data, pdf=True)
-        print(f"sheet data and HTML ({len(html) // 1024} KiB): {time.perf_counter() - started:.1f} s")
+        print(f"sheet data and HTML ({len(html) // 1024} KiB): "
+              f"{time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         pdf = card_sheets.render_pdf(data)
         print(f"PDF of {data['count']} cards ({len(pdf) // 1024} KiB): "

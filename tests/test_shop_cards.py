@@ -14,6 +14,9 @@ from tests import factories
 from tests.shop_world import make_shop_world
 
 
+TABLE = HouseholdCard.__table__
+
+
 @pytest.fixture
 def w(app):
     app.config["WTF_CSRF_ENABLED"] = False
@@ -81,7 +84,8 @@ def test_five_wrong_pins_lock_the_card_and_tell_the_committee(w, app):
     assert db.session.scalar(sa.select(sa.func.count(OutboxEvent.id))
                              .where(OutboxEvent.kind == "card.locked")) == 1
     events.deliver_pending()
-    notes = db.session.scalars(sa.select(Notification).where(Notification.kind == "card.locked")).all()
+    notes = db.session.scalars(sa.select(Notification)
+                               .where(Notification.kind == "card.locked")).all()
     assert [n.user_id for n in notes] == [w.committee.id]
     assert "一户" in events.text_of(notes[0])
     cards.unlock(w.committee, card.id)
@@ -114,7 +118,7 @@ def test_revoked_forged_locked_and_other_village_cards_get_one_answer(w):
     assert slip.pin and cards.secret_of(cards.card_of(w.h1.id)) != revoked_text
     assert old[w.h1.id]
     locked = cards.card_of(w.h2.id)
-    db.session.execute(HouseholdCard.__table__.update().where(HouseholdCard.__table__.c.id == locked.id)
+    db.session.execute(TABLE.update().where(TABLE.c.id == locked.id)
                        .values(status="locked", failed_pins=5))
     db.session.commit()
     far_slips = cards.issue_cards(w.other_committee, w.other.id)
@@ -126,7 +130,7 @@ def test_revoked_forged_locked_and_other_village_cards_get_one_answer(w):
                _refusal(lambda: counter.read_code(w.keeper, far_text))}
     assert len(answers) == 1
     far_card = cards.card_of(far_slips[0].household.id)
-    with pytest.raises(cards.CardInvalid):  # a PIN try for another village's card is not even counted
+    with pytest.raises(cards.CardInvalid):  # another village's card: the try is not even counted
         cards.open_with_pin(w.keeper, far_card.id, far_slips[0].pin)
     db.session.refresh(far_card)
     assert far_card.failed_pins == 0
@@ -288,7 +292,7 @@ def test_racing_counters_never_get_a_sixth_try(app, w):
     pins = _issue(w)
     card_id, keeper_id = cards.card_of(w.h1.id).id, w.keeper.id
     wrong = "000000" if pins[w.h1.id] != "000000" else "111111"
-    db.session.execute(HouseholdCard.__table__.update().where(HouseholdCard.__table__.c.id == card_id)
+    db.session.execute(TABLE.update().where(TABLE.c.id == card_id)
                        .values(failed_pins=3))
     db.session.commit()
     results = race(app, lambda i: cards.open_with_pin(db.session.get(User, keeper_id), card_id,

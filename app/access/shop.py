@@ -77,5 +77,6 @@ def manage_cards(user: User, village_id: Optional[int]) -> bool:
     return village_id is not None and scope.can_manage_village(user, village_id)
 
 
-role_rule("shop.cards_manage", frozenset({Role.COMMITTEE}))
-menu_item("shop.cards_manage", "shop.cards", _l("Household cards"), 17)
+role_rule("shop.cards_pages", frozenset({Role.COMMITTEE, Role.ADMIN}))
+role_rule("shop.cards_menu", frozenset({Role.COMMITTEE}))  # admin opens them with ?village=
+menu_item("shop.cards_menu", "shop.cards", _l("Household cards"), 17)

@@ -29,13 +29,20 @@ class PrintedCard:
     qr: str
 
 
-def sheet(actor, village_id: int, grid_id: Optional[int], part: int) -> dict:
-    """The cards in use of a village or grid, `part` (1-based) of at most PER_PART, in pages."""
+def listing(actor, village_id: int, grid_id: Optional[int]) -> list[tuple]:
+    """[(household, its card in use or None)] of a village or grid, by household number."""
     households = cards.households_of(actor, village_id, grid_id)
     ids = [h.id for h in households]
     in_use = {c.household_id: c for c in db.session.scalars(sa.select(HouseholdCard).where(
         HouseholdCard.household_id.in_(ids), HouseholdCard.status != "revoked"))} if ids else {}
-    with_card = [h for h in households if h.id in in_use]
+    return [(h, in_use.get(h.id)) for h in households]
+
+
+def sheet(actor, village_id: int, grid_id: Optional[int], part: int) -> dict:
+    """The cards in use of a village or grid, `part` (1-based) of at most PER_PART, in pages."""
+    rows = [(h, card) for h, card in listing(actor, village_id, grid_id) if card is not None]
+    in_use = {h.id: card for h, card in rows}
+    with_card = [h for h, _card in rows]
     parts = max(1, math.ceil(len(with_card) / PER_PART))
     part = min(max(part, 1), parts)
     chosen = with_card[(part - 1) * PER_PART:part * PER_PART]

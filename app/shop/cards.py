@@ -256,7 +256,8 @@ def _try_pin(actor: User, card_id: int, pin: str) -> tuple[str, object]:
                                          Household.active.is_(True))
     counted = db.session.execute(cards_table.update().where(
         cards_table.c.id == card_id, cards_table.c.status == "active",
-        cards_table.c.household_id.in_(here), cards_table.c.failed_pins < MAX_TRIES).values(failed_pins=cards_table.c.failed_pins + 1)
+        cards_table.c.household_id.in_(here), cards_table.c.failed_pins < MAX_TRIES)
+        .values(failed_pins=cards_table.c.failed_pins + 1)
         .returning(cards_table.c.failed_pins, cards_table.c.pin_hash,
                    cards_table.c.household_id)).first()
     if counted is None:

@@ -1,7 +1,6 @@
 """The committee's household cards: issue in bulk, reissue, unlock, new PIN, print the sheets."""
 from typing import Optional
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,14 +8,11 @@ from flask_login import current_user
 from app.access import scope
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
-from app.extensions import db
-from app.models import Household
-from app.models.shop import HouseholdCard
 from app.shop import bp, card_sheets, cards
 from app.shop.forms import CardsIssueForm, ConfirmForm
 from app.views_util import db_id
 
-READERS = "shop.catalogue_manage"  # committee and admin reach the page; the rule decides the village
+READERS = "shop.cards_pages"  # committee and admin reach the pages; "shop.cards" decides the village
 
 
 def _village():
@@ -46,10 +42,7 @@ def cards_page():
     """The village's households with their cards, and the forms to issue and print them."""
     village = _village()
     grid_id = _grid_id(village)
-    rows = db.session.execute(sa.select(Household, HouseholdCard).outerjoin(HouseholdCard, sa.and_(
-        HouseholdCard.household_id == Household.id, HouseholdCard.status != "revoked")).where(
-        Household.id.in_([h.id for h in cards.households_of(current_user, village.id, grid_id)]))
-        .order_by(Household.number, Household.id)).all()
+    rows = card_sheets.listing(current_user, village.id, grid_id)
     grids = scope.grids(current_user, village.id)
     form = CardsIssueForm()
     form.grid.choices = [("", _("Every household of the village"))] + [(str(g.id), g.name)
@@ -65,7 +58,8 @@ def cards_issue():
     """Cards and PINs for the households without one, or new ones for all (confirmed)."""
     village = _village()
     form = CardsIssueForm()
-    form.grid.choices = [("", "")] + [(str(g.id), g.name) for g in scope.grids(current_user, village.id)]
+    form.grid.choices = [("", "")] + [(str(g.id), g.name)
+                                      for g in scope.grids(current_user, village.id)]
     if not form.validate_on_submit() or form.grid.data not in dict(form.grid.choices):
         return redirect(url_for(".cards", village=village.id))
     if form.reissue.data and not form.confirm.data:
