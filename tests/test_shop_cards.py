@@ -318,3 +318,17 @@ def test_wrong_pins_are_rate_limited_per_keeper(app, client, auth, w):
     assert client.post("/shop/card/pin", data={"pin": wrong}).status_code == 429
     db.session.expire_all()
     assert cards.card_of(w.h1.id).failed_pins == 3  # the limited try never reached the card
+
+
+def test_without_weasyprint_the_pdf_link_falls_back_to_the_browser_sheet(client, auth, w,
+                                                                        monkeypatch):
+    from app.shop import card_sheets
+
+    def missing(data):
+        raise ImportError("weasyprint")
+
+    monkeypatch.setattr(card_sheets, "render_pdf", missing)
+    _issue(w)
+    auth.login("committee")
+    response = client.get("/shop/cards/sheet.pdf?grid=")
+    assert response.status_code == 302 and "/shop/cards/sheet" in response.headers["Location"]
