@@ -102,6 +102,8 @@ class Config:
     PAY_CODE_SECONDS = int(os.environ.get("PAY_CODE_SECONDS", "60"))
     BASKET_HOLD_SECONDS = int(os.environ.get("BASKET_HOLD_SECONDS", "600"))
     SHOP_TYPED_CODE_LIMIT = os.environ.get("SHOP_TYPED_CODE_LIMIT", "10 per 10 minutes")
+    # Wrong card PINs per shop keeper (each card also locks itself after five wrong PINs).
+    SHOP_PIN_LIMIT = os.environ.get("SHOP_PIN_LIMIT", "10 per 10 minutes")
 
     def __init__(self) -> None:
         self.SECRET_KEY = _secret_key(Path(self.INSTANCE_PATH))

@@ -175,3 +175,24 @@ def test_an_expired_payment_code_checks_no_one_in(app, w):
     with pytest.raises(pay_codes.CodeInvalid):
         services.check_in_scanned(w.committee, meeting_id, expired["secret"])
     assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 0
+
+
+def test_desk_scan_of_a_printed_card_checks_in_without_a_pin_and_refuses_revoked_cards(w):
+    from app.shop import cards
+
+    meeting_id = open_meeting(w)
+    cards.issue_cards(w.committee, w.home.id)
+    card = cards.card_of(w.h2.id)
+    household, added = services.check_in_scanned(w.committee, meeting_id, cards.secret_of(card))
+    assert (household.id, added) == (w.h2.id, True)
+    old = cards.secret_of(card)
+    cards.reissue(w.committee, w.h3.id)
+    revoked = cards.secret_of(cards.card_of(w.h3.id))
+    cards.reissue(w.committee, w.h3.id)  # the card just read is now revoked
+    with pytest.raises(cards.CardInvalid):
+        services.check_in_scanned(w.committee, meeting_id, revoked)
+    with pytest.raises(cards.CardInvalid):
+        services.check_in_scanned(w.committee, meeting_id, "K1forged")
+    assert services.check_in_scanned(w.committee, meeting_id, old)[1] is False
+    methods = db.session.scalars(sa.select(Attendance.method).where(Attendance.meeting_id == meeting_id)).all()
+    assert methods == ["card"]

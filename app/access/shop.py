@@ -102,3 +102,14 @@ menu_item("shop.catalogue_read", "shop.catalogue_page", _l("Points shop"), 15)
 role_rule("shop.pay", frozenset({Role.HOUSEHOLD}))
 menu_item("shop.pay", "shop.pay", _l("Pay"), 14)
 menu_item("shop.pay", "shop.my_vouchers", _l("My orders"), 16)
+
+
+@rule("shop.cards")
+def manage_cards(user: User, village_id: Optional[int]) -> bool:
+    """Issue, reissue, unlock and print household cards: the village's committee (and admin)."""
+    return village_id is not None and scope.can_manage_village(user, village_id)
+
+
+role_rule("shop.cards_pages", frozenset({Role.COMMITTEE, Role.ADMIN}))
+role_rule("shop.cards_menu", frozenset({Role.COMMITTEE}))  # admin opens them with ?village=
+menu_item("shop.cards_menu", "shop.cards", _l("Household cards"), 17)

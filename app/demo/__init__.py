@@ -1,5 +1,5 @@
 """The demo of CONTRACT.md: Sanming city with its five named places (places.py) and a year of
-points history (ledger.py), meetings and issues (meetings.py). Each feature adds its part as a module here, called from load().
+points history (ledger.py), meetings and issues (meetings.py), household cards (cards.py). Each feature adds its part as a module here, called from load().
 Everything is drawn from a seeded random generator, so two runs give the same city.
 """
 import random
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from app.demo import ledger, meetings, places, templates
+from app.demo import cards, ledger, meetings, places, templates
 from app.demo.places import DEMO_PASSWORD, HOME_VILLAGE, OUTSIDER_VILLAGE  # noqa: F401
 from app.extensions import db
 from app.models import Household, Region, User
@@ -40,6 +40,8 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
                   [v for v in db.session.scalars(sa.select(Region).where(
                       Region.name.in_([name for _c, _t, name, _n in places.PLACES])).order_by(Region.id))])
     templates.load_template()
+    carded = cards.load()
     db.session.commit()
     return {"villages": villages,
-            "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}
+            "households": db.session.scalar(sa.select(sa.func.count(Household.id))),
+            "cards": [f"{h.number} {h.head_name}" for h in carded]}

@@ -34,8 +34,11 @@ def me():
     """The household's own figures, star rating and newest entries, in large type."""
     household = scope.own_household_or_404(current_user)
     recent, _next = history(household.id, limit=10, with_rule=True)
+    from app.shop import cards
+
     return render_template("main/me.html", household=household, stars=star_rating(household),
-                           recent=recent, flags=entry_flags(recent, household.id))
+                           recent=recent, flags=entry_flags(recent, household.id),
+                           card=cards.card_of(household.id))
 
 
 @bp.route("/shop")

@@ -21,6 +21,7 @@ from app.ledger import services as ledger
 from app.models import (Attendance, CheckInMethod, Household, LedgerEntry, Meeting, MeetingFormat,
                         MeetingHost, MeetingStatus, Region, Rule, User)
 from app.models.base import utcnow
+from app.shop import cards
 from app.shop import codes as pay_codes
 
 ATTENDANCE_RULE = "YS01"  # the rulebook line "参加夜谈会" (attended a night-talk meeting)
@@ -162,8 +163,11 @@ def tick(actor: User, meeting_id: int, household_ids: Iterable[int],
     return sum(_record(meeting, h, method, actor)[1] for h in ids)
 
 
-def _scanned_household(text: str) -> int:
-    """The household whose payment code was scanned or typed at the desk; CodeInvalid if none."""
+def _scanned_household(actor: User, text: str) -> int:
+    """The household whose printed card or payment code was scanned (or number typed) at the
+    desk; CardInvalid or CodeInvalid if none. A card needs no PIN here: nothing is spent."""
+    if (text or "").strip().startswith(cards.PREFIX):
+        return cards.household_for_card(actor, text.strip()).id
     household_id = pay_codes.household_of(text)
     if household_id is None:
         raise pay_codes.invalid()
@@ -172,11 +176,11 @@ def _scanned_household(text: str) -> int:
 
 @transaction()
 def check_in_scanned(actor: User, meeting_id: int, text: str) -> tuple[Household, bool]:
-    """The committee scans a household's payment code with the shop's scanner (or types its
-    number): that household is present. (household, newly added); the code stays unspent."""
+    """The committee scans a household's card or payment code with the shop's scanner (or types
+    the code's number): that household is present. (household, newly added); nothing is spent."""
     meeting = _lock_open(meeting_id)
     permissions.require(actor, "meetings.host", meeting.village_id)
-    household = db.session.get(Household, _scanned_household(text))
+    household = db.session.get(Household, _scanned_household(actor, text))
     if household.village_id != meeting.village_id or not household.active:
         raise DomainError(_("This code belongs to a household of another village: it cannot "
                             "check in to this meeting."), code="check_in_other_village")

@@ -6,8 +6,8 @@ from app.models.audit import AuditLog
 from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
                                Rule, RuleCategory, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
-from app.models.shop import (PaymentCode, Product, Redemption, RedemptionLine, StockMovement,
-                              Voucher, VoucherLine)
+from app.models.shop import (HouseholdCard, PaymentCode, Product, Redemption, RedemptionLine,
+                              StockMovement, Voucher, VoucherLine)
 from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 from app.models.api_token import ApiToken

@@ -71,6 +71,9 @@ class PaymentCode(db.Model):
     held_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     used_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
     revoked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    # Set when the code was opened by a household card and its PIN, not shown on a phone.
+    card_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("household_cards.id"),
+                                                         index=True)
 
     household: so.Mapped[Household] = so.relationship()
 
@@ -215,4 +218,40 @@ class VoucherLine(db.Model):
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("points > 0", name="points_positive"),
+    )
+
+
+CARD_STATUSES = ("active", "locked", "revoked")
+
+
+class HouseholdCard(db.Model):
+    """A printed household card (户卡) for paying without a phone; it always needs the PIN.
+
+    The QR carries a secret derived from `nonce` under the app's secret key (never the household
+    id), so the committee can print the card again; only its SHA-256 and the PIN's hash are kept.
+    """
+
+    __tablename__ = "household_cards"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), index=True)
+    nonce: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    secret_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    pin_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="active")
+    failed_pins: so.Mapped[int] = so.mapped_column(sa.Integer, default=0, server_default="0")
+    issued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    issued_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    locked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    revoked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+
+    household: so.Mapped[Household] = so.relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('active','locked','revoked')", name="status_known"),
+        sa.CheckConstraint("failed_pins >= 0 AND failed_pins <= 5", name="failed_pins_range"),
+        # One card in use (active or locked) per household; revoked ones stay as history.
+        sa.Index("uq_household_cards_in_use", "household_id", unique=True,
+                 sqlite_where=sa.text("status != 'revoked'"),
+                 postgresql_where=sa.text("status != 'revoked'")),
     )

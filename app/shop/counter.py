@@ -42,11 +42,13 @@ def basket(actor: User, code_id: int) -> SimpleNamespace:
 
 
 def read_code(actor: User, text: str) -> tuple[str, int]:
-    """What a scanned or typed code opens: ("basket", payment code id) or ("voucher", id).
+    """What a scanned or typed code opens: ("basket", payment code id), ("voucher", id) or
+    ("card", card id), which needs the household's PIN before its basket.
 
-    Unknown, used and expired codes all raise the same CodeInvalid.
+    Unknown, used and expired codes all raise the same CodeInvalid; cards that cannot pay here
+    raise CardInvalid.
     """
-    from app.shop import vouchers
+    from app.shop import cards, vouchers
 
     def voucher() -> tuple[str, int]:
         permissions.require(actor, "shop.checkout", actor.shop)
@@ -57,6 +59,8 @@ def read_code(actor: User, text: str) -> tuple[str, int]:
 
     if (text or "").strip().startswith(vouchers.PREFIX):
         return voucher()
+    if (text or "").strip().startswith(cards.PREFIX):
+        return "card", cards.read(actor, text).id
     try:
         return "basket", open_basket(actor, text).id
     except codes.CodeInvalid:

@@ -12,6 +12,7 @@ from app.errors import DomainError, NotFound
 from app.security import scanner_csp
 from app.shop import bp, checkout, codes, counter, reports
 from app.shop.forms import CodeForm, ConfirmForm, basket_items
+from app.shop.views_cards import card_read
 from app.shop.views_catalogue import shop_arg
 from app.views_util import limit_typed_codes
 
@@ -31,6 +32,8 @@ def scan():
         else:
             if kind == "voucher":
                 return redirect(url_for(".voucher", voucher_id=found))
+            if kind == "card":
+                return card_read(found)
             return redirect(url_for(".basket", code_id=found))
     elif request.method == "POST":
         status = 422  # nothing typed, or too long: the field says why

@@ -25,6 +25,6 @@ def assert_pages_clean(page, base_url: str, username: str, paths: list[str]) -> 
     sign_in(page, base_url, username)
     for path in paths:
         response = page.goto(base_url + path)
-        assert response.status == 200, path
+        assert response.status == 200, (path, response.status)
         assert has_no_horizontal_scroll(page), path
-    assert errors == []
+    assert errors == [], errors

@@ -6,7 +6,7 @@ from tests.e2e import assert_pages_clean
 PAGES = {
     "committee": ["/households/", "/households/grids", "/ledger/award?q=", "/ledger/entries",
                   "/ledger/rulebook", "/ledger/claims", "/ledger/objections", "/ledger/notice",
-                  "/households/import"],
+                  "/households/import", "/shop/cards", "/shop/cards/sheet"],
     "household": ["/me", "/ledger/me/history", "/ledger/rules", "/ledger/claims/new",
                   "/ledger/notice", "/ledger/notice/print"],
     "city": ["/regions/"],

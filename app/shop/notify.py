@@ -1,0 +1,25 @@
+"""What household cards tell people through the outbox: the village committee, when a card locks."""
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app import events
+from app.extensions import db
+from app.models import Household, OutboxEvent, User
+
+
+@events.handler("card.locked")
+def _locked(payload: dict, event: OutboxEvent) -> None:
+    household = db.session.get(Household, payload["household_id"])
+    if household is None:
+        return
+    readers = db.session.scalars(sa.select(User.id).where(
+        User.role == "committee", User.region_id == household.village_id, User.active.is_(True)))
+    params = {"name": household.head_name, "number": household.number}
+    for user_id in sorted(readers):
+        events.notify(user_id, "card.locked", params, "shop.cards", event)
+
+
+@events.notification_text("card.locked")
+def _locked_text(params: dict) -> str:
+    return _("The household card of %(number)s %(name)s was locked after five wrong PINs.",
+             **params)

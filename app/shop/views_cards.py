@@ -1,0 +1,76 @@
+"""The counter's PIN step for a household card: scanned card -> PIN -> the ordinary basket.
+
+Which card was scanned is kept in the shop keeper's signed session for a few minutes, so the PIN
+page cannot be opened for another card by editing an address; the basket itself opens only on a
+payment code that a right PIN made and holds for this keeper.
+"""
+import time
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user
+
+from app.access.permissions import permission_required
+from app.errors import DomainError
+from app.extensions import limiter
+from app.shop import bp, cards
+from app.shop.forms import PinForm
+
+READ_SECONDS = 300  # how long a scanned card waits for its PIN
+
+
+def card_read(card_id: int):
+    """Remember the card this keeper just scanned and ask for its PIN."""
+    session["card_read"] = [current_user.id, card_id, int(time.time())]
+    return redirect(url_for(".card_pin"))
+
+
+def _scanned_card():
+    found = session.get("card_read")
+    try:
+        user_id, card_id, at = found
+    except (TypeError, ValueError):
+        return None
+    if user_id != current_user.id or time.time() - at > READ_SECONDS:
+        return None
+    return card_id
+
+
+def _pin_limit() -> str:
+    return current_app.config.get("SHOP_PIN_LIMIT", "10 per 10 minutes")
+
+
+def _keeper_key() -> str:
+    return f"card-pin:{current_user.id}"
+
+
+def _wrong(response) -> bool:
+    return response.status_code in (409, 422)
+
+
+@bp.route("/shop/card/pin", methods=["GET", "POST"])
+@permission_required("shop.counter")
+@limiter.limit(_pin_limit, key_func=_keeper_key, methods=["POST"], deduct_when=_wrong)
+def card_pin():
+    """The household types its PIN on the keeper's phone; a right one opens the basket."""
+    card_id = _scanned_card()
+    if card_id is None:
+        return redirect(url_for(".scan"))
+    form, status = PinForm(), 200
+    if form.validate_on_submit():
+        try:
+            code = cards.open_with_pin(current_user, card_id, form.pin.data.strip())
+        except cards.WrongPin as error:
+            flash(error.message, "danger")
+            status = error.status
+        except DomainError as error:
+            session.pop("card_read", None)
+            flash(error.message, "danger")
+            return redirect(url_for(".scan"))
+        else:
+            session.pop("card_read", None)
+            return redirect(url_for(".basket", code_id=code.id))
+    try:
+        household = cards.scanned_household(current_user, card_id)
+    except DomainError:
+        return redirect(url_for(".scan"))
+    return render_template("shop/card_pin.html", form=form, household=household), status
