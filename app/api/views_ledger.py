@@ -60,6 +60,7 @@ def rules_list(actor):
            responses={201: schemas.EntriesOut}, errors=(409, 422))
 def awards_create(actor, body: schemas.AwardIn):
     """Apply a rule to households, all or none; the same key and body again return the first entries."""
+    permissions.require(actor, "api.ledger_write")
     permissions.require(actor, "ledger.committee")
     # Keys are the caller's own: another account's key can neither collide nor be probed.
     key = f"api:{actor.id}:{body.idempotency_key}" if body.idempotency_key else None
@@ -74,6 +75,7 @@ def awards_create(actor, body: schemas.AwardIn):
            responses={201: schemas.EntryOut}, errors=(409, 422))
 def entry_reverse(actor, entry_id: int, body: schemas.ReversalIn):
     """Cancel an entry with a reversing entry; a second reversal of one entry is 409."""
+    permissions.require(actor, "api.ledger_write")
     permissions.require(actor, "ledger.committee")
     found = db.session.scalar(sa.select(LedgerEntry.id).where(
         LedgerEntry.id == entry_id,
