@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from app.access import permissions, scope
 from app.api import bp, schemas
 from app.api.spec import operation
+from app.database import reading
 from app.errors import Conflict, NotAllowed, NotFound
 from app.extensions import db
 from app.ledger import queries, reads, services as ledger
@@ -65,10 +66,11 @@ def awards_create(actor, body: schemas.AwardIn):
     # Keys are the caller's own: another account's key can neither collide nor be probed.
     key = f"api:{actor.id}:{body.idempotency_key}" if body.idempotency_key else None
     entries = ledger.award(actor, body.household_ids, body.rule_id, body.note, idempotency_key=key)
-    if any(e.rule_id != body.rule_id or e.note != body.note.strip()[:500] for e in entries):
-        raise Conflict(_("This request key was already used for a different request."),
-                       code="idempotency_key_reused")
-    return schemas.EntriesOut(entries=[_entry(e) for e in entries]), 201
+    with reading():  # the entries are committed: answering them needs no write lock
+        if any(e.rule_id != body.rule_id or e.note != body.note.strip()[:500] for e in entries):
+            raise Conflict(_("This request key was already used for a different request."),
+                           code="idempotency_key_reused")
+        return schemas.EntriesOut(entries=[_entry(e) for e in entries]), 201
 
 
 @operation(bp, "POST", "/entries/<int:entry_id>/reversal", "Reverse an entry", body=schemas.ReversalIn,
