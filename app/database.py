@@ -1,10 +1,11 @@
 """Engine set-up (SQLite done right: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE) and transaction()."""
 import inspect
+from contextlib import contextmanager
 from functools import wraps
 from typing import Callable, Optional
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -30,11 +31,30 @@ def configure_engines(engine: Engine) -> None:
     def _on_begin(connection):
         # A deferred transaction that reads and then writes fails at once under WAL with
         # SQLITE_BUSY; taking the write lock up front makes concurrent writers wait instead.
-        # Page views (GET) never write, so they read concurrently without the lock.
-        if has_request_context() and request.method in ("GET", "HEAD"):
+        # Page views (GET) never write, so they read concurrently without the lock; so do the
+        # reads of a `reading()` block.
+        if has_request_context() and (request.method in ("GET", "HEAD") or g.get("_lianxin_reading")):
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def reading():
+    """A block that only reads (say, answering after a request's write committed): on SQLite it
+    begins a plain BEGIN instead of taking the write lock, and its read ends with the block, so a
+    later write still begins with BEGIN IMMEDIATE. Writing inside it is a programming error."""
+    from app.extensions import db
+
+    if transaction.active():
+        raise RuntimeError("reading() inside a transaction")
+    db.session.rollback()  # start a fresh read, not a write transaction left open
+    g._lianxin_reading = True
+    try:
+        yield db.session
+    finally:
+        g._lianxin_reading = False
+        db.session.rollback()
 
 
 class transaction:

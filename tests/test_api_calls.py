@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from app import events
 from app.extensions import db
 from app.models import Household, LedgerEntry
-from tests import api_world
+from tests import api_world, factories
 
 # Which demo accounts may read which demo household (200), by the household's owner.
 READ = {  # account: {household key: status}
@@ -126,7 +126,12 @@ def test_awards_are_idempotent_and_in_scope(world):
                                                 "rule_id": rule}).status_code == 403
     assert _entries() == count
     # Another account's key is its own: no collision, no probing.
-    assert world.post("admin", "/awards", {**body, "note": "admin"}).status_code == 201
+    factories.user("committee-b", "committee", region_id=ids["home"])
+    other = api_world.sign_in(world.client, "committee-b", factories.PASSWORD)
+    assert world.client.post("/api/v1/awards", json={**body, "note": "other"},
+                             headers={"Authorization": f"Bearer {other}"}).status_code == 201
+    # The contract gives awards to the committee alone: an admin awards on the pages, not here.
+    assert world.post("admin", "/awards", {**body, "idempotency_key": "k-3"}).status_code == 403
 
 
 def test_reversal_once_and_in_scope(world):

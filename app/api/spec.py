@@ -122,7 +122,7 @@ def _json_body() -> Any:
 
 
 def _holder_key() -> str:
-    return f"api-holder:{g.api_user.id}"
+    return f"api-holder:{g.api_user_id}"  # an id read with the token: no query, no lock
 
 
 def _holder_limit() -> str:

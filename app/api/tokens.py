@@ -9,12 +9,12 @@ from datetime import timedelta
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 
 from app import audit
 from app.auth.services import authenticate
-from app.database import transaction
+from app.database import reading, transaction
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import ApiToken, User
@@ -62,22 +62,26 @@ def bearer_token() -> Optional[str]:
 
 
 def current() -> tuple[User, ApiToken]:
-    """The account and token behind the request's bearer token; NotSignedIn otherwise."""
+    """The account and token behind the request's bearer token; NotSignedIn otherwise.
+
+    The look-up is a read of its own (`reading()`), so on SQLite a call that writes takes the
+    write lock only when its service starts, not for the whole request; the account and token
+    come back expired and load again, inside that transaction, when first used.
+    """
     token = bearer_token()
-    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))) \
-        if token else None
     now = utcnow()
-    user = db.session.get(User, record.user_id) if record is not None else None
-    if record is None or record.expires_at <= now or user is None or not user.active:
-        raise NotSignedIn(_("Please sign in first."))
-    if record.last_used_at is None or record.last_used_at < now - TOUCH_EVERY:
-        # End the read first, so on SQLite this short write never upgrades a read snapshot.
-        db.session.rollback()
+    with reading():
+        record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))) \
+            if token else None
+        user = db.session.get(User, record.user_id) if record is not None else None
+        if record is None or record.expires_at <= now or user is None or not user.active:
+            raise NotSignedIn(_("Please sign in first."))
+        stale = record.last_used_at is None or record.last_used_at < now - TOUCH_EVERY
+        g.api_user_id, record_id = user.id, record.id
+    if stale:
         with transaction():
-            db.session.execute(sa.update(ApiToken).where(ApiToken.id == record.id)
+            db.session.execute(sa.update(ApiToken).where(ApiToken.id == record_id)
                                .values(last_used_at=now))
-        record = db.session.get(ApiToken, record.id)
-        user = db.session.get(User, record.user_id)
     return user, record
 
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from app.access import permissions, scope
 from app.api import bp, schemas
 from app.api.spec import operation
+from app.database import reading
 from app.errors import Conflict, NotAllowed, NotFound
 from app.extensions import db
 from app.ledger import queries, reads, services as ledger
@@ -60,20 +61,23 @@ def rules_list(actor):
            responses={201: schemas.EntriesOut}, errors=(409, 422))
 def awards_create(actor, body: schemas.AwardIn):
     """Apply a rule to households, all or none; the same key and body again return the first entries."""
+    permissions.require(actor, "api.ledger_write")
     permissions.require(actor, "ledger.committee")
     # Keys are the caller's own: another account's key can neither collide nor be probed.
     key = f"api:{actor.id}:{body.idempotency_key}" if body.idempotency_key else None
     entries = ledger.award(actor, body.household_ids, body.rule_id, body.note, idempotency_key=key)
-    if any(e.rule_id != body.rule_id or e.note != body.note.strip()[:500] for e in entries):
-        raise Conflict(_("This request key was already used for a different request."),
-                       code="idempotency_key_reused")
-    return schemas.EntriesOut(entries=[_entry(e) for e in entries]), 201
+    with reading():  # the entries are committed: answering them needs no write lock
+        if any(e.rule_id != body.rule_id or e.note != body.note.strip()[:500] for e in entries):
+            raise Conflict(_("This request key was already used for a different request."),
+                           code="idempotency_key_reused")
+        return schemas.EntriesOut(entries=[_entry(e) for e in entries]), 201
 
 
 @operation(bp, "POST", "/entries/<int:entry_id>/reversal", "Reverse an entry", body=schemas.ReversalIn,
            responses={201: schemas.EntryOut}, errors=(409, 422))
 def entry_reverse(actor, entry_id: int, body: schemas.ReversalIn):
     """Cancel an entry with a reversing entry; a second reversal of one entry is 409."""
+    permissions.require(actor, "api.ledger_write")
     permissions.require(actor, "ledger.committee")
     found = db.session.scalar(sa.select(LedgerEntry.id).where(
         LedgerEntry.id == entry_id,

@@ -23,6 +23,7 @@ NEXT = {"Link": 'The next (older) page, as <URL>; rel="next", when there is one'
 def meetings_list(actor, query: schemas.MeetingQuery):
     """Newest first; `attended` says (for a household) whether it checked in. Pages of `limit`:
     the Link header names the next one."""
+    permissions.require(actor, "api.meetings")
     permissions.require(actor, "meetings.list")
     page = meeting_reads.meetings_page(actor, query.status, query.before, query.limit)
     mine = meeting_reads.attended(actor.household_id, [m.id for m in page.items]) \
@@ -49,6 +50,7 @@ def _token(code: str) -> str:
 def check_in_create(actor, body: schemas.CheckInIn):
     """With the code of the meeting's live QR: 201 the first time, 200 (nothing added) again.
     An expired, tampered or another village's code is 422."""
+    permissions.require(actor, "api.check_in")
     meeting_id = codes.read_token(_token(body.code.strip()), utcnow())
     attendance, added = meetings.check_in(actor, meeting_id)
     return schemas.CheckInOut(meeting_id=attendance.meeting_id), 201 if added else 200

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from app.access import permissions
 from app.api import bp, schemas
 from app.api.spec import operation
+from app.database import reading
 from app.errors import Conflict, NotAllowed
 from app.extensions import db
 from app.models import PaymentCode
@@ -46,9 +47,10 @@ def redemption_create(actor, body: schemas.RedemptionIn):
     key = f"api:{actor.id}:{body.idempotency_key}" if body.idempotency_key else None
     items = [{"product_id": i.product_id, "quantity": i.quantity} for i in body.items]
     sale = checkout.checkout(actor, items, idempotency_key=key, code=body.code)
-    if {line.product_id: line.quantity for line in sale.lines} != checkout.quantities(items) \
-            or not _same_code(sale.payment_code_id, body.code):
-        raise Conflict(_("This request key was already used for a different request."),
-                       code="idempotency_key_reused")
-    return schemas.RedemptionOut(id=sale.id, household_id=sale.household_id, points=sale.points,
-                                 balance_after=sale.balance_after), 201
+    with reading():  # the sale is committed: answering it needs no write lock
+        if {line.product_id: line.quantity for line in sale.lines} != checkout.quantities(items) \
+                or not _same_code(sale.payment_code_id, body.code):
+            raise Conflict(_("This request key was already used for a different request."),
+                           code="idempotency_key_reused")
+        return schemas.RedemptionOut(id=sale.id, household_id=sale.household_id, points=sale.points,
+                                     balance_after=sale.balance_after), 201

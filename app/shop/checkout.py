@@ -121,9 +121,10 @@ def checkout(actor: User, items: Iterable, idempotency_key: Optional[str] = None
         db.session.add(RedemptionLine(redemption_id=redemption.id, product_id=product_id,
                                       quantity=wanted[product_id],
                                       points=products[product_id].points))
-    redemption.entry_id = entry.id
-    redemption.balance_after = db.session.scalar(
-        sa.select(Household.balance).where(Household.id == household.id))
+    with db.session.no_autoflush:  # the debit is already written; one UPDATE sets both below
+        balance_after = db.session.scalar(
+            sa.select(Household.balance).where(Household.id == household.id))
+    redemption.entry_id, redemption.balance_after = entry.id, balance_after
     db.session.flush()
     return redemption
 
