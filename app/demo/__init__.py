@@ -40,6 +40,9 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
                   [v for v in db.session.scalars(sa.select(Region).where(
                       Region.name.in_([name for _c, _t, name, _n in places.PLACES])).order_by(Region.id))])
     templates.load_template()
+    from app.issues import recount
+
+    recount.rebuild()  # the history above was inserted in bulk, past the services that keep it
     db.session.commit()
     return {"villages": villages,
             "households": db.session.scalar(sa.select(sa.func.count(Household.id)))}

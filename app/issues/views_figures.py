@@ -1,10 +1,9 @@
 """The officials' figures page and its .xlsx download: per region, for a period, every village."""
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -19,17 +18,23 @@ from app.models.base import utcnow
 from app.views_util import db_id
 
 
+def _month(raw: str):
+    """The first day of a month given as YYYY-MM (or a date in it, as older links have)."""
+    try:
+        return date.fromisoformat(f"{raw}-01" if len(raw) == 7 else raw).replace(day=1)
+    except ValueError:
+        return None
+
+
 def _period() -> tuple[date, date]:
-    """?start= and ?end= (inclusive local dates); the last 365 days by default."""
-    today = local_today(utcnow())
-    try:
-        start = date.fromisoformat(request.args.get("start") or "")
-    except ValueError:
-        start = today - timedelta(days=364)
-    try:
-        end = date.fromisoformat(request.args.get("end") or "")
-    except ValueError:
-        end = today
+    """?start= and ?end= as whole months (YYYY-MM, inclusive): the rollup counts by month.
+    By default the last twelve months, this one included."""
+    this_month = local_today(utcnow()).replace(day=1)
+    start = _month(request.args.get("start") or "")
+    if start is None:
+        back = this_month.year * 12 + this_month.month - 1 - 11
+        start = date(back // 12, back % 12 + 1, 1)
+    end = _month(request.args.get("end") or "") or this_month
     return (start, end) if start <= end else (end, start)
 
 
@@ -41,10 +46,7 @@ def _query():
     except ValueError:
         abort(404)
     start, end = _period()
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    rows, total = figures.figures(region, datetime.combine(start, time(), zone),
-                                  datetime.combine(end + timedelta(days=1), time(), zone),
-                                  local_today(utcnow()))
+    rows, total = figures.figures(region, start, end, local_today(utcnow()))
     return region, start, end, rows, total
 
 
@@ -88,6 +90,7 @@ def figures_xlsx():
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
+    start, end = start.strftime("%Y-%m"), end.strftime("%Y-%m")
     name = f"{region.name if region else _('All')}-{start}-{end}.xlsx"
     response = send_file(buffer, mimetype="application/vnd.openxmlformats-officedocument."
                          "spreadsheetml.sheet")
