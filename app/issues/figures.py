@@ -106,7 +106,7 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
     sums = [sa.func.coalesce(sa.func.sum(FigureMonth.__table__.c[f]), 0) for f in rollup.FIELDS]
     for row, values in each(sa.select(FigureMonth.village_id, *sums).where(*period(FigureMonth))
                             .group_by(FigureMonth.village_id)):
-        found = dict(zip(rollup.FIELDS, values))
+        found = dict(zip(rollup.FIELDS, map(int, values)))  # PostgreSQL sums bigints as numeric
         for fmt in FORMATS:
             row.by_format[fmt] = found[f"meetings_{fmt}"]
         (row.attendances, row.issues, row.suggestions, row.resolved, row.on_time, row.answered,
