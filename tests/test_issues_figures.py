@@ -153,3 +153,15 @@ def test_every_village_agrees_with_a_direct_count(w, back):
         mine["resolve_days"] = round(mine["resolve_days"], 3)
         assert mine == found, row.name
     assert total.meetings == sum(r.meetings for r in rows)
+
+
+def test_villages_table_is_paginated_in_sort_order(app, client, auth, w):
+    app.config["PAGE_SIZE"] = 1
+    auth.login("cityofficial")
+    first = client.get("/figures?sort=issues&desc=1").text
+    assert f'data-village="{w.home.id}"' in first and f'data-village="{w.other.id}"' not in first
+    assert "after=1" in first and 'id="total-meetings"' in first
+    second = client.get("/figures?sort=issues&desc=1&after=1").text
+    assert f'data-village="{w.other.id}"' in second and f'data-village="{w.home.id}"' not in second
+    for forged in ("-5", "x", "99999999999999", "7"):
+        assert client.get(f"/figures?after={forged}").status_code == 200

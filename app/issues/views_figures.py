@@ -3,7 +3,7 @@ import io
 from datetime import date
 from urllib.parse import quote
 
-from flask import abort, render_template, request, send_file
+from flask import abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -15,6 +15,7 @@ from app.issues import bp, figures
 from app.issues.jobs import local_today
 from app.meetings.forms import FORMATS
 from app.models.base import utcnow
+from app.pagination import Page
 from app.views_util import db_id
 
 
@@ -50,6 +51,15 @@ def _query():
     return region, start, end, rows, total
 
 
+def _slice(rows: list) -> Page:
+    """A page of the sorted villages: ?after= is the position where it starts."""
+    raw = request.args.get("after") or "0"
+    start = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    start = min(start, len(rows))
+    size = current_app.config["PAGE_SIZE"]
+    return Page(rows[start:start + size], str(start + size) if start + size < len(rows) else None)
+
+
 @bp.route("/figures")
 @permission_required("issues.figures")
 def figures_page():
@@ -57,8 +67,9 @@ def figures_page():
     region, start, end, rows, total = _query()
     sort = request.args.get("sort", "name")
     descending = request.args.get("desc") == "1"
+    page = _slice(figures.sort_rows(rows, sort, descending))
     return render_template("issues/figures.html", region=region, start=start, end=end,
-                           rows=figures.sort_rows(rows, sort, descending), total=total, sort=sort,
+                           rows=page.items, page=page, total=total, sort=sort,
                            descending=descending, formats=FORMATS, columns=figures.COLUMNS)
 
 
