@@ -110,3 +110,17 @@ def test_rebuild_equals_the_incremental_rollup_and_verify_finds_a_wrong_count(ap
     assert runner.invoke(args=["figures", "rebuild"]).exit_code == 0
     assert _rollup() == incremental
     assert runner.invoke(args=["figures", "verify"]).exit_code == 0
+
+
+def test_the_migration_backfills_what_the_services_kept(app, ids):
+    from flask_migrate import downgrade, upgrade
+
+    meetings.tick(_user(ids["committee"]), ids["meeting"], ids["households"][:4])
+    meetings.open_meeting(_user(ids["admin"]), ids["planned"][0])
+    issues.confirm(_user(ids["h1_user"]), ids["issues"][0], True)
+    issues.confirm(_user(ids["h1_user"]), ids["issues"][2], False, "没修好")
+    incremental = _rollup()
+    db.session.remove()
+    downgrade(revision="2d60dc68d34e")
+    upgrade()
+    assert _rollup() == incremental
