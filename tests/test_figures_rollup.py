@@ -124,3 +124,17 @@ def test_the_migration_backfills_what_the_services_kept(app, ids):
     downgrade(revision="2d60dc68d34e")
     upgrade()
     assert _rollup() == incremental
+
+
+def test_the_nightly_job_checks_the_rollup_and_says_so_in_the_audit_log(app, ids):
+    from app.jobs import _JOBS, run_job
+    from app.models import AuditLog
+
+    assert run_job(_JOBS["figures-verify"])[0] == "ran"
+    db.session.execute(sa.update(FigureMonth).values(issues=FigureMonth.issues + 2))
+    db.session.commit()
+    status, detail = run_job(_JOBS["figures-verify"], datetime.now(UTC) + timedelta(days=1))
+    assert status == "failed" and "issues" in detail
+    details = list(db.session.scalars(sa.select(AuditLog.detail).where(AuditLog.action == "figures.verify")
+                                      .order_by(AuditLog.id)))
+    assert details[0].startswith("ok") and "difference" in details[1]
