@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 
 from app.errors import DomainError
 from app.extensions import db
+from app.issues.cli import figures_cli
 from app.jobs import jobs_cli
 from app.ledger.cli import ledger
 from app.models import Role
@@ -73,6 +74,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(demo_data_if_empty)
     app.cli.add_command(ledger)
+    app.cli.add_command(figures_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(regions)
     app.cli.add_command(first_run_hint)

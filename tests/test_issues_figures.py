@@ -54,7 +54,7 @@ def w(app):
 def test_figures_agree_with_the_data(w):
     from app.issues.figures import figures
 
-    rows, total = figures(w._city, NOW - timedelta(days=30), NOW + timedelta(days=1), date.today())
+    rows, total = figures(w._city, (NOW - timedelta(days=30)).date(), NOW.date(), date.today())
     home = next(r for r in rows if r.village_id == w.home.id)
     other = next(r for r in rows if r.village_id == w.other.id)
     assert home.by_format == {"group": 1, "forum": 1, "home_visit": 0, "reception": 0, "online": 0}
@@ -70,7 +70,8 @@ def test_figures_agree_with_the_data(w):
     # 王镇长 hosted in both villages, but unlinked names are people of their village.
     assert total.by_level == {1: 0, 2: 2, 3: 2, 4: 2}
     # A period before everything shows nothing, except what is overdue now.
-    rows, total = figures(w._city, NOW - timedelta(days=90), NOW - timedelta(days=60), date.today())
+    rows, total = figures(w._city, (NOW - timedelta(days=90)).date(), (NOW - timedelta(days=60)).date(),
+                          date.today())
     assert total.meetings == 0 and total.issues == 0 and total.overdue == 2
 
 
@@ -91,3 +92,76 @@ def test_figures_page_scope_sort_and_download(client, auth, w):
     auth.login("county")
     assert client.get(f"/figures?region={w._city.id}").status_code == 404
     assert client.get(f"/figures?region={w._county.id}&start=garbage&end=2026-13-40").status_code == 200
+
+
+def _direct(village_id, months, today):
+    """The figures of a village counted here, row by row, from the tables the services wrote."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.issues.rollup import month_of, zone
+    from app.models import Attendance, Household, Issue, Meeting
+
+    held = [m for m in db.session.scalars(sa.select(Meeting).where(Meeting.village_id == village_id))
+            if m.status != "planned" and months[0] <= month_of(m.starts_at) <= months[1]]
+    visits = [a for m in held for a in db.session.scalars(
+        sa.select(Attendance).where(Attendance.meeting_id == m.id))]
+    cadres = {(h.level, h.user_id or f"{village_id}:{h.name}") for m in held for h in m.hosts}
+    raised = [i for i in db.session.scalars(sa.select(Issue).where(Issue.village_id == village_id))
+              if months[0] <= month_of(i.created_at) <= months[1]]
+    done = [i for i in raised if i.status in ("resolved", "confirmed")]
+    return {
+        "households": db.session.scalar(sa.select(sa.func.count()).where(
+            Household.village_id == village_id, Household.active.is_(True))),
+        "by_format": {f: sum(m.format == f for m in held) for f in FORMATS},
+        "by_level": {lv: sum(level == lv for level, _c in cadres) for lv in (1, 2, 3, 4)},
+        "attendances": len(visits), "reached": len({a.household_id for a in visits}),
+        "issues": sum(i.kind == "issue" for i in raised),
+        "suggestions": sum(i.kind == "suggestion" for i in raised), "resolved": len(done),
+        "on_time": sum(i.deadline is not None and i.resolved_at.astimezone(zone()).date() <= i.deadline
+                       for i in done),
+        "resolve_days": round(sum((i.resolved_at - i.created_at).total_seconds() for i in done) / 86400, 3),
+        "answered": sum(i.satisfied is not None for i in raised),
+        "satisfied": sum(i.satisfied is True for i in raised),
+        "overdue": db.session.scalar(sa.select(sa.func.count()).where(
+            Issue.village_id == village_id, Issue.status.in_(("registered", "handling")),
+            Issue.deadline < today)),
+    }
+
+
+FORMATS = ("group", "forum", "home_visit", "reception", "online")
+
+
+@pytest.mark.parametrize("back", [0, 1, 3])
+def test_every_village_agrees_with_a_direct_count(w, back):
+    """For this month, and periods reaching back, every figure of every village equals the count
+    made here from the meetings, check-ins and issues the fixture created through the services."""
+    from app.issues.figures import figures, month_number
+
+    today = date.today()
+    first = (NOW - timedelta(days=31 * back)).date()
+    # One more meeting and issue in an earlier month, so a period's start matters.
+    old = meetings.plan(w.committee, w.home.id, "reception", "旧", NOW - timedelta(days=70),
+                        hosts=[("李书记", 4)])
+    meetings.open_meeting(w.committee, old.id)
+    meetings.tick(w.committee, old.id, [w.h3.id, w.h1.id])
+    rows, total = figures(w._city, first, NOW.date(), today)
+    assert rows
+    for row in rows:
+        found = _direct(row.village_id, (month_number(first), month_number(NOW.date())), today)
+        mine = {key: getattr(row, key) for key in found}
+        mine["resolve_days"] = round(mine["resolve_days"], 3)
+        assert mine == found, row.name
+    assert total.meetings == sum(r.meetings for r in rows)
+
+
+def test_villages_table_is_paginated_in_sort_order(app, client, auth, w):
+    app.config["PAGE_SIZE"] = 1
+    auth.login("cityofficial")
+    first = client.get("/figures?sort=issues&desc=1").text
+    assert f'data-village="{w.home.id}"' in first and f'data-village="{w.other.id}"' not in first
+    assert "after=1" in first and 'id="total-meetings"' in first
+    second = client.get("/figures?sort=issues&desc=1&after=1").text
+    assert f'data-village="{w.other.id}"' in second and f'data-village="{w.home.id}"' not in second
+    for forged in ("-5", "x", "99999999999999", "7"):
+        assert client.get(f"/figures?after={forged}").status_code == 200

@@ -86,3 +86,28 @@ def test_committee_sets_the_silence_days(client, auth, w):
     auth.logout()
     auth.login("h1")
     assert client.get("/issues/settings").status_code == 403
+
+
+def test_an_account_only_responsible_sees_exactly_what_is_assigned(client, auth, w):
+    """Issue 9's scope rule: a responsible account outside the village's committee and the
+    officials above it (assigned, then posted to another county) sees its issue, and nothing
+    else of the village: no other issue, list, meeting or figures of it."""
+    from app.regions.services import add_regions
+    from app.models import RegionLevel
+
+    (elsewhere,) = add_regions([("别县", RegionLevel.COUNTY, w._city)])
+    services.assign(w.committee, w.issue.id, w.unit.id, "", date(2030, 1, 1), "换灯")
+    w.unit.region_id = elsewhere.id  # posted away after the assignment
+    other = services.raise_issue(w.h2_user, w.h2.id, "issue", "water", "同村另一件事")
+    db.session.commit()
+    auth.login("unit")
+    assigned = client.get("/issues/assigned").text
+    assert "村口路灯不亮" in assigned and "同村另一件事" not in assigned
+    assert client.get(f"/issues/{w.issue.id}").status_code == 200
+    assert client.get(f"/issues/{other.id}").status_code == 404
+    assert client.get(f"/issues/{w.far_issue.id}").status_code == 404
+    assert "同村另一件事" not in client.get("/issues").text
+    assert client.get(f"/issues?village={w.home.id}").status_code == 404
+    assert client.get(f"/figures?region={w.home.id}").status_code == 404
+    assert client.post(f"/issues/{w.issue.id}/progress", data={"note": "已采购灯具"}).status_code == 302
+    assert client.post(f"/issues/{other.id}/progress", data={"note": "越权"}).status_code == 404

@@ -41,6 +41,9 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
                       Region.name.in_([name for _c, _t, name, _n in places.PLACES])).order_by(Region.id))])
     templates.load_template()
     carded = cards.load()
+    from app.issues import recount
+
+    recount.rebuild()  # the history above was inserted in bulk, past the services that keep it
     db.session.commit()
     return {"villages": villages,
             "households": db.session.scalar(sa.select(sa.func.count(Household.id))),

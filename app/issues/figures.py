@@ -1,18 +1,22 @@
 """The figures officials are judged by, per region and period, for every village under it.
 
-Each figure is one GROUP BY village_id over an indexed range (meetings by village and time,
-issues by village and time, attendance through its meeting), restricted to the region's villages
-by their path range, so the page costs a few queries whatever the size of the city.
+The figures come from the rollup the services keep in their own transactions (app/models/figure.py,
+app/issues/rollup.py): per village and local month, so the period is whole months. Each figure is
+one GROUP BY village_id over the region's villages (by their path range) and the months asked
+for; a city's year is some 23,000 small rows, not its meetings, check-ins and issues. Households
+reached and cadres are counted distinct over the period from their own (village, month) rows.
+An issue counts in the month it was raised, with how it was settled since; a meeting and its
+check-ins in the month it starts, once opened.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Optional
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (Attendance, Household, Issue, IssueStatus, Meeting, MeetingHost, Region,
-                        RegionLevel)
+from app.issues import rollup
+from app.models import FigureCadre, FigureMonth, FigureReach, Household, Issue, Region, RegionLevel
 from app.models.issue import OPEN_STATUSES
 from app.models.region import subtree_clause
 
@@ -74,27 +78,16 @@ def _villages(root: Region) -> sa.Select:
     return query if root is None else query.where(subtree_clause(Region.path, root.path))
 
 
-def _days(start, end):
-    """Days between two timestamps, in SQL on either database."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return sa.func.julianday(end) - sa.func.julianday(start)
-    return sa.extract("epoch", end - start) / 86400.0
+def month_number(day: date) -> int:
+    """A date's month as the rollup numbers it, YYYYMM."""
+    return day.year * 100 + day.month
 
 
-def _held(villages, start: datetime, end: datetime):
-    return (Meeting.village_id.in_(villages), Meeting.status != "planned",
-            Meeting.starts_at >= start, Meeting.starts_at < end)
-
-
-def _cadre():
-    # A host linked to an account is that account; an unlinked name is a person of its village.
-    return sa.func.coalesce(sa.cast(MeetingHost.user_id, sa.String),
-                            sa.cast(Meeting.village_id, sa.String) + sa.literal(":") + MeetingHost.name)
-
-
-def figures(root: Optional[Region], start: datetime, end: datetime, today: date) -> tuple[list[Row], Row]:
-    """Every village's figures under `root` (None: everything) for [start, end), and the totals."""
+def figures(root: Optional[Region], first: date, last: date, today: date) -> tuple[list[Row], Row]:
+    """Every village's figures under `root` (None: everything) for the months from `first`'s to
+    `last`'s (inclusive), and the totals; overdue is as of `today`."""
     villages = _villages(root)
+    months = (month_number(first), month_number(last))
     rows = {vid: Row(vid, name) for vid, name in db.session.execute(
         sa.select(Region.id, Region.name).where(Region.id.in_(villages)))}
 
@@ -103,49 +96,42 @@ def figures(root: Optional[Region], start: datetime, end: datetime, today: date)
             if record[0] in rows:
                 yield rows[record[0]], record[1:]
 
+    def period(model):
+        return model.village_id.in_(villages), model.month.between(*months)
+
     for row, (n,) in each(sa.select(Household.village_id, sa.func.count()).where(
             Household.village_id.in_(villages), Household.active.is_(True))
             .group_by(Household.village_id)):
         row.households = n
-    for row, (fmt, n) in each(sa.select(Meeting.village_id, Meeting.format, sa.func.count())
-                              .where(*_held(villages, start, end))
-                              .group_by(Meeting.village_id, Meeting.format)):
-        row.by_format[fmt] = n
-    for row, (level, n) in each(sa.select(Meeting.village_id, MeetingHost.level,
-                                          sa.func.count(sa.distinct(_cadre())))
-                                .join(Meeting, Meeting.id == MeetingHost.meeting_id)
-                                .where(*_held(villages, start, end))
-                                .group_by(Meeting.village_id, MeetingHost.level)):
+    sums = [sa.func.coalesce(sa.func.sum(FigureMonth.__table__.c[f]), 0) for f in rollup.FIELDS]
+    for row, values in each(sa.select(FigureMonth.village_id, *sums).where(*period(FigureMonth))
+                            .group_by(FigureMonth.village_id)):
+        found = dict(zip(rollup.FIELDS, map(int, values)))  # PostgreSQL sums bigints as numeric
+        for fmt in FORMATS:
+            row.by_format[fmt] = found[f"meetings_{fmt}"]
+        (row.attendances, row.issues, row.suggestions, row.resolved, row.on_time, row.answered,
+         row.satisfied) = (found[k] for k in ("attendances", "issues", "suggestions", "resolved",
+                                               "on_time", "answered", "satisfied"))
+        row.resolve_days = found["resolve_seconds"] / 86400.0
+    for row, (level, n) in each(sa.select(FigureCadre.village_id, FigureCadre.level,
+                                          sa.func.count(sa.distinct(FigureCadre.cadre)))
+                                .where(*period(FigureCadre))
+                                .group_by(FigureCadre.village_id, FigureCadre.level)):
         row.by_level[level] = n
-    for row, (n, reached) in each(sa.select(Meeting.village_id, sa.func.count(Attendance.id),
-                                            sa.func.count(sa.distinct(Attendance.household_id)))
-                                  .join(Meeting, Meeting.id == Attendance.meeting_id)
-                                  .where(*_held(villages, start, end)).group_by(Meeting.village_id)):
-        row.attendances, row.reached = n, reached
-    done = Issue.status.in_((IssueStatus.RESOLVED, IssueStatus.CONFIRMED))
-    on_time = sa.and_(done, Issue.deadline.is_not(None),
-                      sa.func.date(Issue.resolved_at) <= Issue.deadline)
-    for row, values in each(
-            sa.select(Issue.village_id,
-                      sa.func.count().filter(Issue.kind == "issue"),
-                      sa.func.count().filter(Issue.kind == "suggestion"),
-                      sa.func.count().filter(done), sa.func.count().filter(on_time),
-                      sa.func.coalesce(sa.func.sum(sa.case((done, _days(Issue.created_at,
-                                                                        Issue.resolved_at)))), 0),
-                      sa.func.count(Issue.satisfied), sa.func.count().filter(Issue.satisfied.is_(True)))
-            .where(Issue.village_id.in_(villages), Issue.created_at >= start, Issue.created_at < end)
-            .group_by(Issue.village_id)):
-        (row.issues, row.suggestions, row.resolved, row.on_time, days, row.answered,
-         row.satisfied) = values
-        row.resolve_days = float(days or 0)
+    for row, (n,) in each(sa.select(FigureReach.village_id,
+                                    sa.func.count(sa.distinct(FigureReach.household_id)))
+                          .where(*period(FigureReach)).group_by(FigureReach.village_id)):
+        row.reached = n
+    # Overdue is about now, not the period: open issues past their deadline, by the
+    # (status, deadline) index, so it costs what is overdue, not what was ever raised.
     for row, (n,) in each(sa.select(Issue.village_id, sa.func.count()).where(
-            Issue.village_id.in_(villages), Issue.status.in_(OPEN_STATUSES), Issue.deadline < today)
+            Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
             .group_by(Issue.village_id)):
         row.overdue = n
-    return list(rows.values()), _totals(rows.values(), villages, start, end)
+    return list(rows.values()), _totals(rows.values(), period(FigureCadre))
 
 
-def _totals(rows, villages, start, end) -> Row:
+def _totals(rows, cadre_period) -> Row:
     total = Row(None, "")
     for row in rows:
         for name in ("households", "attendances", "reached", "issues", "suggestions", "resolved",
@@ -155,9 +141,8 @@ def _totals(rows, villages, start, end) -> Row:
             total.by_format[fmt] += row.by_format[fmt]
     # A cadre who visited several villages counts once in the region.
     for level, n in db.session.execute(
-            sa.select(MeetingHost.level, sa.func.count(sa.distinct(_cadre())))
-            .join(Meeting, Meeting.id == MeetingHost.meeting_id)
-            .where(*_held(villages, start, end)).group_by(MeetingHost.level)):
+            sa.select(FigureCadre.level, sa.func.count(sa.distinct(FigureCadre.cadre)))
+            .where(*cadre_period).group_by(FigureCadre.level)):
         total.by_level[level] = n
     return total
 

@@ -52,3 +52,19 @@ def confirm_silent(now: datetime) -> str:
             with transaction():
                 confirmed += services.confirm_silent(issue_id, now)
     return f"{confirmed} issue(s) confirmed after silence"
+
+
+@job("figures-verify", every=timedelta(days=1))
+def verify_figures(now: datetime) -> str:
+    """Recount the officials' figures rollup from meetings and issues; the result goes to the audit log."""
+    from app import audit
+    from app.issues.recount import verify
+
+    wrong = verify()
+    detail = (f"{len(wrong)} difference(s): " + "; ".join(wrong[:20]) if wrong
+              else "ok: the figures rollup matches the meetings and issues")
+    audit.record("figures.verify", "figures", detail[:500])
+    db.session.commit()
+    if wrong:
+        raise RuntimeError(detail[:500])
+    return detail

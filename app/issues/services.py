@@ -5,6 +5,8 @@ raiser) -> confirmed (satisfied, or silent for the village's number of days), or
 when the raiser is not satisfied. Each change is a timeline entry and an outbox event. Status
 changes are conditional UPDATEs, so of two racing requests one wins and the other changes nothing;
 the contribution points are awarded in the winner's transaction, with the issue as reference.
+Raising, resolving, confirming and reopening also move the officials' figures (rollup.py) in the
+same transaction, from the issue's row locked at the start; assigning changes nothing they count.
 """
 from datetime import date, datetime
 from typing import Optional
@@ -17,7 +19,7 @@ from app.access import permissions
 from app.database import transaction
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.issues import points
+from app.issues import points, rollup
 from app.models import (Household, Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus,
                         Meeting, User)
 from app.models.base import utcnow
@@ -82,6 +84,7 @@ def raise_issue(actor: User, household_id: int, kind: str, category: str, descri
     db.session.add(issue)
     db.session.flush()
     timeline(issue, "registered", actor)
+    rollup.issue_changed(None, issue.id)
     return issue
 
 
@@ -135,10 +138,12 @@ def resolve(actor: User, issue_id: int, feedback: str, now: Optional[datetime] =
     """Report the issue resolved, with the feedback (反馈) the raiser reads and confirms."""
     issue = get(issue_id)
     permissions.require(actor, "issues.handle", issue)
+    before = rollup.locked(issue.id)
     feedback = _text(feedback, _("Write the feedback for the person who raised it."))
     if not _move(issue, (IssueStatus.HANDLING,), IssueStatus.RESOLVED, resolved_at=now or utcnow()):
         raise Conflict(_("Only an issue being handled can be resolved."), code="issue_not_handling")
     timeline(issue, "resolved", actor, feedback)
+    rollup.issue_changed(before, issue.id)
     return issue
 
 
@@ -148,28 +153,33 @@ def confirm(actor: User, issue_id: int, satisfied: bool, reason: str = "",
     """The raiser confirms (contribution points, once) or is not satisfied (back to handling)."""
     issue = get(issue_id)
     permissions.require(actor, "issues.confirm", issue)
+    before = rollup.locked(issue.id)
     if satisfied:
         if not _move(issue, (IssueStatus.RESOLVED,), IssueStatus.CONFIRMED, satisfied=True,
                      confirmed_at=now or utcnow()):
             raise Conflict(_("This issue is not waiting for your answer."), code="issue_not_resolved")
         timeline(issue, "confirmed", actor, (reason or "").strip())
         points.contribution(issue)
+        rollup.issue_changed(before, issue.id)
         return issue
     reason = _text(reason, _("Say what is still wrong."))
     if not _move(issue, (IssueStatus.RESOLVED,), IssueStatus.HANDLING, satisfied=False,
                  resolved_at=None):
         raise Conflict(_("This issue is not waiting for your answer."), code="issue_not_resolved")
     timeline(issue, "reopened", actor, reason)
+    rollup.issue_changed(before, issue.id)
     return issue
 
 
 def confirm_silent(issue_id: int, now: datetime) -> bool:
     """A resolved issue left unanswered for the village's days counts as confirmed (a job's step)."""
     issue = get(issue_id)
+    before = rollup.locked(issue.id)
     if not _move(issue, (IssueStatus.RESOLVED,), IssueStatus.CONFIRMED, confirmed_at=now):
         return False
     timeline(issue, "auto_confirmed", None)
     points.contribution(issue)
+    rollup.issue_changed(before, issue.id)
     return True
 
 

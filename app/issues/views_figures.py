@@ -1,8 +1,7 @@
 """The officials' figures page and its .xlsx download: per region, for a period, every village."""
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
@@ -16,20 +15,27 @@ from app.issues import bp, figures
 from app.issues.jobs import local_today
 from app.meetings.forms import FORMATS
 from app.models.base import utcnow
+from app.pagination import Page
 from app.views_util import db_id
 
 
+def _month(raw: str):
+    """The first day of a month given as YYYY-MM (or a date in it, as older links have)."""
+    try:
+        return date.fromisoformat(f"{raw}-01" if len(raw) == 7 else raw).replace(day=1)
+    except ValueError:
+        return None
+
+
 def _period() -> tuple[date, date]:
-    """?start= and ?end= (inclusive local dates); the last 365 days by default."""
-    today = local_today(utcnow())
-    try:
-        start = date.fromisoformat(request.args.get("start") or "")
-    except ValueError:
-        start = today - timedelta(days=364)
-    try:
-        end = date.fromisoformat(request.args.get("end") or "")
-    except ValueError:
-        end = today
+    """?start= and ?end= as whole months (YYYY-MM, inclusive): the rollup counts by month.
+    By default the last twelve months, this one included."""
+    this_month = local_today(utcnow()).replace(day=1)
+    start = _month(request.args.get("start") or "")
+    if start is None:
+        back = this_month.year * 12 + this_month.month - 1 - 11
+        start = date(back // 12, back % 12 + 1, 1)
+    end = _month(request.args.get("end") or "") or this_month
     return (start, end) if start <= end else (end, start)
 
 
@@ -41,11 +47,17 @@ def _query():
     except ValueError:
         abort(404)
     start, end = _period()
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    rows, total = figures.figures(region, datetime.combine(start, time(), zone),
-                                  datetime.combine(end + timedelta(days=1), time(), zone),
-                                  local_today(utcnow()))
+    rows, total = figures.figures(region, start, end, local_today(utcnow()))
     return region, start, end, rows, total
+
+
+def _slice(rows: list) -> Page:
+    """A page of the sorted villages: ?after= is the position where it starts."""
+    raw = request.args.get("after") or "0"
+    start = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    start = min(start, len(rows))
+    size = current_app.config["PAGE_SIZE"]
+    return Page(rows[start:start + size], str(start + size) if start + size < len(rows) else None)
 
 
 @bp.route("/figures")
@@ -55,8 +67,9 @@ def figures_page():
     region, start, end, rows, total = _query()
     sort = request.args.get("sort", "name")
     descending = request.args.get("desc") == "1"
+    page = _slice(figures.sort_rows(rows, sort, descending))
     return render_template("issues/figures.html", region=region, start=start, end=end,
-                           rows=figures.sort_rows(rows, sort, descending), total=total, sort=sort,
+                           rows=page.items, page=page, total=total, sort=sort,
                            descending=descending, formats=FORMATS, columns=figures.COLUMNS)
 
 
@@ -88,6 +101,7 @@ def figures_xlsx():
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
+    start, end = start.strftime("%Y-%m"), end.strftime("%Y-%m")
     name = f"{region.name if region else _('All')}-{start}-{end}.xlsx"
     response = send_file(buffer, mimetype="application/vnd.openxmlformats-officedocument."
                          "spreadsheetml.sheet")

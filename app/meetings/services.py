@@ -4,7 +4,8 @@ Closing awards the village's attendance rule (code ATTENDANCE_RULE) to every att
 the ledger service, in the closing transaction and with the meeting as the entries' reference.
 Status changes are conditional UPDATEs (`WHERE status = 'open'`), so of two closes at once one
 wins and the other changes nothing; check-ins take a shared lock on the meeting row, so a
-check-in never lands after a close that did not see it.
+check-in never lands after a close that did not see it. Opening and check-ins also add to the
+officials' figures (app/issues/rollup.py) in the same transaction.
 """
 from datetime import datetime
 from typing import Iterable, Optional
@@ -17,6 +18,7 @@ from app.access import permissions
 from app.database import transaction
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.extensions import db
+from app.issues import rollup
 from app.ledger import services as ledger
 from app.models import (Attendance, CheckInMethod, Household, LedgerEntry, Meeting, MeetingFormat,
                         MeetingHost, MeetingStatus, Region, Rule, User)
@@ -91,6 +93,7 @@ def open_meeting(actor: User, meeting_id: int, now: Optional[datetime] = None) -
     if not _move(meeting, MeetingStatus.PLANNED, MeetingStatus.OPEN, opened_at=now or utcnow()):
         raise Conflict(_("Only a planned meeting can be opened."), code="meeting_not_planned")
     audit.record("meeting.open", f"meeting:{meeting.id}", meeting.topic, actor)
+    rollup.meeting_held(meeting)  # an opened meeting counts as held in the officials' figures
     return meeting
 
 
@@ -143,7 +146,10 @@ def check_in(actor: User, meeting_id: int) -> tuple[Attendance, bool]:
     """A household checks itself in (by the meeting's code): once, only while the meeting is open."""
     meeting = _lock_open(meeting_id)
     scannable(actor, meeting.id)
-    return _record(meeting, actor.household_id, CheckInMethod.CODE, actor)
+    attendance, added = _record(meeting, actor.household_id, CheckInMethod.CODE, actor)
+    if added:
+        rollup.attended(meeting, [attendance.household_id])
+    return attendance, added
 
 
 @transaction()
@@ -160,7 +166,9 @@ def tick(actor: User, meeting_id: int, household_ids: Iterable[int],
         Household.active.is_(True))))
     if found != set(ids):
         raise InvalidInput(_("Choose households of this village."))
-    return sum(_record(meeting, h, method, actor)[1] for h in ids)
+    added = [h for h in ids if _record(meeting, h, method, actor)[1]]
+    rollup.attended(meeting, added)
+    return len(added)
 
 
 def _scanned_household(actor: User, text: str) -> int:
@@ -184,7 +192,10 @@ def check_in_scanned(actor: User, meeting_id: int, text: str) -> tuple[Household
     if household.village_id != meeting.village_id or not household.active:
         raise DomainError(_("This code belongs to a household of another village: it cannot "
                             "check in to this meeting."), code="check_in_other_village")
-    return household, _record(meeting, household.id, CheckInMethod.CARD, actor)[1]
+    added = _record(meeting, household.id, CheckInMethod.CARD, actor)[1]
+    if added:
+        rollup.attended(meeting, [household.id])
+    return household, added
 
 
 def _awarded(meeting: Meeting, rule: Rule) -> set[int]:

@@ -1,0 +1,32 @@
+"""`flask figures rebuild|verify`: the officials' figures rollup recounted from meetings and issues."""
+import sys
+
+import click
+from flask.cli import AppGroup
+
+figures_cli = AppGroup("figures", help="Check or rebuild the officials' figures rollup.")
+
+
+@figures_cli.command("verify")
+def verify_command() -> None:
+    """List every village month where the rollup disagrees with a recount; exit 1 if any."""
+    from app.issues.recount import verify
+
+    wrong = verify()
+    for line in wrong:
+        click.echo(f"MISMATCH {line}")
+    if wrong:
+        click.echo(f"{len(wrong)} difference(s); `flask figures rebuild` recounts.", err=True)
+        sys.exit(1)
+    click.echo("ok: the figures rollup matches the meetings and issues.")
+
+
+@figures_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Replace the rollup with a recount, in one transaction (writers wait for it on SQLite)."""
+    from app.database import transaction
+    from app.issues.recount import rebuild
+
+    with transaction():
+        months = rebuild()
+    click.echo(f"ok: rebuilt {months} village month(s).")

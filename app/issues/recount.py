@@ -1,0 +1,144 @@
+"""The figures rollup recounted from the source tables: `rebuild()` replaces it, `verify()` compares.
+
+Used by `flask figures rebuild|verify`, the nightly `figures-verify` job, the demo loader (which
+inserts history in bulk, past the services) and the tests. Issue counters come from the same
+`rollup.contribution()` the services use; meetings' local months are computed once per meeting
+and joined to attendances and hosts in SQL, through a temporary table.
+"""
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.issues import rollup
+from app.models import Attendance, Issue, Meeting, MeetingHost
+from app.models.figure import FigureCadre, FigureMonth, FigureReach
+
+
+def _held_meetings() -> list[dict]:
+    return [{"meeting_id": mid, "village_id": vid, "month": rollup.month_of(starts), "format": fmt}
+            for mid, vid, fmt, starts in db.session.execute(
+                sa.select(Meeting.id, Meeting.village_id, Meeting.format, Meeting.starts_at)
+                .where(Meeting.status != "planned"))]
+
+
+def _months(held: list[dict]) -> dict:
+    """{(village_id, month): {counter: n}} recounted, all-zero months left out."""
+    months = defaultdict(lambda: dict.fromkeys(rollup.FIELDS, 0))
+    where = {m["meeting_id"]: (m["village_id"], m["month"]) for m in held}
+    for m in held:
+        months[m["village_id"], m["month"]][f"meetings_{m['format']}"] += 1
+    for meeting_id, n in db.session.execute(sa.select(Attendance.meeting_id, sa.func.count())
+                                            .group_by(Attendance.meeting_id)):
+        if meeting_id in where:
+            months[where[meeting_id]]["attendances"] += n
+    for row in db.session.execute(sa.select(*rollup.ISSUE_COLUMNS)
+                                  .execution_options(yield_per=2000)).mappings():
+        counters = months[row["village_id"], rollup.month_of(row["created_at"])]
+        for key, value in rollup.contribution(row).items():
+            counters[key] += value
+    return {key: value for key, value in months.items() if any(value.values())}
+
+
+def _stored_months() -> dict:
+    columns = [FigureMonth.__table__.c[f] for f in rollup.FIELDS]
+    return {(row[0], row[1]): dict(zip(rollup.FIELDS, row[2:])) for row in db.session.execute(
+        sa.select(FigureMonth.village_id, FigureMonth.month, *columns))
+        if any(row[2:])}
+
+
+def _with_held(held: list[dict], work):
+    """Run `work(table)` with the held meetings' months in a temporary table."""
+    table = sa.Table("tmp_figure_meetings", sa.MetaData(),
+                     sa.Column("meeting_id", sa.Integer, primary_key=True),
+                     sa.Column("village_id", sa.Integer), sa.Column("month", sa.Integer),
+                     prefixes=["TEMPORARY"])
+    connection = db.session.connection()
+    table.create(connection)
+    try:
+        if held:
+            db.session.execute(table.insert(), [{k: m[k] for k in ("meeting_id", "village_id", "month")}
+                                                for m in held])
+        return work(table)
+    finally:
+        table.drop(connection)
+
+
+def _reach(held):
+    return (sa.select(held.c.village_id, held.c.month, Attendance.household_id).distinct()
+            .join(held, held.c.meeting_id == Attendance.meeting_id))
+
+
+def _cadres(held):
+    key = sa.func.coalesce(sa.cast(MeetingHost.user_id, sa.String),
+                           sa.cast(held.c.village_id, sa.String) + sa.literal(":") + MeetingHost.name)
+    return (sa.select(held.c.village_id, held.c.month, MeetingHost.level, key).distinct()
+            .join(held, held.c.meeting_id == MeetingHost.meeting_id))
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def rebuild() -> int:
+    """Replace the rollup with a recount (in the caller's transaction); the months written."""
+    if _postgresql():
+        # Writers add to the rollup as their last step: with the tables locked they wait before
+        # committing, so every change is either in the recount or added after it, never both.
+        # The months table last, as the services take it last (no lock cycle).
+        db.session.execute(sa.text("LOCK TABLE figure_reach, figure_cadres, figure_months "
+                                   "IN EXCLUSIVE MODE"))
+    held = _held_meetings()
+    months = _months(held)
+    for model in (FigureMonth, FigureReach, FigureCadre):
+        db.session.execute(sa.delete(model))
+    if months:
+        db.session.execute(sa.insert(FigureMonth), [
+            {"village_id": v, "month": m, **counters} for (v, m), counters in months.items()])
+
+    def distinct(table):
+        db.session.execute(sa.insert(FigureReach).from_select(
+            ["village_id", "month", "household_id"], _reach(table)))
+        db.session.execute(sa.insert(FigureCadre).from_select(
+            ["village_id", "month", "level", "cadre"], _cadres(table)))
+
+    _with_held(held, distinct)
+    return len(months)
+
+
+def verify(limit: int = 100) -> list[str]:
+    """Where the rollup disagrees with a recount: one line per village month, at most `limit`.
+
+    Runs in a transaction of its own; on PostgreSQL a REPEATABLE READ one, so every query sees
+    the same snapshot while writers go on (SQLite's write transaction is one snapshot anyway)."""
+    db.session.rollback()
+    if _postgresql():
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    held = _held_meetings()
+    expected, stored = _months(held), _stored_months()
+    wrong = []
+    for key in sorted(set(expected) | set(stored)):
+        want, have = expected.get(key, {}), stored.get(key, {})
+        diff = {f: (have.get(f, 0), want.get(f, 0)) for f in rollup.FIELDS
+                if have.get(f, 0) != want.get(f, 0)}
+        if diff:
+            wrong.append(f"village {key[0]} month {key[1]}: " + ", ".join(
+                f"{f} {h} expected {w}" for f, (h, w) in diff.items()))
+
+    def distinct(table):
+        found = []
+        for name, recount, model, columns in (
+                ("households reached", _reach(table), FigureReach, ("village_id", "month", "household_id")),
+                ("cadres", _cadres(table), FigureCadre, ("village_id", "month", "level", "cadre"))):
+            stored_rows = sa.select(*(model.__table__.c[c] for c in columns))
+            for label, query in (("missing", sa.except_(recount, stored_rows)),
+                                 ("extra", sa.except_(stored_rows, recount))):
+                for row in db.session.execute(query.limit(limit)):
+                    found.append(f"village {row[0]} month {row[1]}: {name} {label} {tuple(row[2:])}")
+        return found
+
+    try:
+        wrong += _with_held(held, distinct)
+    finally:
+        db.session.rollback()
+    return wrong[:limit]

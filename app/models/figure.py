@@ -1,0 +1,68 @@
+"""The officials' figures rollup: per-village per-month counters kept by the services themselves.
+
+Every service that changes what the figures count (a meeting opened, a check-in, an issue raised,
+resolved, confirmed or reopened) adds to these rows in its own transaction, by relative UPDATE,
+so the figures page reads a few thousand small rows instead of scanning a city's meetings and
+issues. What is not additive over months (distinct households reached, distinct cadres) is kept
+as one row per distinct thing per village and month, and counted distinct over the period.
+`flask figures verify` recounts everything from the source tables; `flask figures rebuild` redoes it.
+"""
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+
+FORMATS = ("group", "forum", "home_visit", "reception", "online")
+# The additive counters of a village's month, besides one meeting counter per format.
+COUNTERS = ("attendances", "issues", "suggestions", "resolved", "on_time", "resolve_seconds",
+            "answered", "satisfied")
+
+
+def _counter(big: bool = False):
+    return so.mapped_column(sa.BigInteger if big else sa.Integer, default=0, server_default="0")
+
+
+class FigureMonth(db.Model):
+    """A village's counters for one local month (YYYYMM): meetings held by their start, check-ins
+    at those meetings, and the issues raised that month with how they were settled since."""
+
+    __tablename__ = "figure_months"
+
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    meetings_group: so.Mapped[int] = _counter()
+    meetings_forum: so.Mapped[int] = _counter()
+    meetings_home_visit: so.Mapped[int] = _counter()
+    meetings_reception: so.Mapped[int] = _counter()
+    meetings_online: so.Mapped[int] = _counter()
+    attendances: so.Mapped[int] = _counter()
+    issues: so.Mapped[int] = _counter()
+    suggestions: so.Mapped[int] = _counter()
+    resolved: so.Mapped[int] = _counter()
+    on_time: so.Mapped[int] = _counter()
+    # Seconds from raising to resolution, summed over the resolved issues (exact, unlike days).
+    resolve_seconds: so.Mapped[int] = _counter(big=True)
+    answered: so.Mapped[int] = _counter()
+    satisfied: so.Mapped[int] = _counter()
+
+
+class FigureReach(db.Model):
+    """A household that attended a meeting of its village held in that month."""
+
+    __tablename__ = "figure_reach"
+
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    household_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("households.id"), primary_key=True)
+
+
+class FigureCadre(db.Model):
+    """A cadre who hosted a meeting held in the village that month: an account's id, or for a
+    name without an account `village_id:name` (a person of that village)."""
+
+    __tablename__ = "figure_cadres"
+
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    level: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
+    cadre: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
