@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app import audit
 from app.auth.passwords import check_new_password
 from app.auth.services import normalise_username, revoke_api_tokens
+from app.database import transaction
 from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from app.extensions import db
 from app.models import AuditLog, Grid, Household, Region, RegionLevel, Role, Shop, User
@@ -53,32 +54,29 @@ def create_account(username: str, password: str, role: Role, scope_id: Optional[
     """Create an account with one role and its scope; usernames are unique regardless of case.
     A password chosen by someone else (`actor`) must be changed at the first sign-in."""
     username = normalise_username(username)
-    check_new_password(password, username)
-    if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise Conflict(_("The username %(name)s is taken.", name=username))
-    target = scope_target(role, scope_id)
-    user = User(username=username, role=role.value, display_name=display_name.strip())
-    if target is not None:
-        setattr(user, SCOPE_OF[role], target.id)
-    if role == Role.GRID_LEADER and target is not None:
-        _one_leader_per_grid(target)
-    if own_household_id is not None:
-        if role != Role.COMMITTEE:
-            raise InvalidInput(_("Only committee members are linked to their own household."))
-        user.household_id = _own_household(target.id, own_household_id).id
-    user.set_password(password)
-    user.must_change_password = actor is not None
-    db.session.add(user)
-    audit.record("account_created", target=username, detail=f"role={role.value} scope={scope_id}",
-                 actor=actor)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise Conflict(_("The username %(name)s is taken.", name=username)) from None
+    with transaction(conflict=_("The username %(name)s is taken.", name=username)):
+        check_new_password(password, username)
+        if db.session.scalar(sa.select(User.id).where(User.username == username)):
+            raise Conflict(_("The username %(name)s is taken.", name=username))
+        target = scope_target(role, scope_id)
+        user = User(username=username, role=role.value, display_name=display_name.strip())
+        if target is not None:
+            setattr(user, SCOPE_OF[role], target.id)
+        if role == Role.GRID_LEADER and target is not None:
+            _one_leader_per_grid(target)
+        if own_household_id is not None:
+            if role != Role.COMMITTEE:
+                raise InvalidInput(_("Only committee members are linked to their own household."))
+            user.household_id = _own_household(target.id, own_household_id).id
+        user.set_password(password)
+        user.must_change_password = actor is not None
+        db.session.add(user)
+        audit.record("account_created", target=username, detail=f"role={role.value} scope={scope_id}",
+                     actor=actor)
     return user
 
 
+@transaction()
 def link_own_household(user: User, household_id: Optional[int], actor: Optional[User]) -> None:
     """Record which household of its village a committee member lives in (None unlinks),
     so the ledger refuses to let the member change that household's points."""
@@ -88,7 +86,6 @@ def link_own_household(user: User, household_id: Optional[int], actor: Optional[
     user.household_id = household.id if household else None
     audit.record("own_household_linked", target=user.username,
                  detail=f"household={household.id if household else None}", actor=actor)
-    db.session.commit()
 
 
 def _own_household(village_id: Optional[int], household_id: int) -> Household:
@@ -106,30 +103,27 @@ def _one_leader_per_grid(grid: Grid) -> None:
         raise Conflict(_("This grid already has a grid leader account."))
 
 
+@transaction()
 def change_role(user: User, role: Role, scope_id: Optional[int], actor: User) -> None:
     """Give an account another role and scope (administrators only); refused, nothing changes."""
-    try:
-        if user.id == actor.id:
-            raise NotAllowed(_("You cannot change your own role."))
-        target = scope_target(role, scope_id)
-        old = f"{user.role}:{_scope_id(user)}"
-        own = _kept_own_household(user, role, target)
-        for column in ("region_id", "household_id", "shop_id", "grid_id"):
-            setattr(user, column, None)
-        user.role = role.value
-        if target is not None:
-            setattr(user, SCOPE_OF[role], target.id)
-        if own is not None:
-            user.household_id = own
-        user.end_sessions()
-        audit.record("role_changed", target=user.username, detail=f"{old} -> {role.value}:{scope_id}",
-                     actor=actor)
-        db.session.commit()
-    except DomainError:
-        db.session.rollback()
-        raise
+    if user.id == actor.id:
+        raise NotAllowed(_("You cannot change your own role."))
+    target = scope_target(role, scope_id)
+    old = f"{user.role}:{_scope_id(user)}"
+    own = _kept_own_household(user, role, target)
+    for column in ("region_id", "household_id", "shop_id", "grid_id"):
+        setattr(user, column, None)
+    user.role = role.value
+    if target is not None:
+        setattr(user, SCOPE_OF[role], target.id)
+    if own is not None:
+        user.household_id = own
+    user.end_sessions()
+    audit.record("role_changed", target=user.username, detail=f"{old} -> {role.value}:{scope_id}",
+                 actor=actor)
 
 
+@transaction()
 def set_active(user: User, active: bool, actor: User) -> None:
     """Disable or re-enable an account; disabled accounts cannot sign in."""
     if user.id == actor.id:
@@ -140,9 +134,9 @@ def set_active(user: User, active: bool, actor: User) -> None:
         revoke_api_tokens(user)
     audit.record("account_enabled" if active else "account_disabled", target=user.username,
                  actor=actor)
-    db.session.commit()
 
 
+@transaction()
 def reset_password(user: User, password: str, actor: User) -> None:
     """Set a new password for someone else's account: it ends the account's sessions and must be
     changed at the next sign-in. One's own password is changed with the current one instead."""
@@ -155,7 +149,6 @@ def reset_password(user: User, password: str, actor: User) -> None:
     user.end_sessions()
     revoke_api_tokens(user)
     audit.record("password_reset", target=user.username, actor=actor)
-    db.session.commit()
 
 
 def _kept_own_household(user: User, role: Role, target) -> Optional[int]:

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash
 
 from app import audit
 from app.auth.passwords import check_new_password
+from app.database import transaction
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.models import Role, User
@@ -32,12 +33,12 @@ def authenticate(username: str, password: str) -> Optional[User]:
     if stored is None:
         _spend_hash_time(password)
     ok = stored is not None and check_password_hash(stored[0], password) and stored[1]
-    if ok:
-        user.last_login_at = utcnow()
-        audit.record("login", target=user.username, actor=user)
-    else:
-        audit.record("login_failed", target=username[:64], actor=None)
-    db.session.commit()
+    with transaction():
+        if ok:
+            user.last_login_at = utcnow()
+            audit.record("login", target=user.username, actor=user)
+        else:
+            audit.record("login_failed", target=username[:64], actor=None)
     return user if ok else None
 
 
@@ -56,6 +57,7 @@ def _spend_hash_time(password: str) -> None:
     check_password_hash(_DUMMY_HASH[method], password)
 
 
+@transaction()
 def change_password(user: User, current: str, new: str) -> None:
     """Change one's own password after checking the current one; ends every other session."""
     if not user.check_password(current):
@@ -68,7 +70,6 @@ def change_password(user: User, current: str, new: str) -> None:
     user.end_sessions()
     revoke_api_tokens(user)
     audit.record("password_changed", target=user.username, actor=user)
-    db.session.commit()
 
 
 def revoke_api_tokens(user: User) -> None:
@@ -78,11 +79,11 @@ def revoke_api_tokens(user: User) -> None:
     revoke_all(user)
 
 
+@transaction()
 def end_sessions(user: User) -> None:
     """Sign the account out everywhere: every session and remember-me cookie stops working."""
     user.end_sessions()
     audit.record("logout", target=user.username, actor=user)
-    db.session.commit()
 
 
 def idle_timeout(user: User) -> timedelta:
@@ -95,8 +96,8 @@ def idle_timeout(user: User) -> timedelta:
 def set_language(user: Optional[User], language: str) -> None:
     """Remember the chosen language on the account."""
     if user is not None:
-        user.language = language
-        db.session.commit()
+        with transaction():
+            user.language = language
 
 
 def may_remember(user: User) -> bool:

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from app import audit
 from app.access import permissions, scope
 from app.accounts import bulk
-from app.auth.services import revoke_api_tokens
+from app.accounts import services as accounts
 from app.database import transaction
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
@@ -145,10 +145,5 @@ def set_keeper_active(actor: User, shop_id: int, user_id: int, active: bool) -> 
     if keeper is None:
         raise NotFound(_("This account does not exist."))
     if keeper.active != active:
-        keeper.active = active
-        keeper.end_sessions()
-        if not active:
-            revoke_api_tokens(keeper)
-        audit.record("account_enabled" if active else "account_disabled",
-                     target=keeper.username, detail=f"shop:{shop.id}", actor=actor)
+        accounts.set_active(keeper, active, actor)  # sessions and API tokens end with it
     return keeper
