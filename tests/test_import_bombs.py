@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 
 from app.errors import InvalidInput
-from app.households import import_reader
+from app.households.io import reader as import_reader
 
 
 def _workbook(rows) -> bytes:

@@ -5,7 +5,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.households.import_forms import ConfirmImportForm  # noqa: F401 (the same token form)
+from app.households.io.forms import ConfirmImportForm  # noqa: F401 (the same token form)
 
 
 class TreeImportForm(FlaskForm):

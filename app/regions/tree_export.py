@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.households.exporter import _save, _sheet, _text
+from app.households.io.exporter import _save, _sheet, _text
 from app.models import Region, RegionLevel
 from app.regions.tree_import import LABELS
 

@@ -18,9 +18,9 @@ from app.access import permissions
 from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.households.import_reader import (EXCEL_ERRORS, HEADER_SEARCH_ROWS, MAX_ROWS, cell_text,
+from app.households.io.reader import (EXCEL_ERRORS, HEADER_SEARCH_ROWS, MAX_ROWS, cell_text,
                                           header_key, read_table)
-from app.households.importer import claim_pending, save_pending
+from app.households.io.importer import claim_pending, save_pending
 from app.models import Region, RegionLevel, User
 from app.regions import codes
 from app.regions.services import path_segment

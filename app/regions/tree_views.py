@@ -6,8 +6,8 @@ from flask_login import current_user
 from app.access import scope
 from app.access.permissions import permission_required
 from app.errors import DomainError
-from app.households.import_reader import MAX_BYTES
-from app.households.transfer import _xlsx
+from app.households.io.reader import MAX_BYTES
+from app.households.io.views import _xlsx
 from app.regions import bp, tree_export, tree_import
 from app.regions.forms import ConfirmImportForm, TreeImportForm
 

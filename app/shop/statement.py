@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.households.exporter import _save, _sheet, _text
+from app.households.io.exporter import _save, _sheet, _text
 from app.models.shop import Product, Redemption, RedemptionLine, StockMovement
 from app.shop import reports
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import render_template, request, send_file
 
 from app.access.permissions import permission_required
-from app.households.exporter import download_name
+from app.households.io.exporter import download_name
 from app.shop import bp, reports, statement
 from app.shop.views_catalogue import shop_arg
 

@@ -8,8 +8,9 @@ from app.access import scope
 from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
 from app.views_util import managed_village, readable_village
 from app.errors import DomainError
-from app.households import bp, exporter, importer
-from app.households.import_forms import ConfirmImportForm, ImportForm
+from app.households import bp
+from app.households.io import exporter, importer
+from app.households.io.forms import ConfirmImportForm, ImportForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

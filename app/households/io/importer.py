@@ -22,8 +22,8 @@ from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.households.forms import NUMBER_PATTERN
-from app.households.import_forms import TOKEN_PATTERN
-from app.households.import_reader import (  # noqa: F401 (MAX_BYTES: the views' read limit)
+from app.households.io.forms import TOKEN_PATTERN
+from app.households.io.reader import (  # noqa: F401 (MAX_BYTES: the views' read limit)
     EXCEL_ERRORS, LABELS, MAX_BYTES, parse_rows, read_table)
 from app.models import Grid, Household, Region, User
 
