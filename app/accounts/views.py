@@ -6,7 +6,7 @@ from flask_login import current_user
 from app import audit
 from app.accounts import bp, services
 from app.accounts.forms import ROLE_LABELS, NewAccountForm, OwnHouseholdForm, RoleForm
-from app.access.permissions import roles_required
+from app.access.permissions import permission_required
 from app.errors import DomainError
 from app.households.forms import ConfirmForm, ResetForm
 from app.models import Role
@@ -14,7 +14,7 @@ from app.views_util import flash_errors
 
 
 @bp.route("/", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required("accounts.admin")
 def index():
     """Every account, a page at a time, and a form to create one."""
     form = NewAccountForm()
@@ -34,7 +34,7 @@ def index():
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required("accounts.admin")
 def detail(user_id: int):
     """One account: change its role, reset its password, disable it."""
     user = services.user_or_404(user_id)
@@ -53,7 +53,7 @@ def detail(user_id: int):
 
 
 @bp.route("/<int:user_id>/own-household", methods=["POST"])
-@roles_required(Role.ADMIN)
+@permission_required("accounts.admin")
 def own_household(user_id: int):
     """Link a committee member to the household they live in, or unlink them."""
     user = services.user_or_404(user_id)
@@ -71,7 +71,7 @@ def own_household(user_id: int):
 
 
 @bp.route("/<int:user_id>/password", methods=["POST"])
-@roles_required(Role.ADMIN)
+@permission_required("accounts.admin")
 def reset_password(user_id: int):
     """Set a new password for any account."""
     user = services.user_or_404(user_id)
@@ -89,7 +89,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])
-@roles_required(Role.ADMIN)
+@permission_required("accounts.admin")
 def set_active(user_id: int):
     """Disable or re-enable an account."""
     user = services.user_or_404(user_id)
@@ -102,7 +102,7 @@ def set_active(user_id: int):
 
 
 @bp.route("/audit")
-@roles_required(Role.ADMIN)
+@permission_required("accounts.admin")
 def audit_log():
     """The audit log, newest first."""
     page = services.audit_page(request.args.get("after"), current_app.config["PAGE_SIZE"])

@@ -4,7 +4,7 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.access import scope
-from app.access.permissions import roles_required
+from app.access.permissions import permission_required
 from app.extensions import db
 from app.ledger.queries import entry_flags, history, star_rating
 from app.households import services as household_services
@@ -29,7 +29,7 @@ def index():
 
 
 @bp.route("/me")
-@roles_required(Role.HOUSEHOLD)
+@permission_required("me.household")
 def me():
     """The household's own figures, star rating and newest entries, in large type."""
     household = scope.own_household_or_404(current_user)
@@ -42,7 +42,7 @@ def me():
 
 
 @bp.route("/shop")
-@roles_required(Role.SHOP)
+@permission_required("me.shop")
 def shop_home():
     """The shop keeper's shop: today's redemptions, low stock, and the way to the scanner."""
     shop = current_user.shop or abort(404)

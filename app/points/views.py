@@ -12,13 +12,14 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from app.access import scope
-from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
+from app.access.permissions import (LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS,
+                                    permission_required, roles_required)
 from app.errors import DomainError, InvalidInput
 from app.ledger import photos, queries, reads, services
 from app.points import bp
 from app.points.forms import (KIND_LABELS, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
                               ReverseForm, SearchForm)
-from app.models import Household, Role
+from app.models import Household
 from app.views_util import flash_errors, managed_village, readable_village
 
 
@@ -194,7 +195,7 @@ def reverse(entry_id: int):
 # --- the household's history and evidence photos ----------------------------------------------
 
 @bp.route("/me/history")
-@roles_required(Role.HOUSEHOLD)
+@permission_required("me.household")
 def me_history():
     """Every entry of the household, newest first, a page at a time."""
     household = scope.own_household_or_404(current_user)
