@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Attendance, User
 from tests.e2e import has_no_horizontal_scroll, sign_in
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.e2e.camera import camera_phone, video_of
 from tests.e2e.test_meeting_check_in import _open_meeting_id
-from tests.e2e.test_shop_scan import _household, _video_of
+from tests.e2e.test_shop_scan import _household
 
 
 def _attendance(app, username, meeting_id, forget=False):
@@ -36,19 +36,9 @@ def test_committee_scans_a_payment_code_at_the_desk(live_server, browser, phone,
     png = tmp_path / "pay.png"
     qr.screenshot(path=str(png))
     video = tmp_path / "pay.y4m"
-    _video_of(png, video)
+    video_of(png, video)
 
-    camera = browser.browser_type.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=CHROMIUM_ARGS + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                              f"--use-file-for-fake-video-capture={video}"])
-    try:
-        context = camera.new_context(**PHONE, permissions=["camera"])
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        problems = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
+    with camera_phone(browser, video) as (page, problems):
         sign_in(page, live_server.url, "committee")
         page.goto(f"{live_server.url}/meetings/{meeting_id}")
         with page.expect_navigation():
@@ -63,6 +53,4 @@ def test_committee_scans_a_payment_code_at_the_desk(live_server, browser, phone,
         assert page.locator("text=此前已签到").count() == 0
         page.screenshot(path=str(screenshots / "meeting-desk-scan-360.png"), full_page=True)
         assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
-    finally:
-        camera.close()
     assert _attendance(live_server.app, "household2", meeting_id) == ("card", "committee")

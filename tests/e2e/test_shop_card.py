@@ -7,8 +7,8 @@ from app.demo.cards import DEMO_PIN
 from app.extensions import db
 from app.models import Household
 from tests.e2e import has_no_horizontal_scroll, sign_in
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
-from tests.e2e.test_shop_scan import _ensure_stock, _video_of
+from tests.e2e.camera import camera_phone, video_of
+from tests.e2e.test_shop_scan import _ensure_stock
 
 
 def _balance(app, name):
@@ -36,20 +36,10 @@ def test_printed_card_and_pin_pay_for_a_basket(live_server, browser, phone, tmp_
     qr.screenshot(path=str(png))
     card.screenshot(path=str(screenshots / "household-card.png"))
     video = tmp_path / "card.y4m"
-    _video_of(png, video)
+    video_of(png, video)
     before = _balance(live_server.app, name)
 
-    camera = browser.browser_type.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=CHROMIUM_ARGS + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                              f"--use-file-for-fake-video-capture={video}"])
-    try:
-        context = camera.new_context(**PHONE, permissions=["camera"])
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        problems = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
+    with camera_phone(browser, video) as (page, problems):
         sign_in(page, live_server.url, "shop")
         page.goto(f"{live_server.url}/shop/scan")
         page.wait_for_url("**/shop/card/pin")
@@ -80,8 +70,6 @@ def test_printed_card_and_pin_pay_for_a_basket(live_server, browser, phone, tmp_
             page.click("#confirm-form button[type=submit]")
         assert page.locator("#balance-after").inner_text() == str(balance - price)
         assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
-    finally:
-        camera.close()
     assert _balance(live_server.app, name) == before - price
     with live_server.app.app_context():
         from app.ledger.queries import verify

@@ -1,14 +1,12 @@
 """The counter with a real camera feed: the household's /me/pay QR, captured as an image and
 played to the shop keeper's /shop/scan through Chromium's fake camera, pays for a basket."""
-import subprocess
-
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Household, User
 from app.shop import catalogue
 from tests.e2e import has_no_horizontal_scroll, sign_in
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.e2e.camera import camera_phone, video_of
 
 
 def _household(app, username):
@@ -29,12 +27,6 @@ def _ensure_stock(app):
     return ids
 
 
-def _video_of(png, target):
-    """A short looping .y4m (I420) of the QR on a white 640x480 frame, for the fake camera."""
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-i", str(png),
-                    "-vf", "scale=400:400:flags=neighbor,pad=640:480:120:40:white,format=yuv420p",
-                    "-t", "2", "-r", "10", str(target)], check=True, timeout=60)
-
 
 def test_pay_code_scanned_by_camera_pays_for_a_basket(live_server, browser, phone, tmp_path, screenshots):
     household = _household(live_server.app, "household")
@@ -51,19 +43,9 @@ def test_pay_code_scanned_by_camera_pays_for_a_basket(live_server, browser, phon
     qr.screenshot(path=str(png))
     phone.screenshot(path=str(screenshots / "pay-360.png"), full_page=True)
     video = tmp_path / "pay.y4m"
-    _video_of(png, video)
+    video_of(png, video)
 
-    camera = browser.browser_type.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=CHROMIUM_ARGS + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                              f"--use-file-for-fake-video-capture={video}"])
-    try:
-        context = camera.new_context(**PHONE, permissions=["camera"])
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        problems = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
+    with camera_phone(browser, video) as (page, problems):
         sign_in(page, live_server.url, "shop")
         page.goto(f"{live_server.url}/shop/scan")
         page.wait_for_url("**/shop/basket/*")
@@ -86,8 +68,6 @@ def test_pay_code_scanned_by_camera_pays_for_a_basket(live_server, browser, phon
         assert page.locator("#balance-after").inner_text() == str(balance - 2 * price)
         page.screenshot(path=str(screenshots / "receipt-360.png"), full_page=True)
         assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
-    finally:
-        camera.close()
     assert _household(live_server.app, "household").balance == balance - 2 * price
     with live_server.app.app_context():
         from app.ledger.queries import verify
