@@ -8,6 +8,7 @@ from typing import Optional
 import sqlalchemy as sa
 from flask import abort
 
+from app.access import lookup
 from app.extensions import db
 from app.i18n import name_key
 from app.models import Grid, Household, Issue, Meeting, Region, RegionLevel, Role, User
@@ -108,14 +109,12 @@ def _merged_into(village_id: int) -> list[int]:
 
 def region_or_404(user: User, region_id: int) -> Region:
     """A region the user may see, or 404."""
-    region = db.session.scalar(regions_query(user).where(Region.id == region_id))
-    return region or abort(404)
+    return lookup.scoped_or_404(regions_query(user), Region.id == region_id)
 
 
 def household_or_404(user: User, household_id: int) -> Household:
     """A household the user may see, or 404."""
-    household = db.session.scalar(households_query(user).where(Household.id == household_id))
-    return household or abort(404)
+    return lookup.scoped_or_404(households_query(user), Household.id == household_id)
 
 
 def managed_household_or_404(user: User, household_id: int) -> Household:
@@ -148,7 +147,7 @@ def grids(user: User, village_id: int) -> list[Grid]:
 
 def managed_grid_or_404(user: User, grid_id: int) -> Grid:
     """A grid of a village whose register the user may change, or 404."""
-    grid = db.session.get(Grid, grid_id) or abort(404)
+    grid = lookup.get_or_404(Grid, grid_id)
     managed_village_or_404(user, grid.village_id)
     return grid
 
@@ -165,7 +164,7 @@ def household_ids_subquery(user: User) -> sa.ScalarSelect:
 
 def managed_account_or_404(user: User, account_id: int) -> User:
     """A household or grid-leader account of a village the user manages, or 404."""
-    account = db.session.get(User, account_id) or abort(404)
+    account = lookup.get_or_404(User, account_id)
     if account.role not in (Role.HOUSEHOLD, Role.GRID_LEADER) or account.village_id is None \
             or not can_manage_village(user, account.village_id):
         abort(404)

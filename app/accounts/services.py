@@ -2,10 +2,10 @@
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import gettext as _
 
 from app import audit
+from app.access import lookup
 from app.auth.passwords import check_new_password
 from app.auth.services import normalise_username, revoke_api_tokens
 from app.database import transaction
@@ -18,7 +18,7 @@ from app.pagination import Page, keyset_page, like_pattern
 
 def user_or_404(user_id: int) -> User:
     """Any account by id (the administrator's pages), or 404."""
-    return db.session.get(User, user_id) or abort(404)
+    return lookup.get_or_404(User, user_id)
 
 
 def accounts_page(q: str, cursor: Optional[str], limit: int) -> Page:

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import gettext as _
 
-from app.access import scope
+from app.access import lookup, scope
 from app.errors import InvalidInput
 from app.extensions import db
 from app.ledger.reads import village_queue
@@ -71,9 +71,9 @@ def board_entries(village_id: int, start: datetime, end: datetime, most: int) ->
 
 def own_entry_or_404(user: User, entry_id: int) -> LedgerEntry:
     """An entry of the signed-in household's own, within its scope, or 404."""
-    return db.session.scalar(sa.select(LedgerEntry).where(
-        LedgerEntry.id == entry_id, LedgerEntry.household_id == (user.household_id or -1),
-        LedgerEntry.household_id.in_(scope.household_ids_subquery(user)))) or abort(404)
+    return lookup.scoped_or_404(sa.select(LedgerEntry).where(
+        LedgerEntry.household_id.in_(scope.household_ids_subquery(user))),
+        LedgerEntry.id == entry_id, LedgerEntry.household_id == (user.household_id or -1))
 
 
 def _objections_query(user: User) -> sa.Select:
@@ -95,4 +95,4 @@ def objections_queue(user: User, village_id: int, answered: bool, cursor: Option
 
 def objection_or_404(user: User, objection_id: int) -> Objection:
     """An objection of a household in the user's scope, or 404."""
-    return db.session.scalar(_objections_query(user).where(Objection.id == objection_id)) or abort(404)
+    return lookup.scoped_or_404(_objections_query(user), Objection.id == objection_id)

@@ -1,15 +1,14 @@
 """Reading the ledger for the committee's and the household's pages: rules, households, entries, claims.
 
-Every lookup by id is limited to the user's scope through app/scope.py, and anything outside
+Every lookup by id is limited to the user's scope through app/access/ (scope.py, lookup.py), and anything outside
 it is a 404. Writes stay in app/ledger/services.py and app/ledger/claims.py.
 """
 from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort
 
-from app.access import scope
+from app.access import lookup, scope
 from app.extensions import db
 from app.ledger.queries import reversed_ids
 from app.models import Claim, Household, LedgerEntry, Objection, Region, Rule, RuleCategory, User
@@ -43,7 +42,7 @@ def rule(rule_id: int) -> Optional[Rule]:
 
 def managed_rule_or_404(user: User, rule_id: int) -> tuple[Rule, Region]:
     """A rule of a village the user manages, and that village; else 404."""
-    found = db.session.get(Rule, rule_id) or abort(404)
+    found = lookup.get_or_404(Rule, rule_id)
     return found, scope.managed_village_or_404(user, found.village_id)
 
 
@@ -122,10 +121,8 @@ def village_entries(village_id: int, kind: Optional[str], number: Optional[str],
 
 def managed_entry_or_404(user: User, entry_id: int) -> LedgerEntry:
     """An entry of a village the user manages, or 404."""
-    entry = db.session.get(LedgerEntry, entry_id)
-    if entry is None or not scope.can_manage_village(user, entry.village_id):
-        abort(404)
-    return entry
+    entry = lookup.get_or_404(LedgerEntry, entry_id)
+    return lookup.permitted_or_404(user, "village.manage", entry.village_id, entry)
 
 
 def is_reversed(entry_id: int) -> bool:
@@ -161,7 +158,7 @@ def claims_queue(user: User, village_id: int, decided: bool, cursor: Optional[st
 
 def claim_or_404(user: User, claim_id: int) -> Claim:
     """A claim of a household in the user's scope, or 404."""
-    return db.session.scalar(_claims_query(user).where(Claim.id == claim_id)) or abort(404)
+    return lookup.scoped_or_404(_claims_query(user), Claim.id == claim_id)
 
 
 def waiting_counts(village_id: int) -> dict[str, int]:

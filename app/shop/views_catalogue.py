@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, send_from_di
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.access import scope
+from app.access import lookup, scope
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
 from app.ledger import photos
@@ -39,10 +39,7 @@ def _saved(form, write):
 
 
 def _product_or_404(product_id: int):
-    try:
-        return catalogue.product_for(current_user, product_id)
-    except NotFound:
-        abort(404)
+    return lookup.found_or_404(catalogue.product_for, current_user, product_id)
 
 
 @bp.route("/shop/products")

@@ -4,10 +4,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.access import permissions, scope
+from app.access import lookup, permissions, scope
 from app.access.permissions import permission_required
 from app.accounts.bulk_views import site_qr
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.extensions import db
 from app.models import Region, Shop
 from app.shop import bp, shops
@@ -18,10 +18,7 @@ MAX_VILLAGE_CHOICES = 300  # beyond this an official opens a shop from the villa
 
 
 def _shop_or_404(shop_id: int):
-    try:
-        return shops.shop_or_404(current_user, shop_id)
-    except NotFound:
-        abort(404)
+    return lookup.found_or_404(shops.shop_or_404, current_user, shop_id)
 
 
 def _village_choices() -> list[tuple[int, str]]:

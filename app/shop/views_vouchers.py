@@ -1,23 +1,20 @@
 """Order ahead: the household's order page and vouchers; the counter's pickup and cancel."""
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.access import scope
+from app.access import lookup, scope
 from app.access.permissions import permission_required
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.shop import bp, catalogue, codes, vouchers
 from app.shop.forms import VOUCHER_LABELS, ConfirmForm, basket_items
 from app.shop.views_catalogue import shop_arg
 
 
 def _voucher_or_404(voucher_id: int):
-    try:
-        return vouchers.voucher_for(current_user, voucher_id)
-    except NotFound:
-        abort(404)
+    return lookup.found_or_404(vouchers.voucher_for, current_user, voucher_id)
 
 
 @bp.route("/shop/order", methods=["GET", "POST"])
