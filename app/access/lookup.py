@@ -1,6 +1,7 @@
 """Finding the one row a page or API call is about: the row when the user may see it, else 404.
 
-Every `..._or_404` in app/ is built from these four, so the scope or permission check cannot be
+Every `..._or_404` in app/ is built from these four (`scoped` and `permitted` are the forms that
+answer None, for the API's own NotFound), so the scope or permission check cannot be
 left out and a row out of scope answers exactly like a row that does not exist (404):
 
 - `scoped_or_404(query, condition)`: the row a scoped query (access/scope.py) finds;
@@ -21,9 +22,21 @@ from app.extensions import db
 T = TypeVar("T")
 
 
+def scoped(query: sa.Select, *conditions: Any) -> Any:
+    """The first row of a query already limited to the user's scope (with `conditions`), or None
+    (the API turns None into its own NotFound answer)."""
+    return db.session.scalar(query.where(*conditions))
+
+
 def scoped_or_404(query: sa.Select, *conditions: Any) -> Any:
     """The first row of a query already limited to the user's scope (with `conditions`), or 404."""
-    return db.session.scalar(query.where(*conditions)) or abort(404)
+    return scoped(query, *conditions) or abort(404)
+
+
+def permitted(user: Any, action: str, model: type[T], row_id: int) -> Optional[T]:
+    """The row `model` with `row_id` when the user may do `action` to it, else None."""
+    row = db.session.get(model, row_id)
+    return row if row is not None and permissions.may(user, action, row) else None
 
 
 def get_or_404(model: type[T], row_id: Optional[int]) -> T:

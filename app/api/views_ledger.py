@@ -1,13 +1,11 @@
 """API calls on households and the points ledger, through the same services and access rules as the pages."""
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.access import permissions, scope
+from app.access import permissions
 from app.api import bp, schemas
 from app.api.spec import operation
 from app.database import reading
 from app.errors import Conflict, NotAllowed, NotFound
-from app.extensions import db
 from app.ledger import queries, reads, services as ledger
 from app.models import Household, LedgerEntry, User
 
@@ -20,7 +18,7 @@ def _entry(entry: LedgerEntry) -> schemas.EntryOut:
 def _readable_household(actor: User, household_id: int) -> Household:
     """A household whose ledger the actor may read; 403 for roles that read none, 404 outside scope."""
     permissions.require(actor, "ledger.read")
-    household = db.session.scalar(scope.households_query(actor).where(Household.id == household_id))
+    household = reads.household_in_scope(actor, household_id)
     if household is None:
         raise NotFound(_("This household does not exist, or it is not in your area."))
     return household
@@ -79,9 +77,6 @@ def entry_reverse(actor, entry_id: int, body: schemas.ReversalIn):
     """Cancel an entry with a reversing entry; a second reversal of one entry is 409."""
     permissions.require(actor, "api.ledger_write")
     permissions.require(actor, "ledger.committee")
-    found = db.session.scalar(sa.select(LedgerEntry.id).where(
-        LedgerEntry.id == entry_id,
-        LedgerEntry.household_id.in_(scope.household_ids_subquery(actor))))
-    if found is None:
+    if reads.entry_in_scope(actor, entry_id) is None:
         raise NotFound(_("This entry does not exist, or it is not in your area."))
     return _entry(ledger.reverse(actor, entry_id, body.reason)), 201

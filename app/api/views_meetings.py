@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from flask import request
 from flask_babel import gettext as _
 
-from app.access import permissions
+from app.access import lookup, permissions
 from app.api import bp, schemas
 from app.api.spec import operation
 from app.errors import NotFound
@@ -68,10 +68,8 @@ def _issue_out(issue: Issue) -> schemas.IssueOut:
 def _readable_issue(actor, issue_id: int) -> Issue:
     """An issue the actor may read in full: its raiser, its village's runners, officials above,
     its responsible person; anything else is not found."""
-    from app.extensions import db
-
-    issue: Optional[Issue] = db.session.get(Issue, issue_id)
-    if not permissions.may(actor, "issues.read", issue):
+    issue: Optional[Issue] = lookup.permitted(actor, "issues.read", Issue, issue_id)
+    if issue is None:
         raise NotFound(_("This issue does not exist."))
     return issue
 

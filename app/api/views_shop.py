@@ -1,5 +1,4 @@
 """API calls of the points shop: a household's payment code, the catalogue, a sale at the counter."""
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.access import permissions
@@ -7,15 +6,12 @@ from app.api import bp, schemas
 from app.api.spec import operation
 from app.database import reading
 from app.errors import Conflict, NotAllowed
-from app.extensions import db
-from app.models import PaymentCode
-from app.shop import catalogue, checkout, codes
+from app.shop import catalogue, checkout, codes, counter
 
 
 def _same_code(payment_code_id, text: str) -> bool:
     """True when `text` (scanned or typed) is the code that paid for a sale."""
-    column, value = codes.hash_of(text)
-    return db.session.scalar(sa.select(PaymentCode.id).where(column == value)) == payment_code_id
+    return counter.code_id(text) == payment_code_id
 
 
 @operation(bp, "POST", "/payment-codes", "A new payment code", responses={201: schemas.PaymentCodeOut})

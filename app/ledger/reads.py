@@ -119,6 +119,17 @@ def village_entries(village_id: int, kind: Optional[str], number: Optional[str],
     return page, reversed_ids([e.id for e in page.items]), actors
 
 
+def household_in_scope(user: User, household_id: int) -> Optional[Household]:
+    """A household the user may see, or None (the API's lookup)."""
+    return lookup.scoped(scope.households_query(user), Household.id == household_id)
+
+
+def entry_in_scope(user: User, entry_id: int) -> Optional[LedgerEntry]:
+    """An entry of a household the user may see, or None (the API's lookup)."""
+    return lookup.scoped(sa.select(LedgerEntry).where(
+        LedgerEntry.household_id.in_(scope.household_ids_subquery(user))), LedgerEntry.id == entry_id)
+
+
 def managed_entry_or_404(user: User, entry_id: int) -> LedgerEntry:
     """An entry of a village the user manages, or 404."""
     entry = lookup.get_or_404(LedgerEntry, entry_id)

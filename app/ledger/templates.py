@@ -151,6 +151,17 @@ def sync_counts(village: Region) -> tuple[int, int]:
     return counts.get(False, 0), counts.get(True, 0)
 
 
+def adoptable(village: Region, template_id: int) -> Optional[RulebookTemplate]:
+    """A template published above `village` (one it may adopt), or None."""
+    template = db.session.get(RulebookTemplate, template_id)
+    return template if template is not None and template in templates_for(village) else None
+
+
+def village_choices(region: Region) -> list[tuple[int, str]]:
+    """(id, name) of the villages under `region`, for a publisher's choice of rulebook."""
+    return [(v.id, v.name) for v in db.session.scalars(villages_under(region))]
+
+
 def villages_under(region: Region) -> sa.Select:
     """Villages under a region, for choosing the rulebook to publish."""
     return sa.select(Region).where(subtree_clause(Region.path, region.path),

@@ -6,10 +6,8 @@ from flask_login import current_user
 from app.access import permissions, scope
 from app.access.permissions import OFFICIALS, VILLAGE_MANAGERS, roles_required
 from app.errors import DomainError
-from app.extensions import db
 from app.households.forms import ConfirmForm
 from app.ledger import templates
-from app.models import RulebookTemplate
 from app.regions import bp
 from app.regions.forms import PublishTemplateForm
 from app.views_util import flash_errors, managed_village
@@ -28,8 +26,7 @@ def region_templates(region_id: int):
     """The place's templates; publish or update one from a village's rulebook."""
     region = _publisher_region(region_id)
     form = PublishTemplateForm()
-    form.village_id.choices = [(v.id, v.name) for v in db.session.scalars(
-        templates.villages_under(region))]
+    form.village_id.choices = templates.village_choices(region)
     if form.validate_on_submit():
         try:
             templates.publish(current_user, region, scope.region_or_404(
@@ -58,9 +55,7 @@ def adopt_templates():
 def adopt_template(template_id: int):
     """Copy a template into the village's rulebook."""
     village = managed_village()
-    template = db.session.get(RulebookTemplate, template_id)
-    if template is None or template not in templates.templates_for(village):
-        abort(404)
+    template = templates.adoptable(village, template_id) or abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

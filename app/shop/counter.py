@@ -1,5 +1,6 @@
 """The counter before the sale: a read code opens a basket for the household it belongs to."""
 from types import SimpleNamespace
+from typing import Optional
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -12,6 +13,12 @@ from app.extensions import db
 from app.models import Household, User
 from app.models.shop import PaymentCode, Product
 from app.shop import codes
+
+
+def code_id(text: str) -> Optional[int]:
+    """The id of the payment code `text` (scanned or typed) is, or None (read only)."""
+    column, value = codes.hash_of(text)
+    return db.session.scalar(sa.select(PaymentCode.id).where(column == value))
 
 
 def _household_here(actor: User, code: PaymentCode) -> Household:
