@@ -57,6 +57,21 @@ def reading():
         db.session.rollback()
 
 
+def end_read() -> None:
+    """End a read-only transaction before slow work or before a loop of write transactions.
+
+    On SQLite a POST's first query takes the write lock (BEGIN IMMEDIATE), and a read left open
+    would hold it through a password hash or a file check. Nothing is written by then, so
+    rolling back loses nothing; inside a `transaction()` it would discard the caller's work, so
+    that is refused as a programming error.
+    """
+    from app.extensions import db
+
+    if transaction.active():
+        raise RuntimeError("end_read() inside transaction() would discard the caller's work")
+    db.session.rollback()
+
+
 class transaction:
     """One unit of work: commit when the block (or decorated function) ends, roll back on any error.
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, Optional
 import sqlalchemy as sa
 from flask import current_app
 
+from app.database import end_read, transaction
 from app.extensions import db
 from app.models import Notification, OutboxEvent
 from app.models.base import utcnow
@@ -89,23 +90,21 @@ def deliver_pending(limit: int = 500, now: Optional[datetime] = None) -> int:
         sa.select(OutboxEvent.id).where(OutboxEvent.delivered_at.is_(None),
                                         OutboxEvent.attempts < MAX_ATTEMPTS)
         .order_by(OutboxEvent.id).limit(limit)))
-    db.session.rollback()  # end the read; each event gets a write transaction of its own
+    end_read()  # each event gets a write transaction of its own
     delivered = 0
     for event_id in ids:
         try:
-            if not _claim(event_id, now or utcnow()):
-                db.session.rollback()
-                continue
-            event = db.session.get(OutboxEvent, event_id)
-            for run in _HANDLERS.get(event.kind, []):
-                run(event.payload, event)
-            db.session.commit()
+            with transaction():
+                if not _claim(event_id, now or utcnow()):
+                    continue  # another runner delivered it meanwhile
+                event = db.session.get(OutboxEvent, event_id)
+                for run in _HANDLERS.get(event.kind, []):
+                    run(event.payload, event)
             delivered += 1
         except Exception as error:  # a failing handler must not stop the others
-            db.session.rollback()
             current_app.logger.exception("Delivering event %s failed", event_id)
             table = OutboxEvent.__table__
-            db.session.execute(table.update().where(table.c.id == event_id).values(
-                attempts=table.c.attempts + 1, last_error=str(error)[:500]))
-            db.session.commit()
+            with transaction():
+                db.session.execute(table.update().where(table.c.id == event_id).values(
+                    attempts=table.c.attempts + 1, last_error=str(error)[:500]))
     return delivered

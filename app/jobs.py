@@ -12,6 +12,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
+from app.database import transaction
 from app.extensions import db
 from app.models import JobRun
 from app.models.base import utcnow
@@ -54,11 +55,10 @@ def period_of(every: timedelta, now: datetime) -> str:
 def _claim(job_: Job, now: datetime) -> Optional[JobRun]:
     """Insert this period's run; None when another machine already has it."""
     run = JobRun(name=job_.name, period=period_of(job_.every, now), started_at=now)
-    db.session.add(run)
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        with transaction():
+            db.session.add(run)
+    except IntegrityError:  # the period's UNIQUE row is another machine's
         return None
     return run
 
@@ -73,13 +73,13 @@ def run_job(job_: Job, now: Optional[datetime] = None) -> tuple[str, str]:
         summary = job_.run(now) or ""
         status = "ran"
     except Exception as error:
-        db.session.rollback()
+        db.session.rollback()  # whatever the failed job left unfinished, outside any transaction()
         summary, status = f"{type(error).__name__}: {error}"[:1000], "failed"
     if record is not None:
-        record = db.session.merge(record)
-        record.status, record.detail, record.finished_at = (
-            "done" if status == "ran" else "failed", summary[:1000], utcnow())
-        db.session.commit()
+        with transaction():
+            record = db.session.merge(record)
+            record.status, record.detail, record.finished_at = (
+                "done" if status == "ran" else "failed", summary[:1000], utcnow())
     return status, summary
 
 

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash
 
 from app import audit
 from app.auth.passwords import check_new_password
-from app.database import transaction
+from app.database import end_read, transaction
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.models import Role, User
@@ -29,7 +29,7 @@ def authenticate(username: str, password: str) -> Optional[User]:
     stored = (user.password_hash, user.active) if user is not None else None
     # End the reading transaction before the slow hash: on SQLite a POST's transaction holds
     # the write lock (BEGIN IMMEDIATE), which would stall every other writer meanwhile.
-    db.session.rollback()
+    end_read()
     if stored is None:
         _spend_hash_time(password)
     ok = stored is not None and check_password_hash(stored[0], password) and stored[1]

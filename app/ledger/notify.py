@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit, events
+from app.database import transaction
 from app.extensions import db
 from app.jobs import job
 from app.models import Claim, Objection, OutboxEvent, User
@@ -76,8 +77,8 @@ def nightly_verify(now: datetime) -> str:
     detail = (f"{len(wrong)} household(s) disagree: "
               + ", ".join(str(household.id) for household, _b, _s in wrong[:50])
               if wrong else "ok: every balance and score matches the ledger")
-    audit.record("ledger.verify", "ledger", detail)
-    db.session.commit()
+    with transaction():  # recorded even when the check then fails the job
+        audit.record("ledger.verify", "ledger", detail)
     if wrong:
         raise RuntimeError(detail)
     return detail
