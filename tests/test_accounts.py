@@ -1,4 +1,5 @@
 """Administrator account management and the CLI's `users create`."""
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -119,3 +120,54 @@ def test_audit_log_names_actions_in_the_users_language(app, client, auth):
     auth.login("root")
     page = client.get("/accounts/audit", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "登录" in page and ">login<" not in page
+
+
+def test_account_services_ask_access_who_may(app):
+    """The services check the acting user themselves, so a page or API call cannot skip it."""
+    from app.accounts import services as accounts
+    from app.errors import NotAllowed
+
+    city, county, township, (village, other) = factories.region_tree()
+    mine, theirs = factories.household(village), factories.household(other)
+    committee = factories.user("com", Role.COMMITTEE, region_id=village.id)
+    resident = factories.user("res", Role.HOUSEHOLD, household_id=mine.id)
+    stranger = factories.user("far", Role.HOUSEHOLD, household_id=theirs.id)
+    with pytest.raises(NotAllowed):  # another village's household
+        accounts.create_account("far2", "plum-blossom-river", Role.HOUSEHOLD, theirs.id,
+                                actor=committee)
+    with pytest.raises(NotAllowed):  # a committee never makes staff accounts
+        accounts.create_account("boss", "plum-blossom-river", Role.COMMITTEE, village.id,
+                                actor=committee)
+    with pytest.raises(NotAllowed):
+        accounts.reset_password(stranger, "plum-blossom-river", actor=committee)
+    with pytest.raises(NotAllowed):
+        accounts.set_active(resident, False, actor=committee)
+    with pytest.raises(NotAllowed):
+        accounts.change_role(resident, Role.GRID_LEADER, None, actor=committee)
+    accounts.reset_password(resident, "plum-blossom-river", actor=committee)
+    made = accounts.create_account("res2", "plum-blossom-river", Role.HOUSEHOLD, mine.id,
+                                   actor=committee)
+    assert made.must_change_password
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(
+        User.username.in_(["far2", "boss"]))) == 0
+
+
+def test_end_read_refuses_to_discard_the_callers_work(app):
+    """Inside a caller's transaction nothing is committed on its own, and end_read() is refused."""
+    from app.accounts import services as accounts
+    from app.database import end_read, transaction
+
+    village = factories.village()
+    household = factories.household(village)
+    admin = factories.user("root", Role.ADMIN)
+    with pytest.raises(RuntimeError):
+        with transaction():
+            accounts.create_account("new1", "plum-blossom-river", Role.HOUSEHOLD, household.id,
+                                    actor=admin)
+            end_read()  # would discard the caller's work: refused
+    with pytest.raises(ZeroDivisionError):
+        with transaction():
+            accounts.create_account("new1", "plum-blossom-river", Role.HOUSEHOLD, household.id,
+                                    actor=admin)
+            1 / 0
+    assert db.session.scalar(sa.select(User.id).where(User.username == "new1")) is None

@@ -8,3 +8,4 @@ from app.access import meetings  # noqa: F401  (registers the meetings' and issu
 from app.access import shop  # noqa: F401  (the points shop's rules and menu links)
 from app.access import api  # noqa: F401  (the API tokens page)
 from app.access import regions  # noqa: F401,E402  (the region tree's rules)
+from app.access import accounts  # noqa: F401  (accounts and who may stay signed in)

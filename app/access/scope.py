@@ -162,10 +162,15 @@ def household_ids_subquery(user: User) -> sa.ScalarSelect:
     return households_query(user).with_only_columns(Household.id).scalar_subquery()
 
 
+def manages_account(user: User, account: User) -> bool:
+    """True when `account` is a household or grid-leader account of a village the user manages."""
+    return (account.role in (Role.HOUSEHOLD, Role.GRID_LEADER) and account.village_id is not None
+            and can_manage_village(user, account.village_id))
+
+
 def managed_account_or_404(user: User, account_id: int) -> User:
     """A household or grid-leader account of a village the user manages, or 404."""
     account = lookup.get_or_404(User, account_id)
-    if account.role not in (Role.HOUSEHOLD, Role.GRID_LEADER) or account.village_id is None \
-            or not can_manage_village(user, account.village_id):
+    if not manages_account(user, account):
         abort(404)
     return account

@@ -7,11 +7,10 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.access import scope
-from app.access.permissions import roles_required
+from app.access.permissions import permission_required
 from app.accounts import bp, bulk
 from app.accounts.forms import BulkAccountsForm
 from app.errors import DomainError
-from app.models import Role
 from app.views_util import db_id
 
 LABELS = {"committees": _l("A committee account for every village"),
@@ -20,7 +19,7 @@ LABELS = {"committees": _l("A committee account for every village"),
 
 
 def _choices(region) -> list[tuple[str, str]]:
-    if current_user.role == Role.COMMITTEE or region.is_village:
+    if region.is_village:  # a committee's scope is its village alone
         return [("households", LABELS["households"])]
     return [("committees", LABELS["committees"]), ("officials", LABELS["officials"])]
 
@@ -34,7 +33,7 @@ def site_qr() -> Markup:
 
 
 @bp.route("/bulk", methods=["GET", "POST"])
-@roles_required(Role.ADMIN, Role.OFFICIAL, Role.COMMITTEE)
+@permission_required("accounts.bulk")
 def bulk_accounts():
     """Create every missing account of one kind for ?region= (or the committee's village)."""
     root = scope.root_region(current_user)

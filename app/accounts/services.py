@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit
-from app.access import lookup
+from app.access import lookup, permissions
 from app.auth.passwords import check_new_password
 from app.auth.services import normalise_username, revoke_api_tokens
 from app.database import transaction
@@ -59,6 +59,8 @@ def create_account(username: str, password: str, role: Role, scope_id: Optional[
         if db.session.scalar(sa.select(User.id).where(User.username == username)):
             raise Conflict(_("The username %(name)s is taken.", name=username))
         target = scope_target(role, scope_id)
+        if actor is not None:  # no actor: the command line
+            permissions.require(actor, "accounts.create", target)
         user = User(username=username, role=role.value, display_name=display_name.strip())
         if target is not None:
             setattr(user, SCOPE_OF[role], target.id)
@@ -106,6 +108,7 @@ def _one_leader_per_grid(grid: Grid) -> None:
 @transaction()
 def change_role(user: User, role: Role, scope_id: Optional[int], actor: User) -> None:
     """Give an account another role and scope (administrators only); refused, nothing changes."""
+    permissions.require(actor, "accounts.admin")
     if user.id == actor.id:
         raise NotAllowed(_("You cannot change your own role."))
     target = scope_target(role, scope_id)
@@ -126,6 +129,7 @@ def change_role(user: User, role: Role, scope_id: Optional[int], actor: User) ->
 @transaction()
 def set_active(user: User, active: bool, actor: User) -> None:
     """Disable or re-enable an account; disabled accounts cannot sign in."""
+    permissions.require(actor, "accounts.admin")
     if user.id == actor.id:
         raise NotAllowed(_("You cannot disable your own account."))
     user.active = active
@@ -143,6 +147,7 @@ def reset_password(user: User, password: str, actor: User) -> None:
     if user.id == actor.id:
         raise NotAllowed(_("Change your own password on the password page, with your current one."),
                          code="own_password_reset")
+    permissions.require(actor, "accounts.reset", user)
     check_new_password(password, user.username)
     user.set_password(password)
     user.must_change_password = True

@@ -8,15 +8,14 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from app import audit
+from app.access import permissions
 from app.auth.passwords import check_new_password
 from app.database import end_read, transaction
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
-from app.models import Role, User
+from app.models import User
 from app.models.base import utcnow
 
-# Roles whose sessions must not outlive the browser: they move points or see many households.
-NO_REMEMBER = {Role.ADMIN, Role.OFFICIAL, Role.COMMITTEE, Role.SHOP}
 # A real hash to check against when the username is unknown, so timing does not tell.
 _DUMMY_HASH: dict[str, str] = {}
 
@@ -101,5 +100,6 @@ def set_language(user: Optional[User], language: str) -> None:
 
 
 def may_remember(user: User) -> bool:
-    """Only households (on their own phones) may stay signed in across browser restarts."""
-    return user.role not in NO_REMEMBER
+    """Only residents (on their own phones) may stay signed in across browser restarts; the rule
+    is access/accounts.py's "sessions.remember"."""
+    return permissions.may(user, "sessions.remember")

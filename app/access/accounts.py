@@ -1,0 +1,41 @@
+"""Who may create and change sign-in accounts, and who may stay signed in."""
+from typing import Any, Optional
+
+from app.access import scope
+from app.access.permissions import rule
+from app.models import Grid, Household, Role, User
+
+# Residents sign in on their own phones; staff move points or see many households, so their
+# sessions must not outlive the browser.
+REMEMBERED = frozenset({Role.HOUSEHOLD, Role.GRID_LEADER})
+BULK_ACCOUNT_MAKERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMITTEE})
+
+
+@rule("accounts.create")
+def create_account(user: User, target: Any) -> bool:
+    """Create an account scoped to `target`: administrators any; a village's managers the
+    accounts of its households and of its grids' leaders."""
+    if user.role == Role.ADMIN:
+        return True
+    return isinstance(target, (Household, Grid)) and scope.can_manage_village(user, target.village_id)
+
+
+@rule("accounts.reset")
+def reset_password(user: User, account: Optional[User]) -> bool:
+    """Set someone else's password: administrators any account; a village's managers its
+    household and grid-leader accounts."""
+    if account is None:
+        return False
+    return user.role == Role.ADMIN or scope.manages_account(user, account)
+
+
+@rule("accounts.bulk")
+def bulk_accounts(user: User, target: Any = None) -> bool:
+    """Open the page of accounts in bulk (which region is scope's and the service's business)."""
+    return user.role in BULK_ACCOUNT_MAKERS
+
+
+@rule("sessions.remember")
+def remember(user: User, target: Any = None) -> bool:
+    """Stay signed in across browser restarts: residents only, never staff."""
+    return user.role in REMEMBERED
