@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.households.io.exporter import _save, _sheet, _text
 from app.models import Region, RegionLevel
 from app.regions.tree_import import LABELS
+from app.spreadsheets import write
 
 LEVEL_NAMES = {RegionLevel.CITY: "市", RegionLevel.COUNTY: "县", RegionLevel.TOWNSHIP: "乡镇街道",
                RegionLevel.VILLAGE: "村社区"}
@@ -22,9 +22,9 @@ def tree_workbook(regions: sa.Select) -> io.BytesIO:
     ).all()
     headers = [str(LABELS[k]) for k in ("code", "name", "level", "parent")] + [_("Status")]
     active, inactive = _("Active"), _("Inactive")
-    book, sheet = _sheet(_("Regions"), headers)
+    book, sheet = write.sheet(_("Regions"), headers)
     for region, parent_code in rows:
-        sheet.append([_text(sheet, region.code or ""), _text(sheet, region.name),
-                      _text(sheet, LEVEL_NAMES[RegionLevel(region.level)]),
-                      _text(sheet, parent_code or ""), active if region.active else inactive])
-    return _save(book)
+        sheet.append([write.text(sheet, region.code or ""), write.text(sheet, region.name),
+                      write.text(sheet, LEVEL_NAMES[RegionLevel(region.level)]),
+                      write.text(sheet, parent_code or ""), active if region.active else inactive])
+    return write.save(book)

@@ -18,9 +18,9 @@ from app.access import permissions
 from app.database import end_read, transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.households.io.reader import (EXCEL_ERRORS, HEADER_SEARCH_ROWS, MAX_ROWS, cell_text,
-                                          header_key, read_table)
-from app.households.io.importer import claim_pending, save_pending
+from app.spreadsheets.pending import claim_pending, save_pending
+from app.spreadsheets.read import (EXCEL_ERRORS, HEADER_SEARCH_ROWS, MAX_ROWS, cell_text, header_key,
+                                   read_table)
 from app.models import Region, RegionLevel, User
 from app.regions import codes
 from app.regions.services import path_segment

@@ -6,10 +6,10 @@ from flask_login import current_user
 from app.access import scope
 from app.access.permissions import permission_required
 from app.errors import DomainError
-from app.households.io.reader import MAX_BYTES
-from app.households.io.views import _xlsx
 from app.regions import bp, tree_export, tree_import
 from app.regions.forms import ConfirmImportForm, TreeImportForm
+from app.spreadsheets import write
+from app.spreadsheets.read import MAX_BYTES
 
 
 def _page(form, plan=None, status=200):
@@ -60,4 +60,4 @@ def confirm_tree():
 def export_tree():
     """Every region the user may see, with codes, as an Excel workbook."""
     book = tree_export.tree_workbook(scope.regions_query(current_user))
-    return _xlsx(book, 'attachment; filename="regions.xlsx"')
+    return write.xlsx_response(book, 'attachment; filename="regions.xlsx"')

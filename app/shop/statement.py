@@ -15,9 +15,9 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.households.io.exporter import _save, _sheet, _text
 from app.models.shop import Product, Redemption, RedemptionLine, StockMovement
 from app.shop import reports
+from app.spreadsheets import write
 
 
 @dataclass
@@ -113,16 +113,16 @@ def statement_workbook(shop_name: str, month: date, lines: list[StatementLine],
     headers = (_("Product"), _("Opening stock"), _("Bought by the village"), _("Donated"),
                _("Returned"), _("Redeemed"), _("Voided back"), _("Stock-take"),
                _("Held for orders"), _("Closing stock"), _("Difference"))
-    book, sheet = _sheet(_("Statement"), headers)
+    book, sheet = write.sheet(_("Statement"), headers)
     for line in lines:
-        sheet.append([_text(sheet, line.product.name), line.opening, line.received["village"],
+        sheet.append([write.text(sheet, line.product.name), line.opening, line.received["village"],
                       line.received["donation"], line.received["returned"], line.redeemed,
                       line.voided, line.counted, -line.held, line.closing, line.difference])
     sheet.append([])
-    sheet.append([_text(sheet, f"{shop_name} {month:%Y-%m}"), _text(sheet, _("Redemptions")),
-                  points["count"], _text(sheet, _("Points redeemed")), points["redeemed"],
-                  _text(sheet, _("Points voided")), points["voided"]])
-    return _save(book)
+    sheet.append([write.text(sheet, f"{shop_name} {month:%Y-%m}"), write.text(sheet, _("Redemptions")),
+                  points["count"], write.text(sheet, _("Points redeemed")), points["redeemed"],
+                  write.text(sheet, _("Points voided")), points["voided"]])
+    return write.save(book)
 
 
 def day_workbook(shop_id: int, day: date) -> io.BytesIO:
@@ -138,25 +138,25 @@ def day_workbook(shop_id: int, day: date) -> io.BytesIO:
         .order_by(Redemption.id, RedemptionLine.id)).unique().all()
     headers = (_("Redemption"), _("Time"), _("Household number"), _("Head of household"),
                _("Product"), _("Quantity"), _("Points"), _("Status"))
-    book, sheet = _sheet(_("Redemptions"), headers)
+    book, sheet = write.sheet(_("Redemptions"), headers)
     zone = reports.local_zone()
     for sale, line, name in rows:
         household = sale.household
-        sheet.append([sale.id, _text(sheet, sale.created_at.astimezone(zone).strftime("%H:%M")),
-                      _text(sheet, household.number), _text(sheet, household.head_name),
-                      _text(sheet, name), line.quantity, line.quantity * line.points,
-                      _text(sheet, _("Voided") if sale.voided_at else "")])
-    return _save(book)
+        sheet.append([sale.id, write.text(sheet, sale.created_at.astimezone(zone).strftime("%H:%M")),
+                      write.text(sheet, household.number), write.text(sheet, household.head_name),
+                      write.text(sheet, name), line.quantity, line.quantity * line.points,
+                      write.text(sheet, _("Voided") if sale.voided_at else "")])
+    return write.save(book)
 
 
 def stock_workbook(shop_id: int) -> io.BytesIO:
     """The stock list: every product with its price, stock and warning level."""
     headers = (_("Product"), _("Category"), _("Unit"), _("Points"), _("Stock"),
                _("Warn when stock is at or below"), _("On sale"))
-    book, sheet = _sheet(_("Stock"), headers)
+    book, sheet = write.sheet(_("Stock"), headers)
     for product in db.session.scalars(sa.select(Product).where(Product.shop_id == shop_id)
                                       .order_by(Product.category, Product.name)):
-        sheet.append([_text(sheet, product.name), _text(sheet, product.category),
-                      _text(sheet, product.unit), product.points, product.stock,
-                      product.low_stock, _text(sheet, _("Yes") if product.active else _("No"))])
-    return _save(book)
+        sheet.append([write.text(sheet, product.name), write.text(sheet, product.category),
+                      write.text(sheet, product.unit), product.points, product.stock,
+                      product.low_stock, write.text(sheet, _("Yes") if product.active else _("No"))])
+    return write.save(book)

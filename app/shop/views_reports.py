@@ -1,21 +1,16 @@
 """The shop's reports: the monthly statement, and .xlsx downloads of it, a day and the stock."""
 from datetime import timedelta
 
-from flask import render_template, request, send_file
+from flask import render_template, request
 
 from app.access.permissions import permission_required
-from app.households.io.exporter import download_name
 from app.shop import bp, reports, statement
 from app.shop.views_catalogue import shop_arg
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from app.spreadsheets import write
 
 
 def _xlsx(buffer, shop, what: str):
-    response = send_file(buffer, mimetype=XLSX, max_age=0)
-    response.headers["Content-Disposition"] = download_name(shop.village, f"{shop.name}-{what}")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return write.xlsx_response(buffer, write.download_name(shop.village, f"{shop.name}-{what}"))
 
 
 @bp.route("/shop/statement")

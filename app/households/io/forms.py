@@ -5,8 +5,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
-# secrets.token_urlsafe(24) gives 32 URL-safe characters; anything else is not one of ours.
-TOKEN_PATTERN = r"^[A-Za-z0-9_-]{32}$"
+from app.spreadsheets.pending import TOKEN_PATTERN
 
 
 class ImportForm(FlaskForm):

@@ -1,20 +1,14 @@
 """Register import: read an .xlsx or .csv, check every row, keep a preview, import all or nothing.
 
-Nothing is written at preview. A file whose rows are all good is kept server-side as JSON under
-INSTANCE_PATH/imports/<token>.json until it is confirmed (the cookie session is too small); the
+Nothing is written at preview. A file whose rows are all good is kept server-side as JSON
+(app/spreadsheets/pending.py) until it is confirmed (the cookie session is too small); the
 confirmation checks every row again against the register as it is then, in the same transaction.
 """
-import json
-import os
 import re
-import secrets
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from app import audit
@@ -22,12 +16,11 @@ from app.database import end_read, transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.households.forms import NUMBER_PATTERN
-from app.households.io.forms import TOKEN_PATTERN
 from app.households.io.reader import (  # noqa: F401 (MAX_BYTES: the views' read limit)
     EXCEL_ERRORS, LABELS, MAX_BYTES, parse_rows, read_table)
 from app.models import Grid, Household, Region, User
+from app.spreadsheets.pending import claim_pending, save_pending
 
-PENDING_TTL = 24 * 3600
 PREVIEW_ROWS = 20
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PHONE = re.compile(r"^[0-9+\- ]*$")
@@ -174,51 +167,6 @@ def confirm_import(village: Region, token: str, user: User) -> int:
     return len(rows)
 
 
-def _pending_dir() -> Path:
-    path = Path(current_app.config["INSTANCE_PATH"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _save_pending(village: Region, user: User, preview: Preview) -> str:
     return save_pending({"village_id": village.id, "user_id": user.id, "filename": preview.filename,
                          "notice": preview.notice, "rows": preview.rows})
-
-
-def save_pending(body: dict) -> str:
-    """Keep a checked upload server-side until it is confirmed; returns its token."""
-    folder = _pending_dir()
-    for old in folder.glob("*.json"):  # forget previews nobody confirmed
-        try:
-            if old.stat().st_mtime < time.time() - PENDING_TTL:
-                old.unlink()
-        except OSError:
-            pass
-    token = secrets.token_urlsafe(24)
-    temp = folder / f"{token}.tmp"
-    with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w",
-              encoding="utf-8") as f:
-        json.dump(body, f, ensure_ascii=False)
-    os.replace(temp, folder / f"{token}.json")
-    return token
-
-
-def claim_pending(token: str) -> Optional[dict]:
-    """Take a pending import (the rename lets only one of two clicks have it), or None."""
-    if not isinstance(token, str) or not re.fullmatch(TOKEN_PATTERN, token):
-        return None
-    folder = _pending_dir()
-    claimed = folder / f"{token}.claimed-{secrets.token_hex(4)}"
-    try:
-        os.rename(folder / f"{token}.json", claimed)
-    except OSError:
-        return None
-    try:
-        if claimed.stat().st_mtime < time.time() - PENDING_TTL:
-            return None
-        with open(claimed, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-    finally:
-        claimed.unlink(missing_ok=True)

@@ -1,5 +1,5 @@
 """Register import (.xlsx/.csv with a preview, then all or nothing) and export (.xlsx)."""
-from flask import flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -11,8 +11,7 @@ from app.errors import DomainError
 from app.households import bp
 from app.households.io import exporter, importer
 from app.households.io.forms import ConfirmImportForm, ImportForm
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from app.spreadsheets.write import xlsx_response
 
 
 def _page(village, form, preview=None, status=200):
@@ -65,7 +64,7 @@ def confirm_import():
 def import_template():
     """An empty household list with the Chinese headers and one example row."""
     village = managed_village()
-    return _xlsx(exporter.template_workbook(village),
+    return xlsx_response(exporter.template_workbook(village),
                  exporter.download_name(village, _("import template")))
 
 
@@ -75,11 +74,5 @@ def export_register():
     """The whole village register (active and inactive) as an Excel workbook."""
     village = readable_village()
     book = exporter.register_workbook(village, scope.households_query(current_user))
-    return _xlsx(book, exporter.download_name(village, _("households")))
+    return xlsx_response(book, exporter.download_name(village, _("households")))
 
-
-def _xlsx(buffer, disposition: str):
-    response = send_file(buffer, mimetype=XLSX, max_age=0)
-    response.headers["Content-Disposition"] = disposition
-    response.headers["Cache-Control"] = "no-store"
-    return response
