@@ -27,7 +27,7 @@ def meetings_list(actor, query: schemas.MeetingQuery):
     permissions.require(actor, "meetings.list")
     page = meeting_reads.meetings_page(actor, query.status, query.before, query.limit)
     mine = meeting_reads.attended(actor.household_id, [m.id for m in page.items]) \
-        if actor.role == "household" else None
+        if permissions.may(actor, "me.household") else None
     items = [schemas.MeetingOut(id=m.id, format=m.format, topic=m.topic, starts_at=m.starts_at,
                                 place=m.place, status=m.status,
                                 attended=(m.id in mine) if mine is not None else None)
