@@ -62,13 +62,16 @@ def bearer_token() -> Optional[str]:
     return token
 
 
-# Every API call runs it: built once, run with parameters.
-_BEARER = (sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+# Every API call runs it: built once, run with parameters. Only the account (and its shop)
+# become objects; the token's own columns are enough as a row.
+_BEARER = (sa.select(User, ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at)
+           .join(ApiToken, ApiToken.user_id == User.id)
            .where(ApiToken.token_hash == sa.bindparam("hash")).options(so.joinedload(User.shop)))
 
 
-def current() -> tuple[User, ApiToken]:
-    """The account and token behind the request's bearer token; NotSignedIn otherwise.
+def current() -> tuple[User, sa.Row]:
+    """The account behind the request's bearer token and the token (a row of its id, expires_at
+    and last_used_at); NotSignedIn otherwise.
 
     One statement reads the token, its account and the account's shop. On SQLite a call that
     writes begins here with the write lock (BEGIN IMMEDIATE), which it would take a moment later
@@ -77,16 +80,16 @@ def current() -> tuple[User, ApiToken]:
     token = bearer_token()
     now = utcnow()
     found = db.session.execute(_BEARER, {"hash": hash_token(token)}).first() if token else None
-    record, user = found if found is not None else (None, None)
-    if record is None or record.expires_at <= now or not user.active:
+    if found is None or found.expires_at <= now or not found.User.active:
         raise NotSignedIn(_("Please sign in first."))
+    user = found.User
     g.api_user_id = user.id
-    if record.last_used_at is None or record.last_used_at < now - TOUCH_EVERY:
+    if found.last_used_at is None or found.last_used_at < now - TOUCH_EVERY:
         db.session.rollback()  # a fresh transaction for the write (a GET began a read)
         with transaction():
-            db.session.execute(sa.update(ApiToken).where(ApiToken.id == record.id)
+            db.session.execute(sa.update(ApiToken).where(ApiToken.id == found.id)
                                .values(last_used_at=now))
-    return user, record
+    return user, found
 
 
 @transaction()
