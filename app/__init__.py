@@ -41,7 +41,7 @@ def register_extensions(app: Flask) -> None:
     login.session_protection = app.config["SESSION_PROTECTION"]
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "local://")
     limiter.init_app(app)
 
 

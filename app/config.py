@@ -87,7 +87,7 @@ class Config:
 
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (README).
     TRUSTED_PROXIES = _positive_int("LIANXIN_TRUSTED_PROXIES", 0)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "local://")
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")

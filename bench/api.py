@@ -83,11 +83,12 @@ def _port() -> int:
 class Server:
     """gunicorn serving `target` on a loopback port until stopped."""
 
-    def __init__(self, target: str, workers: int, env: dict):
+    def __init__(self, target: str, workers: int, env: dict, cpus: str = ""):
         self.port = _port()
         self.log = open(Path(env["LIANXIN_INSTANCE"]) / f"{target.split(':')[0]}.log", "wb")
+        pin = ["taskset", "-c", cpus] if cpus else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+            [*pin, sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
              "--log-level", "warning", target], cwd=ROOT, env={**os.environ, **env},
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
@@ -153,6 +154,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--codes", type=int, default=6000, help="payment codes to prepare")
+    parser.add_argument("--server-cpus", default="0", help="CPUs for gunicorn (taskset -c; '' for none)")
+    parser.add_argument("--client-cpus", default="1", help="CPUs for the load ('' for none)")
     args = parser.parse_args()
     instance = tempfile.mkdtemp(prefix="lianxin-bench-api-")
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{instance}/bench.db"
@@ -161,7 +164,11 @@ def main() -> None:
     env = {"DATABASE_URL": url, "LIANXIN_INSTANCE": instance, "SECRET_KEY": "bench-only",
            "API_LIMIT_PER_HOLDER": "1000000 per minute", "LOGIN_LIMIT_PER_USERNAME": "1000 per minute"}
 
-    hello = Server("bench.hello:app", args.workers, env)
+    if args.client_cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.client_cpus.split(",")})
+    print(f"gunicorn {args.workers} workers on CPUs {args.server_cpus or 'any'}, "
+          f"{args.clients} clients on CPUs {args.client_cpus or 'any'}", flush=True)
+    hello = Server("bench.hello:app", args.workers, env, args.server_cpus)
     try:
         ok, errors, elapsed = hammer(args.clients, args.seconds, lambda: request(hello.port, "GET", "/")[0] == 200)
     finally:
@@ -169,7 +176,7 @@ def main() -> None:
     hello_rate = ok / elapsed
     print(f"hello world:  {hello_rate:8.1f} req/s  ({ok} ok, {errors} errors)", flush=True)
 
-    api = Server("wsgi:app", args.workers, env)
+    api = Server("wsgi:app", args.workers, env, args.server_cpus)
     try:
         status, body = request(api.port, "POST", "/api/v1/tokens",
                                {"username": "shop", "password": demo.DEMO_PASSWORD})

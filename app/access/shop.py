@@ -18,8 +18,13 @@ def serves(shop_id: Optional[int], village_id: Optional[int]) -> bool:
     """True when the shop serves the households of this village (its own, or one it was given)."""
     if shop_id is None or village_id is None:
         return False
-    return db.session.scalar(sa.select(ShopVillage.shop_id).where(
-        ShopVillage.shop_id == shop_id, ShopVillage.village_id == village_id)) is not None
+    return db.session.connection().execute(
+        _SERVES, {"shop": shop_id, "village": village_id}).first() is not None
+
+
+# Asked on every sale at the counter: built once, run with parameters.
+_SERVES = sa.select(ShopVillage.shop_id).where(ShopVillage.shop_id == sa.bindparam("shop"),
+                                               ShopVillage.village_id == sa.bindparam("village"))
 
 
 def shops_serving(village_id: Optional[int]) -> sa.Select:

@@ -9,12 +9,13 @@ from datetime import timedelta
 from typing import Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, g, request
 from flask_babel import gettext as _
 
 from app import audit
 from app.auth.services import authenticate
-from app.database import reading, transaction
+from app.database import transaction
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import ApiToken, User
@@ -61,28 +62,34 @@ def bearer_token() -> Optional[str]:
     return token
 
 
-def current() -> tuple[User, ApiToken]:
-    """The account and token behind the request's bearer token; NotSignedIn otherwise.
+# Every API call runs it: built once, run with parameters. Only the account (and its shop)
+# become objects; the token's own columns are enough as a row.
+_BEARER = (sa.select(User, ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at)
+           .join(ApiToken, ApiToken.user_id == User.id)
+           .where(ApiToken.token_hash == sa.bindparam("hash")).options(so.joinedload(User.shop)))
 
-    The look-up is a read of its own (`reading()`), so on SQLite a call that writes takes the
-    write lock only when its service starts, not for the whole request; the account and token
-    come back expired and load again, inside that transaction, when first used.
+
+def current() -> tuple[User, sa.Row]:
+    """The account behind the request's bearer token and the token (a row of its id, expires_at
+    and last_used_at); NotSignedIn otherwise.
+
+    One statement reads the token, its account and the account's shop. On SQLite a call that
+    writes begins here with the write lock (BEGIN IMMEDIATE), which it would take a moment later
+    anyway: reading first in a transaction of its own would cost more than the lock is held for.
     """
     token = bearer_token()
     now = utcnow()
-    with reading():
-        record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))) \
-            if token else None
-        user = db.session.get(User, record.user_id) if record is not None else None
-        if record is None or record.expires_at <= now or user is None or not user.active:
-            raise NotSignedIn(_("Please sign in first."))
-        stale = record.last_used_at is None or record.last_used_at < now - TOUCH_EVERY
-        g.api_user_id, record_id = user.id, record.id
-    if stale:
+    found = db.session.execute(_BEARER, {"hash": hash_token(token)}).first() if token else None
+    if found is None or found.expires_at <= now or not found.User.active:
+        raise NotSignedIn(_("Please sign in first."))
+    user = found.User
+    g.api_user_id = user.id
+    if found.last_used_at is None or found.last_used_at < now - TOUCH_EVERY:
+        db.session.rollback()  # a fresh transaction for the write (a GET began a read)
         with transaction():
-            db.session.execute(sa.update(ApiToken).where(ApiToken.id == record_id)
+            db.session.execute(sa.update(ApiToken).where(ApiToken.id == found.id)
                                .values(last_used_at=now))
-    return user, record
+    return user, found
 
 
 @transaction()

@@ -42,11 +42,11 @@ def redemption_create(actor, body: schemas.RedemptionIn):
     permissions.require(actor, "shop.counter")
     key = f"api:{actor.id}:{body.idempotency_key}" if body.idempotency_key else None
     items = [{"product_id": i.product_id, "quantity": i.quantity} for i in body.items]
-    sale = checkout.checkout(actor, items, idempotency_key=key, code=body.code)
-    with reading():  # the sale is committed: answering it needs no write lock
-        if {line.product_id: line.quantity for line in sale.lines} != checkout.quantities(items) \
-                or not _same_code(sale.payment_code_id, body.code):
-            raise Conflict(_("This request key was already used for a different request."),
-                           code="idempotency_key_reused")
-        return schemas.RedemptionOut(id=sale.id, household_id=sale.household_id, points=sale.points,
-                                     balance_after=sale.balance_after), 201
+    sale = checkout.sell(actor, items, idempotency_key=key, code=body.code)
+    if sale.replayed:  # the key was seen before: it must have been this very request
+        with reading():
+            if sale.lines != checkout.quantities(items) or not _same_code(sale.payment_code_id, body.code):
+                raise Conflict(_("This request key was already used for a different request."),
+                               code="idempotency_key_reused")
+    return schemas.RedemptionOut(id=sale.id, household_id=sale.household_id, points=sale.points,
+                                 balance_after=sale.balance_after), 201

@@ -3,7 +3,7 @@
 Nothing here writes; app/ledger/services.py calls these inside its own transaction.
 """
 from datetime import UTC, datetime
-from typing import Optional
+from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -49,10 +49,12 @@ def check_manager(actor: User, household: Optional[Household]) -> Household:
     return household
 
 
-def check_spender(actor: User, household: Optional[Household], refund: bool = False) -> Household:
+def check_spender(actor: User, household: Optional[Household], refund: bool = False,
+                  refusal: Optional[Callable[[], NotAllowed]] = None) -> Household:
     """The household, when the actor may spend its points (its shop or committee), or with
-    `refund` give back what was spent; else NotAllowed."""
-    permissions.require(actor, "ledger.spend", household, _("This household is not in your area."))
+    `refund` give back what was spent; else NotAllowed (made by `refusal`, when the caller words it)."""
+    if not permissions.may(actor, "ledger.spend", household):
+        raise refusal() if refusal else NotAllowed(_("This household is not in your area."))
     refuse_self_dealing(actor, household, spending=not refund)
     return household
 

@@ -7,7 +7,7 @@ Balances change by relative `UPDATE households SET balance = balance + :d` in th
 transaction as the entry, never by read-then-write; unique keys (idempotency_key,
 reverses_id) are the last line against replays and races.
 """
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -23,6 +23,7 @@ from app.models import Household, LedgerEntry, Rule, User
 from app.models.ledger import SCORING_KINDS, EntryKind, RefType
 
 households_table = Household.__table__
+entries_table = LedgerEntry.__table__
 
 
 def _keys(key: Optional[str], household_ids: Iterable[int]) -> dict[int, str]:
@@ -214,39 +215,77 @@ def _stored_redemption(household_id, cost, idempotency_key=None, **_ignored):
     return stored
 
 
-def redeem_entry(actor: User, household_id: int, cost: int, ref: Ref = None, note: str = "",
-                 idempotency_key: Optional[str] = None) -> LedgerEntry:
-    """redeem() without the commit: spend points inside the caller's transaction."""
+def _spendable(actor: User, household, cost: int, refusal: Optional[Callable[[], NotAllowed]] = None) -> None:
+    """Refuse a spend the rules forbid: a cost that is not a whole number above zero, an actor
+    who may not spend this household's points (`refusal` makes the error in the caller's words), an
+    inactive household. `household` is a Household or any row with its id, village_id, active
+    and number."""
     if not isinstance(cost, int) or isinstance(cost, bool) or cost <= 0:
         raise InvalidInput(_("A redemption costs a whole number of points above zero."))
-    if idempotency_key and len(idempotency_key) > 100:
-        raise InvalidInput(_("The request key is too long."))
-    stored = _stored_redemption(household_id, cost, idempotency_key)
-    if stored:
-        return stored
-    household = check_spender(actor, db.session.get(Household, household_id))
+    check_spender(actor, household, refusal=refusal)
     if not household.active:
         raise DomainError(_("Household %(number)s is no longer active.", number=household.number),
                           code="household_inactive")
-    # The check and the debit are one statement, so concurrent redemptions cannot overdraw.
-    spent = db.session.execute(
-        households_table.update()
-        .where(households_table.c.id == household.id, households_table.c.balance >= cost)
-        .values(balance=households_table.c.balance - cost))
-    if spent.rowcount != 1:
+
+
+# A spend's two statements, built once (the shop counter runs them on every sale).
+_TAKE_POINTS = (households_table.update()
+                .where(households_table.c.id == sa.bindparam("household"),
+                       households_table.c.balance >= sa.bindparam("cost"))
+                .values(balance=households_table.c.balance - sa.bindparam("cost"))
+                .returning(households_table.c.balance))
+_SPEND_ENTRY = entries_table.insert().returning(entries_table.c.id)
+
+
+def _debit(actor: User, household_id: int, village_id: int, cost: int, ref: Ref, note: str,
+           idempotency_key: Optional[str]) -> Optional[tuple[int, int]]:
+    """Take the points and write the entry: (entry id, balance after), or None when the balance
+    is too low. The check and the debit are one statement, so concurrent spends cannot overdraw."""
+    connection = db.session.connection()
+    balance = connection.execute(_TAKE_POINTS, {"household": household_id, "cost": cost}).scalar()
+    if balance is None:
+        return None
+    entry_id = connection.execute(_SPEND_ENTRY, {
+        "household_id": household_id, "village_id": village_id, "points": -cost,
+        "kind": EntryKind.REDEMPTION.value, "ref_type": ref[0] if ref else None,
+        "ref_id": ref[1] if ref else None, "note": (note or "")[:500], "actor_id": actor.id,
+        "idempotency_key": idempotency_key}).scalar_one()
+    return entry_id, balance
+
+
+def spend_entry(actor: User, household, cost: int, ref: Ref, note: str = "",
+                refusal: Optional[Callable[[], NotAllowed]] = None) -> tuple[int, int]:
+    """A sale's debit inside the caller's transaction, in as few statements as the counter needs:
+    (entry id, balance after). The caller has read `household` (a row will do) and keeps its
+    own idempotency key; the rules are redeem_entry's."""
+    _spendable(actor, household, cost, refusal)
+    done = _debit(actor, household.id, household.village_id, cost, ref, note, None)
+    if done is None:
+        raise InsufficientPoints(_("Not enough points: this needs %(cost)d.", cost=cost))
+    return done
+
+
+def redeem_entry(actor: User, household_id: int, cost: int, ref: Ref = None, note: str = "",
+                 idempotency_key: Optional[str] = None) -> LedgerEntry:
+    """redeem() without the commit: spend points inside the caller's transaction."""
+    if idempotency_key and len(idempotency_key) > 100:
+        raise InvalidInput(_("The request key is too long."))
+    if not isinstance(cost, int) or isinstance(cost, bool) or cost <= 0:
+        raise InvalidInput(_("A redemption costs a whole number of points above zero."))
+    stored = _stored_redemption(household_id, cost, idempotency_key)
+    if stored:
+        return stored
+    household = db.session.get(Household, household_id)
+    _spendable(actor, household, cost)
+    done = _debit(actor, household.id, household.village_id, cost, ref, note, idempotency_key)
+    if done is None:
         # A replay that waited for the first request (PostgreSQL re-reads committed rows here)
         # answers with the first redemption rather than "too few points".
         stored = _stored_redemption(household_id, cost, idempotency_key)
         if stored:
             return stored
         raise InsufficientPoints(_("Not enough points: this needs %(cost)d.", cost=cost))
-    entry = LedgerEntry(household_id=household.id, village_id=household.village_id, points=-cost,
-                        kind=EntryKind.REDEMPTION, ref_type=ref[0] if ref else None,
-                        ref_id=ref[1] if ref else None, note=(note or "")[:500],
-                        actor_id=actor.id, idempotency_key=idempotency_key)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    return db.session.get(LedgerEntry, done[0])
 
 
 @transaction(replay=_stored_redemption)

@@ -1,13 +1,14 @@
 """A sale at the counter, all in one transaction; and its void.
 
-checkout(): claim the payment code (one conditional UPDATE), debit the points through the
+sell(): claim the payment code (one conditional UPDATE), debit the points through the
 ledger (never below zero), take each product's stock (never below zero), write the redemption,
-its lines and the stock movements. Any failure rolls all of it back, with a message that names
+its lines and the stock movements (checkout() is the same, answered with the stored redemption). Any failure rolls all of it back, with a message that names
 the product or the points missing. An idempotency key (made when the basket opens) turns a
 double tap or a resent request into the first sale's answer.
 """
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,13 +19,16 @@ from app.access.shop import serves
 from app.database import transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed, NotFound
 from app.extensions import db
-from app.ledger.services import redeem_entry, reverse_entry
+from app.ledger.services import reverse_entry, spend_entry
 from app.models import Household, User
 from app.models.shop import Product, Redemption, RedemptionLine
 from app.shop import catalogue, codes, stock
 
 MAX_QUANTITY = 999
 redemptions_table = Redemption.__table__
+lines_table = RedemptionLine.__table__
+products_table = Product.__table__
+households_table = Household.__table__
 
 
 def _stored(actor: User, idempotency_key: Optional[str] = None, **_ignored) -> Optional[Redemption]:
@@ -37,6 +41,31 @@ def _stored(actor: User, idempotency_key: Optional[str] = None, **_ignored) -> O
     if found is not None and found.shop_id != actor.shop_id:
         raise Conflict(_("This request key was already used."), code="idempotency_key_reused")
     return found
+
+
+@dataclass(frozen=True)
+class Sale:
+    """What a checkout answers: the redemption, its lines {product id: quantity}, and whether it
+    is an earlier request's sale answered again (`replayed`: the caller compares the request)."""
+
+    id: int
+    household_id: int
+    points: int
+    balance_after: int
+    payment_code_id: Optional[int]
+    lines: dict[int, int]
+    replayed: bool = False
+
+    @classmethod
+    def of(cls, redemption: Redemption) -> "Sale":
+        return cls(redemption.id, redemption.household_id, redemption.points,
+                   redemption.balance_after, redemption.payment_code_id,
+                   {line.product_id: line.quantity for line in redemption.lines}, replayed=True)
+
+
+def _stored_sale(actor: User, idempotency_key: Optional[str] = None, **_ignored) -> Optional[Sale]:
+    stored = _stored(actor, idempotency_key)
+    return Sale.of(stored) if stored else None
 
 
 def quantities(items: Iterable) -> dict[int, int]:
@@ -60,10 +89,17 @@ def quantities(items: Iterable) -> dict[int, int]:
     return wanted
 
 
-def products_for(shop_id: int, wanted: dict[int, int]) -> dict[int, Product]:
-    """The shop's products in a basket; refuses products of other shops and ones not on sale."""
-    found = {p.id: p for p in db.session.scalars(sa.select(Product).where(
-        Product.id.in_(wanted), Product.shop_id == shop_id))}
+_PRODUCTS = sa.select(products_table.c.id, products_table.c.shop_id, products_table.c.name,
+                      products_table.c.points, products_table.c.active).where(
+    products_table.c.id.in_(sa.bindparam("ids", expanding=True)),
+    products_table.c.shop_id == sa.bindparam("shop"))
+
+
+def products_for(shop_id: int, wanted: dict[int, int]) -> dict[int, sa.Row]:
+    """The shop's products in a basket (rows of id, shop_id, name, points, active); refuses
+    products of other shops and ones not on sale."""
+    found = {p.id: p for p in db.session.connection().execute(
+        _PRODUCTS, {"ids": list(wanted), "shop": shop_id})}
     for product_id in wanted:
         product = found.get(product_id)
         if product is None:
@@ -73,10 +109,13 @@ def products_for(shop_id: int, wanted: dict[int, int]) -> dict[int, Product]:
     return found
 
 
-def debit(actor: User, household: Household, cost: int, ref: tuple[str, int], note: str):
-    """Spend the points through the ledger; too few says how many are missing."""
+def debit(actor: User, household, cost: int, ref: tuple[str, int], note: str,
+          refusal: Optional[Callable[[], NotAllowed]] = None) -> tuple[int, int]:
+    """Spend the points through the ledger: (entry id, balance after); too few says how many
+    are missing. `household` is a Household or a row of its id, village_id, active, number and
+    head_name."""
     try:
-        return redeem_entry(actor, household.id, cost, ref=ref, note=note)
+        return spend_entry(actor, household, cost, ref=ref, note=note, refusal=refusal)
     except InsufficientPoints:
         balance = db.session.scalar(sa.select(Household.balance).where(Household.id == household.id))
         raise InsufficientPoints(_(
@@ -84,49 +123,65 @@ def debit(actor: User, household: Household, cost: int, ref: tuple[str, int], no
             name=household.head_name, balance=balance, cost=cost, missing=cost - balance)) from None
 
 
-@transaction(replay=_stored)
-def checkout(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
-             code: Optional[str] = None, code_id: Optional[int] = None) -> Redemption:
-    """Sell a basket to the household whose payment code was read (`code`, or a held `code_id`)."""
+def _other_village() -> NotAllowed:
+    return NotAllowed(_("This household belongs to another village's shop."), code="other_village")
+
+
+# The rest of a sale's statements, built once: the counter runs them all day.
+_HOUSEHOLD = sa.select(households_table.c.id, households_table.c.village_id, households_table.c.active,
+                       households_table.c.number, households_table.c.head_name
+                       ).where(households_table.c.id == sa.bindparam("id"))
+_NEW_SALE = redemptions_table.insert().returning(redemptions_table.c.id)
+_NEW_LINES = lines_table.insert()
+_SALE_DONE = (redemptions_table.update().where(redemptions_table.c.id == sa.bindparam("sale"))
+              .values(entry_id=sa.bindparam("entry"), balance_after=sa.bindparam("balance")))
+
+
+@transaction(replay=_stored_sale)
+def sell(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
+         code: Optional[str] = None, code_id: Optional[int] = None) -> Sale:
+    """Sell a basket to the household whose payment code was read (`code`, or a held `code_id`).
+
+    The counter's hot path, written as the few statements it needs: claim the code, read the
+    household and the products, write the redemption, debit, take the stock, write the lines.
+    A key seen before is caught by its unique index (the transaction then answers with the
+    stored sale), or, when its code was already spent, by looking it up.
+    """
     if idempotency_key and len(idempotency_key) > 100:
         raise InvalidInput(_("The request key is too long."))
-    stored = _stored(actor, idempotency_key)
-    if stored:
-        return stored
     shop = actor.shop
     permissions.require(actor, "shop.checkout", shop)
     wanted = quantities(items)
     try:
         paycode = codes.claim_held(actor, code_id) if code_id else codes.claim(actor, code or "")
     except codes.CodeInvalid:
-        stored = _stored(actor, idempotency_key)  # a resent request that waited for the first
+        stored = _stored_sale(actor, idempotency_key)  # a resent request that waited for the first
         if stored:
             return stored
         raise
-    household = db.session.get(Household, paycode.household_id)
-    if not serves(shop.id, household.village_id):
-        raise NotAllowed(_("This household belongs to another village's shop."), code="other_village")
+    connection = db.session.connection()
+    household = connection.execute(_HOUSEHOLD, {"id": paycode.household_id}).one()
     products = products_for(shop.id, wanted)
     cost = sum(products[p].points * q for p, q in wanted.items())
-    redemption = Redemption(shop_id=shop.id, household_id=household.id, points=cost, balance_after=0,
-                            payment_code_id=paycode.id, idempotency_key=idempotency_key,
-                            actor_id=actor.id, created_at=datetime.now(UTC))
-    db.session.add(redemption)
-    db.session.flush()
+    redemption_id = connection.execute(_NEW_SALE, {
+        "shop_id": shop.id, "household_id": household.id, "points": cost, "balance_after": 0,
+        "payment_code_id": paycode.id, "idempotency_key": idempotency_key, "actor_id": actor.id,
+        "created_at": datetime.now(UTC)}).scalar_one()
     note = "、".join(f"{products[p].name}×{q}" for p, q in wanted.items())
-    entry = debit(actor, household, cost, ("redemption", redemption.id), note)
-    for product_id in sorted(wanted):  # id order: concurrent baskets queue, never deadlock
-        stock.move(actor, products[product_id], "redeemed", -wanted[product_id],
-                   redemption_id=redemption.id)
-        db.session.add(RedemptionLine(redemption_id=redemption.id, product_id=product_id,
-                                      quantity=wanted[product_id],
-                                      points=products[product_id].points))
-    with db.session.no_autoflush:  # the debit is already written; one UPDATE sets both below
-        balance_after = db.session.scalar(
-            sa.select(Household.balance).where(Household.id == household.id))
-    redemption.entry_id, redemption.balance_after = entry.id, balance_after
-    db.session.flush()
-    return redemption
+    entry_id, balance_after = debit(actor, household, cost, ("redemption", redemption_id), note,
+                                    refusal=_other_village)
+    stock.sell(actor, shop.id, products, wanted, redemption_id)
+    connection.execute(_NEW_LINES, [
+        {"redemption_id": redemption_id, "product_id": p, "quantity": q, "points": products[p].points}
+        for p, q in sorted(wanted.items())])
+    connection.execute(_SALE_DONE, {"sale": redemption_id, "entry": entry_id, "balance": balance_after})
+    return Sale(redemption_id, household.id, cost, balance_after, paycode.id, wanted)
+
+
+def checkout(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
+             code: Optional[str] = None, code_id: Optional[int] = None) -> Redemption:
+    """sell(), answered with the stored redemption (for pages and callers that read its lines)."""
+    return db.session.get(Redemption, sell(actor, items, idempotency_key, code, code_id).id)
 
 
 def redemption_for(user: User, redemption_id: int) -> Redemption:

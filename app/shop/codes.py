@@ -115,9 +115,28 @@ def revoke_all(actor: User) -> int:
 
 def _usable(column, value, actor: User, now: datetime):
     """The WHERE clause of a code that may still pay at this actor's counter."""
+    return _usable_where(column, value, actor.id, now)
+
+
+def _usable_where(column, value, actor_id, now):
+    """_usable() for values or bind parameters (the counter's statements are built once)."""
     return sa.and_(column == value, codes_table.c.used_at.is_(None),
                    codes_table.c.revoked_at.is_(None), codes_table.c.expires_at > now,
-                   sa.or_(codes_table.c.held_by.is_(None), codes_table.c.held_by == actor.id))
+                   sa.or_(codes_table.c.held_by.is_(None), codes_table.c.held_by == actor_id))
+
+
+def _claim_statement(column, held: bool = False) -> sa.Update:
+    where = _usable_where(column, sa.bindparam("key"), sa.bindparam("actor"), sa.bindparam("now"))
+    if held:
+        where = sa.and_(where, codes_table.c.held_by == sa.bindparam("actor"))
+    return (codes_table.update().where(where).values(used_at=sa.bindparam("now"))
+            .returning(codes_table.c.id, codes_table.c.household_id))
+
+
+# Claiming a code is the counter's hottest statement: built once, run with parameters.
+_CLAIM = {"secret_hash": _claim_statement(codes_table.c.secret_hash),
+          "number_hash": _claim_statement(codes_table.c.number_hash)}
+_CLAIM_HELD = _claim_statement(codes_table.c.id, held=True)
 
 
 @transaction()
@@ -156,11 +175,10 @@ def household_of(text: str) -> Optional[int]:
         codes_table.c.expires_at > datetime.now(UTC)))
 
 
-def _claim(condition) -> sa.Row:
+def _claim(statement: sa.Update, key, actor: User) -> sa.Row:
     """One conditional UPDATE: of many concurrent claims of one code exactly one gets the row."""
-    claimed = db.session.execute(codes_table.update().where(condition)
-                                 .values(used_at=datetime.now(UTC))
-                                 .returning(codes_table.c.id, codes_table.c.household_id)).first()
+    claimed = db.session.connection().execute(statement, {
+        "key": key, "actor": actor.id, "now": datetime.now(UTC)}).first()
     if claimed is None:
         raise invalid()
     return claimed
@@ -169,10 +187,9 @@ def _claim(condition) -> sa.Row:
 def claim(actor: User, text: str) -> sa.Row:
     """Mark a code used inside the sale's transaction: its (id, household_id), or CodeInvalid."""
     column, value = hash_of(text)
-    return _claim(_usable(column, value, actor, datetime.now(UTC)))
+    return _claim(_CLAIM[column.name], value, actor)
 
 
 def claim_held(actor: User, code_id: int) -> sa.Row:
     """Mark a code this keeper holds used inside the sale's transaction: (id, household_id)."""
-    return _claim(sa.and_(_usable(codes_table.c.id, code_id, actor, datetime.now(UTC)),
-                          codes_table.c.held_by == actor.id))
+    return _claim(_CLAIM_HELD, code_id, actor)

@@ -14,6 +14,7 @@ from app.models import User
 from app.models.shop import SOURCES, Product, StockMovement
 
 products_table = Product.__table__
+movements_table = StockMovement.__table__
 
 
 class InsufficientStock(DomainError):
@@ -21,6 +22,38 @@ class InsufficientStock(DomainError):
 
     status = 422
     code = "insufficient_stock"
+
+
+# The stock's conditional UPDATE and a movement's INSERT, built once (every sale runs them).
+_CHANGE = (products_table.update()
+           .where(products_table.c.id == sa.bindparam("product"),
+                  products_table.c.stock + sa.bindparam("quantity") >= 0)
+           .values(stock=products_table.c.stock + sa.bindparam("quantity"))
+           .returning(products_table.c.stock))
+_LOG = movements_table.insert()
+
+
+def _change(product, quantity: int) -> int:
+    """One conditional UPDATE of a product's stock by `quantity` (signed): the stock after, or
+    InsufficientStock naming the product. `product` is a Product or a row with its id and name."""
+    stock_after = db.session.connection().execute(
+        _CHANGE, {"product": product.id, "quantity": quantity}).scalar()
+    if stock_after is None:
+        left = db.session.scalar(sa.select(products_table.c.stock)
+                                 .where(products_table.c.id == product.id))
+        raise InsufficientStock(_("Only %(left)d of %(name)s left; %(wanted)d asked for.",
+                                  left=left or 0, name=product.name, wanted=-quantity))
+    return stock_after
+
+
+def sell(actor: User, shop_id: int, products: dict, wanted: dict[int, int], redemption_id: int) -> None:
+    """A sale's stock: each product of the basket down by its quantity (in id order, so
+    concurrent baskets queue instead of deadlocking), never below zero, logged in one INSERT."""
+    rows = [dict(shop_id=shop_id, product_id=product_id, kind="redeemed", quantity=-wanted[product_id],
+                 stock_after=_change(products[product_id], -wanted[product_id]), source=None, note="",
+                 redemption_id=redemption_id, actor_id=actor.id)
+            for product_id in sorted(wanted)]
+    db.session.connection().execute(_LOG, rows)
 
 
 def move(actor: Optional[User], product: Product, kind: str, quantity: int, source: Optional[str] = None,
@@ -31,16 +64,7 @@ def move(actor: Optional[User], product: Product, kind: str, quantity: int, sour
     """
     if quantity == 0:
         raise InvalidInput(_("The quantity must not be zero."))
-    stock_after = db.session.execute(
-        products_table.update()
-        .where(products_table.c.id == product.id, products_table.c.stock + quantity >= 0)
-        .values(stock=products_table.c.stock + quantity)
-        .returning(products_table.c.stock)).scalar_one_or_none()
-    if stock_after is None:
-        left = db.session.scalar(sa.select(products_table.c.stock)
-                                 .where(products_table.c.id == product.id))
-        raise InsufficientStock(_("Only %(left)d of %(name)s left; %(wanted)d asked for.",
-                                  left=left or 0, name=product.name, wanted=-quantity))
+    stock_after = _change(product, quantity)
     movement = StockMovement(shop_id=product.shop_id, product_id=product.id, kind=kind,
                              quantity=quantity, stock_after=stock_after, source=source,
                              note=(note or "")[:200], redemption_id=redemption_id,

@@ -88,7 +88,7 @@ def basket_checkout(code_id: int):
     if not form.validate_on_submit():
         return redirect(url_for(".basket", code_id=code_id))
     try:
-        sale = checkout.checkout(current_user, basket_items(request.form),
+        sale = checkout.sell(current_user, basket_items(request.form),
                                  form.idempotency_key.data or None, code_id=code_id)
     except codes.CodeInvalid as error:
         flash(error.message, "danger")

@@ -88,8 +88,7 @@ def order(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
     db.session.add(voucher)
     db.session.flush()
     note = "、".join(f"{products[p].name}×{q}" for p, q in wanted.items())
-    entry = checkout.debit(actor, household, cost, ("voucher", voucher.id), note)
-    voucher.entry_id = entry.id
+    voucher.entry_id, _balance = checkout.debit(actor, household, cost, ("voucher", voucher.id), note)
     for product_id in sorted(wanted):
         stock.move(actor, products[product_id], "reserved", -wanted[product_id],
                    note=_("Voucher %(id)d", id=voucher.id))
