@@ -141,8 +141,6 @@ def test_account_services_ask_access_who_may(app):
     with pytest.raises(NotAllowed):
         accounts.reset_password(stranger, "plum-blossom-river", actor=committee)
     with pytest.raises(NotAllowed):
-        accounts.set_active(resident, False, actor=committee)
-    with pytest.raises(NotAllowed):
         accounts.change_role(resident, Role.GRID_LEADER, None, actor=committee)
     accounts.reset_password(resident, "plum-blossom-river", actor=committee)
     made = accounts.create_account("res2", "plum-blossom-river", Role.HOUSEHOLD, mine.id,

@@ -129,7 +129,6 @@ def change_role(user: User, role: Role, scope_id: Optional[int], actor: User) ->
 @transaction()
 def set_active(user: User, active: bool, actor: User) -> None:
     """Disable or re-enable an account; disabled accounts cannot sign in."""
-    permissions.require(actor, "accounts.admin")
     if user.id == actor.id:
         raise NotAllowed(_("You cannot disable your own account."))
     user.active = active
