@@ -150,6 +150,29 @@ def test_account_services_ask_access_who_may(app):
         User.username.in_(["far2", "boss"]))) == 0
 
 
+def test_switching_an_account_off_is_asked_of_access(app):
+    """The administrator switches any other account; a shop's committee only its keepers."""
+    from app.accounts import services as accounts
+    from app.errors import NotAllowed
+
+    city, county, township, (village, other) = factories.region_tree()
+    root = factories.user("root", Role.ADMIN)
+    committee = factories.user("com", Role.COMMITTEE, region_id=village.id)
+    keeper = factories.user("keeper", Role.SHOP, shop_id=factories.shop(village).id)
+    far_keeper = factories.user("far-keeper", Role.SHOP, shop_id=factories.shop(other).id)
+    official = factories.user("off", Role.OFFICIAL, region_id=township.id)
+    for target in (far_keeper, official, root):
+        with pytest.raises(NotAllowed):
+            accounts.set_active(target, False, actor=committee)
+    with pytest.raises(NotAllowed):
+        accounts.set_active(root, False, actor=root)  # never oneself
+    accounts.set_active(keeper, False, actor=committee)
+    accounts.set_active(official, False, actor=root)
+    db.session.commit()
+    db.session.expire_all()
+    assert (keeper.active, official.active, far_keeper.active) == (False, False, True)
+
+
 def test_end_read_refuses_to_discard_the_callers_work(app):
     """Inside a caller's transaction nothing is committed on its own, and end_read() is refused."""
     from app.accounts import services as accounts

@@ -29,6 +29,21 @@ def reset_password(user: User, account: Optional[User]) -> bool:
     return user.role == Role.ADMIN or scope.manages_account(user, account)
 
 
+@rule("accounts.switch")
+def switch_account(user: User, account: Optional[User]) -> bool:
+    """Switch an account off (or on again): administrators any other account; whoever may run a
+    shop (its village's committee, an official above) that shop's keepers."""
+    if account is None or account.id == user.id:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if account.role == Role.SHOP and account.shop is not None:
+        from app.access import permissions
+
+        return permissions.may(user, "shop.open", account.shop.village_id)
+    return False
+
+
 @rule("accounts.bulk")
 def bulk_accounts(user: User, target: Any = None) -> bool:
     """Open the page of accounts in bulk (which region is scope's and the service's business)."""

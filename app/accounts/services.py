@@ -131,6 +131,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
     """Disable or re-enable an account; disabled accounts cannot sign in."""
     if user.id == actor.id:
         raise NotAllowed(_("You cannot disable your own account."))
+    permissions.require(actor, "accounts.switch", user)
     user.active = active
     user.end_sessions()
     if not active:
