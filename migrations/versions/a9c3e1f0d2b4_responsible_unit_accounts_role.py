@@ -1,0 +1,33 @@
+"""responsible-unit accounts (责任单位账号): the role `unit` joins the known roles
+
+Revision ID: a9c3e1f0d2b4
+Revises: 5f1c0a7e9b21
+Create Date: 2026-11-29 01:30:00.000000
+
+A unit account (县水利局...) is scoped to the region it serves (region_id) and sees only the
+issues assigned to it; only the users.role CHECK constraint changes.
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = 'a9c3e1f0d2b4'
+down_revision = '5f1c0a7e9b21'
+branch_labels = None
+depends_on = None
+
+OLD = "role IN ('admin','official','committee','shop','grid_leader','household')"
+NEW = "role IN ('admin','official','committee','shop','grid_leader','household','unit')"
+
+
+def upgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_users_role_known'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_users_role_known'), NEW)
+
+
+def downgrade():
+    op.execute("DELETE FROM users WHERE role = 'unit'")
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_users_role_known'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_users_role_known'), OLD)
