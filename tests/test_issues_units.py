@@ -94,13 +94,16 @@ def test_a_unit_handles_and_resolves_its_issue(client, auth, w):
     assert db.session.get(Issue, w.roads_issue.id).status == "handling"
 
 
-def test_a_unit_is_notified_of_its_assignment(app, w):
+def test_a_unit_is_notified_of_its_assignment_and_when_overdue(app, w):
     from app import events
+    from app.database import transaction
 
+    with transaction():
+        assert services.mark_overdue(w.issue.id, date(2027, 1, 5))
     events.deliver_pending()
-    kinds = set(db.session.scalars(sa.select(Notification.kind).where(
-        Notification.user_id == w.water.id)))
-    assert "issue.assigned" in kinds
+    kinds = list(db.session.scalars(sa.select(Notification.kind).where(
+        Notification.user_id == w.water.id).order_by(Notification.id)))
+    assert kinds.count("issue.assigned") == 2 and kinds.count("issue.overdue") == 1
 
 
 def test_a_unit_of_another_county_is_refused(w):
