@@ -20,14 +20,31 @@ OLD = "role IN ('admin','official','committee','shop','grid_leader','household')
 NEW = "role IN ('admin','official','committee','shop','grid_leader','household','unit')"
 
 
-def upgrade():
+def _foreign_keys(on: bool) -> None:
+    """SQLite rebuilds `users` to change its CHECK, and every table referencing it would refuse
+    the DROP: foreign keys are switched off around the rebuild (only possible between
+    transactions, so the migration's transaction is committed and begun again)."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("COMMIT")
+        op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+        op.execute("BEGIN IMMEDIATE")
+
+
+def _role_check(check: str) -> None:
+    _foreign_keys(False)
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_users_role_known'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_users_role_known'), NEW)
+        batch_op.create_check_constraint(op.f('ck_users_role_known'), check)
+    _foreign_keys(True)
+
+
+def upgrade():
+    _role_check(NEW)
 
 
 def downgrade():
-    op.execute("DELETE FROM users WHERE role = 'unit'")
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_users_role_known'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_users_role_known'), OLD)
+    # Unit accounts cannot stay: they become disabled official accounts, off their issues.
+    op.execute("UPDATE issues SET responsible_user_id = NULL WHERE responsible_user_id IN "
+               "(SELECT id FROM users WHERE role = 'unit')")
+    op.execute("UPDATE users SET active = false, role = 'official' WHERE role = 'unit'")
+    _role_check(OLD)
