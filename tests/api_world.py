@@ -8,7 +8,8 @@ from app import demo
 from app.extensions import db
 from app.models import Household, LedgerEntry, Region, Rule, User
 
-ROLES = ["admin", "city", "committee", "shop", "gridleader", "household", "household2", "outsider"]
+ROLES = ["admin", "city", "committee", "shop", "gridleader", "household", "household2", "outsider",
+         "unit"]
 
 
 @dataclass

@@ -23,7 +23,7 @@ from tests import api_world, factories
 
 # CONTRACT.md's demo accounts, in the order each row runs them (refusals change nothing, so a
 # row's allowed accounts may come anywhere).
-ACCOUNTS = ("admin", "city", "committee", "shop", "household", "household2", "outsider")
+ACCOUNTS = ("admin", "city", "committee", "shop", "household", "household2", "outsider", "unit")
 HOUSEHOLDS = ("household", "household2", "outsider")
 
 ME = {"username", "role", "household_id", "village_id", "shop_id"}
@@ -133,17 +133,17 @@ CALLS = {
     # household (own), its committee, officials above
     "home household": Call("GET", "/households/{household_id}", _get("/households/{household}"),
                            only({"admin": 200, "city": 200, "committee": 200, "household": 200},
-                                404) | {"shop": 403}, _household_of("household")),
+                                404) | {"shop": 403, "unit": 403}, _household_of("household")),
     "away household": Call("GET", "/households/{household_id}", _get("/households/{outsider}"),
-                           only({"admin": 200, "city": 200, "outsider": 200}, 404) | {"shop": 403},
+                           only({"admin": 200, "city": 200, "outsider": 200}, 404) | {"shop": 403, "unit": 403},
                            _household_of("outsider")),
     "home entries": Call("GET", "/households/{household_id}/entries",
                          _get("/households/{household}/entries"),
                          only({"admin": 200, "city": 200, "committee": 200, "household": 200},
-                              404) | {"shop": 403}, _entries_of("household")),
+                              404) | {"shop": 403, "unit": 403}, _entries_of("household")),
     "away entries": Call("GET", "/households/{household_id}/entries",
                          _get("/households/{outsider}/entries"),
-                         only({"admin": 200, "city": 200, "outsider": 200}, 404) | {"shop": 403},
+                         only({"admin": 200, "city": 200, "outsider": 200}, 404) | {"shop": 403, "unit": 403},
                          _entries_of("outsider")),
     # committee, household: the account's own village's rules
     "rules": Call("GET", "/rules", _get("/rules"), only({a: 200 for a in ("committee", *HOUSEHOLDS)}),
@@ -190,14 +190,16 @@ CALLS = {
                         only({a: 201 for a in HOUSEHOLDS}), _keys({"id", "status"})),
     # its raiser, its committee, officials above, its responsible person
     "home issue": Call("GET", "/issues/{issue_id}", _get("/issues/{home_issue}"),
-                       only({"admin": 200, "city": 200, "committee": 200, "household": 200}, 404),
+                       only({"admin": 200, "city": 200, "committee": 200, "household": 200,
+                             "unit": 200}, 404),
                        _keys(ISSUE)),
     "away issue": Call("GET", "/issues/{issue_id}", _get("/issues/{away_issue}"),
                        only({"admin": 200, "city": 200, "outsider": 200}, 404), _keys(ISSUE)),
     # its raiser; the village's committee and officials may read it but not confirm it
     "confirm home issue": Call("POST", "/issues/{issue_id}/confirmation",
                                _post("/issues/{home_issue}/confirmation", {"satisfied": True}),
-                               only({"household": 200, "admin": 403, "city": 403, "committee": 403}, 404),
+                               only({"household": 200, "admin": 403, "city": 403, "committee": 403,
+                                     "unit": 403}, 404),
                                _keys(ISSUE)),
     "confirm away issue": Call("POST", "/issues/{issue_id}/confirmation",
                                _post("/issues/{away_issue}/confirmation", {"satisfied": True}),
@@ -234,8 +236,9 @@ def _world(app, client) -> Matrix:
     home_issue = issues.raise_issue(users["household"], ids["household"], "issue", "roads", "矩阵路灯")
     away_issue = issues.raise_issue(users["outsider"], ids["outsider"], "issue", "roads", "矩阵水渠")
     away_committee = factories.user("matrix-away-committee", "committee", region_id=ids["away"])
-    for runner, issue in ((committee, home_issue), (away_committee, away_issue)):
-        issues.assign(runner, issue.id, None, "村委会", date.today() + timedelta(days=7), "修")
+    for runner, issue, unit in ((committee, home_issue, users["unit"].id),
+                                (away_committee, away_issue, None)):  # 明溪县水利局 answers for 罗翠村's
+        issues.assign(runner, issue.id, unit, "村委会", date.today() + timedelta(days=7), "修")
         issues.resolve(runner, issue.id, "修好了")
     away_meeting = Meeting(village_id=ids["away"], format="group", topic="矩阵夜话",
                            starts_at=utcnow() - timedelta(minutes=10), place="五一村村部", status="open")

@@ -35,11 +35,12 @@ def world(app):
     w.shop_user = factories.user("shop", "shop", shop_id=factories.shop(w.home).id)
     w.far_user = factories.user("outsider", "household", household_id=w.far.id)
     w.other_shop = factories.user("shop2", "shop", shop_id=factories.shop(w.other).id)
+    w.unit_user = factories.user("unit", "unit", region_id=w._county.id, display_name="县水利局")
     return w
 
 
 ROLES = ["admin", "city_user", "township_user", "committee", "other_committee", "leader",
-         "shop_user", "other_shop", "h1_user", "far_user"]
+         "shop_user", "other_shop", "h1_user", "far_user", "unit_user"]
 
 # For each action (done to household h1 of 甲村), the roles that may do it.
 EXPECTED = {
@@ -92,6 +93,10 @@ def test_the_menu_follows_the_same_rules(world):
     assert "main.me" in endpoints(world.h1_user)
     assert "accounts.index" in endpoints(world.admin) and "accounts.index" not in endpoints(world.city_user)
     assert endpoints(None) == []
+    # A responsible unit's menu: the issues assigned to it (and its API tokens), nothing else.
+    assert endpoints(world.unit_user) == ["issues.assigned", "api_pages.token_list"]
+    assert "accounts.units_index" in endpoints(world.city_user)
+    assert "accounts.units_index" not in endpoints(world.committee)
 
 
 def test_an_action_is_registered_once(app):

@@ -10,12 +10,13 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 
 from app.access import scope
-from app.access.permissions import OFFICIALS, menu_item, role_rule, rule
+from app.access.permissions import OFFICIALS, may, menu_item, role_rule, rule
 from app.extensions import db
 from app.models import Household, Issue, Meeting, Region, Role, User
 
 MEETING_RUNNERS = frozenset({Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN})
 ISSUE_READERS = frozenset({Role.HOUSEHOLD, Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN})
+RESPONSIBLES = MEETING_RUNNERS | {Role.UNIT}  # who may be assigned issues and list them
 
 
 def official_over(user: User, village_id: Optional[int]) -> bool:
@@ -72,6 +73,29 @@ def read_issue(user: User, issue: Optional[Issue]) -> bool:
     return runs_village(user, issue.village_id) or issue.responsible_user_id == user.id
 
 
+@rule("issues.read_public")
+def read_public_issue(user: User, issue: Optional[Issue]) -> bool:
+    """A public issue, without its raiser's name: the households of its village."""
+    return (issue is not None and issue.public and user.role == Role.HOUSEHOLD
+            and user.village_id == issue.village_id)
+
+
+def unit_serves(unit: User, village: Optional[Region]) -> bool:
+    """True when a responsible unit's account serves the village: its region is the village or
+    one of the regions above it (a county's 水利局 serves every village of the county)."""
+    return (unit.role == Role.UNIT and unit.region_id is not None and village is not None
+            and unit.region_id in village.ancestor_ids)
+
+
+@rule("accounts.create_unit")
+def create_unit_account(user: User, region: Optional[Region]) -> bool:
+    """Create a responsible unit's account serving a region: whoever may add places under that
+    region (the admin; an official for its own region and below). No target: the page itself."""
+    if region is None:
+        return user.role in OFFICIALS
+    return may(user, "regions.add_under", region)
+
+
 @rule("issues.manage")
 def manage_issue(user: User, issue: Optional[Issue]) -> bool:
     """Assign a responsible person, deadline and measures; publish to the village; adopt."""
@@ -100,10 +124,14 @@ def confirm_issue(user: User, issue: Optional[Issue]) -> bool:
 
 role_rule("meetings.list", MEETING_RUNNERS | {Role.HOUSEHOLD})
 role_rule("meetings.plan", MEETING_RUNNERS)
+role_rule("meetings.attend", frozenset({Role.HOUSEHOLD}))  # sees which meetings it attended
+role_rule("meetings.host_in_person", frozenset({Role.OFFICIAL}))  # hosts what it plans
 role_rule("issues.list", ISSUE_READERS)
+role_rule("issues.open", ISSUE_READERS | {Role.UNIT})  # open one issue (scope decides which)
 role_rule("issues.new", frozenset({Role.HOUSEHOLD, Role.COMMITTEE}))
 role_rule("issues.own", frozenset({Role.HOUSEHOLD}))
-role_rule("issues.assigned", MEETING_RUNNERS)
+role_rule("issues.village_public", frozenset({Role.HOUSEHOLD}))  # the village's public list
+role_rule("issues.assigned", RESPONSIBLES)
 role_rule("issues.figures", OFFICIALS)
 
 menu_item("meetings.list", "meetings.index", _l("Meetings"), 40)
@@ -111,3 +139,4 @@ menu_item("issues.own", "issues.mine", _l("My issues"), 41)
 menu_item("issues.list", "issues.index", _l("Issues"), 42)
 menu_item("issues.assigned", "issues.assigned", _l("Assigned to me"), 43)
 menu_item("issues.figures", "issues.figures_page", _l("Figures"), 11)
+menu_item("accounts.create_unit", "accounts.units_index", _l("Responsible units"), 90)

@@ -79,11 +79,14 @@ def meetings_query(user: User) -> sa.Select:
 
 
 def issues_query(user: User) -> sa.Select:
-    """Every issue the user may read in full: its own household's, or its villages'."""
+    """Every issue the user may read in full: its own household's, a unit's assigned ones, or
+    its villages'."""
     if user.role == Role.ADMIN:
         return sa.select(Issue)
     if user.role == Role.HOUSEHOLD:
         return sa.select(Issue).where(Issue.household_id == (user.household_id or -1))
+    if user.role == Role.UNIT:  # a responsible unit: only what is assigned to it
+        return sa.select(Issue).where(Issue.responsible_user_id == user.id)
     return sa.select(Issue).where(
         Issue.village_id.in_(villages_query(user).with_only_columns(Region.id)))
 

@@ -14,6 +14,7 @@ ROLE_LABELS = {
     Role.SHOP: _l("Shop keeper"),
     Role.GRID_LEADER: _l("Grid leader"),
     Role.HOUSEHOLD: _l("Household"),
+    Role.UNIT: _l("Responsible unit"),
 }
 
 
@@ -30,6 +31,20 @@ class NewAccountForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     scope_id = IntegerField(_l("Scope id (region, shop, grid or household)"), validators=[
         Optional(), NumberRange(min=1, max=MAX_ID)])
+    submit = SubmitField(_l("Create account"))
+
+
+class UnitAccountForm(FlaskForm):
+    """Create a responsible unit's account: its name and the region it serves (choices by the view)."""
+
+    display_name = StringField(_l("Unit's name"), validators=[DataRequired(), Length(max=64)])
+    region_id = SelectField(_l("Region it serves"), coerce=int)
+    username = StringField(_l("Username"), validators=[
+        DataRequired(), Length(min=3, max=64),
+        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes and underscores.")),
+    ])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
+                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Create account"))
 
 

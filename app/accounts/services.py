@@ -45,6 +45,8 @@ def scope_target(role: Role, scope_id: Optional[int]):
         raise InvalidInput(_("The scope %(id)s does not exist for this role.", id=scope_id))
     if role == Role.COMMITTEE and target.level != RegionLevel.VILLAGE:
         raise InvalidInput(_("A committee account must belong to a village."))
+    if role == Role.UNIT and target.level == RegionLevel.VILLAGE:
+        raise InvalidInput(_("A responsible unit serves a township, county or city, not a village."))
     return target
 
 

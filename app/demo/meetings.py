@@ -31,6 +31,9 @@ ISSUES = [("roads", "村口到学校的路没有路灯，晚上孩子回家不�
           ("water", "灌溉水渠堵塞，影响春耕"), ("other", "希望村里开通公交站点")]
 SUGGESTIONS = [("environment", "建议在村口设垃圾分类示范点"), ("welfare", "建议积分超市增加老人用品"),
                ("other", "建议夜谈会提前一天在微信群通知")]
+# The plans (by index in PLANS) of 罗翠村 assigned to the demo unit account: resolved and
+# confirmed, overdue and supervised, reopened.
+UNIT_PLANS = {4, 11, 13}
 UNITS = ["县水利局", "县交通运输局", "乡农业服务中心", "乡村建设办", "县供电公司", "村两委"]
 
 
@@ -150,7 +153,7 @@ def _issues(rng, now, village, households, rules, actor_id, home, users, full) -
                       public=n % 4 == 0, status="registered")
         db.session.add(issue)
         db.session.flush()
-        steps = _steps(rng, now, issue, plan, raised, actor_id, home, users)
+        steps = _steps(rng, now, issue, plan, raised, actor_id, home, users, n)
         if full:
             db.session.add_all(IssueEvent(issue_id=issue.id, action=a, status=s, note=note,
                                           actor_id=who, created_at=at) for a, s, note, at, who in steps)
@@ -166,7 +169,7 @@ def _issues(rng, now, village, households, rules, actor_id, home, users, full) -
     return entries
 
 
-def _steps(rng, now, issue, plan, raised, actor_id, home, users):
+def _steps(rng, now, issue, plan, raised, actor_id, home, users, n=0):
     """Set the issue's final state and return its timeline (action, status, note, at, actor)."""
     steps = [("registered", "registered", "", raised, issue_actor(home, users))]
     if plan in ("new", "suggested"):
@@ -182,6 +185,9 @@ def _steps(rng, now, issue, plan, raised, actor_id, home, users):
     if home and plan in ("overdue", "ontime", "awaiting"):
         issue.responsible_user_id = users["committee"].id
         issue.responsible_unit = users["committee"].display_name or unit
+    if home and n in UNIT_PLANS and "unit" in users:  # 明溪县水利局's account answers for these
+        issue.responsible_user_id = users["unit"].id
+        issue.responsible_unit = users["unit"].display_name
     issue.deadline = (assigned + timedelta(days=span)).date()
     issue.measures = "现场查看，制定方案，限期整改到位"
     issue.status = "handling"

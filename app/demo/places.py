@@ -107,6 +107,8 @@ def _accounts(city: Region, villages: dict[str, Region], shop: Shop) -> None:
         ("household2", Role.HOUSEHOLD, {"household_id": _first_household(home, 1).id}, ""),
         ("outsider", Role.HOUSEHOLD,
          {"household_id": _first_household(villages[OUTSIDER_VILLAGE]).id}, ""),
+        # A responsible unit (责任单位) of 罗翠村's county: sees only the issues assigned to it.
+        ("unit", Role.UNIT, {"region_id": home.ancestor_ids[-3]}, "明溪县水利局"),
     ]
     for username, role, scope, display in specs:
         user = User(username=username, role=role.value, display_name=display, **scope)

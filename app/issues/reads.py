@@ -1,7 +1,8 @@
 """Reading issues for the pages, always through the user's scope (anything else is a 404).
 
 A household sees its own issues in full and its village's public issues without the raiser's
-name; a committee its village; an official its subtree; a responsible person what it is assigned.
+name; a committee its village; an official its subtree; a responsible person what it is assigned
+(a responsible unit's account nothing else).
 """
 from datetime import date
 from typing import Optional
@@ -11,7 +12,7 @@ from flask import abort
 
 from app.access import permissions, scope
 from app.extensions import db
-from app.models import Issue, IssueEvent, IssueSettings, IssueStatus, Meeting, Role, User
+from app.models import Issue, IssueEvent, IssueSettings, IssueStatus, Meeting, User
 from app.models.issue import OPEN_STATUSES
 from app.meetings.reads import newest_first
 from app.pagination import Page
@@ -62,7 +63,7 @@ def issue_or_404(user: User, issue_id: int) -> tuple[Issue, bool]:
     issue = db.session.get(Issue, issue_id) or abort(404)
     if permissions.may(user, "issues.read", issue):
         return issue, True
-    if issue.public and user.role == Role.HOUSEHOLD and user.village_id == issue.village_id:
+    if permissions.may(user, "issues.read_public", issue):
         return issue, False
     abort(404)
 

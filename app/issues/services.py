@@ -16,12 +16,13 @@ from flask_babel import gettext as _
 
 from app import events
 from app.access import permissions
+from app.access.meetings import unit_serves
 from app.database import transaction
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.issues import points, rollup
 from app.models import (Household, Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus,
-                        Meeting, User)
+                        Meeting, Role, User)
 from app.models.base import utcnow
 
 issues_table = Issue.__table__
@@ -97,6 +98,10 @@ def assign(actor: User, issue_id: int, responsible_user_id: Optional[int], respo
     unit = (responsible_unit or "").strip()[:64]
     if responsible_user_id is not None:
         person = db.session.get(User, responsible_user_id)
+        if person is not None and person.role == Role.UNIT and not unit_serves(person, issue.village):
+            raise InvalidInput(_("%(unit)s serves another region, not this village. Choose a unit "
+                                 "of this village's township, county or city.",
+                                 unit=person.display_name or person.username), code="unit_elsewhere")
         if person is None or not person.active or person.id not in {u.id for u in responsibles(issue)}:
             raise InvalidInput(_("Choose a responsible person of this village or above it."))
         unit = unit or person.display_name or person.username
@@ -116,11 +121,13 @@ def assign(actor: User, issue_id: int, responsible_user_id: Optional[int], respo
 
 
 def responsibles(issue: Issue) -> list[User]:
-    """Accounts that may be made responsible: the village's committee and officials above it."""
-    ancestors = issue.village.ancestor_ids[:-1]
+    """Accounts that may be made responsible: the village's committee, officials above it, and
+    the responsible units (责任单位) serving the village or a region above it."""
+    ancestors = issue.village.ancestor_ids
     return list(db.session.scalars(sa.select(User).where(User.active.is_(True), sa.or_(
-        sa.and_(User.role == "committee", User.region_id == issue.village_id),
-        sa.and_(User.role == "official", User.region_id.in_(ancestors or [-1]))))
+        sa.and_(User.role == Role.COMMITTEE.value, User.region_id == issue.village_id),
+        sa.and_(User.role == Role.OFFICIAL.value, User.region_id.in_(ancestors[:-1] or [-1])),
+        sa.and_(User.role == Role.UNIT.value, User.region_id.in_(ancestors))))
         .order_by(User.role, User.username)))
 
 

@@ -15,7 +15,6 @@ from app.issues.jobs import local_today
 from app.issues.notify import action_name
 from app.ledger import photos
 from app.ledger.reads import active_households
-from app.models import Role
 from app.models.base import utcnow
 from app.views_util import db_id, flash_errors, managed_village, village_arg
 
@@ -34,8 +33,10 @@ LABELS = {"kinds": dict(KINDS), "categories": dict(CATEGORIES)}
 
 
 def _list(template: str, page, **extra):
+    may = {action: permissions.may(current_user, action)
+           for action in ("issues.new", "me.committee", "issues.own")}
     return render_template(template, page=page, today=local_today(utcnow()),
-                           status=request.args.get("status"), **LABELS, **extra)
+                           status=request.args.get("status"), may=may, **LABELS, **extra)
 
 
 @bp.route("/issues")
@@ -43,7 +44,7 @@ def _list(template: str, page, **extra):
 def index():
     """Households: the village's public issues. Others: every issue in scope, filtered by status."""
     size, after = current_app.config["PAGE_SIZE"], request.args.get("after")
-    if current_user.role == Role.HOUSEHOLD:
+    if permissions.may(current_user, "issues.village_public"):
         return _list("issues/public.html", reads.public_page(current_user, after, size))
     page = reads.issues_page(current_user, request.args.get("status"), local_today(utcnow()),
                              after, size, region_arg())
@@ -73,7 +74,8 @@ def assigned():
 def new():
     """A household raises an issue online; a committee records one for a household."""
     form = RaiseForm()
-    households = active_households(current_user) if current_user.role != Role.HOUSEHOLD else \
+    own = permissions.may(current_user, "issues.own")
+    households = active_households(current_user) if not own else \
         [current_user.household] if current_user.household else []
     form.household_id.choices = [(h.id, f"{h.number} {h.head_name}") for h in households]
     village_id = current_user.village_id
@@ -93,11 +95,11 @@ def new():
         else:
             flash(_("Thank you. The committee has registered it and will answer."), "success")
             return redirect(url_for(".detail", issue_id=issue.id))
-    return render_template("issues/new.html", form=form)
+    return render_template("issues/new.html", form=form, own=own)
 
 
 @bp.route("/issues/<int:issue_id>")
-@permission_required("issues.list")
+@permission_required("issues.open")
 def detail(issue_id: int):
     """One issue: its state, responsible person, deadline, timeline and the user's actions."""
     issue, full = reads.issue_or_404(current_user, issue_id)
@@ -129,7 +131,7 @@ def _act(issue_id: int, form, call, done: str):
 
 
 @bp.route("/issues/<int:issue_id>/assign", methods=["POST"])
-@permission_required("issues.list")
+@permission_required("issues.open")
 def assign(issue_id: int):
     """Assign the responsible person, deadline and measures."""
     form = AssignForm()
@@ -141,7 +143,7 @@ def assign(issue_id: int):
 
 
 @bp.route("/issues/<int:issue_id>/<any(progress, resolve, supervise):step>", methods=["POST"])
-@permission_required("issues.list")
+@permission_required("issues.open")
 def note(issue_id: int, step: str):
     """A progress note, the resolution's feedback, or a supervision note."""
     call = {"progress": services.progress, "resolve": services.resolve,
@@ -160,7 +162,7 @@ def confirm(issue_id: int):
 
 
 @bp.route("/issues/<int:issue_id>/<any(publish, unpublish, adopt):step>", methods=["POST"])
-@permission_required("issues.list")
+@permission_required("issues.open")
 def decide(issue_id: int, step: str):
     """Make public to the village, hide again, or adopt a suggestion."""
     calls = {"publish": lambda f: services.publish(current_user, issue_id, True),
@@ -170,7 +172,7 @@ def decide(issue_id: int, step: str):
 
 
 @bp.route("/issues/<int:issue_id>/photo")
-@permission_required("issues.list")
+@permission_required("issues.open")
 def photo(issue_id: int):
     """The issue's photo, for those who may read the issue in full."""
     issue, full = reads.issue_or_404(current_user, issue_id)

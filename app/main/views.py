@@ -18,6 +18,7 @@ HOME_OF = {
     Role.OFFICIAL: "regions.overview",
     Role.ADMIN: "regions.overview",
     Role.SHOP: "main.shop_home",
+    Role.UNIT: "issues.assigned",
 }
 
 

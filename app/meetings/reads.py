@@ -10,7 +10,7 @@ from flask import abort
 
 from app.access import scope
 from app.extensions import db
-from app.models import Attendance, Household, Meeting, Region, Role, User
+from app.models import Attendance, Household, Meeting, Region, User
 from app.pagination import Page, decode_cursor, encode_cursor
 
 
@@ -67,8 +67,7 @@ def plannable_villages(user: User, limit: int = 2000) -> list[Region]:
     from app.access import permissions
 
     villages = db.session.scalars(scope.villages_query(user).order_by(Region.path).limit(limit))
-    return [v for v in villages if user.role != Role.COMMITTEE
-            or permissions.may(user, "meetings.host", v.id)]
+    return [v for v in villages if permissions.may(user, "meetings.host", v.id)]
 
 
 def newest_first(query: sa.Select, time_column, id_column, cursor: Optional[str], size: int) -> Page:

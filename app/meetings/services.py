@@ -59,7 +59,7 @@ def plan(actor: User, village_id: int, format: str, topic: str, starts_at: datet
                       starts_at=starts_at, place=(place or "").strip()[:200],
                       status=MeetingStatus.PLANNED.value, planned_by=actor.id)
     seen = set()
-    if actor.role == "official" and actor.region is not None:
+    if permissions.may(actor, "meetings.host_in_person") and actor.region is not None:
         # An official who plans a meeting hosts it, as the person behind the account.
         name = (actor.display_name or actor.username)[:64]
         meeting.hosts.append(MeetingHost(user_id=actor.id, name=name, level=actor.region.level))

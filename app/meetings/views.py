@@ -15,7 +15,6 @@ from app.errors import DomainError
 from app.ledger import photos
 from app.meetings import bp, codes, reads, services
 from app.meetings.forms import FORMATS, ButtonForm, CheckInForm, CloseForm, PlanForm
-from app.models import Role
 from app.models.base import utcnow
 from app.security import scanner_csp
 from app.shop.forms import CodeForm
@@ -37,11 +36,13 @@ def index():
 
     page = reads.meetings_page(current_user, status, request.args.get("after"),
                                current_app.config["PAGE_SIZE"], region_arg())
-    attended = reads.attended(current_user.household_id if current_user.role == Role.HOUSEHOLD
-                              else None, [m.id for m in page.items])
+    household = permissions.may(current_user, "meetings.attend")
+    attended = reads.attended(current_user.household_id if household else None,
+                              [m.id for m in page.items])
     return render_template("meetings/index.html", page=page, attended=attended, status=status,
                            formats=dict(FORMATS), now=utcnow(),
-                           may_plan=permissions.may(current_user, "meetings.plan"))
+                           may_plan=permissions.may(current_user, "meetings.plan"),
+                           household=household)
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
@@ -75,7 +76,8 @@ def detail(meeting_id: int):
         may_close=permissions.may(current_user, "meetings.close", meeting),
         attendance=reads.attendance(meeting.id) if host else [],
         attended=bool(reads.attended(current_user.household_id, [meeting.id])),
-        button=ButtonForm(), close_form=CloseForm())
+        button=ButtonForm(), close_form=CloseForm(),
+        household=permissions.may(current_user, "meetings.attend"))
 
 
 @bp.route("/meetings/<int:meeting_id>/open", methods=["POST"])

@@ -24,6 +24,8 @@ class Role(enum.StrEnum):
     SHOP = "shop"
     GRID_LEADER = "grid_leader"
     HOUSEHOLD = "household"
+    # A responsible unit (责任单位, e.g. 县水利局): sees and handles only the issues assigned to it.
+    UNIT = "unit"
 
 
 # The column that names an account's scope, per role (admin has none).
@@ -34,6 +36,7 @@ SCOPE_OF = {
     Role.SHOP: "shop_id",
     Role.GRID_LEADER: "grid_id",
     Role.HOUSEHOLD: "household_id",
+    Role.UNIT: "region_id",  # the county, township or city the unit serves
 }
 
 
@@ -104,7 +107,7 @@ class User(UserMixin, db.Model):
 
     __table_args__ = (
         sa.CheckConstraint(
-            "role IN ('admin','official','committee','shop','grid_leader','household')",
+            "role IN ('admin','official','committee','shop','grid_leader','household','unit')",
             name="role_known",
         ),
     )
