@@ -1,9 +1,11 @@
 """Who may create and change sign-in accounts, and who may stay signed in."""
 from typing import Any, Optional
 
-from app.access import scope
-from app.access.permissions import rule
-from app.models import Grid, Household, Role, User
+from flask_babel import lazy_gettext as _l
+
+from app.access import permissions, scope
+from app.access.permissions import menu_item, rule
+from app.models import Grid, Household, Region, Role, User
 
 # Residents sign in on their own phones; staff move points or see many households, so their
 # sessions must not outlive the browser.
@@ -18,6 +20,15 @@ def create_account(user: User, target: Any) -> bool:
     if user.role == Role.ADMIN:
         return True
     return isinstance(target, (Household, Grid)) and scope.can_manage_village(user, target.village_id)
+
+
+@rule("accounts.create_unit")
+def create_unit_account(user: User, region: Optional[Region]) -> bool:
+    """Create a responsible unit's account serving a region: whoever may add places under that
+    region (the admin; an official for its own region and below). No target: the page itself."""
+    if region is None:
+        return user.role in (Role.OFFICIAL, Role.ADMIN)
+    return permissions.may(user, "regions.add_under", region)
 
 
 @rule("accounts.reset")
@@ -54,3 +65,6 @@ def bulk_accounts(user: User, target: Any = None) -> bool:
 def remember(user: User, target: Any = None) -> bool:
     """Stay signed in across browser restarts: residents only, never staff."""
     return user.role in REMEMBERED
+
+
+menu_item("accounts.create_unit", "accounts.units_index", _l("Responsible units"), 90)

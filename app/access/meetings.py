@@ -87,15 +87,6 @@ def unit_serves(unit: User, village: Optional[Region]) -> bool:
             and unit.region_id in village.ancestor_ids)
 
 
-@rule("accounts.create_unit")
-def create_unit_account(user: User, region: Optional[Region]) -> bool:
-    """Create a responsible unit's account serving a region: whoever may add places under that
-    region (the admin; an official for its own region and below). No target: the page itself."""
-    if region is None:
-        return user.role in OFFICIALS
-    return may(user, "regions.add_under", region)
-
-
 @rule("issues.manage")
 def manage_issue(user: User, issue: Optional[Issue]) -> bool:
     """Assign a responsible person, deadline and measures; publish to the village; adopt."""
@@ -139,4 +130,3 @@ menu_item("issues.own", "issues.mine", _l("My issues"), 41)
 menu_item("issues.list", "issues.index", _l("Issues"), 42)
 menu_item("issues.assigned", "issues.assigned", _l("Assigned to me"), 43)
 menu_item("issues.figures", "issues.figures_page", _l("Figures"), 11)
-menu_item("accounts.create_unit", "accounts.units_index", _l("Responsible units"), 90)

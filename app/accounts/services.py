@@ -62,7 +62,8 @@ def create_account(username: str, password: str, role: Role, scope_id: Optional[
             raise Conflict(_("The username %(name)s is taken.", name=username))
         target = scope_target(role, scope_id)
         if actor is not None:  # no actor: the command line
-            permissions.require(actor, "accounts.create", target)
+            permissions.require(actor, "accounts.create_unit" if role == Role.UNIT else "accounts.create",
+                                target)
         user = User(username=username, role=role.value, display_name=display_name.strip())
         if target is not None:
             setattr(user, SCOPE_OF[role], target.id)
