@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.issues import rollup
-from app.models import FigureCadre, FigureMonth, FigureReach, Household, Issue, Region, RegionLevel
+from app.models import FigureCadre, FigureMonth, FigureReach, FigureVillage, Issue, Region, RegionLevel
 from app.models.issue import OPEN_STATUSES
 from app.models.region import subtree_clause
 
@@ -103,9 +103,10 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
     def period(model):
         return model.village_id.in_(villages), model.month.between(*months)
 
-    for row, (n,) in each(sa.select(Household.village_id, sa.func.count()).where(
-            Household.village_id.in_(villages), Household.active.is_(True))
-            .group_by(Household.village_id)):
+    # Active households from the register's counter (app/issues/rollup.households), not a count
+    # of the city's some 800,000 households per request.
+    for row, (n,) in each(sa.select(FigureVillage.village_id, FigureVillage.households)
+                          .where(FigureVillage.village_id.in_(villages))):
         row.households = n
     sums = [sa.func.coalesce(sa.func.sum(FigureMonth.__table__.c[f]), 0) for f in rollup.FIELDS]
     for row, values in each(sa.select(FigureMonth.village_id, *sums).where(*period(FigureMonth))
