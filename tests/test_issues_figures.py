@@ -67,6 +67,12 @@ def test_figures_agree_with_the_data(w):
     assert home.avg_days is not None and home.avg_days < 0.1
     assert (other.meetings, other.reached, other.issues, other.overdue) == (1, 1, 1, 0)
     assert total.meetings == 3 and total.reached == 3 and total.issues == 4
+    # The region's attendance rate is over each village's own invitations (its meetings times
+    # its households), not every meeting of the region times every household of the region.
+    invited = sum(r.meetings * r.households for r in rows)
+    assert invited == 2 * 4 + other.meetings * other.households
+    assert total.attendance_rate == total.attendances / invited
+    assert total.attendance_rate != total.attendances / (total.meetings * total.households)
     # 王镇长 hosted in both villages, but unlinked names are people of their village.
     assert total.by_level == {1: 0, 2: 2, 3: 2, 4: 2}
     # A period before everything shows nothing, except what is overdue now.

@@ -11,6 +11,7 @@ from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.i18n import name_key
+from app.issues import rollup
 from app.models import Grid, Household, Region, User
 from app.pagination import Page, keyset_page, like_pattern
 
@@ -83,6 +84,7 @@ def create_household(actor: User, village: Region, data: dict) -> Household:
         household = Household(village_id=village.id, grid_id=_check_grid(village, data.get("grid_id")),
                               **{f: _clean(data, f) for f in FIELDS})
         db.session.add(household)
+        rollup.households(village.id, 1 if household.active is not False else 0)
         audit.record("household_created", target=f"household:{number}", detail=household.head_name,
                      actor=actor)
     return household
@@ -107,6 +109,8 @@ def set_active(actor: User, household: Household, active: bool) -> None:
     """Deactivate or reactivate a household; households are never deleted, their history stays."""
     permissions.require(actor, "village.manage", household.village_id)
     with transaction():
+        if household.active != active:
+            rollup.households(household.village_id, 1 if active else -1)
         household.active = active
         action = "household_reactivated" if active else "household_deactivated"
         audit.record(action, target=f"household:{household.id}", detail=household.number, actor=actor)

@@ -18,7 +18,7 @@ def verify_command() -> None:
     if wrong:
         click.echo(f"{len(wrong)} difference(s); `flask figures rebuild` recounts.", err=True)
         sys.exit(1)
-    click.echo("ok: the figures rollup matches the meetings and issues.")
+    click.echo("ok: the figures rollup matches the meetings, issues and household register.")
 
 
 @figures_cli.command("rebuild")

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.issues import rollup
-from app.models import Attendance, Issue, Meeting, MeetingHost
-from app.models.figure import FigureCadre, FigureMonth, FigureReach
+from app.models import Attendance, Household, Issue, Meeting, MeetingHost
+from app.models.figure import FigureCadre, FigureMonth, FigureReach, FigureVillage
 
 
 def _held_meetings() -> list[dict]:
@@ -76,6 +76,12 @@ def _cadres(held):
             .join(held, held.c.meeting_id == MeetingHost.meeting_id))
 
 
+def _households() -> dict:
+    """{village_id: active households} counted from the register (villages with none left out)."""
+    return dict(db.session.execute(sa.select(Household.village_id, sa.func.count())
+                                   .where(Household.active.is_(True)).group_by(Household.village_id)).all())
+
+
 def _postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
@@ -86,12 +92,16 @@ def rebuild() -> int:
         # Writers add to the rollup as their last step: with the tables locked they wait before
         # committing, so every change is either in the recount or added after it, never both.
         # The months table last, as the services take it last (no lock cycle).
-        db.session.execute(sa.text("LOCK TABLE figure_reach, figure_cadres, figure_months "
-                                   "IN EXCLUSIVE MODE"))
+        db.session.execute(sa.text("LOCK TABLE figure_villages, figure_reach, figure_cadres, "
+                                   "figure_months IN EXCLUSIVE MODE"))
     held = _held_meetings()
     months = _months(held)
-    for model in (FigureMonth, FigureReach, FigureCadre):
+    for model in (FigureMonth, FigureReach, FigureCadre, FigureVillage):
         db.session.execute(sa.delete(model))
+    counted = _households()
+    if counted:
+        db.session.execute(sa.insert(FigureVillage), [
+            {"village_id": v, "households": n} for v, n in counted.items()])
     if months:
         db.session.execute(sa.insert(FigureMonth), [
             {"village_id": v, "month": m, **counters} for (v, m), counters in months.items()])
@@ -117,6 +127,13 @@ def verify(limit: int = 100) -> list[str]:
     held = _held_meetings()
     expected, stored = _months(held), _stored_months()
     wrong = []
+    counted = _households()
+    kept = {v: n for v, n in db.session.execute(
+        sa.select(FigureVillage.village_id, FigureVillage.households)) if n}
+    for village in sorted(set(counted) | set(kept)):
+        if counted.get(village, 0) != kept.get(village, 0):
+            wrong.append(f"village {village}: active households {kept.get(village, 0)} "
+                         f"expected {counted.get(village, 0)}")
     for key in sorted(set(expected) | set(stored)):
         want, have = expected.get(key, {}), stored.get(key, {})
         diff = {f: (have.get(f, 0), want.get(f, 0)) for f in rollup.FIELDS

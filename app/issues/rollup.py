@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import Attendance, Issue, Meeting, MeetingHost
-from app.models.figure import COUNTERS, FORMATS, FigureCadre, FigureMonth, FigureReach
+from app.models.figure import COUNTERS, FORMATS, FigureCadre, FigureMonth, FigureReach, FigureVillage
 
 months_table = FigureMonth.__table__
 FIELDS = tuple(f"meetings_{f}" for f in FORMATS) + COUNTERS
@@ -49,6 +49,17 @@ def add(village_id: int, month: int, deltas: dict) -> None:
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["village_id", "month"],
         set_={k: months_table.c[k] + statement.excluded[k] for k in deltas}))
+
+
+def households(village_id: int, delta: int) -> None:
+    """Add `delta` to a village's count of active households (the register's services call this
+    in their transaction when a household is added, imported, deactivated, reactivated or moved)."""
+    if not delta:
+        return
+    table = FigureVillage.__table__
+    statement = _insert(table).values(village_id=village_id, households=delta)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["village_id"], set_={"households": table.c.households + delta}))
 
 
 def _distinct(model, rows: list[dict]) -> None:

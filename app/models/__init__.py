@@ -11,7 +11,7 @@ from app.models.shop import (HouseholdCard, PaymentCode, Product, Redemption, Re
 from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 from app.models.api_token import ApiToken
-from app.models.figure import FigureCadre, FigureMonth, FigureReach
+from app.models.figure import FigureCadre, FigureMonth, FigureReach, FigureVillage
 from app.models.template import RulebookTemplate, TemplateRule
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "ShopVillage", "AuditLog",
@@ -21,5 +21,5 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "VoucherLine",
            "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
            "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
-           "FigureMonth", "FigureReach", "FigureCadre",
+           "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage",
            "RulebookTemplate", "TemplateRule"]

@@ -66,3 +66,14 @@ class FigureCadre(db.Model):
     month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
     level: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
     cadre: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+
+
+class FigureVillage(db.Model):
+    """A village's active households now, the attendance rate's denominator: kept by the register's
+    services (create, deactivate, reactivate, import, merge) so the figures never count a city's
+    households per request."""
+
+    __tablename__ = "figure_villages"
+
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    households: so.Mapped[int] = _counter()

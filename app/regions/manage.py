@@ -15,6 +15,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import (Claim, Grid, Household, Objection, Region, RegionLevel, Shop, ShopVillage,
                         User)
+from app.issues import rollup
 from app.regions import codes
 from app.models.region import subtree_clause
 from app.regions.services import path_segment
@@ -135,6 +136,8 @@ def merge_villages(actor: User, merged: Region, survivor: Region) -> dict[str, i
         renumbered = _clear_clashes(Household, Household.number, merged, survivor, tag, 32)
         regridded = _clear_clashes(Grid, Grid.name, merged, survivor, tag, 64)
         counts = {"renumbered": renumbered, "grids_renamed": regridded}
+        moving = db.session.scalar(sa.select(sa.func.count(Household.id)).where(
+            Household.village_id == merged.id, Household.active.is_(True)))
         for model in (Household, Grid, Shop):
             counts[model.__tablename__] = db.session.execute(
                 sa.update(model).where(model.village_id == merged.id)
@@ -142,6 +145,8 @@ def merge_villages(actor: User, merged: Region, survivor: Region) -> dict[str, i
         counts["users"] = db.session.execute(
             sa.update(User).where(User.region_id == merged.id).values(region_id=survivor.id)).rowcount
         _move_served(merged, survivor)
+        rollup.households(merged.id, -moving)
+        rollup.households(survivor.id, moving)
         merged.active, merged.merged_into_id = False, survivor.id
         audit.record("villages_merged", f"region:{merged.id}",
                      f"into {survivor.id} {survivor.name}: {counts}", actor)

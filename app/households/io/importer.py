@@ -16,6 +16,7 @@ from app.database import end_read, transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.households.forms import NUMBER_PATTERN
+from app.issues import rollup
 from app.households.io.reader import (  # noqa: F401 (MAX_BYTES: the views' read limit)
     EXCEL_ERRORS, LABELS, MAX_BYTES, parse_rows, read_table)
 from app.models import Grid, Household, Region, User
@@ -162,6 +163,7 @@ def confirm_import(village: Region, token: str, user: User) -> int:
             village_id=village.id, number=r["number"], head_name=r["head_name"],
             members=int(r["members"] or 1), address=r["address"], phone=r["phone"],
             grid_id=grids.get(r["grid"]) if r["grid"] else None) for r in rows])
+        rollup.households(village.id, len(rows))
         audit.record("households_imported", target=f"village:{village.id}",
                      detail=f"{len(rows)} from {pending['filename']}", actor=user)
     return len(rows)
