@@ -1,7 +1,7 @@
 """figures: each village's active households, kept by the register's services; backfilled
 
 Revision ID: a9f3c6d2e817
-Revises: 5f1c0a7e9b21
+Revises: a9c3e1f0d2b4
 Create Date: 2026-11-29 01:30:00.000000
 
 The figures' attendance rate divides by a village's active households; counting them for a city
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a9f3c6d2e817'
-down_revision = '5f1c0a7e9b21'
+down_revision = 'a9c3e1f0d2b4'
 branch_labels = None
 depends_on = None
 
