@@ -8,9 +8,8 @@ from datetime import date
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import abort
 
-from app.access import permissions, scope
+from app.access import lookup, permissions, scope
 from app.extensions import db
 from app.models import Issue, IssueEvent, IssueSettings, IssueStatus, Meeting, User
 from app.models.issue import OPEN_STATUSES
@@ -60,12 +59,10 @@ def assigned_page(user: User, status: Optional[str], today: date, cursor: Option
 
 def issue_or_404(user: User, issue_id: int) -> tuple[Issue, bool]:
     """An issue the user may read, and whether in full (False: a public issue, raiser hidden)."""
-    issue = db.session.get(Issue, issue_id) or abort(404)
+    issue = lookup.get_or_404(Issue, issue_id)
     if permissions.may(user, "issues.read", issue):
         return issue, True
-    if permissions.may(user, "issues.read_public", issue):
-        return issue, False
-    abort(404)
+    return lookup.permitted_or_404(user, "issues.read_public", issue), False
 
 
 def events_of(issue_id: int) -> list[IssueEvent]:

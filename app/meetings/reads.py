@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import abort
 
-from app.access import scope
+from app.access import lookup, scope
 from app.extensions import db
 from app.models import Attendance, Household, Meeting, Region, User
 from app.pagination import Page, decode_cursor, encode_cursor
@@ -27,7 +26,7 @@ def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size
 
 def meeting_or_404(user: User, meeting_id: int) -> Meeting:
     """A meeting the user may see, or 404."""
-    return db.session.scalar(scope.meetings_query(user).where(Meeting.id == meeting_id)) or abort(404)
+    return lookup.scoped_or_404(scope.meetings_query(user), Meeting.id == meeting_id)
 
 
 def attended(household_id: Optional[int], meeting_ids: list[int]) -> set[int]:

@@ -9,7 +9,7 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.access import permissions
+from app.access import lookup, permissions
 from app.access.permissions import permission_required
 from app.errors import DomainError
 from app.ledger import photos
@@ -22,9 +22,7 @@ from app.views_util import flash_errors, limit_typed_codes
 
 
 def _host_or_404(meeting):
-    if not permissions.may(current_user, "meetings.host", meeting.village_id):
-        abort(404)
-    return meeting
+    return lookup.permitted_or_404(current_user, "meetings.host", meeting.village_id, meeting)
 
 
 @bp.route("/meetings")
