@@ -19,7 +19,7 @@ from app.database import end_read, transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.spreadsheets.pending import claim_pending, save_pending
-from app.spreadsheets.read import (EXCEL_ERRORS, HEADER_SEARCH_ROWS, MAX_ROWS, cell_text, header_key,
+from app.spreadsheets.read import (EXCEL_ERRORS, MAX_ROWS, cell_text, header_key, locate_header,
                                    read_table)
 from app.models import Region, RegionLevel, User
 from app.regions import codes
@@ -89,17 +89,7 @@ def _aliases() -> dict[str, set[str]]:
 
 
 def _locate_header(rows: list) -> Optional[tuple[int, dict[str, int]]]:
-    aliases = _aliases()
-    for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        for col, cell in enumerate(cells):
-            key = header_key(cell)
-            for name, names in aliases.items():
-                if key in names and name not in columns:
-                    columns[name] = col
-        if "code" in columns and "name" in columns:
-            return index, columns
-    return None
+    return locate_header(rows, _aliases(), lambda columns: "code" in columns and "name" in columns)
 
 
 def read_rows(filename: str, data: bytes) -> tuple[list[dict], Optional[str]]:

@@ -147,6 +147,22 @@ def _bounded(rows: Iterable[tuple[int, tuple]]) -> list[tuple[int, list]]:
 
 # ---- cells ---------------------------------------------------------------------------------
 
+def locate_header(rows: list[tuple[int, list]], aliases: dict[str, set[str]],
+                  enough: Callable[[dict[str, int]], bool]) -> Optional[tuple[int, dict[str, int]]]:
+    """The index (in `rows`) of the header row and the column of each field it names: the first
+    of the first rows whose cells, compared by header_key(), name fields `enough` accepts."""
+    for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        for col, cell in enumerate(cells):
+            key = header_key(cell)
+            for name, names in aliases.items():
+                if key in names and name not in columns:
+                    columns[name] = col
+        if enough(columns):
+            return index, columns
+    return None
+
+
 def header_key(value) -> str:
     """A header cell compared loosely: full-width, case, spaces and punctuation ignored."""
     text = unicodedata.normalize("NFKC", str(value or "")).lower()

@@ -9,7 +9,7 @@ from flask_babel import force_locale, gettext as _
 from app.errors import InvalidInput
 from app.spreadsheets import read
 from app.spreadsheets.read import (  # noqa: F401 (the limits importers and views use)
-    EXCEL_ERRORS, HEADER_SEARCH_ROWS, MAX_BYTES, MAX_ROWS, cell_text, header_key)
+    EXCEL_ERRORS, MAX_BYTES, MAX_ROWS, cell_text, header_key)
 
 # Header names people use, compared after header_key(); Chinese (both scripts) and English.
 ALIASES = {
@@ -48,17 +48,8 @@ def _aliases() -> dict[str, set[str]]:
 
 def locate_header(rows: list[tuple[int, list]]) -> Optional[tuple[int, dict[str, int]]]:
     """The index (in `rows`) of the header row and the column of each known field."""
-    aliases = _aliases()
-    for index, (_number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        for col, cell in enumerate(cells):
-            key = header_key(cell)
-            for name, names in aliases.items():
-                if key in names and name not in columns:
-                    columns[name] = col
-        if len(columns) >= 2 and ("number" in columns or "head_name" in columns):
-            return index, columns
-    return None
+    return read.locate_header(rows, _aliases(), lambda columns: len(columns) >= 2 and (
+        "number" in columns or "head_name" in columns))
 
 
 def parse_rows(rows: list[tuple[int, list]]) -> list[dict]:
