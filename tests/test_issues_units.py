@@ -51,7 +51,7 @@ def test_a_unit_sees_exactly_its_assigned_issues_across_villages(client, auth, w
 
 # The pages a unit's account may open (its own issues, its account and notifications).
 UNIT_PAGES = {"/", "/issues/assigned", "/account/tokens", "/notifications", "/password",
-              "/healthz", "/login", "/api/v1/docs", "/api/v1/openapi.json"}
+              "/healthz", "/favicon.ico", "/login", "/api/v1/docs", "/api/v1/openapi.json"}
 
 
 def test_a_unit_opens_nothing_else_and_never_a_500(app, client, auth, w):

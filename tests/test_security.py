@@ -25,6 +25,14 @@ def test_healthz(client):
     assert response.status_code == 200 and response.data == b"ok"
 
 
+def test_favicon_is_served_where_browsers_ask_for_it(client):
+    """A page without an icon link (the printable card sheet) makes the browser fetch
+    /favicon.ico; a 404 there is an error in the console of every such page."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml" and b"<svg" in response.data
+
+
 def test_csrf_required_on_login(client):
     response = client.post("/login", data={"username": "x", "password": "y"})
     assert response.status_code == 400

@@ -1,6 +1,6 @@
 """Each role's landing page, the household's own page and /healthz."""
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.access import scope
@@ -53,6 +53,15 @@ def shop_home():
                            counts=household_services.village_counts(shop.village_id),
                            today=reports.day_totals(shop.id, reports.today()),
                            low=[p for p in catalogue.products(shop.id, active_only=True) if p.is_low])
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The site's icon where browsers look for it unasked (printable sheets, the PDF viewer),
+    so no page logs a 404 for it."""
+    response = current_app.send_static_file("favicon.svg")
+    response.cache_control.max_age = 86400
+    return response
 
 
 @bp.route("/healthz")

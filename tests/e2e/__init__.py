@@ -22,6 +22,8 @@ def assert_pages_clean(page, base_url: str, username: str, paths: list[str]) -> 
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # The console says only "Failed to load resource"; name the address that failed.
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     sign_in(page, base_url, username)
     for path in paths:
         response = page.goto(base_url + path)
