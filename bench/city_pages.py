@@ -8,6 +8,8 @@ It builds two databases with the same code, the five-village demo (the baseline)
 plus N synthetic villages, times the same pages in both, and prints each page's median time in
 the city as a ratio of its median time in the demo. Flat ratios mean no page scans the city.
 Set BENCH_DATABASE_URL (a PostgreSQL URL whose database may be emptied) to bench PostgreSQL.
+The full city takes a long time to build; `--keep DIR` keeps the SQLite databases in DIR and
+reuses them on the next run with the same size (delete DIR after a schema change).
 """
 import argparse
 import os
@@ -36,11 +38,16 @@ PAGES = [("city", "/regions/"), ("city", "/regions/?q=村"), ("committee", "/hou
          ("household", "/issues/mine")]
 
 
+def opened(url: str, instance: str):
+    """The app on an existing database."""
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
+                       "WTF_CSRF_ENABLED": False, "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute",
+                       "LOGIN_LIMIT_PER_USERNAME": "10000 per minute"})
+
+
 def build(url: str, instance: str, villages: int, per_village: int):
     """A migrated database with the demo city and `villages` extra villages."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
-                      "WTF_CSRF_ENABLED": False, "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute",
-                      "LOGIN_LIMIT_PER_USERNAME": "10000 per minute"})
+    app = opened(url, instance)
     with app.app_context():
         if url.startswith("postgresql"):
             with db.engine.begin() as conn:
@@ -126,14 +133,29 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=1945)
     parser.add_argument("--households-per-village", type=int, default=410)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--keep", metavar="DIR",
+                        help="keep the SQLite databases here and reuse them when they exist")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL")
     with tempfile.TemporaryDirectory() as tmp:
         runs = {}
         for label, extra in (("demo", 0), ("city", args.villages)):
             print(f"{label}:")
-            target = url or f"sqlite:///{tmp}/{label}.db"
-            app = build(target, tmp, extra, args.households_per_village)
+            if args.keep and not url:
+                os.makedirs(args.keep, exist_ok=True)
+                kept = Path(args.keep) / f"{label}-{extra}x{args.households_per_village}.db"
+                if kept.exists():
+                    print(f"  reusing {kept}")
+                    app = opened(f"sqlite:///{kept}", tmp)
+                else:
+                    app = build(f"sqlite:///{kept}.part", tmp, extra, args.households_per_village)
+                    with app.app_context():
+                        db.engine.dispose()
+                    os.replace(f"{kept}.part", kept)
+                    app = opened(f"sqlite:///{kept}", tmp)
+            else:
+                target = url or f"sqlite:///{tmp}/{label}.db"
+                app = build(target, tmp, extra, args.households_per_village)
             # No app context around the requests: each request must get its own (and its own g).
             runs[label] = time_pages(app, args.repeats)
             with app.app_context():

@@ -76,17 +76,20 @@ def score_points(entry: sa.ColumnElement, original: sa.ColumnElement) -> sa.Colu
     return sa.case((counts, entry.points), else_=0)
 
 
-def expected_sums() -> sa.Subquery:
-    """Per household: the balance and score its entries add up to (one grouped query)."""
+def expected_sums(household_ids: Optional[list[int]] = None) -> sa.Subquery:
+    """Per household (all, or those of `household_ids`): the balance and score its entries add
+    up to (one grouped query)."""
     entry, original = so.aliased(LedgerEntry), so.aliased(LedgerEntry)
-    return (
+    query = (
         sa.select(entry.household_id.label("household_id"),
                   sa.func.sum(entry.points).label("balance"),
                   sa.func.sum(score_points(entry, original)).label("score"))
         .outerjoin(original, original.id == entry.reverses_id)
         .group_by(entry.household_id)
-        .subquery()
     )
+    if household_ids is not None:
+        query = query.where(entry.household_id.in_(household_ids))
+    return query.subquery()
 
 
 def verify() -> list[tuple[Household, int, int]]:

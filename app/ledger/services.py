@@ -364,9 +364,11 @@ def import_entries(rows: list[dict]) -> None:
         return
     db.session.execute(sa.insert(LedgerEntry), rows)
     ids = sorted({row["household_id"] for row in rows})
-    sums = expected_sums()
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
+        # Summed over the chunk's own entries: over the whole ledger each chunk would cost as
+        # much as all of them, and a city-sized import would never end.
+        sums = expected_sums(chunk)
         db.session.execute(
             households_table.update()
             .where(households_table.c.id.in_(chunk))
