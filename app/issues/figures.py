@@ -4,7 +4,10 @@ The figures come from the rollup the services keep in their own transactions (ap
 app/issues/rollup.py): per village and local month, so the period is whole months. Each figure is
 one GROUP BY village_id over the region's villages (by their path range) and the months asked
 for; a city's year is some 23,000 small rows, not its meetings, check-ins and issues. Households
-reached and cadres are counted distinct over the period from their own (village, month) rows.
+reached and cadres are distinct over the period: they are summed from the counts by month and
+previous month seen (a household or cadre counts at its first month in the period), a village's
+cadres from its own counts and the region's total from the region's, so a cadre of several
+villages counts once.
 An issue counts in the month it was raised, with how it was settled since; a meeting and its
 check-ins in the month it starts, once opened.
 """
@@ -17,7 +20,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.issues import rollup
-from app.models import FigureCadre, FigureMonth, FigureReach, FigureVillage, Issue, Region, RegionLevel
+from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount,
+                        FigureVillage, Issue, Region, RegionLevel)
 from app.models.issue import OPEN_STATUSES
 from app.models.region import subtree_clause
 
@@ -118,25 +122,31 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
          row.satisfied) = (found[k] for k in ("attendances", "issues", "suggestions", "resolved",
                                                "on_time", "answered", "satisfied"))
         row.resolve_days = found["resolve_seconds"] / 86400.0
-    for row, (level, n) in each(sa.select(FigureCadre.village_id, FigureCadre.level,
-                                          sa.func.count(sa.distinct(FigureCadre.cadre)))
-                                .where(*period(FigureCadre))
-                                .group_by(FigureCadre.village_id, FigureCadre.level)):
-        row.by_level[level] = n
-    for row, (n,) in each(sa.select(FigureReach.village_id,
-                                    sa.func.count(sa.distinct(FigureReach.household_id)))
-                          .where(*period(FigureReach)).group_by(FigureReach.village_id)):
-        row.reached = n
+    cadres = FigureCadreCount
+    for row, (level, n) in each(sa.select(cadres.region_id, cadres.level, sa.func.sum(cadres.cadres))
+                                .where(cadres.region_id.in_(villages), *_first_seen(cadres, months))
+                                .group_by(cadres.region_id, cadres.level)):
+        row.by_level[level] = int(n)
+    reach = FigureReachCount
+    for row, (n,) in each(sa.select(reach.village_id, sa.func.sum(reach.households))
+                          .where(reach.village_id.in_(villages), *_first_seen(reach, months))
+                          .group_by(reach.village_id)):
+        row.reached = int(n)
     # Overdue is about now, not the period: open issues past their deadline, by the
     # (status, deadline) index, so it costs what is overdue, not what was ever raised.
     for row, (n,) in each(sa.select(Issue.village_id, sa.func.count()).where(
             Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
             .group_by(Issue.village_id)):
         row.overdue = n
-    return list(rows.values()), _totals(rows.values(), period(FigureCadre))
+    return list(rows.values()), _totals(rows.values(), root, months)
 
 
-def _totals(rows, cadre_period) -> Row:
+def _first_seen(model, months: tuple[int, int]) -> tuple:
+    """Count rows of the months asked for whose previous month seen is before them."""
+    return model.month.between(*months), model.since < months[0]
+
+
+def _totals(rows, root: Optional[Region], months: tuple[int, int]) -> Row:
     total = Row(None, "", invited_sum=0)
     for row in rows:
         total.invited_sum += row.meetings * row.households
@@ -145,11 +155,17 @@ def _totals(rows, cadre_period) -> Row:
             setattr(total, name, getattr(total, name) + getattr(row, name))
         for fmt in FORMATS:
             total.by_format[fmt] += row.by_format[fmt]
-    # A cadre who visited several villages counts once in the region.
-    for level, n in db.session.execute(
-            sa.select(FigureCadre.level, sa.func.count(sa.distinct(FigureCadre.cadre)))
-            .where(*cadre_period).group_by(FigureCadre.level)):
-        total.by_level[level] = n
+    # A cadre who visited several villages counts once in the region: from the region's own
+    # counts, or for everything (no root, the administrator) counted distinct.
+    if root is not None:
+        query = (sa.select(FigureCadreCount.level, sa.func.sum(FigureCadreCount.cadres))
+                 .where(FigureCadreCount.region_id == root.id, *_first_seen(FigureCadreCount, months))
+                 .group_by(FigureCadreCount.level))
+    else:
+        query = (sa.select(FigureCadre.level, sa.func.count(sa.distinct(FigureCadre.cadre)))
+                 .where(FigureCadre.month.between(*months)).group_by(FigureCadre.level))
+    for level, n in db.session.execute(query):
+        total.by_level[level] = int(n)
     return total
 
 

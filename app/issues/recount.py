@@ -11,8 +11,30 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.issues import rollup
-from app.models import Attendance, Household, Issue, Meeting, MeetingHost
-from app.models.figure import FigureCadre, FigureMonth, FigureReach, FigureVillage
+from app.models import Attendance, Household, Issue, Meeting, MeetingHost, RegionLevel
+from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
+                               FigureReachCount, FigureVillage)
+
+# The "previous month seen" counts recounted from the distinct rows (the migration that added
+# them runs the same SQL): each row's previous month by lag(), then counted.
+REACH_COUNTS = """
+SELECT village_id, month, since, count(*) AS households FROM (
+  SELECT village_id, month,
+         coalesce(lag(month) OVER (PARTITION BY village_id, household_id ORDER BY month), 0) AS since
+  FROM figure_reach) AS spans
+GROUP BY village_id, month, since"""
+# Every village with the regions above it (itself included), by their paths' prefix ranges.
+CADRE_COUNTS = """
+WITH under AS (
+  SELECT a.id AS region_id, v.id AS village_id FROM regions a
+  JOIN regions v ON v.path >= a.path AND v.path < substr(a.path, 1, length(a.path) - 1) || '0'
+  WHERE v.level = {village} {only})
+SELECT region_id, level, month, since, count(*) AS cadres FROM (
+  SELECT region_id, level, month,
+         coalesce(lag(month) OVER (PARTITION BY region_id, level, cadre ORDER BY month), 0) AS since
+  FROM (SELECT DISTINCT u.region_id, c.level, c.cadre, c.month
+        FROM under u JOIN figure_cadres c ON c.village_id = u.village_id) AS seen) AS spans
+GROUP BY region_id, level, month, since"""
 
 
 def _held_meetings() -> list[dict]:
@@ -92,11 +114,13 @@ def rebuild() -> int:
         # Writers add to the rollup as their last step: with the tables locked they wait before
         # committing, so every change is either in the recount or added after it, never both.
         # The months table last, as the services take it last (no lock cycle).
-        db.session.execute(sa.text("LOCK TABLE figure_villages, figure_reach, figure_cadres, "
-                                   "figure_months IN EXCLUSIVE MODE"))
+        db.session.execute(sa.text("LOCK TABLE figure_villages, figure_reach, figure_reach_counts, "
+                                   "figure_cadres, figure_cadre_counts, figure_months "
+                                   "IN EXCLUSIVE MODE"))
     held = _held_meetings()
     months = _months(held)
-    for model in (FigureMonth, FigureReach, FigureCadre, FigureVillage):
+    for model in (FigureMonth, FigureReachCount, FigureReach, FigureCadreCount, FigureCadre,
+                  FigureVillage):
         db.session.execute(sa.delete(model))
     counted = _households()
     if counted:
@@ -113,7 +137,45 @@ def rebuild() -> int:
             ["village_id", "month", "level", "cadre"], _cadres(table)))
 
     _with_held(held, distinct)
+    db.session.execute(sa.insert(FigureReachCount).from_select(
+        ["village_id", "month", "since", "households"], sa.text(REACH_COUNTS).columns()))
+    refresh_cadre_counts()
     return len(months)
+
+
+def _cadre_counts_query(region_ids=None):
+    only = "AND a.id IN :regions" if region_ids is not None else ""
+    query = sa.text(CADRE_COUNTS.format(only=only, village=int(RegionLevel.VILLAGE)))
+    if region_ids is not None:
+        query = query.bindparams(sa.bindparam("regions", list(region_ids), expanding=True))
+    return query
+
+
+def refresh_cadre_counts(region_ids=None) -> None:
+    """Recount the cadre counts of these regions (None: all) from the distinct rows, in the
+    caller's transaction: after a village moves, its old and new regions above it."""
+    table = FigureCadreCount.__table__
+    delete = sa.delete(table)
+    if region_ids is not None:
+        region_ids = sorted(set(region_ids))
+        if not region_ids:
+            return
+        delete = delete.where(table.c.region_id.in_(region_ids))
+        if _postgresql():  # no meeting opened meanwhile is missed or counted twice
+            db.session.execute(sa.text("LOCK TABLE figure_cadres, figure_cadre_counts "
+                                       "IN EXCLUSIVE MODE"))
+    db.session.execute(delete)
+    db.session.execute(sa.insert(table).from_select(
+        ["region_id", "level", "month", "since", "cadres"],
+        _cadre_counts_query(region_ids).columns()))
+
+
+def _count_rows(model, key: tuple[str, ...], counter: str, recount) -> tuple[dict, dict]:
+    table = model.__table__
+    stored = {tuple(row[:-1]): row[-1] for row in db.session.execute(
+        sa.select(*(table.c[k] for k in key), table.c[counter])) if row[-1]}
+    expected = {tuple(row[:-1]): row[-1] for row in db.session.execute(recount)}
+    return stored, expected
 
 
 def verify(limit: int = 100) -> list[str]:
@@ -156,6 +218,19 @@ def verify(limit: int = 100) -> list[str]:
 
     try:
         wrong += _with_held(held, distinct)
+        for name, model, key, counter, query in (
+                ("households reached", FigureReachCount, ("village_id", "month", "since"),
+                 "households", sa.text(REACH_COUNTS)),
+                ("cadres", FigureCadreCount, ("region_id", "level", "month", "since"), "cadres",
+                 _cadre_counts_query())):
+            stored, expected = _count_rows(model, key, counter, query)
+            for where in sorted(set(stored) | set(expected)):
+                if len(wrong) >= limit:
+                    break
+                if stored.get(where, 0) != expected.get(where, 0):
+                    wrong.append(f"{key[0].split('_')[0]} {where[0]} {name} counted by month "
+                                 f"{where[1:]}: {stored.get(where, 0)} expected "
+                                 f"{expected.get(where, 0)}")
     finally:
         db.session.rollback()
     return wrong[:limit]

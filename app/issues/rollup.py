@@ -6,7 +6,15 @@ a rollup row lock is never held while waiting for another). Counters move by rel
 writers at once never lose a count; distinct rows are inserted `ON CONFLICT DO NOTHING`. An issue's
 contribution is computed from its whole row, and a change adds (after - before) of the row it
 locked, so any transition, reopening included, keeps the sums right.
+
+A household's or cadre's first distinct row also moves the "previous month seen" counts the page
+sums (figure_reach_counts, figure_cadre_counts): finding the months before and after the new one
+must not race another writer adding the same household or cadre in another month, so on
+PostgreSQL those writers take a transaction-scoped advisory lock on it first (in sorted order, so
+two never wait on each other); SQLite's writers are serialised anyway.
 """
+import zlib
+from collections import Counter
 from datetime import datetime
 from typing import Iterable, Optional
 from zoneinfo import ZoneInfo
@@ -16,8 +24,9 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import Attendance, Issue, Meeting, MeetingHost
-from app.models.figure import COUNTERS, FORMATS, FigureCadre, FigureMonth, FigureReach, FigureVillage
+from app.models import Attendance, Issue, Meeting, MeetingHost, Region
+from app.models.figure import (COUNTERS, FORMATS, FigureCadre, FigureCadreCount, FigureMonth,
+                               FigureReach, FigureReachCount, FigureVillage)
 
 months_table = FigureMonth.__table__
 FIELDS = tuple(f"meetings_{f}" for f in FORMATS) + COUNTERS
@@ -62,9 +71,52 @@ def households(village_id: int, delta: int) -> None:
         index_elements=["village_id"], set_={"households": table.c.households + delta}))
 
 
-def _distinct(model, rows: list[dict]) -> None:
-    if rows:
-        db.session.execute(_insert(model.__table__).values(rows).on_conflict_do_nothing())
+# Advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)).
+_REACH_LOCK, _CADRE_LOCK = 7301, 7302
+
+
+def _serialize(namespace: int, keys: Iterable[int]) -> None:
+    """On PostgreSQL, wait for any other transaction adding the same households or cadres."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(namespace, key)))
+
+
+def _new_rows(model, rows: list[dict], returning) -> list:
+    """Insert the distinct rows that are not there yet; the given columns of those inserted."""
+    if not rows:
+        return []
+    return db.session.execute(_insert(model.__table__).values(rows).on_conflict_do_nothing()
+                              .returning(*returning)).all()
+
+
+def _step(deltas: Counter, key: tuple, month: int, before: Optional[int], after: Optional[int]) -> None:
+    """A thing first seen in `month` between its months `before` and `after` (None: none): it
+    counts in `month` since `before`, and `after` now counts since `month` instead."""
+    deltas[key + (month, before or 0)] += 1
+    if after is not None:
+        deltas[key + (after, before or 0)] -= 1
+        deltas[key + (after, month)] += 1
+
+
+def _add_counts(model, keys: tuple[str, ...], counter: str, deltas: Counter) -> None:
+    """Add the deltas ({key values: n}) to the count table, in key order (no lock cycles)."""
+    params = [dict(zip(keys, key), **{counter: n}) for key, n in sorted(deltas.items()) if n]
+    if not params:
+        return
+    table = model.__table__
+    statement = _insert(table)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=list(keys), set_={counter: table.c[counter] + statement.excluded[counter]}),
+        params)
+
+
+def _around(months: Iterable[int], month: int) -> tuple[Optional[int], Optional[int]]:
+    """The latest month before `month` and the earliest after it."""
+    months = list(months)
+    return (max((m for m in months if m < month), default=None),
+            min((m for m in months if m > month), default=None))
 
 
 def cadre_key(village_id: int, user_id: Optional[int], name: str) -> str:
@@ -72,15 +124,45 @@ def cadre_key(village_id: int, user_id: Optional[int], name: str) -> str:
     return str(user_id) if user_id is not None else f"{village_id}:{name}"
 
 
+def _cadre_lock(level: int, cadre: str) -> int:
+    return zlib.crc32(f"{level}:{cadre}".encode()) - 2**31  # into PostgreSQL's int range
+
+
 def meeting_held(meeting: Meeting) -> None:
     """A meeting was opened: it counts as held in its month, with its hosts as cadres attending."""
     month = month_of(meeting.starts_at)
     hosts = db.session.execute(sa.select(MeetingHost.user_id, MeetingHost.name, MeetingHost.level)
                                .where(MeetingHost.meeting_id == meeting.id)).all()
-    _distinct(FigureCadre, [{"village_id": meeting.village_id, "month": month, "level": level,
-                             "cadre": cadre_key(meeting.village_id, user_id, name)}
-                            for user_id, name, level in hosts])
+    seen = {(level, cadre_key(meeting.village_id, user_id, name)) for user_id, name, level in hosts}
+    _serialize(_CADRE_LOCK, (_cadre_lock(*pair) for pair in seen))
+    new = _new_rows(FigureCadre, [{"village_id": meeting.village_id, "month": month, "level": level,
+                                   "cadre": cadre} for level, cadre in sorted(seen)],
+                    (FigureCadre.level, FigureCadre.cadre))
+    if new:
+        village = db.session.get(Region, meeting.village_id)
+        _cadres_seen(village, month, new)
     add(meeting.village_id, month, {f"meetings_{meeting.format}": 1})
+
+
+def _cadres_seen(village: Region, month: int, new: list) -> None:
+    """Cadres new to the village's month: move the counts of the village and every region above
+    it where the cadre had not been seen that month."""
+    ids = village.ancestor_ids
+    prefixes = {region_id: "/" + "/".join(village.path.strip("/").split("/")[:n + 1]) + "/"
+                for n, region_id in enumerate(ids)}
+    deltas = Counter()
+    for level, cadre in new:
+        seen = db.session.execute(
+            sa.select(FigureCadre.village_id, FigureCadre.month, Region.path)
+            .join(Region, Region.id == FigureCadre.village_id)
+            .where(FigureCadre.cadre == cadre, FigureCadre.level == level)).all()
+        others = [(path, m) for village_id, m, path in seen
+                  if not (village_id == village.id and m == month)]
+        for region_id, prefix in prefixes.items():
+            months = {m for path, m in others if path.startswith(prefix)}
+            if month not in months:  # already counted in this region this month
+                _step(deltas, (region_id, level), month, *_around(months, month))
+    _add_counts(FigureCadreCount, ("region_id", "level", "month", "since"), "cadres", deltas)
 
 
 def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
@@ -89,9 +171,23 @@ def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
     if not ids:
         return
     month = month_of(meeting.starts_at)
-    _distinct(FigureReach, [{"village_id": meeting.village_id, "month": month, "household_id": h}
-                            for h in ids])
-    add(meeting.village_id, month, {"attendances": len(ids)})
+    village_id = meeting.village_id
+    _serialize(_REACH_LOCK, ids)
+    new = [h for (h,) in _new_rows(FigureReach, [{"village_id": village_id, "month": month,
+                                                  "household_id": h} for h in ids],
+                                   (FigureReach.household_id,))]
+    if new:
+        deltas = Counter()
+        reach = FigureReach.__table__.c
+        for _h, before, after in db.session.execute(
+                sa.select(reach.household_id,
+                          sa.func.max(sa.case((reach.month < month, reach.month))),
+                          sa.func.min(sa.case((reach.month > month, reach.month))))
+                .where(reach.village_id == village_id, reach.household_id.in_(new))
+                .group_by(reach.household_id)):
+            _step(deltas, (village_id,), month, before, after)
+        _add_counts(FigureReachCount, ("village_id", "month", "since"), "households", deltas)
+    add(village_id, month, {"attendances": len(ids)})
 
 
 ISSUE_COLUMNS = (Issue.id, Issue.village_id, Issue.kind, Issue.status, Issue.deadline,

@@ -137,8 +137,11 @@ def scannable(actor: User, meeting_id: int) -> Meeting:
 
 
 def _stored_check_in(actor, meeting_id, **_ignored):
-    return db.session.scalar(sa.select(Attendance).where(
+    """A concurrent check-in of the same household won the race: its attendance, not added by
+    this call (the shape check_in returns; a bare row made the caller's unpacking fail)."""
+    found = db.session.scalar(sa.select(Attendance).where(
         Attendance.meeting_id == meeting_id, Attendance.household_id == actor.household_id))
+    return (found, False) if found is not None else None
 
 
 @transaction(replay=_stored_check_in)

@@ -11,7 +11,8 @@ from app.models.shop import (HouseholdCard, PaymentCode, Product, Redemption, Re
 from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 from app.models.api_token import ApiToken
-from app.models.figure import FigureCadre, FigureMonth, FigureReach, FigureVillage
+from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
+                               FigureReachCount, FigureVillage)
 from app.models.template import RulebookTemplate, TemplateRule
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "ShopVillage", "AuditLog",
@@ -21,5 +22,6 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "VoucherLine",
            "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
            "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
-           "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage",
+           "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage", "FigureReachCount",
+           "FigureCadreCount",
            "RulebookTemplate", "TemplateRule"]

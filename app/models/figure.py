@@ -4,7 +4,10 @@ Every service that changes what the figures count (a meeting opened, a check-in,
 resolved, confirmed or reopened) adds to these rows in its own transaction, by relative UPDATE,
 so the figures page reads a few thousand small rows instead of scanning a city's meetings and
 issues. What is not additive over months (distinct households reached, distinct cadres) is kept
-as one row per distinct thing per village and month, and counted distinct over the period.
+as one row per distinct thing per village and month (the record), and, for the page, as counts
+by month and "previous month seen" (FigureReachCount, FigureCadreCount): a household or cadre
+counts once in months [a, b] at its first month there, the one whose previous month is before a,
+so the distinct count over any period is a sum of a few rows per month, not a scan of the record.
 `flask figures verify` recounts everything from the source tables; `flask figures rebuild` redoes it.
 """
 import sqlalchemy as sa
@@ -50,6 +53,8 @@ class FigureReach(db.Model):
     """A household that attended a meeting of its village held in that month."""
 
     __tablename__ = "figure_reach"
+    # A household's months in a village, to find the months before and after a new one.
+    __table_args__ = (sa.Index("ix_figure_reach_household", "village_id", "household_id", "month"),)
 
     village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
     month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
@@ -61,11 +66,41 @@ class FigureCadre(db.Model):
     name without an account `village_id:name` (a person of that village)."""
 
     __tablename__ = "figure_cadres"
+    # A cadre's months in every village, to find the months before and after a new one.
+    __table_args__ = (sa.Index("ix_figure_cadres_cadre", "cadre", "level", "month"),)
 
     village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
     month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
     level: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
     cadre: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+
+
+class FigureReachCount(db.Model):
+    """Households of the village reached in `month` whose previous month reached there was
+    `since` (0: never). Households reached in months [a, b] = the sum over months in [a, b]
+    with since < a."""
+
+    __tablename__ = "figure_reach_counts"
+
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    since: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    households: so.Mapped[int] = _counter()
+
+
+class FigureCadreCount(db.Model):
+    """Cadres of a level who hosted in the region (a village or any region above it) in `month`
+    and last before that in `since` (0: never): the region's distinct cadres over months [a, b]
+    are the sum over months in [a, b] with since < a; a cadre of several villages counts once
+    in the township, county and city above them."""
+
+    __tablename__ = "figure_cadre_counts"
+
+    region_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    level: so.Mapped[int] = so.mapped_column(sa.SmallInteger, primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    since: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    cadres: so.Mapped[int] = _counter()
 
 
 class FigureVillage(db.Model):

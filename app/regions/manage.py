@@ -15,7 +15,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import (Claim, Grid, Household, Objection, Region, RegionLevel, Shop, ShopVillage,
                         User)
-from app.issues import rollup
+from app.issues import recount, rollup
 from app.regions import codes
 from app.models.region import subtree_clause
 from app.regions.services import path_segment
@@ -113,8 +113,12 @@ def move_village(actor: User, village: Region, township: Region,
                                  "new division code.", name=village.name, code=village.code,
                                  township=township.name))
         old = village.parent.name if village.parent else ""
+        before = village.ancestor_ids
         village.parent_id, village.path = township.id, township.path + path_segment(village.id)
         village.code = new_code or village.code
+        db.session.flush()
+        # Its cadres now count in the regions above its new place, no longer in the old ones.
+        recount.refresh_cadre_counts(set(before + village.ancestor_ids) - {village.id})
         audit.record("village_moved", f"region:{village.id}",
                      f"{old} -> {township.name} {village.code or ''}", actor)
     return village
