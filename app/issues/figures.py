@@ -123,10 +123,12 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
                                                "on_time", "answered", "satisfied"))
         row.resolve_days = found["resolve_seconds"] / 86400.0
     cadres = FigureCadreCount
-    for row, (level, n) in each(sa.select(cadres.region_id, cadres.level, sa.func.sum(cadres.cadres))
-                                .where(cadres.region_id.in_(villages), *_first_seen(cadres, months))
-                                .group_by(cadres.region_id, cadres.level)):
-        row.by_level[level] = int(n)
+    by_level = [sa.func.coalesce(sa.func.sum(sa.case((cadres.level == level, cadres.cadres))), 0)
+                for level in LEVELS]  # one row a village, not one a village and level
+    for row, counts in each(sa.select(cadres.region_id, *by_level)
+                            .where(cadres.region_id.in_(villages), *_first_seen(cadres, months))
+                            .group_by(cadres.region_id)):
+        row.by_level = dict(zip(LEVELS, map(int, counts)))
     reach = FigureReachCount
     for row, (n,) in each(sa.select(reach.village_id, sa.func.sum(reach.households))
                           .where(reach.village_id.in_(villages), *_first_seen(reach, months))

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.i18n import name_key
-from app.models import Household, Region, RegionLevel
+from app.models import FigureVillage, Household, Region, RegionLevel
 from app.models.region import subtree_clause
 from app.pagination import Page, keyset_page, like_pattern
 
@@ -35,18 +35,17 @@ def household_counts(village_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 
 def region_totals(root: Optional[Region]) -> dict[str, int]:
-    """Villages and active households under a region (everything for None)."""
+    """Villages and active households under a region (everything for None): the households
+    from each village's counter the register's services keep (FigureVillage), not a count of a
+    city's 800,000 households on every visit."""
     villages = sa.select(sa.func.count(Region.id)).where(Region.level == RegionLevel.VILLAGE)
-    households = sa.select(sa.func.count(Household.id)).where(Household.active.is_(True))
+    households = (sa.select(sa.func.coalesce(sa.func.sum(FigureVillage.households), 0))
+                  .join(Region, Region.id == FigureVillage.village_id))
     if root is not None:
         villages = villages.where(subtree_clause(Region.path, root.path))
-        if root.level == RegionLevel.VILLAGE:
-            households = households.where(Household.village_id == root.id)
-        else:
-            households = households.join(Region, Region.id == Household.village_id).where(
-                subtree_clause(Region.path, root.path))
+        households = households.where(subtree_clause(Region.path, root.path))
     return {"villages": db.session.scalar(villages) or 0,
-            "households": db.session.scalar(households) or 0}
+            "households": int(db.session.scalar(households) or 0)}
 
 
 def ancestors_by_id(regions: list[Region]) -> dict[int, Region]:
