@@ -363,16 +363,19 @@ def import_entries(rows: list[dict]) -> None:
     if not rows:
         return
     db.session.execute(sa.insert(LedgerEntry), rows)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Statistics for what was just loaded (ANALYZE sees this transaction's rows): planned
+        # on the stale ones of a small or emptied table, the sums below took seconds a chunk.
+        db.session.execute(sa.text("ANALYZE ledger_entries, households"))
     ids = sorted({row["household_id"] for row in rows})
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         # Summed over the chunk's own entries: over the whole ledger each chunk would cost as
         # much as all of them, and a city-sized import would never end.
         sums = expected_sums(chunk)
+        # UPDATE ... FROM the grouped sums (PostgreSQL and SQLite alike): as correlated scalar
+        # subqueries PostgreSQL summed the chunk again for every household.
         db.session.execute(
             households_table.update()
-            .where(households_table.c.id.in_(chunk))
-            .values(balance=sa.select(sums.c.balance).where(
-                        sums.c.household_id == households_table.c.id).scalar_subquery(),
-                    score=sa.select(sums.c.score).where(
-                        sums.c.household_id == households_table.c.id).scalar_subquery()))
+            .where(households_table.c.id == sums.c.household_id)
+            .values(balance=sums.c.balance, score=sums.c.score))
