@@ -23,7 +23,8 @@ PAGES = {
     "committee": ["/meetings", "/meetings/new", "/meetings/{m}", "/meetings/{m}/code",
                   "/meetings/{m}/register", "/issues", "/issues?status=overdue", "/issues/new",
                   "/issues/{i}", "/issues/assigned"],
-    "city": ["/meetings", "/meetings/{m}", "/issues", "/issues/{i}", "/issues/assigned"],
+    "city": ["/meetings", "/meetings/{m}", "/issues", "/issues/{i}", "/issues/assigned", "/figures",
+             "/figures?sort=reached&desc=1&start=2020-01"],
 }
 
 
