@@ -160,7 +160,7 @@ def _cadres_seen(village: Region, month: int, new: list) -> None:
                   if not (village_id == village.id and m == month)]
         for region_id, prefix in prefixes.items():
             months = {m for path, m in others if path.startswith(prefix)}
-            if month not in months:  # already counted in this region this month
+            if month not in months:  # else another village of the region had it this month
                 _step(deltas, (region_id, level), month, *_around(months, month))
     _add_counts(FigureCadreCount, ("region_id", "level", "month", "since"), "cadres", deltas)
 
