@@ -2,7 +2,7 @@
 counts by month and previous month seen, equal the distinct counts made here from the meetings,
 check-ins and hosts: with months filled out of order, after racing check-ins of the same
 households in two months, and after a village moves to another township."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa

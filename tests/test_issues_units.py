@@ -137,6 +137,9 @@ def test_an_official_creates_unit_accounts_in_its_subtree_only(client, auth, w):
         units.create_unit(w.county_official, "villwater", "long-enough-pw", "村水管员", w.home.id)
     with pytest.raises(DomainError):
         units.create_unit(w.committee, "comwater", "long-enough-pw", "x", w._township.id)
+    with pytest.raises(InvalidInput, match="县水利局"):  # a name of spaces is no name
+        units.create_unit(w.county_official, "blank", "long-enough-pw", "   ", w._township.id)
+    assert db.session.scalar(sa.select(User).where(User.username == "blank")) is None
     auth.login("county")
     page = client.get("/accounts/units").text
     assert "县水利局" in page and "另一县水利局" not in page

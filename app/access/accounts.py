@@ -49,8 +49,6 @@ def switch_account(user: User, account: Optional[User]) -> bool:
     if user.role == Role.ADMIN:
         return True
     if account.role == Role.SHOP and account.shop is not None:
-        from app.access import permissions
-
         return permissions.may(user, "shop.open", account.shop.village_id)
     return False
 

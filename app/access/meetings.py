@@ -10,7 +10,7 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 
 from app.access import scope
-from app.access.permissions import OFFICIALS, may, menu_item, role_rule, rule
+from app.access.permissions import OFFICIALS, menu_item, role_rule, rule
 from app.extensions import db
 from app.models import Household, Issue, Meeting, Region, Role, User
 

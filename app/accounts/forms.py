@@ -1,9 +1,10 @@
 """Administrator's account forms: shape checks only."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.auth.forms import new_password_field, username_field
 from app.models import Role
 from app.views_util import MAX_ID
 
@@ -21,13 +22,9 @@ ROLE_LABELS = {
 class NewAccountForm(FlaskForm):
     """Create any account: role plus the id of its region, shop, grid or household."""
 
-    username = StringField(_l("Username"), validators=[
-        DataRequired(), Length(min=3, max=64),
-        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes and underscores.")),
-    ])
+    username = username_field()
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
+    password = new_password_field()
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     scope_id = IntegerField(_l("Scope id (region, shop, grid or household)"), validators=[
         Optional(), NumberRange(min=1, max=MAX_ID)])
@@ -39,12 +36,8 @@ class UnitAccountForm(FlaskForm):
 
     display_name = StringField(_l("Unit's name"), validators=[DataRequired(), Length(max=64)])
     region_id = SelectField(_l("Region it serves"), coerce=int)
-    username = StringField(_l("Username"), validators=[
-        DataRequired(), Length(min=3, max=64),
-        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes and underscores.")),
-    ])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
+    username = username_field()
+    password = new_password_field()
     submit = SubmitField(_l("Create account"))
 
 

@@ -9,7 +9,7 @@ from app.access import lookup, permissions
 from app.auth.passwords import check_new_password
 from app.auth.services import normalise_username, revoke_api_tokens
 from app.database import transaction
-from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from app.errors import Conflict, InvalidInput, NotAllowed
 from app.extensions import db
 from app.models import AuditLog, Grid, Household, Region, RegionLevel, Role, Shop, User
 from app.models.user import SCOPE_OF

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from app.access import permissions, scope
 from app.accounts.services import create_account
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Region, RegionLevel, Role, User
 from app.models.region import subtree_clause

@@ -2,9 +2,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from app.i18n import LANGUAGE_NAMES
+
+
+def username_field() -> StringField:
+    """A new account's username: the same shape wherever an account is made."""
+    return StringField(_l("Username"), validators=[
+        DataRequired(), Length(min=3, max=64),
+        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes and underscores.")),
+    ])
+
+
+def new_password_field(label=_l("Password")) -> PasswordField:
+    """A password someone sets (a new account's, a reset, one's own change): 8 to 128 characters."""
+    return PasswordField(label, validators=[DataRequired(), Length(min=8, max=128)],
+                         render_kw={"autocomplete": "new-password"})
 
 
 class LoginForm(FlaskForm):
@@ -24,8 +38,7 @@ class PasswordForm(FlaskForm):
 
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)],
                             render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)],
-                        render_kw={"autocomplete": "new-password"})
+    new = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("New password again"),
         validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],

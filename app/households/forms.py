@@ -1,8 +1,10 @@
 """Household and grid forms: shape checks only; rules live in services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from app.auth.forms import new_password_field, username_field
 
 NUMBER_PATTERN = r"^[0-9A-Za-z\-]{1,32}$"
 
@@ -38,20 +40,15 @@ class GridForm(FlaskForm):
 class AccountForm(FlaskForm):
     """Create a sign-in account for a household or a grid leader, or reset its password."""
 
-    username = StringField(_l("Username"), validators=[
-        DataRequired(), Length(min=3, max=64),
-        Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("Use letters, digits, dots, dashes and underscores.")),
-    ])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
+    username = username_field()
+    password = new_password_field()
     submit = SubmitField(_l("Create account"))
 
 
 class ResetForm(FlaskForm):
     """Set a new password for an account the committee manages."""
 
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)],
-                             render_kw={"autocomplete": "new-password"})
+    password = new_password_field(_l("New password"))
     submit = SubmitField(_l("Reset password"))
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.issues import rollup
-from app.models import Attendance, Household, Issue, Meeting, MeetingHost, RegionLevel
+from app.models import Attendance, Household, Meeting, MeetingHost, RegionLevel
 from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
                                FigureReachCount, FigureVillage)
 

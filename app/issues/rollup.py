@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import Attendance, Issue, Meeting, MeetingHost, Region
+from app.models import Issue, Meeting, MeetingHost, Region
 from app.models.figure import (COUNTERS, FORMATS, FigureCadre, FigureCadreCount, FigureMonth,
                                FigureReach, FigureReachCount, FigureVillage)
 

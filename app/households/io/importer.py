@@ -17,10 +17,10 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.households.forms import NUMBER_PATTERN
 from app.issues import rollup
-from app.households.io.reader import (  # noqa: F401 (MAX_BYTES: the views' read limit)
-    EXCEL_ERRORS, LABELS, MAX_BYTES, parse_rows, read_table)
+from app.households.io.reader import LABELS, parse_rows, read_table
 from app.models import Grid, Household, Region, User
 from app.spreadsheets.pending import claim_pending, save_pending
+from app.spreadsheets.read import EXCEL_ERRORS
 
 PREVIEW_ROWS = 20
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -8,8 +8,7 @@ from flask_babel import force_locale, gettext as _
 
 from app.errors import InvalidInput
 from app.spreadsheets import read
-from app.spreadsheets.read import (  # noqa: F401 (the limits importers and views use)
-    EXCEL_ERRORS, MAX_BYTES, MAX_ROWS, cell_text, header_key)
+from app.spreadsheets.read import MAX_ROWS, cell_text, header_key
 
 # Header names people use, compared after header_key(); Chinese (both scripts) and English.
 ALIASES = {

@@ -11,6 +11,7 @@ from app.errors import DomainError
 from app.households import bp
 from app.households.io import exporter, importer
 from app.households.io.forms import ConfirmImportForm, ImportForm
+from app.spreadsheets.read import MAX_BYTES
 from app.spreadsheets.write import xlsx_response
 
 
@@ -30,7 +31,7 @@ def import_register():
         upload = form.file.data
         try:
             preview = importer.preview_upload(village, upload.filename or "",
-                                              upload.read(importer.MAX_BYTES + 1), current_user)
+                                              upload.read(MAX_BYTES + 1), current_user)
         except DomainError as error:
             form.file.errors.append(error.message)
         else:
