@@ -36,6 +36,12 @@ def regions_query(user: User) -> sa.Select:
     return query.where(subtree_clause(Region.path, root.path))
 
 
+def unit_accounts_query(user: User) -> sa.Select:
+    """The responsible units' accounts serving a region the user may see."""
+    return (sa.select(User).where(User.role == Role.UNIT.value)
+            .where(User.region_id.in_(regions_query(user).with_only_columns(Region.id))))
+
+
 def villages_query(user: User) -> sa.Select:
     """Every village the user may see."""
     return regions_query(user).where(Region.level == RegionLevel.VILLAGE)

@@ -3,7 +3,6 @@ official for its own region and the regions under it. A unit account serves one 
 only the issues assigned to it there (app/access/meetings.py)."""
 from typing import Optional
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
@@ -12,7 +11,6 @@ from app.accounts.services import create_account
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Region, RegionLevel, Role, User
-from app.models.region import subtree_clause
 from app.pagination import Page, keyset_page
 
 
@@ -24,15 +22,7 @@ def serving_regions(actor: User, limit: int = 1000) -> list[Region]:
 
 def units_page(actor: User, cursor: Optional[str], limit: int) -> Page:
     """The unit accounts serving the actor's region or a region under it, by username."""
-    query = sa.select(User).where(User.role == Role.UNIT.value).options(
-        so.selectinload(User.region))
-    root = scope.root_region(actor)
-    if actor.role != Role.ADMIN:
-        if root is None:
-            query = query.where(sa.false())
-        else:
-            query = query.join(Region, Region.id == User.region_id).where(
-                subtree_clause(Region.path, root.path))
+    query = scope.unit_accounts_query(actor).options(so.selectinload(User.region))
     return keyset_page(query, [User.username], cursor, limit)
 
 
