@@ -32,6 +32,10 @@ def register_extensions(app: Flask) -> None:
     from app import i18n
     from app.database import configure_engines
 
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A pooled PostgreSQL connection may have died with a server restart: test it before use.
+        # An SQLite file has no server to lose, and the test would cost every request a statement.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
     db.init_app(app)
     with app.app_context():
         configure_engines(db.engine)
@@ -81,6 +85,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_pages_bp, url_prefix="/account")
     csrf.exempt(api_bp)  # only bearer tokens authenticate API calls, never the session cookie
+    from app.api.sessions import PagesOnlySessions
+
+    app.session_interface = PagesOnlySessions()
     from app import access  # noqa: F401  (registers every feature's permission rules and menu links)
 
 

@@ -52,7 +52,6 @@ class Config:
     """Settings for running Lianxin; every value can come from the environment."""
 
     INSTANCE_PATH = INSTANCE_DIR
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.access import permissions
-from app.database import transaction
+from app.database import Prepared, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender
@@ -229,23 +229,22 @@ def _spendable(actor: User, household, cost: int, refusal: Optional[Callable[[],
 
 
 # A spend's two statements, built once (the shop counter runs them on every sale).
-_TAKE_POINTS = (households_table.update()
-                .where(households_table.c.id == sa.bindparam("household"),
-                       households_table.c.balance >= sa.bindparam("cost"))
-                .values(balance=households_table.c.balance - sa.bindparam("cost"))
-                .returning(households_table.c.balance))
-_SPEND_ENTRY = entries_table.insert().returning(entries_table.c.id)
+_TAKE_POINTS = Prepared(households_table.update()
+                        .where(households_table.c.id == sa.bindparam("household"),
+                               households_table.c.balance >= sa.bindparam("cost"))
+                        .values(balance=households_table.c.balance - sa.bindparam("cost"))
+                        .returning(households_table.c.balance))
+_SPEND_ENTRY = Prepared(entries_table.insert().returning(entries_table.c.id))
 
 
 def _debit(actor: User, household_id: int, village_id: int, cost: int, ref: Ref, note: str,
            idempotency_key: Optional[str]) -> Optional[tuple[int, int]]:
     """Take the points and write the entry: (entry id, balance after), or None when the balance
     is too low. The check and the debit are one statement, so concurrent spends cannot overdraw."""
-    connection = db.session.connection()
-    balance = connection.execute(_TAKE_POINTS, {"household": household_id, "cost": cost}).scalar()
+    balance = _TAKE_POINTS.run({"household": household_id, "cost": cost}).scalar()
     if balance is None:
         return None
-    entry_id = connection.execute(_SPEND_ENTRY, {
+    entry_id = _SPEND_ENTRY.run({
         "household_id": household_id, "village_id": village_id, "points": -cost,
         "kind": EntryKind.REDEMPTION.value, "ref_type": ref[0] if ref else None,
         "ref_id": ref[1] if ref else None, "note": (note or "")[:500], "actor_id": actor.id,

@@ -15,8 +15,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.access import permissions
-from app.access.shop import serves
-from app.database import transaction
+from app.database import Prepared, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed, NotFound
 from app.extensions import db
 from app.ledger.services import reverse_entry, spend_entry
@@ -128,13 +127,14 @@ def _other_village() -> NotAllowed:
 
 
 # The rest of a sale's statements, built once: the counter runs them all day.
-_HOUSEHOLD = sa.select(households_table.c.id, households_table.c.village_id, households_table.c.active,
-                       households_table.c.number, households_table.c.head_name
-                       ).where(households_table.c.id == sa.bindparam("id"))
-_NEW_SALE = redemptions_table.insert().returning(redemptions_table.c.id)
-_NEW_LINES = lines_table.insert()
-_SALE_DONE = (redemptions_table.update().where(redemptions_table.c.id == sa.bindparam("sale"))
-              .values(entry_id=sa.bindparam("entry"), balance_after=sa.bindparam("balance")))
+_HOUSEHOLD = Prepared(sa.select(households_table.c.id, households_table.c.village_id,
+                                households_table.c.active, households_table.c.number,
+                                households_table.c.head_name)
+                      .where(households_table.c.id == sa.bindparam("id")))
+_NEW_SALE = Prepared(redemptions_table.insert().returning(redemptions_table.c.id))
+_NEW_LINES = Prepared(lines_table.insert())
+_SALE_DONE = Prepared(redemptions_table.update().where(redemptions_table.c.id == sa.bindparam("sale"))
+                      .values(entry_id=sa.bindparam("entry"), balance_after=sa.bindparam("balance")))
 
 
 @transaction(replay=_stored_sale)
@@ -159,11 +159,10 @@ def sell(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
         if stored:
             return stored
         raise
-    connection = db.session.connection()
-    household = connection.execute(_HOUSEHOLD, {"id": paycode.household_id}).one()
+    household = _HOUSEHOLD.run({"id": paycode.household_id}).one()
     products = products_for(shop.id, wanted)
     cost = sum(products[p].points * q for p, q in wanted.items())
-    redemption_id = connection.execute(_NEW_SALE, {
+    redemption_id = _NEW_SALE.run({
         "shop_id": shop.id, "household_id": household.id, "points": cost, "balance_after": 0,
         "payment_code_id": paycode.id, "idempotency_key": idempotency_key, "actor_id": actor.id,
         "created_at": datetime.now(UTC)}).scalar_one()
@@ -171,10 +170,10 @@ def sell(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
     entry_id, balance_after = debit(actor, household, cost, ("redemption", redemption_id), note,
                                     refusal=_other_village)
     stock.sell(actor, shop.id, products, wanted, redemption_id)
-    connection.execute(_NEW_LINES, [
+    _NEW_LINES.run([
         {"redemption_id": redemption_id, "product_id": p, "quantity": q, "points": products[p].points}
         for p, q in sorted(wanted.items())])
-    connection.execute(_SALE_DONE, {"sale": redemption_id, "entry": entry_id, "balance": balance_after})
+    _SALE_DONE.run({"sale": redemption_id, "entry": entry_id, "balance": balance_after})
     return Sale(redemption_id, household.id, cost, balance_after, paycode.id, wanted)
 
 

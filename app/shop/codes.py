@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.access import permissions, scope
-from app.database import transaction
+from app.database import Prepared, transaction
 from app.errors import Conflict
 from app.extensions import db
 from app.models import User
@@ -134,9 +134,9 @@ def _claim_statement(column, held: bool = False) -> sa.Update:
 
 
 # Claiming a code is the counter's hottest statement: built once, run with parameters.
-_CLAIM = {"secret_hash": _claim_statement(codes_table.c.secret_hash),
-          "number_hash": _claim_statement(codes_table.c.number_hash)}
-_CLAIM_HELD = _claim_statement(codes_table.c.id, held=True)
+_CLAIM = {"secret_hash": Prepared(_claim_statement(codes_table.c.secret_hash)),
+          "number_hash": Prepared(_claim_statement(codes_table.c.number_hash))}
+_CLAIM_HELD = Prepared(_claim_statement(codes_table.c.id, held=True))
 
 
 @transaction()
@@ -175,21 +175,21 @@ def household_of(text: str) -> Optional[int]:
         codes_table.c.expires_at > datetime.now(UTC)))
 
 
-def _claim(statement: sa.Update, key, actor: User) -> sa.Row:
+def _claim(statement: Prepared, key, actor: User) -> tuple:
     """One conditional UPDATE: of many concurrent claims of one code exactly one gets the row."""
-    claimed = db.session.connection().execute(statement, {
+    claimed = statement.run({
         "key": key, "actor": actor.id, "now": datetime.now(UTC)}).first()
     if claimed is None:
         raise invalid()
     return claimed
 
 
-def claim(actor: User, text: str) -> sa.Row:
+def claim(actor: User, text: str) -> tuple:
     """Mark a code used inside the sale's transaction: its (id, household_id), or CodeInvalid."""
     column, value = hash_of(text)
     return _claim(_CLAIM[column.name], value, actor)
 
 
-def claim_held(actor: User, code_id: int) -> sa.Row:
+def claim_held(actor: User, code_id: int) -> tuple:
     """Mark a code this keeper holds used inside the sale's transaction: (id, household_id)."""
     return _claim(_CLAIM_HELD, code_id, actor)

@@ -8,6 +8,7 @@ from typing import Optional
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.database import Prepared
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.models import User
@@ -25,19 +26,18 @@ class InsufficientStock(DomainError):
 
 
 # The stock's conditional UPDATE and a movement's INSERT, built once (every sale runs them).
-_CHANGE = (products_table.update()
-           .where(products_table.c.id == sa.bindparam("product"),
-                  products_table.c.stock + sa.bindparam("quantity") >= 0)
-           .values(stock=products_table.c.stock + sa.bindparam("quantity"))
-           .returning(products_table.c.stock))
-_LOG = movements_table.insert()
+_CHANGE = Prepared(products_table.update()
+                   .where(products_table.c.id == sa.bindparam("product"),
+                          products_table.c.stock + sa.bindparam("quantity") >= 0)
+                   .values(stock=products_table.c.stock + sa.bindparam("quantity"))
+                   .returning(products_table.c.stock))
+_LOG = Prepared(movements_table.insert())
 
 
 def _change(product, quantity: int) -> int:
     """One conditional UPDATE of a product's stock by `quantity` (signed): the stock after, or
     InsufficientStock naming the product. `product` is a Product or a row with its id and name."""
-    stock_after = db.session.connection().execute(
-        _CHANGE, {"product": product.id, "quantity": quantity}).scalar()
+    stock_after = _CHANGE.run({"product": product.id, "quantity": quantity}).scalar()
     if stock_after is None:
         left = db.session.scalar(sa.select(products_table.c.stock)
                                  .where(products_table.c.id == product.id))
@@ -53,7 +53,7 @@ def sell(actor: User, shop_id: int, products: dict, wanted: dict[int, int], rede
                  stock_after=_change(products[product_id], -wanted[product_id]), source=None, note="",
                  redemption_id=redemption_id, actor_id=actor.id)
             for product_id in sorted(wanted)]
-    db.session.connection().execute(_LOG, rows)
+    _LOG.run(rows)
 
 
 def move(actor: Optional[User], product: Product, kind: str, quantity: int, source: Optional[str] = None,
