@@ -1,0 +1,94 @@
+"""database.Prepared sends the counter's statements straight to the driver: what it writes and
+reads must be exactly what SQLAlchemy's own execution would, on both databases."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.database import Prepared, transaction
+from app.extensions import db
+from app.models import LedgerEntry
+from app.models.shop import Product
+from tests import factories
+
+products = Product.__table__
+entries = LedgerEntry.__table__
+
+
+def test_an_insert_gets_the_columns_defaults_and_reads_back_as_the_orm_wrote_it(app):
+    """Columns left out get their Python defaults (a scalar, a callable), the RETURNING id comes
+    back, and the ORM reads the row (an aware UTC time, a boolean) like one it inserted itself."""
+    shop = factories.shop(factories.village())
+    insert = Prepared(products.insert().returning(products.c.id))
+    before = datetime.now(UTC)
+    with transaction():
+        made = insert.run({"shop_id": shop.id, "name": "酱油", "points": 12}).scalar_one()
+        by_orm = Product(shop_id=shop.id, name="醋", points=8)
+        db.session.add(by_orm)
+    db.session.expire_all()
+    mine, theirs = db.session.get(Product, made), db.session.get(Product, by_orm.id)
+    for product in (mine, theirs):
+        assert (product.category, product.unit, product.stock, product.low_stock, product.active) \
+            == ("", "", 0, 5, True)
+        assert product.created_at.tzinfo is not None
+        assert before - timedelta(seconds=1) <= product.created_at <= datetime.now(UTC)
+    # Stored in the same form, so ordering and comparing by time in SQL stay right.
+    raw = db.session.execute(sa.text("SELECT created_at FROM products ORDER BY id")).scalars().all()
+    assert type(raw[0]) is type(raw[1]) and len(str(raw[0])) == len(str(raw[1]))
+
+
+def test_rows_are_read_by_name_with_the_types_processors(app):
+    """A SELECT's rows answer by column name; a boolean is a bool and a time is aware on both
+    databases (SQLite hands back 1 and a naive string); literals in the statement are sent."""
+    shop = factories.shop(factories.village())
+    db.session.add_all([Product(shop_id=shop.id, name="盐", points=3, active=False),
+                                  Product(shop_id=shop.id, name="糖", points=5)])
+    db.session.commit()
+    select = Prepared(sa.select(products.c.name, products.c.active, products.c.created_at)
+                      .where(products.c.shop_id == sa.bindparam("shop"), products.c.points > 4))
+    with transaction():
+        rows = list(select.run({"shop": shop.id}))
+    assert [(row.name, row.active) for row in rows] == [("糖", True)]
+    assert rows[0].active is True and rows[0].created_at.tzinfo is not None
+    with transaction():
+        assert select.run({"shop": -1}).first() is None
+        assert select.run({"shop": -1}).scalar() is None
+
+
+def test_a_list_of_parameters_runs_once_for_each(app):
+    shop = factories.shop(factories.village())
+    insert = Prepared(products.insert())
+    with transaction():
+        insert.run([{"shop_id": shop.id, "name": f"货{i}", "points": i + 1} for i in range(5)])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(products)) == 5
+
+
+def test_a_unique_key_violation_is_sqlalchemys_integrity_error_and_nothing_stays(app):
+    """transaction()'s replay of an idempotent request relies on seeing an IntegrityError."""
+    village = factories.village()
+    household = factories.household(village)
+    insert = Prepared(entries.insert().returning(entries.c.id))
+    entry = {"household_id": household.id, "village_id": village.id, "points": 5,
+             "kind": "adjustment", "idempotency_key": "same"}
+    with transaction():
+        insert.run(entry)
+    with pytest.raises(sa.exc.IntegrityError):
+        with transaction():
+            insert.run({**entry, "idempotency_key": "other"})
+            insert.run(entry)
+    # The whole failed transaction is gone; the session goes on working.
+    assert db.session.scalars(sa.select(LedgerEntry.idempotency_key)).all() == ["same"]
+
+
+def test_it_runs_in_the_sessions_transaction(app):
+    """A Prepared write is rolled back with the rest of the unit of work it joined."""
+    shop = factories.shop(factories.village())
+    insert = Prepared(products.insert())
+    with pytest.raises(RuntimeError):
+        with transaction():
+            insert.run({"shop_id": shop.id, "name": "面", "points": 2})
+            raise RuntimeError("the sale failed later")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(products)) == 0
+    with pytest.raises(sa.exc.NoResultFound):
+        with transaction():
+            Prepared(sa.select(products.c.id)).run().one()
