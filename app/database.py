@@ -5,6 +5,7 @@ from functools import lru_cache, wraps
 from typing import Callable, Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (sa.orm.Session's events)
 from flask import g, has_request_context, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -216,15 +217,12 @@ class Prepared:
         return tuple(params[name] for name in order) if order is not None else params
 
     def run(self, params=None) -> "Rows":
-        from app.extensions import db
-
-        connection = db.session.connection()
+        connection, driver = _driver()
         dialect = connection.dialect
         many = isinstance(params, list)
         first = (params[0] if many else params) or {}
         variant = self._variant(dialect, frozenset(first))
         sql, results = variant[0], variant[4]
-        driver = connection.connection.dbapi_connection
         cursor = driver.cursor()
         try:
             if many:
@@ -245,6 +243,29 @@ class Prepared:
             rows = [tuple(process(value) if process else value
                           for process, value in zip(results, row)) for row in rows]
         return Rows(rows, [column.key for column in self.columns])
+
+
+_DRIVER = "lianxin.driver"
+
+
+def _driver():
+    """The session's connection and its driver connection, in (or beginning) its transaction.
+
+    Kept in the session's info until the transaction ends: asking the session every time cost
+    more than some of the statements it then ran."""
+    from app.extensions import db
+
+    session = db.session()
+    found = session.info.get(_DRIVER)
+    if found is None:
+        connection = session.connection()
+        found = session.info[_DRIVER] = (connection, connection.connection.dbapi_connection)
+    return found
+
+
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _forget_driver(session, _transaction) -> None:
+    session.info.pop(_DRIVER, None)
 
 
 class Rows:

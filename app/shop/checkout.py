@@ -7,6 +7,7 @@ the product or the points missing. An idempotency key (made when the basket open
 double tap or a resent request into the first sale's answer.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Callable, Iterable, Optional
 
@@ -88,17 +89,20 @@ def quantities(items: Iterable) -> dict[int, int]:
     return wanted
 
 
-_PRODUCTS = sa.select(products_table.c.id, products_table.c.shop_id, products_table.c.name,
-                      products_table.c.points, products_table.c.active).where(
-    products_table.c.id.in_(sa.bindparam("ids", expanding=True)),
-    products_table.c.shop_id == sa.bindparam("shop"))
+@lru_cache(maxsize=32)
+def _products(count: int) -> Prepared:
+    """The statement reading a basket of `count` different products (ids id0, id1...)."""
+    return Prepared(sa.select(products_table.c.id, products_table.c.shop_id, products_table.c.name,
+                              products_table.c.points, products_table.c.active).where(
+        products_table.c.id.in_([sa.bindparam(f"id{i}") for i in range(count)]),
+        products_table.c.shop_id == sa.bindparam("shop")))
 
 
-def products_for(shop_id: int, wanted: dict[int, int]) -> dict[int, sa.Row]:
+def products_for(shop_id: int, wanted: dict[int, int]) -> dict[int, tuple]:
     """The shop's products in a basket (rows of id, shop_id, name, points, active); refuses
     products of other shops and ones not on sale."""
-    found = {p.id: p for p in db.session.connection().execute(
-        _PRODUCTS, {"ids": list(wanted), "shop": shop_id})}
+    ids = {f"id{i}": product_id for i, product_id in enumerate(wanted)}
+    found = {p.id: p for p in _products(len(ids)).run({**ids, "shop": shop_id})}
     for product_id in wanted:
         product = found.get(product_id)
         if product is None:
