@@ -107,7 +107,10 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in response.headers:
             from flask_login import current_user
 
-            if current_user.is_authenticated:
+            from app.api.sessions import is_call
+
+            # An API call answers one account's data (its token's, never a cookie's): never kept.
+            if is_call(request.path) or current_user.is_authenticated:
                 # Signed-in pages show personal data: never kept by the browser or a proxy, so
                 # the back button on a shared phone shows nothing after sign-out.
                 response.headers["Cache-Control"] = "no-store"

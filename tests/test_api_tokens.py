@@ -57,7 +57,25 @@ def test_a_session_cookie_never_authenticates_an_api_call(app, client, auth):
     _household_user()
     assert auth.login("alice").status_code == 302
     assert client.get("/me").status_code == 200  # the page sees the session...
-    assert client.get("/api/v1/me").status_code == 401  # ...the API does not
+    answer = client.get("/api/v1/me")
+    assert answer.status_code == 401  # ...the API does not,
+    assert "Set-Cookie" not in answer.headers  # and neither reads nor rewrites it
+    assert client.get("/me").status_code == 200
+
+
+def test_a_remember_me_cookie_never_authenticates_an_api_call(app, client):
+    """A household's "keep me signed in" cookie alone (its session gone) signs in pages, never
+    API calls, and an API call does not turn it into a session."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    _household_user()
+    assert client.post("/login", data={"username": "alice", "password": factories.PASSWORD,
+                                       "remember": "y"}).status_code == 302
+    assert client.get_cookie("remember_token") is not None
+    client.delete_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    answer = client.get("/api/v1/me")
+    assert answer.status_code == 401 and "Set-Cookie" not in answer.headers
+    assert client.get("/api/v1/nothing-here").status_code == 404
+    assert client.get("/me").status_code == 200  # the page still signs in from the cookie
 
 
 def test_password_change_reset_and_deactivation_revoke_every_token(app, client):

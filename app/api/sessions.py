@@ -1,13 +1,13 @@
-"""API calls carry no session: no cookie is read or written for them, and no account comes from one.
+"""API calls carry no session: no cookie is read or written for them.
 
-Only a bearer token authenticates a call (`tokens.current`). Opening the signed-cookie session,
-letting Flask-Login look for an account in it (or in a remember-me cookie) and saving it again
-was work every call paid for and then threw away; worse, a cookie could have answered for the
-account behind a call's error message. The documentation page under /api/v1 is a page like the
-others (the site's menu, its language form) and keeps the session.
+Only a bearer token authenticates a call (`tokens.current`); a session cookie never does. Opening
+the signed-cookie session and saving it again was work every call paid for and threw away. A call
+gets an empty session that is never sent back, so whatever writes to it (Flask-Login reading a
+remember-me cookie, say) changes nothing for the browser. The documentation page under /api/v1 is
+a page like the others (the site's menu, its language form) and keeps the real session.
 """
-from flask import Flask, g
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 DOCS_PATH = "/api/v1/docs"
 
@@ -17,14 +17,19 @@ def is_call(path: str) -> bool:
     return path.startswith("/api/") and path != DOCS_PATH
 
 
+class Unsaved(SecureCookieSession):
+    """An API call's session: empty when the call begins, never saved."""
+
+
 class PagesOnlySessions(SecureCookieSessionInterface):
-    """The site's signed-cookie session for pages; for API calls an empty one that refuses writes,
-    and nobody signed in as far as Flask-Login is concerned."""
+    """The site's signed-cookie session for pages; an `Unsaved` one for API calls."""
 
     def open_session(self, app: Flask, request):
         if is_call(request.path):
-            from app.extensions import login
-
-            g._login_user = login.anonymous_user()
-            return self.make_null_session(app)
+            return Unsaved()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if isinstance(session, Unsaved):
+            return
+        super().save_session(app, session, response)

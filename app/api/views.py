@@ -6,8 +6,14 @@ from app.api.openapi import document
 from app.api.spec import BadRequest, operation
 from app.errors import DomainError, InvalidInput, json_error
 from app.events import text_of
-from app.extensions import login_username_key
+from app.extensions import login, login_username_key
 from app.notifications import services as notifications
+
+
+@bp.before_request
+def no_session_user():
+    """Session cookies never authenticate an API call: whatever asks for current_user gets nobody."""
+    g._login_user = login.anonymous_user()
 
 
 def _per_username():

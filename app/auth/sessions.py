@@ -33,8 +33,10 @@ def start_session(user: User, remember: bool) -> None:
 def enforce_session_rules():
     """End sessions left idle too long; send an account with a password set by someone else
     to change it before anything else."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
-        return None
+    from app.api.sessions import is_call
+
+    if request.endpoint == "static" or is_call(request.path) or not current_user.is_authenticated:
+        return None  # (an API call's account comes from its token alone, never from a cookie)
     now = int(time.time())
     seen = session.get(_SEEN)
     if isinstance(seen, int) and now - seen > services.idle_timeout(current_user).total_seconds():
