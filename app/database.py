@@ -1,4 +1,4 @@
-"""Engine set-up (SQLite done right: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE) and transaction()."""
+"""Engine set-up (SQLite done right: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE), transaction(), and Prepared statements for the hottest paths."""
 import inspect
 from contextlib import contextmanager
 from functools import lru_cache, wraps

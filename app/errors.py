@@ -69,8 +69,11 @@ HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "not_allowed", 404:
 
 
 def wants_json() -> bool:
-    """True for requests to the JSON API, which never get an HTML page."""
-    return request.path.startswith("/api/")
+    """True for calls to the JSON API, which never get an HTML page (its documentation page is
+    a page)."""
+    from app.api.sessions import is_call
+
+    return is_call(request.path)
 
 
 def json_error(status: int, code: str, message: str):

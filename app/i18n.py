@@ -30,7 +30,9 @@ def select_locale() -> str:
     """Flask-Babel locale selector."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if request.path.startswith("/api/"):
+    from app.api.sessions import is_call
+
+    if is_call(request.path):
         return _api_locale()
     if current_user and current_user.is_authenticated and current_user.language:
         return current_user.language

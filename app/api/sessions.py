@@ -13,7 +13,8 @@ DOCS_PATH = "/api/v1/docs"
 
 
 def is_call(path: str) -> bool:
-    """True for an API call's address (everything under /api/ but the documentation page)."""
+    """True for an API call's address (everything under /api/ but the documentation page): no
+    cookie session, JSON errors, the language of Accept-Language or of the token's account."""
     return path.startswith("/api/") and path != DOCS_PATH
 
 
