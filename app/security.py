@@ -25,6 +25,9 @@ def scanner_csp(response):
     return response
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _json_has_nul() -> bool:
     """True when a JSON body holds a NUL in any string, key or value (JSON spells it \\u0000).
 
@@ -88,20 +91,25 @@ def init_app(app: Flask) -> None:
     def refuse_nul_bytes():
         # PostgreSQL text cannot hold NUL, and no honest form sends one: refuse the request
         # whole (400) rather than fail half-way through a write.
-        values = list(request.args.values()) + list(request.form.values())
+        values = list(request.args.values())
+        if request.mimetype in _FORM_TYPES:  # the only bodies werkzeug reads as a form
+            values += request.form.values()
         if any("\x00" in value for value in values) or _json_has_nul():
             abort(400)
 
+    fixed = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+             ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+             ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"))
+    hsts = (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
+
     @app.after_request
     def set_security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security",
-                                        "max-age=31536000; includeSubDomains")
+        # Each header unless the view set its own (the scanner page's CSP), added in one go:
+        # every response pays for this hook.
+        present = {name.lower() for name, _value in response.headers}
+        wanted = fixed + hsts if app.config.get("SESSION_COOKIE_SECURE") else fixed
+        response.headers.extend([(name, value) for name, value in wanted
+                                 if name.lower() not in present])
         # Name no server software or version (the development server would name both).
         response.headers["Server"] = "lianxin"
         if request.endpoint != "static" and "Cache-Control" not in response.headers:
