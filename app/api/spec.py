@@ -138,16 +138,6 @@ def _limit_holder() -> None:
         raise TooManyRequests()
 
 
-# Calls with limits of their own through Flask-Limiter (sign-in attempts per username). Every
-# other call is counted by _limit_holder alone, so Flask-Limiter's hooks need not look at it.
-_FLASK_LIMITED: set[str] = set()
-
-
-@limiter.request_filter
-def _counted_by_holder_only() -> bool:
-    return request.blueprint == "api" and request.endpoint not in _FLASK_LIMITED
-
-
 def operation(bp, method: str, path: str, summary: str, *, body=None, query=None,
               responses=None, errors: tuple[int, ...] = (), auth: bool = True,
               limits: tuple = (), headers: Optional[dict[str, str]] = None) -> Callable:
@@ -179,7 +169,7 @@ def operation(bp, method: str, path: str, summary: str, *, body=None, query=None
 
         limited = checked
         if limits:
-            _FLASK_LIMITED.add(f"{bp.name}.{view.__name__}")
+            limiter.api_endpoints.add(f"{bp.name}.{view.__name__}")
         for value, key_func in limits:
             limited = limiter.limit(value, key_func=key_func)(limited)
 
