@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.database import Prepared, transaction
+from app.database import Prepared, as_loaded, transaction
 from app.extensions import db
-from app.models import LedgerEntry
+from app.models import LedgerEntry, Role, Shop, User
 from app.models.shop import Product
 from tests import factories
 
@@ -92,3 +92,42 @@ def test_it_runs_in_the_sessions_transaction(app):
     with pytest.raises(sa.exc.NoResultFound):
         with transaction():
             Prepared(sa.select(products.c.id)).run().one()
+
+
+def _account_row(username):
+    users = User.__table__
+    with transaction():
+        row = Prepared(sa.select(users).where(users.c.username == sa.bindparam("name"))).run(
+            {"name": username}).one()
+    db.session.remove()  # a new request: nothing loaded yet
+    return {sa.inspect(User).get_property_by_column(column).key: value
+            for column, value in zip(users.c, row)}
+
+
+def test_an_instance_made_from_a_row_is_persistent_with_nothing_to_write(app):
+    """as_loaded() gives what a query would: in the session, no change to flush, relationships
+    given or loaded lazily, and a change to it written like any loaded object's."""
+    village = factories.village()
+    shop_id, village_id = factories.shop(village).id, village.id
+    factories.user("keeper", Role.SHOP, shop_id=shop_id, region_id=village_id)
+    values = _account_row("keeper")
+    with transaction():
+        shop = db.session.get(Shop, shop_id)
+        user = as_loaded(User, values, shop=shop)
+        assert user in db.session and not db.session.dirty and not db.session.new
+        assert sa.inspect(user).persistent and user.shop is shop
+        assert user.region.id == village_id  # not in the row: loaded when asked for
+        assert user.check_password(factories.PASSWORD)
+        user.display_name = "小卖部"
+    db.session.remove()
+    assert db.session.get(User, values["id"]).display_name == "小卖部"
+
+
+def test_the_sessions_own_instance_is_the_one_answered(app):
+    """An account the session already holds is not made twice (the session would refuse it)."""
+    factories.user("official", Role.OFFICIAL)
+    values = _account_row("official")
+    with transaction():
+        held = db.session.get(User, values["id"])
+        assert as_loaded(User, {**values, "display_name": "stale"}) is held
+        assert held.display_name != "stale"

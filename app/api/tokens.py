@@ -6,19 +6,19 @@ database signs nobody in. Tokens expire, and a password change or deactivation r
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 from typing import Optional
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import current_app, g, request
 from flask_babel import gettext as _
 
 from app import audit
 from app.auth.services import authenticate
-from app.database import transaction
+from app.database import Prepared, as_loaded, transaction
 from app.errors import DomainError, NotFound
 from app.extensions import db
-from app.models import ApiToken, User
+from app.models import ApiToken, Shop, User
 from app.models.base import utcnow
 
 # How stale `last_used_at` may get before a request writes it again (reads stay read-only).
@@ -62,27 +62,50 @@ def bearer_token() -> Optional[str]:
     return token
 
 
-# Every API call runs it: built once, run with parameters. Only the account (and its shop)
-# become objects; the token's own columns are enough as a row.
-_BEARER = (sa.select(User, ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at)
-           .join(ApiToken, ApiToken.user_id == User.id)
-           .where(ApiToken.token_hash == sa.bindparam("hash")).options(so.joinedload(User.shop)))
+_TOKENS, _USERS, _SHOPS = ApiToken.__table__, User.__table__, Shop.__table__
+
+# Every API call runs it: the token, its account and the account's shop in one row.
+_BEARER = Prepared(
+    sa.select(_TOKENS.c.id, _TOKENS.c.expires_at, _TOKENS.c.last_used_at,
+              *[column.label(f"user_{column.key}") for column in _USERS.c],
+              *[column.label(f"shop_{column.key}") for column in _SHOPS.c])
+    .select_from(_TOKENS.join(_USERS, _USERS.c.id == _TOKENS.c.user_id)
+                 .outerjoin(_SHOPS, _SHOPS.c.id == _USERS.c.shop_id))
+    .where(_TOKENS.c.token_hash == sa.bindparam("hash")))
 
 
-def current() -> tuple[User, sa.Row]:
+@lru_cache(maxsize=1)
+def _layout() -> tuple[list, list]:
+    """[(attribute, position in the row)] for the account's columns, then the shop's."""
+    names = [column.key for column in _BEARER.columns]
+
+    def of(model, prefix):
+        mapper = sa.inspect(model)
+        return [(mapper.get_property_by_column(column).key, names.index(f"{prefix}_{column.key}"))
+                for column in model.__table__.c]
+
+    return of(User, "user"), of(Shop, "shop")
+
+
+def current() -> tuple[User, tuple]:
     """The account behind the request's bearer token and the token (a row of its id, expires_at
     and last_used_at); NotSignedIn otherwise.
 
-    One statement reads the token, its account and the account's shop. On SQLite a call that
-    writes begins here with the write lock (BEGIN IMMEDIATE), which it would take a moment later
-    anyway: reading first in a transaction of its own would cost more than the lock is held for.
+    One statement reads the token, its account and the account's shop; the account and shop
+    join the session as if the ORM had loaded them. On SQLite a call that writes begins here
+    with the write lock (BEGIN IMMEDIATE), which it would take a moment later anyway: reading
+    first in a transaction of its own would cost more than the lock is held for.
     """
     token = bearer_token()
     now = utcnow()
-    found = db.session.execute(_BEARER, {"hash": hash_token(token)}).first() if token else None
-    if found is None or found.expires_at <= now or not found.User.active:
+    found = _BEARER.run({"hash": hash_token(token)}).first() if token else None
+    if found is None or found.expires_at <= now or not found.user_active:
         raise NotSignedIn(_("Please sign in first."))
-    user = found.User
+    user_columns, shop_columns = _layout()
+    shop = None
+    if found.shop_id is not None:
+        shop = as_loaded(Shop, {name: found[i] for name, i in shop_columns})
+    user = as_loaded(User, {name: found[i] for name, i in user_columns}, shop=shop)
     g.api_user_id = user.id
     if found.last_used_at is None or found.last_used_at < now - TOUCH_EVERY:
         db.session.rollback()  # a fresh transaction for the write (a GET began a read)
