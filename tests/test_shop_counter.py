@@ -63,6 +63,20 @@ def test_short_basket_goes_back_with_the_points_missing(client, w):
     assert db.session.get(Product, w.rice.id).stock == 10
 
 
+@pytest.mark.parametrize("field", ["qty-99999999999999999999", "qty-0", "qty-x"])
+def test_a_basket_naming_no_possible_product_goes_back_with_a_message(client, w, field):
+    """A forged field is refused as an unreadable basket on both databases (SQLite cannot even
+    hold the number), and nothing is sold."""
+    secret = codes.issue(w.h1_user)["secret"]
+    _login(client, "keeper")
+    basket_url = client.post("/shop/scan", data={"code": secret}).headers["Location"]
+    for step in ("/confirm", "/checkout"):
+        back = client.post(basket_url + step, data={"idempotency_key": "k", field: "1"})
+        assert back.status_code == 302 and back.headers["Location"].endswith(basket_url)
+        assert "无法读取购物篮" in client.get(basket_url).text
+    assert db.session.scalar(sa.select(sa.func.count(Redemption.id))) == 0
+
+
 def test_bad_codes_and_other_villages_get_a_message(client, w):
     _login(client, "keeper")
     response = client.post("/shop/scan", data={"code": "P1notacode"})

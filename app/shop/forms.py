@@ -8,6 +8,7 @@ from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, Strin
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.errors import InvalidInput
+from app.views_util import db_id
 
 SOURCE_CHOICES = [("village", _l("Bought by the village")), ("donation", _l("Donated")),
                   ("returned", _l("Returned"))]
@@ -71,13 +72,15 @@ class ConfirmForm(FlaskForm):
 
 
 def basket_items(formdata) -> list[tuple[int, int]]:
-    """[(product_id, quantity)] from a basket form's `qty-<product id>` fields (blank is 0)."""
+    """[(product_id, quantity)] from a basket form's `qty-<product id>` fields (blank is 0); a
+    field naming no possible product id (`qty-99999999999999999999`) makes the basket unreadable
+    rather than reach the database."""
     items = []
     for name, value in formdata.items():
         if not name.startswith("qty-"):
             continue
         try:
-            product_id, quantity = int(name[4:]), int(value or 0)
+            product_id, quantity = db_id(name[4:]), int(value or 0)
         except ValueError:
             raise InvalidInput(_("The basket could not be read.")) from None
         items.append((product_id, quantity))
