@@ -232,6 +232,8 @@ class Prepared:
         connection, driver = _driver()
         dialect = connection.dialect
         many = isinstance(params, list)
+        if many and not params:
+            return Rows([], ())
         first = (params[0] if many else params) or {}
         variant = self._variant(dialect, frozenset(first))
         sql, results = variant[0], variant[4]

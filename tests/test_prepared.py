@@ -60,6 +60,7 @@ def test_a_list_of_parameters_runs_once_for_each(app):
     insert = Prepared(products.insert())
     with transaction():
         insert.run([{"shop_id": shop.id, "name": f"货{i}", "points": i + 1} for i in range(5)])
+        insert.run([])  # an empty list runs nothing (and does not fail)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(products)) == 5
 
 
