@@ -91,34 +91,60 @@ def backend(request):
     return request.param
 
 
-@pytest.fixture
-def app(backend, migrated, tmp_path):
-    """An application bound to an empty, migrated database."""
-    source = migrated(backend)
+def _forget_previous_request(sender, **extra):
+    # The test keeps one app context open, so `g` outlives each request, as it never does
+    # in a real server: drop the signed-in user and locale cached by the previous request.
+    # (On request_started, so it runs before every before_request hook of the app.)
+    g.pop("_login_user", None)
+    g.pop("_flask_babel", None)
+
+
+@pytest.fixture(scope="session")
+def shared_apps(migrated, tmp_path_factory):
+    """One application per backend for the whole session (per xdist worker), with its settings
+    as built: building an app and compiling its templates anew for every test cost more than
+    most tests. Each test gets the app back with these settings and an emptied database."""
+    made = {}
+
+    def get(backend):
+        if backend not in made:
+            home = tmp_path_factory.mktemp(f"app-{backend}")
+            url = f"sqlite:///{home / 'test.db'}" if backend == "sqlite" else migrated(backend)
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(home),
+                              "UPLOAD_FOLDER": str(home / "uploads")})
+            request_started.connect(_forget_previous_request, app)
+            made[backend] = (app, home, dict(app.config))
+        return made[backend]
+
+    return get
+
+
+def _empty_database(backend, app, home, migrated):
+    """Start the test from the migrated, empty schema: a fresh copy of the SQLite file (no
+    connection may hold the old one), or TRUNCATE on PostgreSQL."""
     if backend == "sqlite":
-        target = tmp_path / "test.db"
-        shutil.copy(source, target)
-        url = f"sqlite:///{target}"
+        for name in ("test.db-wal", "test.db-shm", "test.db-journal"):
+            (home / name).unlink(missing_ok=True)
+        shutil.copy(migrated(backend), home / "test.db")
     else:
-        url = source
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path),
-                      "UPLOAD_FOLDER": str(tmp_path / "uploads")})
-    def _forget_previous_request(sender, **extra):
-        # The test keeps one app context open, so `g` outlives each request, as it never does
-        # in a real server: drop the signed-in user and locale cached by the previous request.
-        # (On request_started, so it runs before every before_request hook of the app.)
-        g.pop("_login_user", None)
-        g.pop("_flask_babel", None)
+        # Reference rows the migrations insert (entry kinds) stay; everything else goes.
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables
+                           if t.name not in REFERENCE_TABLES)
+        db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
 
-    request_started.connect(_forget_previous_request, app)
 
+@pytest.fixture
+def app(backend, migrated, shared_apps, tmp_path):
+    """The session's application for this backend, bound to an empty, migrated database, with
+    its settings as built (a test's changes to app.config end with the test) and an instance
+    and upload folder of the test's own."""
+    app, home, settings = shared_apps(backend)
+    app.config.clear()
+    app.config.update(settings, INSTANCE_PATH=str(tmp_path), UPLOAD_FOLDER=str(tmp_path / "uploads"))
     with app.app_context():
-        if backend == "postgresql":
-            # Reference rows the migrations insert (entry kinds) stay; everything else goes.
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables
-                               if t.name not in REFERENCE_TABLES)
-            db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.session.commit()
+        db.engine.dispose()
+        _empty_database(backend, app, home, migrated)
         limiter.reset()
         yield app
         db.session.remove()
