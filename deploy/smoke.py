@@ -117,6 +117,12 @@ http {{
 """
 
 
+def template_env() -> dict:
+    """The settings deploy/lianxin.env.example sets (its uncommented NAME=value lines)."""
+    found = re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", (DEPLOY / "lianxin.env.example").read_text(), flags=re.M)
+    return {name: value.strip().strip('"') for name, value in found}
+
+
 def free_port() -> int:
     """A free TCP port on loopback (the kernel's choice among the high ones)."""
     with socket.socket() as s:
@@ -160,8 +166,8 @@ class Processes:
                 stop()
             except Exception:  # noqa: BLE001 - cleaning up whatever is left
                 pass
-        for name in list(self.groups):
-            self.kill(name, signal.SIGTERM)
+        for name in list(self.groups):  # disposable: no need to wait for graceful stops
+            self.kill(name, signal.SIGKILL)
 
 
 def run(cmd: list, *, env=None, cwd=None, timeout=300, check=True, input_text=None) -> str:
@@ -412,8 +418,12 @@ archive_command = 'pgbackrest --config={self.pgbr_conf} --stanza=smoke archive-p
         return f"port {self.redis_port}"
 
     def app_env(self, node: int = 0) -> dict:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("LIANXIN_", "RATELIMIT_", "LOGIN_LIMIT", "PROMETHEUS_"))}
+        """deploy/lianxin.env.example's settings, with this run's addresses and folders."""
+        # Nothing of the caller's own Lianxin settings: the run is the template's.
+        env = {k: v for k, v in os.environ.items() if not k.startswith((
+            "LIANXIN_", "RATELIMIT_", "LOGIN_LIMIT_", "PROMETHEUS_", "API_", "SHOP_", "PAY_CODE_",
+            "BASKET_", "DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER", "SESSION_COOKIE", "TEST_DATABASE"))}
+        env.update(template_env())
         metrics = self.tmp / f"node{node}" / "metrics"
         metrics.mkdir(parents=True, exist_ok=True)
         env.update({
@@ -421,11 +431,8 @@ archive_command = 'pgbackrest --config={self.pgbr_conf} --stanza=smoke archive-p
             "SECRET_KEY": self.secret_key,
             "LIANXIN_INSTANCE": str(self.tmp / "instance"),
             "UPLOAD_FOLDER": str(self.tmp / "uploads"),
-            "SESSION_COOKIE_SECURE": "1",
-            "LIANXIN_TRUSTED_PROXIES": "1",
             "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{self.redis_port}/0",
             "LIANXIN_BACKUP_DIR": str(self.tmp / "backups"),
-            "LIANXIN_METRICS_ALLOW": "127.0.0.1",
             "PROMETHEUS_MULTIPROC_DIR": str(metrics),
             "PYTHONDONTWRITEBYTECODE": "1",
         })
@@ -641,9 +648,7 @@ archive_command = 'pgbackrest --config={self.pgbr_conf} --stanza=smoke archive-p
         assert answers[:10] == [200] * 10, f"the first ten answered {answers[:10]}"
         assert answers[10] == 429, f"the 11th wrong password answered {answers[10]}"
         assert len(upstreams) == 2, f"the attempts reached only {upstreams}"
-        right = self.sign_in("smoke-guard", self.guard_password)
-        assert right.status == 429, f"while limited, the right password answered {right.status}"
-        return f"attempts 1-10: 200, the 11th: 429, over {' and '.join(sorted(upstreams))}"
+        return f"attempts 1-10: 200, the 11th: 429, spread over {' and '.join(sorted(upstreams))}"
 
     def check_kill_during_sales(self):
         shop = self.api("shop")
@@ -700,6 +705,7 @@ archive_command = 'pgbackrest --config={self.pgbr_conf} --stanza=smoke archive-p
                 time.sleep(0.005)
             done_at_kill = sum(f.done() for f in futures)
             self.procs.kill("node1", signal.SIGKILL)
+            assert done_at_kill < SALES, "every sale had ended before the kill: nothing was tested"
             receipts = [f.result() for f in futures]
         self.nodes_alive = [self.nodes[1]]
         keys = f"api:%:smoke-{self.run_id}-sale-%"
