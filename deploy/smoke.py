@@ -376,6 +376,10 @@ pg1-port={self.pg_port}
 pg1-socket-path={self.pg_sock}
 """)
         os.chmod(self.pgbr_conf, 0o644)
+        # Our own (empty) include folder too: the machine's /etc/pgbackrest/conf.d stays out of it.
+        (self.pgbr / "conf.d").mkdir()
+        self.pgbr_cmd = ["pgbackrest", f"--config={self.pgbr_conf}",
+                         f"--config-include-path={self.pgbr / 'conf.d'}", "--stanza=smoke"]
         run(as_postgres([PG_BIN / "initdb", "-D", self.pg_data, "-U", "postgres", "--auth=trust",
                          "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]), cwd=self.tmp)
         with open(self.pg_data / "postgresql.conf", "a") as conf:
@@ -389,13 +393,12 @@ shared_buffers = 64MB
 fsync = off
 wal_level = replica
 archive_mode = on
-archive_command = 'pgbackrest --config={self.pgbr_conf} --stanza=smoke archive-push %p'
+archive_command = '{" ".join(self.pgbr_cmd)} archive-push %p'
 """)
         self.pg_ctl("start", "-w", "-t", "60", "-l", pg / "server.log")
         self.procs.stops.append(lambda: self.pg_ctl("stop", "-m", "immediate", "-t", "20", check=False))
         self.psql("CREATE DATABASE lianxin")
-        run(as_postgres(["pgbackrest", f"--config={self.pgbr_conf}", "--stanza=smoke", "stanza-create"]),
-            cwd=self.tmp)
+        run(as_postgres([*self.pgbr_cmd, "stanza-create"]), cwd=self.tmp)
         return f"port {self.pg_port}, socket {self.pg_sock}"
 
     def pg_ctl(self, *args, check=True):
@@ -643,6 +646,7 @@ archive_command = 'pgbackrest --config={self.pgbr_conf} --stanza=smoke archive-p
             got = browser.post("/login", form={"csrf_token": token, "username": "smoke-guard",
                                                "password": "wrong-password"})
             answers.append(got.status)
+        time.sleep(0.3)  # nginx writes a request's log line as the request ends
         upstreams = set(re.findall(r"^POST /login \d+ (\S+) ",
                                    (self.tmp / "nginx" / "access.log").read_text(), flags=re.M)[-11:])
         assert answers[:10] == [200] * 10, f"the first ten answered {answers[:10]}"
@@ -748,7 +752,7 @@ archive_command = 'pgbackrest --config={self.pgbr_conf} --stanza=smoke archive-p
             self.procs.kill(name, signal.SIGTERM)
         self.psql("CREATE TABLE smoke_pitr (note text); INSERT INTO smoke_pitr VALUES ('before the drop')",
                   "lianxin")
-        pgbr = ["pgbackrest", f"--config={self.pgbr_conf}", "--stanza=smoke"]
+        pgbr = self.pgbr_cmd
         run(as_postgres([*pgbr, "--type=full", "backup"]), cwd=self.tmp, timeout=300)
         time.sleep(1)
         target = self.psql("SELECT now()")
