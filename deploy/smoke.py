@@ -390,16 +390,28 @@ listen_addresses = ''
 unix_socket_directories = '{self.pg_sock}'
 max_connections = 100
 shared_buffers = 64MB
+# A throw-away cluster: no flushes to disk (not for a real one).
 fsync = off
 wal_level = replica
 archive_mode = on
 archive_command = '{" ".join(self.pgbr_cmd)} archive-push %p'
 """)
+        self.procs.stops.append(self.stop_postgres)
         self.pg_ctl("start", "-w", "-t", "60", "-l", pg / "server.log")
-        self.procs.stops.append(lambda: self.pg_ctl("stop", "-m", "immediate", "-t", "20", check=False))
         self.psql("CREATE DATABASE lianxin")
         run(as_postgres([*self.pgbr_cmd, "stanza-create"]), cwd=self.tmp)
         return f"port {self.pg_port}, socket {self.pg_sock}"
+
+    def stop_postgres(self) -> None:
+        """Stop our cluster however it is; its postmaster never outlives the run."""
+        pid_file = self.pg_data / "postmaster.pid"
+        pid = int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+        self.pg_ctl("stop", "-m", "immediate", "-t", "20", check=False)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def pg_ctl(self, *args, check=True):
         return run(as_postgres([PG_BIN / "pg_ctl", "-D", self.pg_data, *args]), cwd=self.tmp, check=check)
