@@ -13,7 +13,8 @@ own PostgreSQL cluster nor anything on ports 80, 443 or 6379:
 Then, through nginx only: every demo account signs in; a household pays at the shop; a household
 checks in at the open meeting; a committee awards a grid; one node is killed (SIGKILL) in the
 middle of 50 concurrent sales and every sale ends exactly once through the other; wrong passwords
-spread over both nodes are limited as one; `ledger verify` is clean; and pgBackRest restores the
+spread over both nodes are limited as one; `ledger verify` is clean; `jobs run` started on two
+nodes at once runs each job once; and pgBackRest restores the
 cluster to a moment before a table was dropped. It prints what it checked and exits 1 on any
 failure; every process and the folder are removed on the way out, failure or not.
 """
@@ -758,6 +759,23 @@ archive_command = '{" ".join(self.pgbr_cmd)} archive-push %p'
         assert done.returncode == 0, done.stdout[-500:]
         return done.stdout.strip().splitlines()[-1][:100] if done.stdout.strip() else "exit 0"
 
+    def check_jobs(self):
+        # lianxin-jobs.service's command, started on two nodes at the same moment.
+        cmd = [str(VENV_BIN / "flask"), "--app", "wsgi", "jobs", "run"]
+        started = [subprocess.Popen(cmd, env=self.app_env(), cwd=REPO, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        outputs = [proc.communicate(timeout=600)[0] for proc in started]
+        for proc, out in zip(started, outputs):
+            assert proc.returncode == 0, f"jobs run exited {proc.returncode}: {out[-400:]}"
+        said = [dict(re.findall(r"^([\w.-]+): (ran|skipped|failed)\b", out, flags=re.M)) for out in outputs]
+        runs = dict(line.split("|") for line in self.psql(
+            "SELECT name, count(*) FROM job_runs GROUP BY name", "lianxin").splitlines() if line)
+        assert runs, "no job claimed a period"
+        for name, count in runs.items():
+            ran = sum(1 for s in said if s.get(name) == "ran")
+            assert ran == int(count), f"{name}: ran {ran} times for {count} period(s)"
+        return f"both exit 0; {len(runs)} periodic jobs, each run once ({', '.join(sorted(runs))})"
+
     def check_pitr(self):
         # Stop the app first: a restore replaces the cluster under them.
         for name in [n for n in self.procs.groups if n.startswith("node")]:
@@ -803,6 +821,7 @@ archive_command = '{" ".join(self.pgbr_cmd)} archive-push %p'
         if self.step(f"SIGKILL a node during {SALES} concurrent sales", self.check_kill_during_sales):
             self.step("the run goes on through the other node", self.check_goes_on)
         self.step("flask ledger verify", self.check_ledger)
+        self.step("flask jobs run on two nodes at once", self.check_jobs)
         self.step("pgBackRest: point-in-time restore before a DROP", self.check_pitr)
         return 0 if all(ok for _n, ok, _s, _note in self.results) else 1
 
