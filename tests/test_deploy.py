@@ -70,7 +70,8 @@ def test_nginx_takes_the_bodies_the_app_takes():
 
 def test_nginx_serves_no_uploads_and_never_resends_a_post():
     # The only folder nginx serves itself is static/; photos go through the app's checks.
-    assert re.findall(r"^\s*(?:alias|root)\s+(\S+);", SITE, flags=re.M) == ["/srv/lianxin/static/"]
+    assert re.findall(r"^\s*(?:alias|root)\s+(\S+);", SITE, flags=re.M) == [
+        "/var/www/letsencrypt", "/srv/lianxin/static/"]
     assert "uploads" not in re.sub(r"#.*", "", SITE)
     retry = re.search(r"^proxy_next_upstream ([^;]*);", PROXY, flags=re.M).group(1).split()
     assert "non_idempotent" not in retry and {"error", "timeout"} <= set(retry)
