@@ -451,6 +451,10 @@ archive_command = '{" ".join(self.pgbr_cmd)} archive-push %p'
             "LIANXIN_BACKUP_DIR": str(self.tmp / "backups"),
             "PROMETHEUS_MULTIPROC_DIR": str(metrics),
             "PYTHONDONTWRITEBYTECODE": "1",
+            # libpq's defaults too, so a tool the app starts (pg_dump for a backup) finds our
+            # cluster, never the machine's own on 5432.
+            "PGHOST": str(self.pg_sock), "PGPORT": str(self.pg_port), "PGUSER": "postgres",
+            "PGDATABASE": "lianxin",
         })
         return env
 
