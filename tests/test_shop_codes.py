@@ -79,7 +79,7 @@ def test_used_expired_revoked_unknown_and_forged_codes_get_one_answer(w):
 def test_pay_page_get_writes_nothing_and_post_issues(client, w):
     client.post("/login", data={"username": "h1", "password": "secret-pass"})
     page = client.get("/me/pay")
-    assert page.status_code == 200 and 'src="/static/js/pay.js"' in page.text
+    assert page.status_code == 200 and 'src="/static/js/pay.js?v=' in page.text
     assert db.session.scalar(sa.select(sa.func.count(PaymentCode.id))) == 0
     data = client.post("/me/pay/code").get_json()
     assert data["qr"].startswith("data:image/svg+xml") and len(data["number"].replace(" ", "")) == 12
