@@ -136,3 +136,20 @@ def test_household_pays_in_one_tap_and_has_its_shortcuts(client, auth, w, langua
     auth.logout()
     auth.login("committee")
     assert 'id="bottom-bar"' not in client.get("/workbench").get_data(as_text=True)
+
+
+def test_the_shop_keeper_lands_on_its_workbench(client, auth, w):
+    shop = factories.shop(w.home)
+    db.session.add_all([Product(shop_id=shop.id, name="酱油", points=10, stock=1, low_stock=5),
+                        Product(shop_id=shop.id, name="盐", points=5, stock=0),
+                        Product(shop_id=shop.id, name="大米", points=50, stock=80),
+                        Product(shop_id=shop.id, name="旧货", points=5, stock=0, active=False)])
+    factories.user("keeper", "shop", shop_id=shop.id)
+    db.session.commit()
+    auth.login("keeper")
+    response = client.get("/", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.request.path == "/shop"
+    assert counts(page) == {"low-stock": 2, "notifications": 0}
+    assert re.search(r'class="btn btn-primary btn-lg[^"]*" href="/shop/scan"', page)
+    assert page.index("盐 (0)") < page.index("酱油 (1)") and "旧货" not in page
