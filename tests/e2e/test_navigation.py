@@ -108,3 +108,26 @@ def test_tap_targets_are_44px_on_a_phone(live_server, browser, username):
             found[path] = small
     context.close()
     assert found == {}, found
+
+
+def test_the_household_bottom_bar_on_a_phone_only(live_server, browser):
+    """360 px: four shortcuts fixed at the bottom, covering nothing once scrolled to the end;
+    1366 px: no bar (the top menu has room)."""
+    phone = browser.new_context(**PHONE)
+    page = phone.new_page()
+    sign_in(page, live_server.url, "household")
+    bar = page.locator("#bottom-bar")
+    assert bar.is_visible()
+    assert bar.locator("a").all_inner_texts() == ["我的积分", "付款码", "夜谈会", "问题"]
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    footer = page.locator("footer button").last.bounding_box()
+    assert footer["y"] + footer["height"] <= bar.bounding_box()["y"]
+    with page.expect_navigation():
+        page.locator("#pay-button").click()
+    assert page.url.endswith("/me/pay")
+    phone.close()
+    laptop = browser.new_context(**LAPTOP)
+    page = laptop.new_page()
+    sign_in(page, live_server.url, "household")
+    assert not page.locator("#bottom-bar").is_visible()
+    laptop.close()
