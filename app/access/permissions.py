@@ -149,7 +149,7 @@ def menu_sections_for(user: Optional[User], section: Optional[str] = None) -> li
     for key, items in grouped.items():
         if key == "account":
             continue
-        if key and len(items) > 1:
+        if key in SECTIONS and len(items) > 1:
             order, label = SECTIONS[key]
             bar.append(MenuSection(order, key, label, tuple(items)))
         else:
