@@ -81,6 +81,22 @@ def test_an_empty_village_shows_zeros_and_the_plan_button(client, auth, w):
     assert re.search(r'<div class="[^"]*" id="waiting-low-stock">', page)  # no shop: no dead link
 
 
+def test_a_planned_meeting_is_one_tap_from_being_opened(client, auth, w):
+    from datetime import UTC, datetime
+
+    from app.meetings import services as meetings
+
+    later = meetings.plan(w.committee, w.home.id, "group", "后", datetime.now(UTC) + timedelta(days=9))
+    sooner = meetings.plan(w.committee, w.home.id, "group", "先", datetime.now(UTC) + timedelta(days=2))
+    auth.login("committee")
+    page = client.get("/workbench").get_data(as_text=True)
+    assert f'href="/meetings/{sooner.id}" id="open-next-meeting"' in page
+    assert f"/meetings/{later.id}" not in page and 'href="/meetings/new"' in page
+    meetings.open_meeting(w.committee, later.id)
+    page = client.get("/workbench").get_data(as_text=True)
+    assert f'href="/meetings/{later.id}/scan-in"' in page and "open-next-meeting" not in page
+
+
 def test_an_official_sees_the_issues_under_it(client, auth, w):
     fill(w)
     auth.login("county")

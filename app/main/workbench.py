@@ -30,10 +30,14 @@ def _issue_counts(issues: sa.Select, today: date) -> dict[str, sa.ScalarSelect]:
 
 
 def _open_meetings(meetings: sa.Select) -> dict[str, sa.ScalarSelect]:
+    """How many meetings are open, the first of them, and the next planned one (to open)."""
     open_now = meetings.where(Meeting.status == "open")
+    planned = (meetings.where(Meeting.status == "planned").with_only_columns(Meeting.id)
+               .order_by(Meeting.starts_at, Meeting.id).limit(1))
     return {"open_meetings": _count(open_now),
             "open_meeting_id": open_now.with_only_columns(
-                sa.func.min(Meeting.id), maintain_column_froms=True).scalar_subquery()}
+                sa.func.min(Meeting.id), maintain_column_froms=True).scalar_subquery(),
+            "next_meeting_id": planned.scalar_subquery()}
 
 
 def _run(columns: dict[str, sa.ScalarSelect]) -> dict[str, Optional[int]]:
