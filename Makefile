@@ -58,11 +58,13 @@ run: $(RUN_STAMP) compile-translations
 		echo "  admin       administrator, everything"; \
 		echo "  city        city official, Sanming city (read-only figures, all villages)"; \
 		echo "  committee   village committee of 罗翠村"; \
+		echo "  committee2  second member of 罗翠村's committee"; \
 		echo "  gridleader  micro-grid leader, 罗翠村 第1网格"; \
 		echo "  shop        shop keeper, 罗翠村积分超市"; \
 		echo "  household   a 罗翠村 household"; \
 		echo "  household2  another 罗翠村 household"; \
 		echo "  outsider    a household in 五一村"; \
+		echo "  unit        responsible unit 明溪县水利局: only the issues assigned to it"; \
 		echo; \
 	fi
 	@$(FLASK) first-run-hint --url http://$(HOST):$(PORT)/

@@ -2,6 +2,7 @@
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from app.errors import DomainError
 from app.extensions import db
@@ -22,20 +23,25 @@ users = AppGroup("users", help="Manage accounts.")
               help="Id of the region (official, committee), shop, grid or household.")
 @click.option("--household", "household_id", type=int, default=None,
               help="For a committee member: the household they live in (they cannot award it).")
-@click.password_option(prompt="Password", confirmation_prompt=True)
+@click.option("--password", default=None, hidden=True)
 def create_user(username: str, role: str, scope_id: int | None, household_id: int | None,
-                password: str) -> None:
+                password: str | None) -> None:
     """Create an account; asks for its password."""
     from app.accounts.services import create_account
 
+    # Asked here, not by a click option, so the prompt speaks the app's language (options are
+    # read before the app context exists).
+    if password is None:
+        password = click.prompt(_("Password"), hide_input=True,
+                                confirmation_prompt=_("Repeat the password"))
     if len(password) < 8:
-        raise click.ClickException("The password must have at least 8 characters.")
+        raise click.ClickException(_("The password must have at least 8 characters."))
     try:
         user = create_account(username, password, Role(role), scope_id,
                               own_household_id=household_id)
     except DomainError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Created {user.username} ({user.role}).")
+    click.echo(_("Created %(username)s (%(role)s).", username=user.username, role=user.role))
 
 
 @click.command("demo-data")
@@ -49,13 +55,24 @@ def demo_data(force: bool, extra: int, households_per_village: int) -> None:
 
     if not demo.database_is_empty():
         if not force:
-            raise click.ClickException("The database is not empty; use --force to replace it.")
+            raise click.ClickException(_("The database is not empty; use --force to replace it."))
         demo.clear_all()
     counts = demo.load(extra, households_per_village)
-    click.echo(f"Demo city loaded: {counts['villages']} villages, {counts['households']} households.")
-    click.echo(f"Demo accounts (password {demo.DEMO_PASSWORD}): admin, city, committee, shop, "
-               "gridleader, household, household2, outsider, unit")
-    click.echo(f"Household cards of 罗翠村 (PIN {demo.cards.DEMO_PIN}): {', '.join(counts['cards'])}")
+    click.echo(_("Demo city loaded: %(villages)d villages, %(households)d households.",
+                 villages=counts["villages"], households=counts["households"]))
+    click.echo(_("Demo accounts (password %(password)s): %(names)s", password=demo.DEMO_PASSWORD,
+                 names="admin, city, committee, committee2, shop, gridleader, household, "
+                       "household2, outsider, unit"))
+    _echo_cards(counts)
+
+
+def _echo_cards(counts: dict) -> None:
+    """Name the households given a printed card, as README's demo section promises."""
+    from app import demo
+
+    click.echo(_("Households of %(village)s with a printed card (PIN %(pin)s): %(cards)s",
+                 village=demo.HOME_VILLAGE, pin=demo.cards.DEMO_PIN,
+                 cards=", ".join(counts["cards"])))
 
 
 @click.command("demo-data-if-empty", hidden=True)
@@ -65,7 +82,9 @@ def demo_data_if_empty() -> None:
 
     if demo.database_is_empty():
         counts = demo.load()
-        click.echo(f"Demo city loaded: {counts['households']} households.")
+        click.echo(_("Demo city loaded: %(villages)d villages, %(households)d households.",
+                     villages=counts["villages"], households=counts["households"]))
+        _echo_cards(counts)
 
 
 def register(app: Flask) -> None:

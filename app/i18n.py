@@ -78,3 +78,9 @@ def name_key(name: str) -> tuple:
             if piece:
                 key.append((0, int(piece), "") if piece.isdigit() else (1, 0, piece.lower()))
     return tuple(key)
+
+
+def warm_up() -> None:
+    """Load pypinyin's dictionaries now (some 0.3-0.6 s) rather than in the first request that
+    sorts names; wsgi.py calls it, so a served app's workers start warm and tests do not pay it."""
+    name_key("罗翠村")

@@ -129,9 +129,10 @@ def init_app(app: Flask) -> None:
         locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
         from flask_login import current_user
 
-        from app.access.permissions import menu_for
+        from app.access.permissions import menu_for, menu_sections_for
         from app.events import unread_count
 
         return {"current_locale": locale, "html_lang": html_lang(locale),
                 "language_names": LANGUAGE_NAMES, "menu_for": menu_for,
+                "menu_sections_for": menu_sections_for,
                 "unread_notifications": unread_count(current_user)}

@@ -65,6 +65,17 @@ def test_cli_demo_data_refuses_non_empty(app, runner):
     assert again.exit_code != 0 and "--force" in again.output
 
 
+def test_make_runs_demo_prints_the_households_with_cards(app, runner):
+    """`make run` loads the demo through demo-data-if-empty: it names the carded households too."""
+    from app.demo import cards
+
+    result = runner.invoke(args=["demo-data-if-empty"])
+    assert result.exit_code == 0, result.output
+    assert f"PIN {cards.DEMO_PIN}" in result.output
+    carded = result.output.rsplit("：", 1)[-1].strip().split(", ")
+    assert len(carded) == 3 and all(len(name.split()) == 2 for name in carded), result.output
+
+
 def test_committee_member_cannot_award_own_household(app, client, auth):
     """A committee member linked to the household they live in cannot move its points."""
     import pytest

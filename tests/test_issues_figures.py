@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from app.issues import figures
 from app.issues import services as issues
 from app.meetings import services as meetings
 from tests import factories
@@ -171,3 +172,70 @@ def test_villages_table_is_paginated_in_sort_order(app, client, auth, w):
     assert f'data-village="{w.other.id}"' in second and f'data-village="{w.home.id}"' not in second
     for forged in ("-5", "x", "99999999999999", "7"):
         assert client.get(f"/figures?after={forged}").status_code == 200
+
+
+def _village_order(text, w):
+    return sorted((w.home.id, w.other.id), key=lambda v: text.index(f'data-village="{v}"'))
+
+
+@pytest.mark.parametrize("column", ("name",) + figures.COLUMNS)
+def test_every_column_sorts_both_ways_by_its_header(client, auth, w, column):
+    """A click on a header sorts by it; a click on the same header sorts the other way."""
+    import re
+
+    auth.login("cityofficial")
+    ascending = client.get(f"/figures?sort={column}&dir=asc").text
+    descending = client.get(f"/figures?sort={column}&dir=desc").text
+    assert f'aria-sort="ascending"><a href="/figures?sort={column}&amp;dir=desc' in ascending
+    assert f'aria-sort="descending"><a href="/figures?sort={column}&amp;dir=asc' in descending
+    rows = figures.sort_rows(figures.figures(w._city, date.today().replace(day=1) - timedelta(days=400),
+                                             date.today(), date.today())[0], column, False)
+    values = [r.value(column) if column != "name" else r.name for r in rows
+              if r.village_id in (w.home.id, w.other.id)]
+    if None not in values and values[0] != values[1]:
+        assert _village_order(descending, w) == _village_order(ascending, w)[::-1], column
+    # Every header of the page links to its own sort, and only with names the page knows.
+    for href in re.findall(r'<th scope="col"[^>]*><a href="([^"]+)"', ascending):
+        assert set(re.findall(r"[?&](?:amp;)?([a-z_]+)=", href)) <= {"sort", "dir", "start", "end"}
+
+
+def test_figures_links_ignore_names_the_page_does_not_know(app, client, auth, w):
+    import re
+
+    app.config["PAGE_SIZE"] = 1
+    auth.login("cityofficial")
+    for query in ("endpoint=x", "_method=POST", "_external=1&_scheme=javascript", "_anchor=x",
+                  "after=zz&endpoint=x", "after=1&_external=1&_scheme=javascript",
+                  "sort=__class__&dir=sideways"):
+        response = client.get(f"/figures?{query}")
+        assert response.status_code == 200, query
+        links = re.findall(r'href="([^"]*)"', response.text)
+        assert any(link.startswith("/figures?sort=") for link in links), query
+        for link in links:
+            assert link[:1] in "/#" and not re.search(r"_method|endpoint|_anchor|#x", link), link
+
+
+def test_on_a_phone_the_table_says_it_scrolls_and_the_months_have_room(client, auth, w):
+    auth.login("cityofficial")
+    page = client.get("/figures").text
+    assert 'class="d-lg-none small text-muted mb-1" id="scroll-hint"' in page
+    assert page.index('id="scroll-hint"') < page.index('id="villages"')
+    assert page.count('<div class="col-12 col-sm-6 col-lg-3"><label class="form-label"') == 2
+
+
+def test_served_apps_load_the_pinyin_dictionaries_before_the_first_request(tmp_path):
+    """wsgi.py (gunicorn, flask run) warms pypinyin, so the first /figures of a worker does not
+    wait for it; create_app alone (what the tests use) does not pay for it."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, SECRET_KEY="x" * 32, LIANXIN_INSTANCE=str(tmp_path),
+               DATABASE_URL=f"sqlite:///{tmp_path / 'l.db'}")
+    check = "import sys; {load}; print('pypinyin.phrases_dict' in sys.modules)"
+    served = subprocess.run([sys.executable, "-c", check.format(load="import wsgi")],
+                            capture_output=True, text=True, env=env)
+    bare = subprocess.run([sys.executable, "-c", check.format(
+        load="from app import create_app; create_app()")], capture_output=True, text=True, env=env)
+    assert served.stdout.strip().splitlines()[-1:] == ["True"], served.stderr[-2000:]
+    assert bare.stdout.strip().splitlines()[-1:] == ["False"], bare.stderr[-2000:]

@@ -50,3 +50,37 @@ def test_overview_queries_do_not_grow(app, client, auth):
     factories.user("off", Role.OFFICIAL, region_id=city.id)
     auth.login("off")
     assert _queries_for(client, "/regions/") <= 10
+
+
+@pytest.mark.parametrize("rows", [2, 20])
+def test_workbench_counts_in_one_statement_however_much_waits(app, client, auth, rows):
+    """The committee's workbench: every count is one indexed COUNT of a single statement, so
+    twenty claims, issues and low products cost what two do."""
+    from datetime import date, timedelta
+
+    from app.ledger import claims, rulebook
+    from app.models import Issue, Product
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    village = factories.village()
+    committee = factories.user("com", Role.COMMITTEE, region_id=village.id)
+    category = rulebook.create_category(committee, village.id, "乡风文明")
+    rule = rulebook.create_rule(committee, village.id, category.id, "A01", "好人好事", 10)
+    shop = factories.shop(village)
+    for i in range(rows):
+        household = factories.household(village)
+        owner = factories.user(f"h{i}", Role.HOUSEHOLD, household_id=household.id)
+        claims.submit_claim(owner, household.id, rule.id, "扫雪")
+        db.session.add_all([
+            Issue(village_id=village.id, household_id=household.id, category="道路",
+                  description="路灯", status="handling", deadline=date.today() - timedelta(days=3)),
+            Product(shop_id=shop.id, name=f"商品{i}", points=5, stock=0)])
+    db.session.commit()
+    auth.login("com")
+    page = client.get("/workbench").get_data(as_text=True)
+    import re
+
+    shown = dict(re.findall(r'id="waiting-([a-z-]+)">\s*<span>[^<]*</span>\s*<span[^>]*>(\d+)<', page))
+    assert (shown["claims"], shown["overdue"], shown["low-stock"]) == (str(rows),) * 3
+    # the counts (one statement) and the menu's unread count; 2 today, one spare for the session
+    assert _queries_for(client, "/workbench") <= 3

@@ -48,8 +48,8 @@ def import_file(data: bytes, name="tree.csv"):
 @pytest.fixture(autouse=True)
 def english(request):
     """Messages in English, so the tests can read them (the pages use each account's language)."""
-    if "app" not in request.fixturenames:
-        yield
+    if "app" not in request.fixturenames or "runner" in request.fixturenames:
+        yield  # the command line speaks the configured language (zh_Hans in the tests)
         return
     request.getfixturevalue("app")
     with force_locale("en"):
@@ -243,12 +243,12 @@ def test_export_round_trips(client, auth, admin):
 
 def test_cli_imports_and_dry_run_writes_nothing(runner, tmp_path):
     result = runner.invoke(args=["regions", "import", FIXTURE, "--dry-run"])
-    assert result.exit_code == 0 and "would add 13" in result.output
+    assert result.exit_code == 0 and "将新增 13 个" in result.output
     assert region_count() == 0
     result = runner.invoke(args=["regions", "import", FIXTURE])
     assert result.exit_code == 0 and region_count() == 13
     result = runner.invoke(args=["regions", "import", FIXTURE])
-    assert result.exit_code == 0 and "unchanged 13" in result.output and region_count() == 13
+    assert result.exit_code == 0 and "不变 13 个" in result.output and region_count() == 13
 
 
 def test_cli_exits_1_listing_every_bad_row(runner, tmp_path):
@@ -256,12 +256,64 @@ def test_cli_exits_1_listing_every_bad_row(runner, tmp_path):
     bad.write_text("code,name\n350421000000,明溪县\n350421300200,孤村\n123,短\n", encoding="utf-8")
     result = runner.invoke(args=["regions", "import", str(bad)])
     assert result.exit_code == 1
-    assert "row 3" in result.output and "row 4" in result.output and "row 2" not in result.output
+    assert "第 3 行" in result.output and "第 4 行" in result.output
+    assert "第 2 行" not in result.output
     assert region_count() == 0
     xls = tmp_path / "tree.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
     result = runner.invoke(args=["regions", "import", str(xls)])
     assert result.exit_code == 1 and ".xls" in result.output
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "en"])
+def test_cli_speaks_the_configured_language_throughout(app, runner, tmp_path, language):
+    """No line mixes English framing with Chinese reasons: everything follows LIANXIN_LANGUAGE."""
+    from flask_babel import refresh
+
+    app.config["BABEL_DEFAULT_LOCALE"] = language
+    refresh()  # forget a locale chosen earlier in this test's app context
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name\n350421300200,孤村\n", encoding="utf-8")
+    refused = runner.invoke(args=["regions", "import", str(bad)]).output
+    dry = runner.invoke(args=["regions", "import", FIXTURE, "--dry-run"]).output
+    created = runner.invoke(args=["users", "create", "clerk9", "--role", "admin"],
+                            input="long-password\nlong-password\n").output
+    short = runner.invoke(args=["users", "create", "clerk8", "--role", "admin"],
+                          input="short\nshort\n").output
+    output = refused + dry + created + short
+    if language == "en":
+        assert "Row 2" in refused and "would rename" in dry and "Created clerk9" in created
+        assert "8 characters" in short and not re.search(r"[\u4e00-\u9fff]", output.replace("孤村", ""))
+    else:
+        assert "第 2 行" in refused and "将新增 13 个" in dry and "已创建账号 clerk9" in created
+        assert "密码" in created and "至少需要 8 个字符" in short
+        for english in ("row", "bad rows", "would add", "Created", "Password", "characters"):
+            assert english not in output, english
+
+
+def test_places_are_named_not_people_in_chinese(app, client):
+    """A place has a 名称, not a person's 姓名: import preview, GBK notice, forms, export."""
+    from app.regions.forms import AddRegionForm, RegionNameForm
+
+    factories.user("root", "admin", language="zh_Hans")
+    app.config["WTF_CSRF_ENABLED"] = False
+    with force_locale("zh_Hans"):
+        assert str(tree_import.LABELS["name"]) == "名称"
+        _rows, notice = tree_import.read_rows("tree.csv", fixture_bytes().decode().encode("gbk"))
+        assert "名称" in notice and "姓名" not in notice
+        with app.test_request_context():
+            assert RegionNameForm().name.label.text == "名称"
+            assert AddRegionForm().name.label.text == "名称"
+    client.post("/login", data={"username": "root", "password": factories.PASSWORD})
+    preview = upload(client, fixture_bytes().decode().encode("gbk")).get_data(as_text=True)
+    assert "名称" in preview and "姓名" not in preview
+    import_file(fixture_bytes())
+    county = by_code("350421000000")
+    page = client.get(f"/regions/{county.id}/manage").get_data(as_text=True)
+    assert "名称" in page and "姓名" not in page
+    rows = list(load_workbook(io.BytesIO(client.get("/regions/export.xlsx").data), read_only=True)
+                .active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("统计用区划代码", "名称")
 
 
 # ---- first run -----------------------------------------------------------------------------

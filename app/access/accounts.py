@@ -65,4 +65,4 @@ def remember(user: User, target: Any = None) -> bool:
     return user.role in REMEMBERED
 
 
-menu_item("accounts.create_unit", "accounts.units_index", _l("Responsible units"), 90)
+menu_item("accounts.create_unit", "accounts.units_index", _l("Responsible units"), 90, section="admin")

@@ -12,7 +12,7 @@ from app.access.permissions import EVERYONE, menu_item, role_rule
 from app.models import Role
 
 role_rule("api.tokens", EVERYONE)
-menu_item("api.tokens", "api_pages.token_list", _l("API tokens"), 95)
+menu_item("api.tokens", "api_pages.token_list", _l("API tokens"), 95, section="account")
 
 role_rule("api.ledger_write", frozenset({Role.COMMITTEE}))  # POST /awards, POST /entries/{id}/reversal
 role_rule("api.meetings", frozenset({Role.COMMITTEE, Role.HOUSEHOLD}))  # GET /meetings

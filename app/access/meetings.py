@@ -125,8 +125,8 @@ role_rule("issues.village_public", frozenset({Role.HOUSEHOLD}))  # the village's
 role_rule("issues.assigned", RESPONSIBLES)
 role_rule("issues.figures", OFFICIALS)
 
-menu_item("meetings.list", "meetings.index", _l("Meetings"), 40)
-menu_item("issues.own", "issues.mine", _l("My issues"), 41)
-menu_item("issues.list", "issues.index", _l("Issues"), 42)
-menu_item("issues.assigned", "issues.assigned", _l("Assigned to me"), 43)
-menu_item("issues.figures", "issues.figures_page", _l("Figures"), 11)
+menu_item("meetings.list", "meetings.index", _l("Meetings"), 40, section="meetings")
+menu_item("issues.own", "issues.mine", _l("My issues"), 41, section="meetings")
+menu_item("issues.list", "issues.index", _l("Issues"), 42, section="meetings")
+menu_item("issues.assigned", "issues.assigned", _l("Assigned to me"), 43, section="meetings")
+menu_item("issues.figures", "issues.figures_page", _l("Figures"), 11, section="reports")

@@ -10,6 +10,7 @@ from typing import Any, Callable, NamedTuple, Optional
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.errors import NotAllowed
@@ -101,17 +102,65 @@ class MenuItem(NamedTuple):
     action: str
     endpoint: str
     label: Any  # a lazy string, translated when shown
+    section: str = ""  # the key of its dropdown in SECTIONS, or "" for a link of its own
 
 
+class MenuSection(NamedTuple):
+    """A dropdown of the top menu: the links of one kind of work, as a cadre thinks of it."""
+
+    order: int
+    key: str
+    label: Any
+    items: tuple  # the MenuItems this user sees in it
+
+
+# Each section's place in the bar and its name; "account" goes under the user's own name.
+SECTIONS: dict[str, tuple[int, Any]] = {}
 _MENU: list[MenuItem] = []
 
 
-def menu_item(action: str, endpoint: str, label: Any, order: int) -> None:
-    """Add a link to the menu for every user who may do `action` (label made with _l)."""
-    _MENU.append(MenuItem(order, action, endpoint, label))
+def menu_section(key: str, label: Any, order: int) -> None:
+    """Declare a dropdown of the menu (label made with _l); its links name it in menu_item."""
+    SECTIONS[key] = (order, label)
+
+
+def menu_item(action: str, endpoint: str, label: Any, order: int, section: str = "") -> None:
+    """Add a link to the menu for every user who may do `action` (label made with _l), inside
+    the dropdown `section` when given."""
+    _MENU.append(MenuItem(order, action, endpoint, label, section))
     _MENU.sort(key=lambda item: item.order)
 
 
 def menu_for(user: Optional[User]) -> list[MenuItem]:
     """The menu links this user sees, in order."""
     return [item for item in _MENU if may(user, item.action)]
+
+
+def menu_sections_for(user: Optional[User], section: Optional[str] = None) -> list[MenuSection]:
+    """The same links grouped for the bar: a section with one link for this user is shown as that
+    link alone (MenuSection with an empty key). `section` picks one section's links only."""
+    grouped: dict[str, list[MenuItem]] = {}
+    for item in menu_for(user):
+        grouped.setdefault(item.section, []).append(item)
+    if section is not None:
+        return [MenuSection(0, section, SECTIONS.get(section, (0, ""))[1],
+                            tuple(grouped.get(section, ())))]
+    bar = []
+    for key, items in grouped.items():
+        if key == "account":
+            continue
+        if key in SECTIONS and len(items) > 1:
+            order, label = SECTIONS[key]
+            bar.append(MenuSection(order, key, label, tuple(items)))
+        else:
+            bar.extend(MenuSection(item.order, "", item.label, (item,)) for item in items)
+    return sorted(bar, key=lambda entry: entry.order)
+
+
+menu_section("households", _l("Households (menu)"), 10)
+menu_section("points", _l("Points"), 20)
+menu_section("meetings", _l("Meetings and issues"), 40)
+menu_section("shop", _l("Shop"), 50)
+menu_section("reports", _l("Notices and reports"), 80)
+menu_section("admin", _l("Administration"), 90)
+menu_section("account", _l("My account"), 99)

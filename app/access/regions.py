@@ -33,6 +33,6 @@ def add_under(user: User, parent: Optional[Region]) -> bool:
 
 role_rule("regions.import", frozenset({Role.ADMIN}))
 role_rule("regions.export", OFFICIALS)
-menu_item("regions.import", "regions.import_tree", _l("Places"), 15)
-menu_item("me.committee", "accounts.bulk_accounts", _l("Household accounts"), 13)
-menu_item("me.committee", "regions.adopt_templates", _l("Rulebook templates"), 25)
+menu_item("regions.import", "regions.import_tree", _l("Places"), 15, section="admin")
+menu_item("me.committee", "accounts.bulk_accounts", _l("Household accounts"), 13, section="households")
+menu_item("me.committee", "regions.adopt_templates", _l("Rulebook templates"), 25, section="points")

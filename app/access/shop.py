@@ -93,19 +93,19 @@ def cancel_voucher(user: User, voucher: Optional[Voucher]) -> bool:
 
 role_rule("shop.counter", frozenset({Role.SHOP}))
 role_rule("shop.shops", frozenset({Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN}))
-menu_item("shop.shops", "shop.shops_index", _l("Shops"), 22)
+menu_item("shop.shops", "shop.shops_index", _l("Shops"), 22, section="shop")
 role_rule("shop.catalogue_manage", frozenset({Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 role_rule("shop.catalogue_read", frozenset({Role.HOUSEHOLD}))
 role_rule("shop.catalogue_any", frozenset({Role.HOUSEHOLD, Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 
 menu_item("shop.counter", "shop.scan", _l("Scan"), 11)
-menu_item("shop.catalogue_manage", "shop.products", _l("Products"), 12)
-menu_item("shop.catalogue_manage", "shop.redemptions", _l("Redemptions"), 13)
-menu_item("shop.catalogue_manage", "shop.monthly_statement", _l("Statement"), 14)
-menu_item("shop.catalogue_read", "shop.catalogue_page", _l("Points shop"), 15)
+menu_item("shop.catalogue_manage", "shop.products", _l("Products"), 12, section="shop")
+menu_item("shop.catalogue_manage", "shop.redemptions", _l("Redemptions"), 13, section="shop")
+menu_item("shop.catalogue_manage", "shop.monthly_statement", _l("Statement"), 14, section="reports")
+menu_item("shop.catalogue_read", "shop.catalogue_page", _l("Points shop"), 15, section="shop")
 role_rule("shop.pay", frozenset({Role.HOUSEHOLD}))
-menu_item("shop.pay", "shop.pay", _l("Pay"), 14)
-menu_item("shop.pay", "shop.my_vouchers", _l("My orders"), 16)
+menu_item("shop.pay", "shop.pay", _l("Pay"), 14, section="shop")
+menu_item("shop.pay", "shop.my_vouchers", _l("My orders"), 16, section="shop")
 
 
 @rule("shop.cards")
@@ -116,4 +116,4 @@ def manage_cards(user: User, village_id: Optional[int]) -> bool:
 
 role_rule("shop.cards_pages", frozenset({Role.COMMITTEE, Role.ADMIN}))
 role_rule("shop.cards_menu", frozenset({Role.COMMITTEE}))  # admin opens them with ?village=
-menu_item("shop.cards_menu", "shop.cards", _l("Household cards"), 17)
+menu_item("shop.cards_menu", "shop.cards", _l("Household cards"), 17, section="households")

@@ -60,17 +60,39 @@ def _slice(rows: list) -> Page:
     return Page(rows[start:start + size], str(start + size) if start + size < len(rows) else None)
 
 
+SORTS = ("name",) + figures.COLUMNS
+
+
+def _sorting() -> tuple[str, bool]:
+    """?sort= (a column of SORTS, else the name) and ?dir=asc|desc (older links: ?desc=1)."""
+    sort = request.args.get("sort")
+    sort = sort if sort in SORTS else "name"
+    direction = request.args.get("dir")
+    if direction not in ("asc", "desc"):
+        direction = "desc" if request.args.get("desc") == "1" else "asc"
+    return sort, direction == "desc"
+
+
+def _link_args(region, start: date, end: date) -> dict:
+    """The arguments this page's own links carry: only names it knows, values it has checked
+    (never the visitor's query string, whose names url_for would obey)."""
+    args = {"start": start.strftime("%Y-%m"), "end": end.strftime("%Y-%m")}
+    if region is not None and request.args.get("region"):
+        args["region"] = region.id
+    return args
+
+
 @bp.route("/figures")
 @permission_required("issues.figures")
 def figures_page():
     """Meetings, cadres, households reached, issues and how they were settled, per village."""
     region, start, end, rows, total = _query()
-    sort = request.args.get("sort", "name")
-    descending = request.args.get("desc") == "1"
+    sort, descending = _sorting()
     page = _slice(figures.sort_rows(rows, sort, descending))
     return render_template("issues/figures.html", region=region, start=start, end=end,
                            rows=page.items, page=page, total=total, sort=sort,
-                           descending=descending, formats=FORMATS, columns=figures.COLUMNS)
+                           descending=descending, formats=FORMATS, columns=figures.COLUMNS,
+                           link_args=_link_args(region, start, end))
 
 
 def _percent(value):

@@ -9,13 +9,14 @@ from app.extensions import db
 from app.ledger.queries import entry_flags, history, star_rating
 from app.households import services as household_services
 from app.main import bp
+from app.main import workbench as workbench_reads
 from app.models import Role
 
 HOME_OF = {
     Role.HOUSEHOLD: "main.me",
-    Role.COMMITTEE: "households.register",
+    Role.COMMITTEE: "main.workbench",
     Role.GRID_LEADER: "households.register",
-    Role.OFFICIAL: "regions.overview",
+    Role.OFFICIAL: "main.workbench",
     Role.ADMIN: "regions.overview",
     Role.SHOP: "main.shop_home",
     Role.UNIT: "issues.assigned",
@@ -42,17 +43,34 @@ def me():
                            card=cards.card_of(household.id))
 
 
+@bp.route("/workbench")
+@permission_required("me.workbench")
+def workbench():
+    """A committee's or official's first page: what waits for it, one tap to each, and the
+    frequent actions as large buttons."""
+    from app.issues.jobs import local_today
+    from app.models.base import utcnow
+
+    today = local_today(utcnow())
+    if current_user.role == Role.COMMITTEE:
+        village_id = current_user.village_id or abort(404)
+        return render_template("main/workbench.html", committee=True,
+                               waiting=workbench_reads.committee_waiting(village_id, today))
+    return render_template("main/workbench.html", committee=False,
+                           waiting=workbench_reads.official_waiting(current_user, today))
+
+
 @bp.route("/shop")
 @permission_required("me.shop")
 def shop_home():
-    """The shop keeper's shop: today's redemptions, low stock, and the way to the scanner."""
+    """The shop keeper's workbench: today's redemptions, low stock, and the way to the scanner."""
     shop = current_user.shop or abort(404)
-    from app.shop import catalogue, reports
+    from app.shop import reports
 
     return render_template("main/shop.html", shop=shop,
                            counts=household_services.village_counts(shop.village_id),
                            today=reports.day_totals(shop.id, reports.today()),
-                           low=[p for p in catalogue.products(shop.id, active_only=True) if p.is_low])
+                           low=workbench_reads.shop_low_stock(shop.id))
 
 
 @bp.route("/favicon.ico")

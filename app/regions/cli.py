@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from app.errors import DomainError
 from app.regions import tree_import
@@ -28,13 +29,18 @@ def import_tree(file: Path, dry_run: bool) -> None:
         click.echo(notice, err=True)
     if plan.problems:
         for problem in plan.problems:
-            click.echo(f"row {problem.row} ({problem.code} {problem.name}): "
-                       + " ".join(problem.reasons), err=True)
-        click.echo(f"{len(plan.problems)} bad rows; nothing was imported.", err=True)
+            click.echo(_("Row %(row)d (%(code)s %(name)s): %(reasons)s", row=problem.row,
+                         code=problem.code, name=problem.name,
+                         reasons=" ".join(problem.reasons)), err=True)
+        click.echo(_("%(count)d bad rows; nothing was imported.", count=len(plan.problems)),
+                   err=True)
         sys.exit(1)
     for row, old in plan.renamed:
-        click.echo(f"rename {row['code']}: {old} -> {row['name']}")
-    verb = "would add" if dry_run else "added"
-    click.echo(f"{verb} {len(plan.new)}, {'would rename' if dry_run else 'renamed'} "
-               f"{len(plan.renamed)}, unchanged {plan.unchanged}"
-               + (" (dry run: nothing written)" if dry_run else ""))
+        click.echo(_("Rename %(code)s: %(old)s -> %(new)s", code=row["code"], old=old,
+                     new=row["name"]))
+    counts = {"new": len(plan.new), "renamed": len(plan.renamed), "unchanged": plan.unchanged}
+    if dry_run:
+        click.echo(_("Would add %(new)d, would rename %(renamed)d, unchanged %(unchanged)d "
+                     "(dry run: nothing written).", **counts))
+    else:
+        click.echo(_("Added %(new)d, renamed %(renamed)d, unchanged %(unchanged)d.", **counts))

@@ -1,18 +1,11 @@
 """First run: what to do when the database has no administrator or no places yet."""
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Region, Role, User
-
-ADMIN_HINT = """No administrator account exists yet. Create one (it asks for a password):
-
-    .venv/bin/flask --app wsgi users create admin --role admin
-
-then sign in at {url} and follow the steps on the first page. Lianxin never lets the first
-visitor of the site become an administrator.
-"""
 
 
 def has_administrator() -> bool:
@@ -32,4 +25,7 @@ def has_regions() -> bool:
 def first_run_hint(url: str) -> None:
     """Print how to create the first administrator when there is none (used by `make run`)."""
     if not has_administrator():
-        click.echo(ADMIN_HINT.format(url=url))
+        click.echo(_("No administrator account exists yet. Create one (it asks for a password):\n\n"
+                     "    .venv/bin/flask --app wsgi users create admin --role admin\n\n"
+                     "then sign in at %(url)s and follow the steps on the first page. Lianxin never "
+                     "lets the first visitor of the site become an administrator.\n", url=url))

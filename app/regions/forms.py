@@ -23,14 +23,14 @@ class TreeImportForm(FlaskForm):
 class RegionNameForm(FlaskForm):
     """Rename a place."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name of the place"), validators=[DataRequired(), Length(max=64)])
     submit = SubmitField(_l("Rename"))
 
 
 class AddRegionForm(FlaskForm):
     """Add a place under this one, with its division code if known."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name of the place"), validators=[DataRequired(), Length(max=64)])
     code = StringField(_l("Division code (12 digits, optional)"), validators=[
         Optional(), Length(max=24)])
     submit = SubmitField(_l("Add"))

@@ -35,7 +35,7 @@ ALIASES = {
     "parent": {"parent", "parentcode", "上级代码", "上級代碼", "上级区划代码", "上級區劃代碼"},
 }
 # The export's headers, accepted in every language like the household import's.
-LABELS = {"code": _l("Division code"), "name": _l("Name"), "level": _l("Level"),
+LABELS = {"code": _l("Division code"), "name": _l("Name of the place"), "level": _l("Level"),
           "parent": _l("Parent code")}
 LEVEL_WORDS = {
     RegionLevel.CITY: {"1", "city", "市", "地级市", "地級市"},
@@ -95,6 +95,9 @@ def _locate_header(rows: list) -> Optional[tuple[int, dict[str, int]]]:
 def read_rows(filename: str, data: bytes) -> tuple[list[dict], Optional[str]]:
     """The data rows of an upload as dicts of text, and a notice about its encoding if any."""
     table, notice = read_table(filename, data, _locate_header)
+    if notice:  # the shared notice speaks of people's names (姓名); these are places (名称)
+        notice = _("This file is not UTF-8, so it was read as GBK/GB18030 (the Chinese Windows "
+                   "encoding). Check that the place names below look right before importing.")
     located = _locate_header(table)
     if located is None:
         raise InvalidInput(_("No header row was found. The first row must name the columns "
