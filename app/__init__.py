@@ -99,10 +99,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Security headers and template helpers."""
+    """Security headers, template helpers, request ids, logs and metrics."""
     from app import security
 
     security.init_app(app)
+    from app import health
+
+    health.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
