@@ -56,10 +56,17 @@ def _forget_rolled_back(session, transaction) -> None:
         del session.info[_PENDING]
 
 
+_CHILDREN: dict = {}  # (endpoint, status): the two labelled series, looked up once
+
+
 def observe_request(endpoint: str, status: int, seconds: float) -> None:
     """Count one answered request."""
-    REQUESTS.labels(endpoint, str(status)).inc()
-    LATENCY.labels(endpoint).observe(seconds)
+    children = _CHILDREN.get((endpoint, status))
+    if children is None:
+        children = _CHILDREN[endpoint, status] = (REQUESTS.labels(endpoint, str(status)),
+                                                  LATENCY.labels(endpoint))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def backup_dir() -> Path:
