@@ -53,6 +53,14 @@ def test_health_checks_say_the_database_is_down(down):
     assert ready.json == {"ready": False, "missing": ["database: not answering"]}
 
 
+def test_metrics_still_answer_with_the_database_down(down):
+    response = down.test_client().get("/metrics")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "lianxin_database_up 0.0" in text and "lianxin_http_requests_total" in text
+    assert "lianxin_outbox_backlog" not in text
+
+
 @pytest.mark.parametrize("language, words", [
     ("en", "The database is not answering just now. Nothing was saved."),
     ("zh-CN", "数据库暂时没有响应，本次操作没有保存。"),

@@ -151,6 +151,7 @@ def test_check_ins_count_once_committed(app, client):
 
 def test_outbox_backlog_and_job_runs_are_read_at_scrape_time(app, client):
     assert metric(client, "lianxin_outbox_backlog", state="waiting") == 0
+    assert metric(client, "lianxin_database_up") == 1
     db.session.add_all([OutboxEvent(kind="x", payload={}), OutboxEvent(kind="x", payload={}),
                         OutboxEvent(kind="x", payload={}, attempts=5),
                         OutboxEvent(kind="x", payload={}, delivered_at=utcnow())])

@@ -91,6 +91,26 @@ class ScrapeTimeCollector:
     """Figures read when /metrics is scraped, from the database and the backup folder."""
 
     def collect(self):
+        from app.extensions import db
+
+        try:
+            families = self._from_database()
+        except sa.exc.SQLAlchemyError:  # the database is down: the rest of /metrics still answers
+            families = []
+        finally:
+            db.session.rollback()  # end the read
+        yield GaugeMetricFamily("lianxin_database_up", "1 when this scrape could read the database.",
+                                value=1 if families else 0)
+        yield from families
+        newest = newest_backup_mtime(backup_dir())
+        if newest is not None:  # no backup yet: the metric is absent (alert on absent())
+            yield GaugeMetricFamily("lianxin_backup_age_seconds",
+                                    "Seconds since the newest complete backup file was written.",
+                                    value=max(0.0, time.time() - newest))
+
+    @staticmethod
+    def _from_database() -> list:
+        """The outbox backlog and the job runs."""
         from app.events import MAX_ATTEMPTS
         from app.extensions import db
         from app.models import JobRun, OutboxEvent
@@ -103,20 +123,13 @@ class ScrapeTimeCollector:
             .where(OutboxEvent.delivered_at.is_(None))).one()
         backlog.add_metric(["waiting"], waiting - given_up)
         backlog.add_metric(["given_up"], given_up)
-        yield backlog
         runs = CounterMetricFamily(
             "lianxin_job_runs", "Runs of periodic jobs recorded in job_runs, by job and status "
             "(done, failed, running).", labels=["job", "status"])
         for name, status, count in db.session.execute(
                 sa.select(JobRun.name, JobRun.status, sa.func.count()).group_by(JobRun.name, JobRun.status)):
             runs.add_metric([name, status], count)
-        yield runs
-        db.session.rollback()  # end the read
-        newest = newest_backup_mtime(backup_dir())
-        if newest is not None:  # no backup yet: the metric is absent (alert on absent())
-            yield GaugeMetricFamily("lianxin_backup_age_seconds",
-                                    "Seconds since the newest complete backup file was written.",
-                                    value=max(0.0, time.time() - newest))
+        return [backlog, runs]
 
 
 _SCRAPE_TIME = CollectorRegistry(auto_describe=False)

@@ -7,7 +7,7 @@ from flask import Flask, abort, current_app, request
 from app.extensions import limiter
 from app.health import bp, checks, metrics
 
-TEXT = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @bp.route("/readyz")
@@ -52,4 +52,4 @@ def prometheus():
     """Prometheus' text format, to the allowed addresses only (404 to everyone else)."""
     if not _allowed():
         abort(404)
-    return metrics.exposition(), 200, {**TEXT, "Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+    return metrics.exposition(), 200, {"Content-Type": PROMETHEUS_TEXT, "Cache-Control": "no-store"}
