@@ -1,7 +1,6 @@
 """Faults survived: the database out of reach or dropping connections mid-request (a clean 503 in
 the user's language, then recovery with no restart), and a gunicorn worker killed with SIGKILL in
 the middle of 50 concurrent sales (every sale made exactly once, nothing half-written)."""
-import json
 import os
 import signal
 import socket

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from app.errors import InsufficientPoints
 from app.extensions import db
-from app.health import checks
 from app.models import OutboxEvent
 from app.models.outbox import JobRun
 from app.models.base import utcnow
