@@ -219,3 +219,19 @@ def test_the_log_names_the_signed_in_user(app, client, auth, capsys):
     line = next(json.loads(line) for line in capsys.readouterr().err.splitlines()
                 if line.startswith("{") and '"log-3"' in line)
     assert line["user_id"] == w.h1_user.id and line["status"] == 200
+
+
+def test_gunicorn_drops_a_dead_workers_live_metrics(tmp_path, monkeypatch):
+    """gunicorn.conf.py's child_exit hook: the dead worker's live-gauge files go, its counters stay
+    (they are still part of the totals)."""
+    import runpy
+    from types import SimpleNamespace
+
+    from tests.api_server import ROOT
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    for name in ("gauge_livesum_4242.db", "gauge_liveall_4242.db", "counter_4242.db", "gauge_livesum_7.db"):
+        (tmp_path / name).write_bytes(b"")
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    hooks["child_exit"](None, SimpleNamespace(pid=4242))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counter_4242.db", "gauge_livesum_7.db"]
