@@ -164,12 +164,18 @@ def register(app: Flask) -> None:
     def database_error(error: Exception):
         if not unavailable(error):
             return server_error(error)
-        app.logger.warning("Database unavailable: %s", str(error).splitlines()[0][:300])
+        from app.health.requestlog import request_id
+
+        app.logger.warning("Database unavailable (request %s): %s", request_id(),
+                           str(error).splitlines()[0][:300])
         return database_unavailable()
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
-        app.logger.exception("Unhandled error")
+        from app.health.requestlog import request_id
+
+        # The request id the error page shows leads the helpdesk to this traceback.
+        app.logger.exception("Unhandled error (request %s)", request_id())
         from app.extensions import db
 
         db.session.rollback()
