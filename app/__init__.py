@@ -36,6 +36,11 @@ def register_extensions(app: Flask) -> None:
         # A pooled PostgreSQL connection may have died with a server restart: test it before use.
         # An SQLite file has no server to lose, and the test would cost every request a statement.
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in app.config["SQLALCHEMY_DATABASE_URI"]:
+            # A database host that is down answers nothing: give up after 5 s (a clean 503), not
+            # after the system's TCP timeout (minutes, past gunicorn's worker timeout).
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {}).setdefault(
+                "connect_timeout", 5)
     db.init_app(app)
     with app.app_context():
         configure_engines(db.engine)
@@ -99,11 +104,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Security headers and template helpers."""
-    from app import security, static_urls
+    """Security headers, versioned static links, template helpers, request ids, logs and metrics."""
+    from app import health, security, static_urls
 
     security.init_app(app)
     static_urls.init_app(app)
+    health.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -97,6 +97,11 @@ class Config:
 
     PAGE_SIZE = 50
 
+    # Health and metrics (README, "Health and metrics"): who may read /metrics, and one JSON
+    # line per request on stderr.
+    METRICS_ALLOW = os.environ.get("LIANXIN_METRICS_ALLOW", "127.0.0.1,::1")
+    REQUEST_LOG = _flag("LIANXIN_REQUEST_LOG", True)
+
     # Points shop: a payment code lives a minute; once read it is held for the basket.
     PAY_CODE_SECONDS = int(os.environ.get("PAY_CODE_SECONDS", "60"))
     BASKET_HOLD_SECONDS = int(os.environ.get("BASKET_HOLD_SECONDS", "600"))

@@ -2,8 +2,9 @@
 from typing import Optional
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
-from flask_babel import gettext as _
+import sqlalchemy as sa
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, session
+from flask_babel import force_locale, gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -65,7 +66,7 @@ class InsufficientPoints(DomainError):
 # Stable codes of HTTP errors in JSON answers.
 HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "not_allowed", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "bad_request",
-              422: "refused", 429: "too_many_requests", 500: "server_error"}
+              422: "refused", 429: "too_many_requests", 500: "server_error", 503: "unavailable"}
 
 
 def wants_json() -> bool:
@@ -77,8 +78,11 @@ def wants_json() -> bool:
 
 
 def json_error(status: int, code: str, message: str):
-    """The JSON API's error answer: {"error": {"code", "message"}} with the status."""
-    return jsonify(error={"code": code, "message": message}), status
+    """The JSON API's error answer: {"error": {"code", "message", "request_id"}} with the status
+    (the request id, also sent as X-Request-ID, is what the helpdesk looks up in the logs)."""
+    from app.health.requestlog import request_id
+
+    return jsonify(error={"code": code, "message": message, "request_id": request_id()}), status
 
 
 def _login_again(message: str) -> str:
@@ -155,11 +159,85 @@ def register(app: Flask) -> None:
         return page(400, _("Please try again"),
                     _("This form was open too long or sent twice. Please reload the page and try again."))
 
+    @app.errorhandler(sa.exc.DBAPIError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def database_error(error: Exception):
+        if not unavailable(error):
+            return server_error(error)
+        from app.health.requestlog import request_id
+
+        app.logger.warning("Database unavailable (request %s): %s", request_id(),
+                           str(error).splitlines()[0][:300])
+        return database_unavailable()
+
     @app.errorhandler(Exception)
     def server_error(error: Exception):
-        app.logger.exception("Unhandled error")
+        from app.health.requestlog import request_id
+
+        # The request id the error page shows leads the helpdesk to this traceback.
+        app.logger.exception("Unhandled error (request %s)", request_id())
         from app.extensions import db
 
         db.session.rollback()
         return page(500, _("Something went wrong"),
                     _("Something went wrong on our side. Nothing was saved. Please try again later."))
+
+
+def unavailable(error: Exception) -> bool:
+    """True when the database could not be reached or dropped the connection (a server restart,
+    a terminated backend, an unreachable host, SQLite's file locked or unopenable, a full pool):
+    the request may succeed later, so it is a 503 and not a bug."""
+    return (isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError))
+            or getattr(error, "connection_invalidated", False))
+
+
+def _language_without_database() -> str:
+    """The page's language, chosen without asking the database (it is not answering): the signed-in
+    account's when already loaded, else the session's, then the browser's, then the default."""
+    from flask import current_app
+
+    from app.i18n import LANGUAGE_NAMES, normalise
+    from app.api.sessions import is_call
+
+    user = g.get("_login_user")
+    if not is_call(request.path) and getattr(user, "language", None) in LANGUAGE_NAMES:
+        return user.language
+    if not is_call(request.path) and session.get("language") in LANGUAGE_NAMES:
+        return session["language"]
+    for tag, _quality in request.accept_languages:
+        if normalise(tag):
+            return normalise(tag)
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def database_unavailable():
+    """503 in the user's language: a small page with no menu (the menu reads the database), or
+    the API's JSON error. The request counts as signed out from here on, so no later hook asks
+    the database for the account again."""
+    from flask import current_app
+
+    from app.extensions import db, login
+
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        pass
+    g._login_user = login.anonymous_user()
+    headers = {"Retry-After": "30", "Cache-Control": "no-store"}
+    language = _language_without_database()
+    with force_locale(language):
+        title = _("Service briefly unavailable")
+        message = _("The database is not answering just now. Nothing was saved. "
+                    "Please try again in a minute.")
+        if wants_json():
+            body, status = json_error(503, "unavailable", message)
+            body.headers.extend(headers)
+            return body, status
+        from app.health.requestlog import request_id
+        from app.i18n import html_lang
+
+        # Rendered without the context processors: they read the signed-in account's menu and
+        # notifications from the database.
+        html = current_app.jinja_env.get_template("errors/unavailable.html").render(
+            title=title, message=message, request_id=request_id(), lang=html_lang(language))
+    return html, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}

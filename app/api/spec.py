@@ -45,6 +45,7 @@ class Error(Out):
     code: str
     message: str
     field: Optional[str] = None
+    request_id: Optional[str] = None  # as in X-Request-ID: what the helpdesk looks up in the logs
 
 
 class ErrorOut(Out):

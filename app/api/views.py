@@ -74,7 +74,10 @@ def bad_request(error: BadRequest):
     from app.extensions import db
 
     db.session.rollback()
-    return jsonify(error={"code": error.code, "message": error.message, "field": error.field}), 400
+    from app.health.requestlog import request_id
+
+    return jsonify(error={"code": error.code, "message": error.message, "field": error.field,
+                          "request_id": request_id()}), 400
 
 
 @bp.errorhandler(DomainError)

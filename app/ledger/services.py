@@ -17,6 +17,7 @@ from app.access import permissions
 from app.database import Prepared, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
+from app.health import metrics
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender
 from app.ledger.queries import expected_sums
 from app.models import Household, LedgerEntry, Rule, User
@@ -141,6 +142,7 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
             idempotency_key=keys.get(household.id), photo=photo))
     db.session.add_all(entries)
     db.session.flush()
+    metrics.after_commit(metrics.AWARD_ENTRIES.labels(kind), len(entries))
     # Every household gets the same points, so one statement moves them all.
     db.session.execute(households_table.update().where(households_table.c.id.in_(ids))
                        .values(balance=households_table.c.balance + rule.points,

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from app.access import scope
 from app.access.permissions import permission_required
-from app.extensions import db
+from app.extensions import db, limiter
 from app.ledger.queries import entry_flags, history, star_rating
 from app.households import services as household_services
 from app.main import bp
@@ -83,6 +83,7 @@ def favicon():
 
 
 @bp.route("/healthz")
+@limiter.exempt
 def healthz():
     """200 and `ok` when the database answers."""
     try:

@@ -18,6 +18,7 @@ from app.access import permissions
 from app.database import transaction
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.extensions import db
+from app.health import metrics
 from app.issues import rollup
 from app.ledger import services as ledger
 from app.models import (Attendance, CheckInMethod, Household, LedgerEntry, Meeting, MeetingFormat,
@@ -120,6 +121,7 @@ def _record(meeting: Meeting, household_id: int, method: str, actor: User) -> tu
                             recorded_by=actor.id)
     db.session.add(attendance)
     db.session.flush()
+    metrics.after_commit(metrics.CHECK_INS)
     return attendance, True
 
 

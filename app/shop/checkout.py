@@ -19,6 +19,7 @@ from app.access import permissions
 from app.database import Prepared, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed, NotFound
 from app.extensions import db
+from app.health import metrics
 from app.ledger.services import reverse_entry, spend_entry
 from app.models import Household, User
 from app.models.shop import Product, Redemption, RedemptionLine
@@ -178,6 +179,7 @@ def sell(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
         {"redemption_id": redemption_id, "product_id": p, "quantity": q, "points": products[p].points}
         for p, q in sorted(wanted.items())])
     _SALE_DONE.run({"sale": redemption_id, "entry": entry_id, "balance": balance_after})
+    metrics.after_commit(metrics.SALES)
     return Sale(redemption_id, household.id, cost, balance_after, paycode.id, wanted)
 
 

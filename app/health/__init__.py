@@ -1,0 +1,14 @@
+"""Health and metrics: /readyz, /metrics, request ids and one JSON log line per request
+(/healthz, the plainest check, is main's)."""
+from flask import Blueprint, Flask
+
+bp = Blueprint("health", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and the per-request hooks."""
+    from app.health import requestlog, views  # noqa: F401  (views registers the routes)
+
+    views.allowed_networks(app)  # a bad LIANXIN_METRICS_ALLOW stops the start, with the reason
+    app.register_blueprint(bp)
+    requestlog.init_app(app)
