@@ -87,13 +87,14 @@ def test_readyz_checks_redis_when_the_limits_use_it(app, client):
         redis.wait()
 
 
-def test_metrics_only_from_allowed_addresses(app, client):
+def test_metrics_only_from_allowed_addresses(app, client, monkeypatch):
     assert client.get("/metrics").status_code == 200  # the test client is 127.0.0.1
     outside = {"REMOTE_ADDR": "203.0.113.9"}
     assert client.get("/metrics", environ_base=outside).status_code == 404
     # Through a proxy the app does not trust, the address is the proxy's: refused.
     assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 404
-    app.extensions.pop("lianxin_metrics_allow", None)
+    # The parsed list is kept on the (session-wide) app: monkeypatch puts the original back.
+    monkeypatch.delitem(app.extensions, "lianxin_metrics_allow", raising=False)
     app.config["METRICS_ALLOW"] = "10.0.0.0/8, 203.0.113.9"
     assert client.get("/metrics", environ_base=outside).status_code == 200
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
