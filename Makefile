@@ -58,6 +58,7 @@ run: $(RUN_STAMP) compile-translations
 		echo "  admin       administrator, everything"; \
 		echo "  city        city official, Sanming city (read-only figures, all villages)"; \
 		echo "  committee   village committee of 罗翠村"; \
+		echo "  committee2  a second member of 罗翠村's committee"; \
 		echo "  gridleader  micro-grid leader, 罗翠村 第1网格"; \
 		echo "  shop        shop keeper, 罗翠村积分超市"; \
 		echo "  household   a 罗翠村 household"; \

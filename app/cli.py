@@ -53,7 +53,7 @@ def demo_data(force: bool, extra: int, households_per_village: int) -> None:
         demo.clear_all()
     counts = demo.load(extra, households_per_village)
     click.echo(f"Demo city loaded: {counts['villages']} villages, {counts['households']} households.")
-    click.echo(f"Demo accounts (password {demo.DEMO_PASSWORD}): admin, city, committee, shop, "
+    click.echo(f"Demo accounts (password {demo.DEMO_PASSWORD}): admin, city, committee, committee2, shop, "
                "gridleader, household, household2, outsider, unit")
     click.echo(f"Household cards of 罗翠村 (PIN {demo.cards.DEMO_PIN}): {', '.join(counts['cards'])}")
 

@@ -17,7 +17,7 @@ from app.access import permissions
 from app.database import Prepared, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
-from app.ledger.policy import Ref, check_limit, check_manager, check_spender
+from app.ledger.policy import Ref, check_limit, check_manager, check_spender, split_own
 from app.ledger.queries import expected_sums
 from app.models import Household, LedgerEntry, Rule, User
 from app.models.ledger import SCORING_KINDS, EntryKind, RefType
@@ -156,6 +156,27 @@ def award(actor: User, household_ids: Iterable[int], rule_id: int, note: str = "
     """Apply a rule to households, all or none; a negative rule makes deductions (note required)."""
     return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref, photo,
                          village_id, deduction)
+
+
+def _stored_for_others(actor, household_ids, idempotency_key=None, rule_id=None, note=None,
+                       **_ignored):
+    ids, own = split_own(actor, household_ids)
+    stored = _stored_awards(ids, idempotency_key, rule_id=rule_id, note=note) if ids else None
+    return (stored, own) if stored else None
+
+
+@transaction(replay=_stored_for_others)
+def award_others(actor: User, household_ids: Iterable[int], rule_id: int, note: str = "",
+                 idempotency_key: Optional[str] = None, photo: Optional[str] = None,
+                 village_id: Optional[int] = None,
+                 deduction: Optional[bool] = None) -> tuple[list[LedgerEntry], list[int]]:
+    """award() for a batch that may name the actor's own household: the rest get their entries
+    and that household is left for another member of the committee; (entries, ids left).
+    A batch of the own household alone is refused as award() refuses it."""
+    ids, own = split_own(actor, household_ids)
+    entries = award_entries(actor, ids or own, rule_id, note, idempotency_key, photo=photo,
+                            village_id=village_id, deduction=deduction)
+    return entries, own
 
 
 @transaction(replay=_stored_awards)
