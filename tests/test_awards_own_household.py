@@ -6,8 +6,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app import events
 from app.extensions import db
-from app.models import Household, LedgerEntry
+from app.models import Household, LedgerEntry, Notification
 from tests import api_world, factories
 from tests.ledger_world import make_world
 
@@ -50,9 +51,16 @@ def test_grid_award_marks_own_household_awards_the_rest_and_leaves_it_waiting(cl
     entries = client.get(response.location).get_data(as_text=True)
     assert "等待村委会其他成员" in entries and "一户" in entries
     assert "不能修改自己家的积分" not in entries
+    # The other members find it waiting in their notifications; the member does not.
+    events.deliver_pending()
+    told = db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.kind == "award.left_for_another")).all()
+    assert told == [w.second.id]
     # Another member of the committee then awards it.
     auth.logout()
     auth.login("committee-b")
+    waiting = client.get("/notifications").get_data(as_text=True)
+    assert "一户" in waiting and "好人好事" in waiting
     page = client.post("/ledger/award/preview", data={"rule_id": w.good.id, "target": "household",
                                                        "household_number": w.h1.number}
                        ).get_data(as_text=True)

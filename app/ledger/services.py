@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Optional
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import audit
+from app import audit, events
 from app.access import permissions
 from app.database import Prepared, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
@@ -174,8 +174,14 @@ def award_others(actor: User, household_ids: Iterable[int], rule_id: int, note: 
     and that household is left for another member of the committee; (entries, ids left).
     A batch of the own household alone is refused as award() refuses it."""
     ids, own = split_own(actor, household_ids)
+    stored = _stored_for_others(actor, household_ids, idempotency_key, rule_id, note)
+    if stored:
+        return stored
     entries = award_entries(actor, ids or own, rule_id, note, idempotency_key, photo=photo,
                             village_id=village_id, deduction=deduction)
+    for household_id in own:  # the other members see it waiting in their notifications
+        events.emit("award.left_for_another", {"household_id": household_id, "rule_id": rule_id,
+                                               "actor_id": actor.id})
     return entries, own
 
 
