@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Optional, Union
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from wtforms.validators import StopValidation
 
@@ -50,8 +50,21 @@ def problem(value: Union[date, datetime], past: Optional[timedelta] = None,
 class Plausible:
     """WTForms validator: the field's date lies in the window above (see `problem`)."""
 
-    def __init__(self, past: Optional[timedelta] = None):
+    def __init__(self, past: Optional[timedelta] = None, with_time: bool = False):
         self.past = past
+        self.with_time = with_time
+
+    @property
+    def field_flags(self) -> dict:
+        """`min` and `max` for the input, so a phone's date picker offers only the window."""
+        if not has_app_context():
+            return {}
+        now = local_now()
+        shape = "%Y-%m-%dT%H:%M" if self.with_time else "%Y-%m-%d"
+        flags = {"max": latest(now.date()).strftime("%Y-%m-%d") + ("T23:59" if self.with_time else "")}
+        if self.past is not None:
+            flags["min"] = (now - self.past).strftime(shape)
+        return flags
 
     def __call__(self, form, field) -> None:
         if field.data is None:

@@ -86,3 +86,16 @@ def test_month_pickers_years_away_show_this_month(app):
     assert month_range(f"{this_month:%Y-%m}")[0].date() == this_month
     assert parse_month(f"{far}-01") == this_month and parse_month("1066-10") == this_month
     assert parse_month(f"{this_month.year + 1}-01") == date(this_month.year + 1, 1, 1)
+
+
+def test_the_inputs_offer_only_the_window(client, auth, w):
+    import re
+
+    auth.login("committee")
+    today = dates.local_now().date()
+    detail = client.get(f"/issues/{w.issue.id}").text
+    deadline = re.search(r'<input[^>]*name="deadline"[^>]*>', detail).group(0)
+    assert f'min="{today.isoformat()}"' in deadline and f'max="{dates.latest(today).isoformat()}"' in deadline
+    plan = client.get("/meetings/new").text
+    starts = re.search(r'<input[^>]*name="starts_at"[^>]*>', plan).group(0)
+    assert 'min="' in starts and f'max="{dates.latest(today).isoformat()}T23:59"' in starts

@@ -23,7 +23,8 @@ class PlanForm(FlaskForm):
     topic = StringField(_l("Topic"), validators=[
         DataRequired(message=_l("A meeting needs a topic.")), Length(max=200)])
     starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M", validators=[
-        DataRequired(message=_l("Give the date and time.")), Plausible(past=timedelta(days=1))])
+        DataRequired(message=_l("Give the date and time.")),
+        Plausible(past=timedelta(days=1), with_time=True)])
     place = StringField(_l("Place"), validators=[Length(max=200)])
     host1 = StringField(_l("Host"), validators=[Optional(), Length(max=64)])
     level1 = SelectField(_l("Level"), choices=LEVELS, coerce=int)
