@@ -86,6 +86,8 @@ def test_month_pickers_years_away_show_this_month(app):
     assert month_range(f"{this_month:%Y-%m}")[0].date() == this_month
     assert parse_month(f"{far}-01") == this_month and parse_month("1066-10") == this_month
     assert parse_month(f"{this_month.year + 1}-01") == date(this_month.year + 1, 1, 1)
+    assert reports.parse_day(f"{far}-01-01") == reports.today() == reports.parse_day("0001-01-01")
+    assert reports.parse_day(f"{this_month.year - 1}-03-04") == date(this_month.year - 1, 3, 4)
 
 
 def test_the_inputs_offer_only_the_window(client, auth, w):
