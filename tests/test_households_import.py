@@ -76,20 +76,22 @@ def test_bad_rows_import_nothing_and_are_named(client, auth, village):
     for reason in ("Head of household is missing.", "Household number 0002 is also in row 4 of this file.",
                    "Household number 0002 is also in row 3 of this file.", "Members must be a whole number from 1 to 99.",
                    "Household number 0009 is already in the register.",
-                   "Phone may contain only digits, spaces, + and -.",
-                   "There is no grid named 三组 in this village.", "Household number is missing.",
+                   "Phone 138-abc is neither an 11-digit mobile number nor a landline",
+                   "Household number is missing.",
                    "Household number 00 8: use digits, letters and dashes only.",
                    "Address is too long (at most 200 characters)."):
         assert reason in problems
     assert token_of(response) is None
     assert "Import all" not in page
     assert count(village) == 1
+    # A grid the village lacks is no row's problem: it is offered for creation.
+    assert "三组" not in problems and "does not have yet: 三组" in page
 
 
 def test_good_xlsx_imports_all_with_grids(client, auth, village):
     auth.login("c1")
     rows = [[3, "张三", 3.0, "一组1号", 13800000001, "一组"],
-            ["0004", " 李四 ", None, None, "+86 138-0000", None]]
+            ["0004", " 李四 ", None, None, "+86 138-0000-0002", None]]
     response = upload(client, xlsx(rows, headers=[" 户 号 ", "户主（必填）", "人口", "住址", "电话", "网格"],
                                    title_row="甲村农户花名册"))
     assert response.status_code == 200
@@ -161,7 +163,7 @@ def test_awkward_cells_never_fail(client, auth, village):
     response = upload(client, xlsx(rows))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Phone may contain only digits" in page  # a date and time in the phone column
+    assert "is neither an 11-digit mobile number" in page  # a date and time in the phone column
     # a formula never calculated has no value; a date as number becomes an ISO date
     assert "Head of household is missing." in page and "2024-01-03" in page
     assert "Members must be a whole number from 1 to 99." in page  # TRUE
@@ -222,7 +224,7 @@ def test_token_of_another_committee_is_refused(client, auth, village):
 def test_export_round_trips(client, auth, village, app):
     grid = factories.grid(village, "二组")
     factories.household(village, number="0001", head_name="张三", grid_obj=grid, balance=5, score=7)
-    factories.household(village, number="0002", head_name="=1+1", active=False, phone="138")
+    factories.household(village, number="0002", head_name="=1+1", active=False, phone="0598-1234567")
     auth.login("c1")
     response = client.get("/households/export.xlsx", headers={"Accept-Language": "en"})
     assert response.status_code == 200

@@ -1,6 +1,6 @@
 """Responsible units' accounts (责任单位账号): a unit such as 县水利局 serves a region and sees,
 handles and resolves only the issues assigned to it; nothing else of the site."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -121,7 +121,8 @@ def test_the_assign_form_offers_units_serving_the_village(client, auth, w):
     page = client.get(f"/issues/{w.unassigned.id}").text
     assert "县水利局" in page and "另一县水利局" not in page
     client.post(f"/issues/{w.unassigned.id}/assign", data={
-        "responsible_user_id": w.roads.id, "responsible_unit": "", "deadline": "2026-12-31",
+        "responsible_user_id": w.roads.id, "responsible_unit": "",
+        "deadline": (date.today() + timedelta(days=60)).isoformat(),
         "measures": "换灯"})
     issue = db.session.get(Issue, w.unassigned.id)
     assert issue.responsible_user_id == w.roads.id and issue.responsible_unit == "镇交通办"

@@ -1,5 +1,5 @@
 """Issue pages through the client: raising, the flow, and who sees what."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -37,7 +37,8 @@ def test_household_raises_and_follows_its_issue(client, auth, w):
 def test_the_flow_through_pages(client, auth, w):
     auth.login("committee")
     client.post(f"/issues/{w.issue.id}/assign", data={
-        "responsible_user_id": w.unit.id, "responsible_unit": "", "deadline": "2026-12-31",
+        "responsible_user_id": w.unit.id, "responsible_unit": "",
+        "deadline": (date.today() + timedelta(days=60)).isoformat(),
         "measures": "更换灯泡"})
     client.post(f"/issues/{w.issue.id}/resolve", data={"note": "已修好"})
     auth.logout()

@@ -25,6 +25,16 @@ def test_demo_meetings_and_issues(app):
     awarded = db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
         LedgerEntry.ref_type == "meeting", LedgerEntry.ref_id.in_(closed)))
     assert attendees > 100 and awarded == attendees
+    # The first committee member lives in 罗翠村's first grid; its meeting points came through
+    # the second member (the ledger lets no one award their own household).
+    committee, second = (db.session.scalar(sa.select(User).where(User.username == name))
+                         for name in ("committee", "committee2"))
+    own = committee.household
+    assert own.village_id == home.id and second.region_id == home.id and second.household_id is None
+    assert own.grid.name == "第1网格"
+    own_actors = set(db.session.scalars(sa.select(LedgerEntry.actor_id).where(
+        LedgerEntry.household_id == own.id, LedgerEntry.actor_id.is_not(None))))
+    assert committee.id not in own_actors and second.id in own_actors
     # Every village has meetings in all five formats.
     formats = db.session.execute(sa.select(Meeting.village_id, sa.func.count(sa.distinct(Meeting.format)))
                                  .group_by(Meeting.village_id)).all()

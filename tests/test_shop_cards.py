@@ -144,7 +144,7 @@ def test_committee_acts_only_on_its_own_village(w):
     db.session.rollback()
     for action in (lambda: cards.reissue(w.other_committee, w.h1.id),
                    lambda: cards.unlock(w.other_committee, cards.card_of(w.h1.id).id),
-                   lambda: cards.set_pin(w.other_committee, cards.card_of(w.h1.id).id)):
+                   lambda: cards.set_pin(w.other_committee, cards.card_of(w.h1.id).id, "忘记密码")):
         with pytest.raises(cards.NotFound):
             action()
         db.session.rollback()
@@ -155,7 +155,7 @@ def test_committee_acts_only_on_its_own_village(w):
 def test_new_pin_replaces_the_old(w):
     pins = _issue(w)
     card = cards.card_of(w.h1.id)
-    slip = cards.set_pin(w.committee, card.id)
+    slip = cards.set_pin(w.committee, card.id, "户主忘记密码")
     if slip.pin != pins[w.h1.id]:
         with pytest.raises(cards.WrongPin):
             cards.open_with_pin(w.keeper, card.id, pins[w.h1.id])

@@ -65,3 +65,14 @@ def test_other_shops_redemptions_are_404(client, w):
     _login(client, "committee2")
     assert client.get(f"/shop/redemptions/{w.sale.id}").status_code == 404
     assert client.get("/shop/redemptions?day=garbage").status_code == 200
+
+
+def test_a_voided_receipt_says_the_points_came_back(client, w):
+    _login(client, "keeper")
+    before = client.get(f"/shop/redemptions/{w.sale.id}").text
+    assert 'id="balance-after">50<' in before and 'id="points-returned"' not in before
+    client.post(f"/shop/redemptions/{w.sale.id}/void", data={"reason": "顾客退货"})
+    receipt = client.get(f"/shop/redemptions/{w.sale.id}").text
+    # Under the voided banner: the points returned and the balance now, not the stale 50.
+    assert "顾客退货" in receipt and 'id="balance-after"' not in receipt
+    assert 'id="points-returned">+50<' in receipt and 'id="balance-now">100<' in receipt

@@ -93,10 +93,19 @@ class EntriesPage(Out):
     next: Optional[str]
 
 
+class SkippedOut(Out):
+    """A household a batch left out, and why (`own_household`: the caller's own household,
+    which another member of the committee must award)."""
+
+    household_id: int
+    reason: Literal["own_household"]
+
+
 class EntriesOut(Out):
-    """Entries an award made."""
+    """Entries an award made, and the households it left for another member of the committee."""
 
     entries: list[EntryOut]
+    skipped: list[SkippedOut] = []
 
 
 class RuleOut(Out):

@@ -58,17 +58,24 @@ def rules_list(actor):
 @operation(bp, "POST", "/awards", "Award or deduct points", body=schemas.AwardIn,
            responses={201: schemas.EntriesOut}, errors=(409, 422))
 def awards_create(actor, body: schemas.AwardIn):
-    """Apply a rule to households, all or none; the same key and body again return the first entries."""
+    """Apply a rule to households, all or none; the same key and body again return the first entries.
+
+    The caller's own household in the list is not awarded (no one awards their own household) and
+    does not refuse the batch: it is listed in `skipped` for another member of the committee. A list
+    of only the caller's own household is refused (403 `own_household`)."""
     permissions.require(actor, "api.ledger_write")
     permissions.require(actor, "ledger.committee")
     # Keys are the caller's own: another account's key can neither collide nor be probed.
     key = f"api:{actor.id}:{body.idempotency_key}" if body.idempotency_key else None
-    entries = ledger.award(actor, body.household_ids, body.rule_id, body.note, idempotency_key=key)
+    entries, left = ledger.award_others(actor, body.household_ids, body.rule_id, body.note,
+                                        idempotency_key=key)
     with reading():  # the entries are committed: answering them needs no write lock
         if any(e.rule_id != body.rule_id or e.note != body.note.strip()[:500] for e in entries):
             raise Conflict(_("This request key was already used for a different request."),
                            code="idempotency_key_reused")
-        return schemas.EntriesOut(entries=[_entry(e) for e in entries]), 201
+        return schemas.EntriesOut(entries=[_entry(e) for e in entries],
+                                  skipped=[schemas.SkippedOut(household_id=h, reason="own_household")
+                                           for h in left]), 201
 
 
 @operation(bp, "POST", "/entries/<int:entry_id>/reversal", "Reverse an entry", body=schemas.ReversalIn,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.demo.places import HOME_VILLAGE, PLACES
+from app.demo.places import HOME_VILLAGE, PLACES, by_another_member
 from app.extensions import db
 from app.ledger import services
 from app.demo.shop import Sales
@@ -111,7 +111,7 @@ def load_history(rng: random.Random) -> None:
             sales.append(Sales(shop, keeper.id if keeper else None, actor_id, rng, now))
         rows = _year(village, rules, actor_id, rng, now, sales[-1] if shop is not None else None)
         rows.sort(key=lambda row: row["created_at"])  # ids follow time, as in real use
-        services.import_entries(rows)
+        services.import_entries(by_another_member(rows, users))
         if name == HOME_VILLAGE:
             home_rules = rules
     _home_extras(users, home_rules, rng, now)
@@ -140,11 +140,11 @@ def _home_extras(users: dict, rules: list[Rule], rng: random.Random, now: dateti
     wrong = db.session.scalars(sa.select(LedgerEntry).where(
         LedgerEntry.village_id == village_id, LedgerEntry.kind == EntryKind.DEDUCTION,
         LedgerEntry.household_id != household.id).order_by(LedgerEntry.id).limit(3)).all()
-    services.import_entries([dict(household_id=e.household_id, village_id=e.village_id,
+    services.import_entries(by_another_member([dict(household_id=e.household_id, village_id=e.village_id,
                                   points=-e.points, kind=EntryKind.REVERSAL, rule_id=e.rule_id,
                                   note="核实有误，撤销扣分", actor_id=committee_id,
                                   reverses_id=e.id, created_at=now - timedelta(days=1))
-                             for e in wrong])
+                             for e in wrong], users))
     others = db.session.scalars(sa.select(Household).where(Household.village_id == village_id)
                                 .order_by(Household.number).offset(1).limit(3)).all()
     for other, (code, text) in zip(others, [("ZY01", "参加重阳节敬老志愿服务"), ("XL01", "照顾隔壁独居老人"),

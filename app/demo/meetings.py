@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from app.demo.places import by_another_member
 from app.extensions import db
 from app.ledger import services as ledger
 from app.models import (Attendance, Household, Issue, IssueEvent, Meeting, MeetingHost, Region,
@@ -64,7 +65,7 @@ def load(rng: random.Random, now: datetime, villages: list[Region], full: bool =
                           meetings_per_village)
         rows += _issues(rng, now, village, households, rules, actor_id, home, users, full)
     rows.sort(key=lambda row: row["created_at"])
-    ledger.import_entries(rows)
+    ledger.import_entries(by_another_member(rows, users))
     db.session.flush()
 
 

@@ -101,6 +101,8 @@ def _accounts(city: Region, villages: dict[str, Region], shop: Shop) -> None:
         # The committee member lives in 罗翠村 too: the ledger refuses to let them award it.
         ("committee", Role.COMMITTEE, {"region_id": home.id,
                                        "household_id": _first_household(home, 2).id}, "罗翠村村委会"),
+        # A second member, so the first member's own household still gets its points.
+        ("committee2", Role.COMMITTEE, {"region_id": home.id}, "罗翠村村委会委员"),
         ("shop", Role.SHOP, {"shop_id": shop.id}, "罗翠村积分超市"),
         ("gridleader", Role.GRID_LEADER, {"grid_id": first_grid.id}, "第1网格长"),
         ("household", Role.HOUSEHOLD, {"household_id": _first_household(home).id}, ""),
@@ -136,3 +138,15 @@ def _synthetic(city: Region, count: int, per_village: int, rng: random.Random) -
                                    _households(village, per_village, rng))
             made += size
     return made
+
+
+def by_another_member(rows: list[dict], users: dict) -> list[dict]:
+    """Entries the first committee member would have made for their own household are made by
+    `committee2`, as the ledger requires of live use (no one awards their own household)."""
+    first, second = users.get("committee"), users.get("committee2")
+    if first is None or second is None or first.household_id is None:
+        return rows
+    for row in rows:
+        if row.get("household_id") == first.household_id and row.get("actor_id") == first.id:
+            row["actor_id"] = second.id
+    return rows

@@ -1,9 +1,13 @@
 """Forms of the issue pages. Shape checks only; the services decide the rest."""
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.dates import Plausible
 
 KINDS = [("issue", _l("Issue or appeal (问题诉求)")), ("suggestion", _l("Suggestion (意见建议)"))]
 CATEGORIES = [("roads", _l("Roads and lights")), ("water", _l("Water and irrigation")),
@@ -31,7 +35,7 @@ class AssignForm(FlaskForm):
     responsible_user_id = SelectField(_l("Responsible account"), coerce=int)
     responsible_unit = StringField(_l("Responsible person or unit"), validators=[Length(max=64)])
     deadline = DateField(_l("Deadline (整改时限)"), validators=[
-        DataRequired(message=_l("Give a deadline."))])
+        DataRequired(message=_l("Give a deadline.")), Plausible(past=timedelta(0))])
     measures = TextAreaField(_l("Measures (整改措施)"), validators=[
         DataRequired(message=_l("Describe the measures.")), Length(max=1000)])
     submit = SubmitField(_l("Assign"))

@@ -4,7 +4,7 @@ Writes (objecting, answering) stay in app/ledger/claims.py; every lookup by id i
 the user's scope through app/scope.py.
 """
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
 
+from app import dates
 from app.access import lookup, scope
 from app.errors import InvalidInput
 from app.extensions import db
@@ -32,7 +33,8 @@ def month_range(asked: str) -> tuple[datetime, datetime, datetime]:
     now = datetime.now(UTC).astimezone(zone)
     year, month = now.year, now.month
     found = MONTH.match(asked or "")
-    if found and 2000 <= int(found[1]) <= 2100 and 1 <= int(found[2]) <= 12:
+    if found and 1 <= int(found[2]) <= 12 and \
+            dates.problem(date(int(found[1]), int(found[2]), 1)) is None:
         year, month = int(found[1]), int(found[2])
     elif asked:
         raise InvalidInput(_("Unknown month %(month)s: showing the current month.", month=asked[:20]),

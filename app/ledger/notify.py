@@ -9,7 +9,7 @@ from app import audit, events
 from app.database import transaction
 from app.extensions import db
 from app.jobs import job
-from app.models import Claim, Objection, OutboxEvent, User
+from app.models import Claim, Household, Objection, OutboxEvent, Rule, User
 
 
 def household_accounts(household_id: int) -> list[int]:
@@ -42,6 +42,30 @@ def _objection_answered(payload: dict, event: OutboxEvent) -> None:
     params = {"answer": objection.answer, "points": objection.entry.points}
     for user_id in household_accounts(objection.household_id):
         events.notify(user_id, kind, params, "points.me_history", event)
+
+
+@events.handler("award.left_for_another")
+def _left_for_another(payload: dict, event: OutboxEvent) -> None:
+    """A batch left a member's own household out: the village's other members are told it waits."""
+    household = db.session.get(Household, payload["household_id"])
+    rule = db.session.get(Rule, payload["rule_id"])
+    member = db.session.get(User, payload["actor_id"])
+    if household is None or rule is None:
+        return
+    readers = db.session.scalars(sa.select(User.id).where(
+        User.role == "committee", User.region_id == household.village_id, User.active.is_(True),
+        User.id != payload["actor_id"],
+        sa.or_(User.household_id.is_(None), User.household_id != household.id)))
+    params = {"number": household.number, "name": household.head_name, "rule": rule.name,
+              "member": (member.display_name or member.username) if member else ""}
+    for user_id in sorted(readers):
+        events.notify(user_id, "award.left_for_another", params, "points.award", event)
+
+
+@events.notification_text("award.left_for_another")
+def _left_for_another_text(params: dict) -> str:
+    return _("Household %(number)s %(name)s waits for “%(rule)s”: it is the own household of "
+             "%(member)s, so another member of the committee must record it.", **params)
 
 
 @events.notification_text("claim.approved")

@@ -38,6 +38,17 @@ def refuse_self_dealing(actor: User, household: Household, spending: bool) -> No
                          code="own_household")
 
 
+def split_own(actor: User, household_ids) -> tuple[list[int], list[int]]:
+    """(the ids the actor may be asked to award, the actor's own household among them): a batch
+    that names the member's own household goes to the rest and leaves that one, under the
+    no-self-dealing rule above, for another member of the committee (as closing a meeting does)."""
+    ids = list(dict.fromkeys(int(h) for h in household_ids))
+    if actor.role == Role.HOUSEHOLD or actor.household_id is None:
+        return ids, []
+    return ([h for h in ids if h != actor.household_id],
+            [h for h in ids if h == actor.household_id])
+
+
 def check_manager(actor: User, household: Optional[Household]) -> Household:
     """The household, when the actor may award, deduct and reverse for it; else NotAllowed."""
     # Unknown and out-of-scope households get the same answer, so ids reveal nothing.

@@ -12,13 +12,13 @@ from typing import Callable, Iterable, Optional
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import audit
+from app import audit, events
 from app.access import permissions
 from app.database import Prepared, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
 from app.health import metrics
-from app.ledger.policy import Ref, check_limit, check_manager, check_spender
+from app.ledger.policy import Ref, check_limit, check_manager, check_spender, split_own
 from app.ledger.queries import expected_sums
 from app.models import Household, LedgerEntry, Rule, User
 from app.models.ledger import SCORING_KINDS, EntryKind, RefType
@@ -158,6 +158,33 @@ def award(actor: User, household_ids: Iterable[int], rule_id: int, note: str = "
     """Apply a rule to households, all or none; a negative rule makes deductions (note required)."""
     return award_entries(actor, household_ids, rule_id, note, idempotency_key, ref, photo,
                          village_id, deduction)
+
+
+def _stored_for_others(actor, household_ids, idempotency_key=None, rule_id=None, note=None,
+                       **_ignored):
+    ids, own = split_own(actor, household_ids)
+    stored = _stored_awards(ids, idempotency_key, rule_id=rule_id, note=note) if ids else None
+    return (stored, own) if stored else None
+
+
+@transaction(replay=_stored_for_others)
+def award_others(actor: User, household_ids: Iterable[int], rule_id: int, note: str = "",
+                 idempotency_key: Optional[str] = None, photo: Optional[str] = None,
+                 village_id: Optional[int] = None,
+                 deduction: Optional[bool] = None) -> tuple[list[LedgerEntry], list[int]]:
+    """award() for a batch that may name the actor's own household: the rest get their entries
+    and that household is left for another member of the committee; (entries, ids left).
+    A batch of the own household alone is refused as award() refuses it."""
+    ids, own = split_own(actor, household_ids)
+    stored = _stored_for_others(actor, household_ids, idempotency_key, rule_id, note)
+    if stored:
+        return stored
+    entries = award_entries(actor, ids or own, rule_id, note, idempotency_key, photo=photo,
+                            village_id=village_id, deduction=deduction)
+    for household_id in own:  # the other members see it waiting in their notifications
+        events.emit("award.left_for_another", {"household_id": household_id, "rule_id": rule_id,
+                                               "actor_id": actor.id})
+    return entries, own
 
 
 @transaction(replay=_stored_awards)

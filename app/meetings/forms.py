@@ -1,9 +1,13 @@
 """Forms of the meeting pages. Shape checks only; the services decide the rest."""
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from app.dates import Plausible
 
 FORMATS = [("group", _l("Open group talk (集中畅谈)")), ("forum", _l("Themed forum (专题座谈)")),
            ("home_visit", _l("Home visit (入户访谈)")), ("reception", _l("Reception hours (定点接谈)")),
@@ -19,7 +23,8 @@ class PlanForm(FlaskForm):
     topic = StringField(_l("Topic"), validators=[
         DataRequired(message=_l("A meeting needs a topic.")), Length(max=200)])
     starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M", validators=[
-        DataRequired(message=_l("Give the date and time."))])
+        DataRequired(message=_l("Give the date and time.")),
+        Plausible(past=timedelta(days=1), with_time=True)])
     place = StringField(_l("Place"), validators=[Length(max=200)])
     host1 = StringField(_l("Host"), validators=[Optional(), Length(max=64)])
     level1 = SelectField(_l("Level"), choices=LEVELS, coerce=int)

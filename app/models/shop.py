@@ -244,8 +244,13 @@ class HouseholdCard(db.Model):
     issued_by: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
     locked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
     revoked_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    # The last PIN reset by the committee: when, by whom and why (told to the household).
+    pin_reset_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    pin_reset_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("users.id"))
+    pin_reset_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="", server_default="")
 
     household: so.Mapped[Household] = so.relationship()
+    pin_reset_by: so.Mapped[Optional["User"]] = so.relationship(foreign_keys=[pin_reset_by_id])
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('active','locked','revoked')", name="status_known"),

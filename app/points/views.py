@@ -16,6 +16,7 @@ from app.access.permissions import (LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_RE
                                     permission_required, roles_required)
 from app.errors import DomainError, InvalidInput
 from app.ledger import photos, queries, reads, services
+from app.ledger.policy import split_own
 from app.points import bp
 from app.points.forms import (KIND_LABELS, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
                               ReverseForm, SearchForm)
@@ -67,8 +68,19 @@ def _preview(kind: str, village, rule_id: int, households: list[Household], note
     rule = reads.rule(rule_id)
     form = ConfirmEntriesForm(formdata=None, rule_id=rule.id, households=[h.id for h in households],
                               note=note or "", key=secrets.token_urlsafe(16))
+    # The member's own household stays on the list, marked: the service leaves it for another member.
+    own = set(split_own(current_user, [h.id for h in households])[1])
+    count = len(households) - len(own)
     return render_template("points/confirm.html", kind=kind, village=village, rule=rule,
-                           households=households, total=rule.points * len(households), form=form)
+                           households=households, own=own, count=count, total=rule.points * count,
+                           form=form)
+
+
+def _flash_left(kind: str, village, left: list[int]) -> None:
+    """Name the households a batch left for another member of the committee."""
+    for h in _households(village, Household.id.in_(left)) if left else []:
+        flash(_("Household %(number)s %(name)s is your own: it waits for another member of the "
+                "committee to record it.", number=h.number, name=h.head_name), "warning")
 
 
 def _commit(kind: str):
@@ -84,9 +96,9 @@ def _commit(kind: str):
     try:
         if kind == "deduction" and getattr(form.photo.data, "filename", ""):
             photo = photos.save_photo(form.photo.data)
-        entries = services.award(current_user, ids, rule_id, form.note.data or "",
-                                 idempotency_key=form.key.data, photo=photo, village_id=village.id,
-                                 deduction=kind == "deduction")
+        entries, left = services.award_others(current_user, ids, rule_id, form.note.data or "",
+                                              idempotency_key=form.key.data, photo=photo,
+                                              village_id=village.id, deduction=kind == "deduction")
     except DomainError as error:
         photos.discard(photo)
         flash(error.message, "danger")
@@ -95,6 +107,7 @@ def _commit(kind: str):
         photos.discard(photo)  # a replay: the first request's entries keep their own photo
     flash(ngettext("Recorded for %(num)d household.", "Recorded for %(num)d households.", len(entries)),
           "success")
+    _flash_left(kind, village, left)
     return redirect(url_for(".entries", village=village.id))
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, render_template
 
 from app.extensions import db
@@ -27,6 +28,7 @@ class PrintedCard:
 
     household: Household
     qr: str
+    pin_reset: Optional[cards.PinReset] = None
 
 
 def listing(actor, village_id: int, grid_id: Optional[int]) -> list[tuple]:
@@ -34,7 +36,8 @@ def listing(actor, village_id: int, grid_id: Optional[int]) -> list[tuple]:
     households = cards.households_of(actor, village_id, grid_id)
     ids = [h.id for h in households]
     in_use = {c.household_id: c for c in db.session.scalars(sa.select(HouseholdCard).where(
-        HouseholdCard.household_id.in_(ids), HouseholdCard.status != "revoked"))} if ids else {}
+        HouseholdCard.household_id.in_(ids), HouseholdCard.status != "revoked")
+        .options(so.selectinload(HouseholdCard.pin_reset_by)))} if ids else {}
     return [(h, in_use.get(h.id)) for h in households]
 
 
@@ -46,7 +49,8 @@ def sheet(actor, village_id: int, grid_id: Optional[int], part: int) -> dict:
     parts = max(1, math.ceil(len(with_card) / PER_PART))
     part = min(max(part, 1), parts)
     chosen = with_card[(part - 1) * PER_PART:part * PER_PART]
-    printed = [PrintedCard(h, codes.qr_data_uri(cards.secret_of(in_use[h.id]))) for h in chosen]
+    printed = [PrintedCard(h, codes.qr_data_uri(cards.secret_of(in_use[h.id])),
+                           cards.last_pin_reset(in_use[h.id])) for h in chosen]
     pages = [printed[i:i + PER_PAGE] for i in range(0, len(printed), PER_PAGE)]
     grid = db.session.get(Grid, grid_id) if grid_id else None
     return {"pages": [[page[i:i + 2] for i in range(0, len(page), 2)] for page in pages],

@@ -215,17 +215,65 @@ def unlock(actor: User, card_id: int) -> HouseholdCard:
 
 
 @transaction()
-def set_pin(actor: User, card_id: int) -> PinSlip:
-    """A new random PIN for a card (forgotten PIN); unlocks it and resets the count."""
+def set_pin(actor: User, card_id: int, reason: str) -> PinSlip:
+    """A new random PIN for a card (forgotten PIN); unlocks it and resets the count.
+
+    Whoever knows the PIN can spend the household's points, so a reset needs a reason, is kept on
+    the card (when, by whom, why) and is told to the household: a notification, and a line on its
+    next receipt at the shop."""
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise InvalidInput(_("Say why the PIN is reset: the household is told."), code="reason_required")
     card = _managed_card(actor, card_id)
-    pin = _new_pin()
+    pin, now = _new_pin(), datetime.now(UTC)
     db.session.execute(cards_table.update().where(
         cards_table.c.id == card.id, cards_table.c.status != "revoked")
         .values(status="active", failed_pins=0, locked_at=None,
-                pin_hash=generate_password_hash(_pin_key(pin), PIN_HASH)))
-    audit.record("shop.card_pin_set", f"household:{card.household_id}", f"card:{card.id}", actor)
+                pin_hash=generate_password_hash(_pin_key(pin), PIN_HASH),
+                pin_reset_at=now, pin_reset_by_id=actor.id, pin_reset_reason=reason))
+    audit.record("shop.card_pin_set", f"household:{card.household_id}", f"card:{card.id} {reason}"[:500],
+                 actor)
+    events.emit("card.pin_reset", {"card_id": card.id, "household_id": card.household_id,
+                                   "by": actor.display_name or actor.username,
+                                   "at": now.isoformat(), "reason": reason})
     db.session.refresh(card)
     return PinSlip(card.household, pin)
+
+
+@dataclass
+class PinReset:
+    """A card's last PIN reset as a receipt or the card page tells it."""
+
+    at: datetime
+    by: str
+    reason: str
+
+
+def last_pin_reset(card: Optional[HouseholdCard]) -> Optional[PinReset]:
+    """When, by whom and why the card's PIN was last reset, or None."""
+    if card is None or card.pin_reset_at is None:
+        return None
+    who = card.pin_reset_by
+    return PinReset(card.pin_reset_at, (who.display_name or who.username) if who else "",
+                    card.pin_reset_reason)
+
+
+def pin_reset_for_receipt(redemption) -> Optional[PinReset]:
+    """The PIN reset a receipt must tell: the household's card PIN was reset before this sale and
+    no sale of the household came between (the first receipt after a reset says so)."""
+    from app.models.shop import Redemption
+
+    card = db.session.scalar(sa.select(HouseholdCard).where(
+        HouseholdCard.household_id == redemption.household_id,
+        HouseholdCard.pin_reset_at.is_not(None), HouseholdCard.pin_reset_at <= redemption.created_at)
+        .order_by(HouseholdCard.pin_reset_at.desc()).limit(1))
+    if card is None:
+        return None
+    between = db.session.scalar(sa.select(Redemption.id).where(
+        Redemption.household_id == redemption.household_id, Redemption.id != redemption.id,
+        Redemption.created_at >= card.pin_reset_at, Redemption.created_at < redemption.created_at)
+        .limit(1))
+    return None if between is not None else last_pin_reset(card)
 
 
 # The counter: read the card, then the PIN.

@@ -1,6 +1,9 @@
-"""What household cards tell people through the outbox: the village committee, when a card locks."""
+"""What household cards tell people through the outbox: the village committee, when a card locks;
+the household, when the committee resets its card's PIN."""
+from datetime import datetime
+
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import format_datetime, gettext as _
 
 from app import events
 from app.extensions import db
@@ -23,3 +26,21 @@ def _locked(payload: dict, event: OutboxEvent) -> None:
 def _locked_text(params: dict) -> str:
     return _("The household card of %(number)s %(name)s was locked after five wrong PINs.",
              **params)
+
+
+@events.handler("card.pin_reset")
+def _pin_reset(payload: dict, event: OutboxEvent) -> None:
+    readers = db.session.scalars(sa.select(User.id).where(
+        User.role == "household", User.household_id == payload["household_id"],
+        User.active.is_(True)))
+    params = {"by": payload.get("by", ""), "at": payload.get("at", ""),
+              "reason": payload.get("reason", "")}
+    for user_id in sorted(readers):
+        events.notify(user_id, "card.pin_reset", params, "main.me", event)
+
+
+@events.notification_text("card.pin_reset")
+def _pin_reset_text(params: dict) -> str:
+    return _("The PIN of your household card was reset on %(at)s by %(by)s (reason: %(reason)s). "
+             "If you did not ask for it, tell the village committee.",
+             at=format_datetime(datetime.fromisoformat(params["at"]), "short"), by=params["by"], reason=params["reason"])

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
+from app import dates
 from app.extensions import db
 from app.models.shop import Redemption, RedemptionLine
 from app.pagination import Page, keyset_page
@@ -30,11 +31,12 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def parse_day(text: Optional[str]) -> date:
-    """A YYYY-MM-DD day from a query string; today when missing or malformed."""
+    """A YYYY-MM-DD day from a query string; today when missing, malformed or years away."""
     try:
-        return date.fromisoformat(text) if text else today()
+        day = date.fromisoformat(text) if text else today()
     except ValueError:
         return today()
+    return day if dates.problem(day) is None else today()
 
 
 def day_page(shop_id: int, day: date, cursor: Optional[str], limit: int) -> Page:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
+from app import dates
 from app.extensions import db
 from app.models.shop import Product, Redemption, RedemptionLine, StockMovement
 from app.shop import reports
@@ -49,9 +50,12 @@ def parse_month(text: Optional[str]) -> date:
     """The first day of a YYYY-MM month; this month when missing or malformed."""
     try:
         year, month = (int(part) for part in (text or "").split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
+        if dates.problem(first) is None:  # not a month of 1066 or 9999
+            return first
     except ValueError:
-        return reports.today().replace(day=1)
+        pass
+    return reports.today().replace(day=1)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:

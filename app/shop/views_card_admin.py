@@ -105,13 +105,17 @@ def card_unlock(card_id: int):
 @bp.route("/shop/cards/<int:card_id>/pin", methods=["POST"])
 @permission_required(READERS)
 def card_new_pin(card_id: int):
-    """A new random PIN for a card (forgotten PIN), on a slip shown once."""
+    """A new random PIN for a card (forgotten PIN), with the reason the household is told; on a
+    slip shown once."""
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".cards"))
     try:
-        slip = cards.set_pin(current_user, card_id)
+        slip = cards.set_pin(current_user, card_id, ConfirmForm().reason.data or "")
     except NotFound:
         abort(404)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for(".cards", village=request.args.get("village", type=db_id)))
     return _slips([slip], slip.household.village, _("New PIN"))
 
 

@@ -10,7 +10,7 @@ from app.access import permissions
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
 from app.security import scanner_csp
-from app.shop import bp, checkout, codes, counter, reports
+from app.shop import bp, cards, checkout, codes, counter, reports
 from app.shop.forms import CodeForm, ConfirmForm, basket_items
 from app.shop.views_cards import card_read
 from app.shop.views_catalogue import shop_arg
@@ -108,6 +108,7 @@ def receipt(redemption_id: int):
     except NotFound:
         abort(404)
     return render_template("shop/receipt.html", sale=sale, form=ConfirmForm(),
+                           pin_reset=cards.pin_reset_for_receipt(sale),
                            may_void=sale.voided_at is None
                            and permissions.may(current_user, "shop.void", sale))
 

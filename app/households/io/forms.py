@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, SubmitField
+from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
 from app.spreadsheets.pending import TOKEN_PATTERN
@@ -24,4 +24,5 @@ class ConfirmImportForm(FlaskForm):
     """Confirm a previewed import, named by the token of its server-side copy."""
 
     token = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
+    create_grids = BooleanField(_l("Create these grids"))
     submit = SubmitField(_l("Import all rows"))

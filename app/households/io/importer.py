@@ -15,16 +15,17 @@ from app import audit
 from app.database import end_read, transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
+from app.households import phones
 from app.households.forms import NUMBER_PATTERN
 from app.issues import rollup
 from app.households.io.reader import LABELS, parse_rows, read_table
+from app.households.services import create_grid
 from app.models import Grid, Household, Region, User
 from app.spreadsheets.pending import claim_pending, save_pending
 from app.spreadsheets.read import EXCEL_ERRORS
 
 PREVIEW_ROWS = 20
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-PHONE = re.compile(r"^[0-9+\- ]*$")
 LIMITS = {"number": 32, "head_name": 64, "address": 200, "phone": 32, "grid": 64}
 
 
@@ -47,6 +48,8 @@ class Preview:
     notice: Optional[str] = None
     filename: str = ""
     token: Optional[str] = None
+    new_grids: list[str] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
 
     @property
     def can_confirm(self) -> bool:
@@ -67,10 +70,11 @@ class Preview:
 
 
 class ImportRefused(Conflict):
-    """Confirmation found bad rows (the register changed since the preview): nothing imported."""
+    """Confirmation found bad rows (the register changed since the preview), or new grids the
+    user did not agree to create: nothing imported."""
 
-    def __init__(self, preview: Preview):
-        super().__init__(_("The register changed since the preview. Nothing was imported."))
+    def __init__(self, preview: Preview, message: Optional[str] = None):
+        super().__init__(message or _("The register changed since the preview. Nothing was imported."))
         self.preview = preview
 
 
@@ -80,21 +84,19 @@ def validate(village: Region, rows: list[dict]) -> list[RowProblem]:
     """Every bad row with all its reasons, checked against the village register as it is now."""
     existing = set(db.session.scalars(sa.select(Household.number)
                                       .where(Household.village_id == village.id)))
-    grids = {g.name.strip(): g.id for g in db.session.scalars(
-        sa.select(Grid).where(Grid.village_id == village.id))}
     seen: dict[str, list[int]] = {}
     for row in rows:
         if row["number"]:
             seen.setdefault(row["number"], []).append(row["row"])
     problems = []
     for row in rows:
-        reasons = _row_reasons(row, existing, grids, seen)
+        reasons = _row_reasons(row, existing, seen)
         if reasons:
             problems.append(RowProblem(row["row"], row["number"], row["head_name"], reasons))
     return problems
 
 
-def _row_reasons(row: dict, existing: set, grids: dict, seen: dict) -> list[str]:
+def _row_reasons(row: dict, existing: set, seen: dict) -> list[str]:
     reasons = []
     labels = {k: _(v) for k, v in LABELS.items()}
     for key, text in row.items():
@@ -125,11 +127,24 @@ def _row_reasons(row: dict, existing: set, grids: dict, seen: dict) -> list[str]
     if row["members"] and not re.fullmatch(r"[0-9]{1,2}", row["members"]) \
             or row["members"] in ("0", "00"):
         reasons.append(_("Members must be a whole number from 1 to 99."))
-    if not PHONE.match(row["phone"]):
-        reasons.append(_("Phone may contain only digits, spaces, + and -."))
-    if row["grid"] and row["grid"] not in grids:
-        reasons.append(_("There is no grid named %(name)s in this village.", name=row["grid"]))
+    phone = phones.problem(row["phone"])
+    if phone:
+        reasons.append(phone)
     return reasons
+
+
+def new_grids(village: Region, rows: list[dict]) -> list[str]:
+    """The grids the file names that the village does not have yet, in the order they first appear
+    (offered for creation on the preview instead of a refusal on every row naming them)."""
+    grids = {g.name.strip() for g in db.session.scalars(
+        sa.select(Grid).where(Grid.village_id == village.id))}
+    return list(dict.fromkeys(r["grid"] for r in rows if r["grid"] and r["grid"] not in grids))
+
+
+def warnings(rows: list[dict]) -> list[RowProblem]:
+    """Rows that import but deserve a look: a head of household's name with a space inside."""
+    return [RowProblem(r["row"], r["number"], r["head_name"], [_("The name has a space in it.")])
+            for r in rows if " " in r["head_name"]]
 
 
 # ---- preview, pending copy and confirmation ------------------------------------------------
@@ -138,15 +153,18 @@ def preview_upload(village: Region, filename: str, data: bytes, user: User) -> P
     """Read and check an upload; keep a server-side copy when every row is good. Writes nothing."""
     rows, notice = read_table(filename, data)
     parsed = parse_rows(rows)
-    preview = Preview(parsed, validate(village, parsed), notice, filename[:100])
+    preview = Preview(parsed, validate(village, parsed), notice, filename[:100],
+                      new_grids=new_grids(village, parsed), warnings=warnings(parsed))
     if not preview.problems:
         preview.token = _save_pending(village, user, preview)
     end_read()
     return preview
 
 
-def confirm_import(village: Region, token: str, user: User) -> int:
-    """Import every row of a previewed file in one transaction, or nothing; returns the count."""
+def confirm_import(village: Region, token: str, user: User, create_grids: bool = False) -> int:
+    """Import every row of a previewed file in one transaction, or nothing; returns the count.
+    With `create_grids` the grids the file names that do not exist yet are created in the same
+    transaction; without it such a file is refused (and kept, to be confirmed with the tick)."""
     pending = claim_pending(token)
     if pending is None or pending.get("village_id") != village.id \
             or pending["user_id"] != user.id:
@@ -157,6 +175,15 @@ def confirm_import(village: Region, token: str, user: User) -> int:
         problems = validate(village, rows)
         if problems:
             raise ImportRefused(Preview(rows, problems, pending.get("notice"), pending["filename"]))
+        missing = new_grids(village, rows)
+        if missing and not create_grids:
+            again = Preview(rows, [], pending.get("notice"), pending["filename"], new_grids=missing,
+                            warnings=warnings(rows))
+            again.token = _save_pending(village, user, again)
+            raise ImportRefused(again, _("Tick the box to create the new grids, then import. "
+                                         "Nothing was imported."))
+        for name in missing:
+            create_grid(user, village, name)
         grids = {g.name.strip(): g.id for g in db.session.scalars(
             sa.select(Grid).where(Grid.village_id == village.id))}
         db.session.add_all([Household(

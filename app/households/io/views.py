@@ -16,7 +16,8 @@ from app.spreadsheets.write import xlsx_response
 
 
 def _page(village, form, preview=None, status=200):
-    confirm = ConfirmImportForm(token=preview.token) if preview and preview.can_confirm else None
+    confirm = ConfirmImportForm(formdata=None, token=preview.token) \
+        if preview and preview.can_confirm else None
     return render_template("households/import.html", village=village, form=form,
                            preview=preview, confirm=confirm), status
 
@@ -49,7 +50,8 @@ def confirm_import():
         flash(_("This import has expired or was already done. Upload the file again."), "danger")
         return redirect(url_for(".import_register", village=village.id))
     try:
-        count = importer.confirm_import(village, form.token.data, current_user)
+        count = importer.confirm_import(village, form.token.data, current_user,
+                                        create_grids=form.create_grids.data)
     except importer.ImportRefused as refused:
         flash(refused.message, "danger")
         return _page(village, ImportForm(formdata=None), refused.preview, refused.status)
