@@ -100,9 +100,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Security headers and template helpers."""
-    from app import security
+    from app import links, security
 
     security.init_app(app)
+    links.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
