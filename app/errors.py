@@ -156,6 +156,9 @@ def register(app: Flask) -> None:
             429: (_("Too many attempts"), _("Too many attempts. Please wait a few minutes and try again.")),
         }
         title, message = messages.get(error.code, (_("Error"), _("Something went wrong.")))
+        if error.code == 405 and (wants_json() or "GET" in (getattr(error, "valid_methods", None) or ())):
+            # Not a form's address (an API call, or a page sent a form it does not take).
+            message = _("This address does not accept that kind of request.")
         if error.code == 429 and request.endpoint == "auth.login":
             response = make_response(_login_again(message), 429)
         else:

@@ -150,6 +150,10 @@ def test_get_on_a_post_only_address_says_so(app, client):
         assert wanted in page.text and "无权访问" not in page.text and "Not allowed" not in page.text
         closed = client.get(f"/meetings/{w.home.id}/close", headers=headers)
         assert closed.status_code == 405 and "POST" in closed.headers["Allow"]
+    # A page that takes no form says only that it does not take this request.
+    posted = client.post("/figures", headers={"Accept-Language": "en"})
+    assert posted.status_code == 405 and "GET" in posted.headers["Allow"]
+    assert "does not accept that kind of request" in posted.text
     api = client.get("/api/v1/tokens")
     assert api.status_code == 405 and api.headers["Allow"] == "OPTIONS, POST"
     assert api.json["error"]["code"] == "method_not_allowed"
