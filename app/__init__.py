@@ -104,11 +104,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Security headers, versioned static links, template helpers, request ids, logs and metrics."""
-    from app import health, security, static_urls
+    """Security headers, versioned static links, checked query strings for links, template helpers,
+    request ids, logs and metrics."""
+    from app import health, links, security, static_urls
 
     security.init_app(app)
     static_urls.init_app(app)
+    links.init_app(app)
     health.init_app(app)
 
 

@@ -1,9 +1,11 @@
 """Domain exceptions raised by services, and how pages and the JSON API answer them."""
+import math
+import time
 from typing import Optional
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, session
+from flask import Flask, flash, g, jsonify, make_response, redirect, render_template, request, session
 from flask_babel import force_locale, gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -102,6 +104,40 @@ def _same_site_referrer() -> Optional[str]:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def _retry_after(error: HTTPException) -> Optional[int]:
+    """Seconds until a breached rate limit lets the next request through: from werkzeug's own
+    `retry_after`, else from Flask-Limiter's window of the limit this request broke."""
+    from datetime import datetime, timezone
+
+    given = getattr(error, "retry_after", None)
+    if isinstance(given, datetime):
+        return max(1, math.ceil((given - datetime.now(timezone.utc)).total_seconds()))
+    if isinstance(given, int):
+        return max(1, given)
+    from app.extensions import limiter
+
+    try:
+        current = limiter.current_limit
+    except Exception:  # no limiter context in this request
+        current = None
+    if current is not None and current.reset_at:
+        return max(1, math.ceil(current.reset_at - time.time()))
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    return limit.get_expiry() if limit is not None else None
+
+
+def _with_error_headers(response, error: HTTPException):
+    """Keep what an HTTP error tells a client in its headers: `Allow` on a 405 (RFC 9110) and
+    `Retry-After` on a 429, which a page or JSON answer built afresh would otherwise drop."""
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    if error.code == 429:
+        seconds = _retry_after(error)
+        if seconds:
+            response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def register(app: Flask) -> None:
     """Render 403, 404, 429 and 500 as pages (or JSON under /api)."""
 
@@ -117,14 +153,21 @@ def register(app: Flask) -> None:
             400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
             403: (_("Not allowed"), _("Your account may not open this page.")),
             404: (_("Not found"), _("This page does not exist, or it is not in your area.")),
-            405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+            405: (_("Wrong kind of request"),
+                  _("This address only takes a form sent from its page. Please go back and use the "
+                    "button on the page.")),
             413: (_("File too large"), _("The file is too large. Please choose a smaller one.")),
             429: (_("Too many attempts"), _("Too many attempts. Please wait a few minutes and try again.")),
         }
         title, message = messages.get(error.code, (_("Error"), _("Something went wrong.")))
+        if error.code == 405 and (wants_json() or "GET" in (getattr(error, "valid_methods", None) or ())):
+            # Not a form's address (an API call, or a page sent a form it does not take).
+            message = _("This address does not accept that kind of request.")
         if error.code == 429 and request.endpoint == "auth.login":
-            return _login_again(message), 429
-        return page(error.code or 500, title, message)
+            response = make_response(_login_again(message), 429)
+        else:
+            response = make_response(page(error.code or 500, title, message))
+        return _with_error_headers(response, error)
 
     from app.extensions import login
 

@@ -51,6 +51,16 @@ def db_id(value: str) -> int:
     return number
 
 
+def form_id(value) -> int:
+    """`coerce` of a form's select naming a record: an id the database can hold, or 0 for the
+    "none" choice; anything else (`99999999999999999999`, -1, words) is refused by the field
+    like an unknown choice, instead of overflowing the database (a 500 on SQLite and PostgreSQL)."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
+
+
 class IdConverter(IntegerConverter):
     """The `<int:...>` URL converter, bounded to database ids: a huge number is a 404, not a 500."""
 

@@ -30,6 +30,10 @@ def test_api_matches_its_document(app, client):
             @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                       suppress_health_check=list(HealthCheck))
             def fuzz(case):
+                if mode == GenerationMode.POSITIVE and case.query:
+                    # `before` is opaque: only a `next` the API gave is one (else 400 naming it,
+                    # tests/test_api_outside.py), which no generator can invent from the document.
+                    case.query.pop("before", None)
                 for username in api_world.ROLES:
                     token = world.tokens[username]
                     if case.method == "DELETE":  # signing out spends a fresh token

@@ -235,7 +235,7 @@ def test_history_is_keyset_paged_newest_first(w):
     assert [e.household_id for e in page] == [w.h1.id] * 2 and page[0].id > page[1].id
     seen = [e.id for e in page]
     while cursor is not None:
-        page, cursor = queries.history(w.h1.id, before_id=cursor, limit=2)
+        page, cursor = queries.history(w.h1.id, before=cursor, limit=2)
         seen += [e.id for e in page]
     assert len(seen) == 5 and seen == sorted(seen, reverse=True)
 

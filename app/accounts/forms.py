@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.auth.forms import new_password_field, username_field
 from app.models import Role
-from app.views_util import MAX_ID
+from app.views_util import MAX_ID, form_id
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -35,7 +35,7 @@ class UnitAccountForm(FlaskForm):
     """Create a responsible unit's account: its name and the region it serves (choices by the view)."""
 
     display_name = StringField(_l("Unit's name"), validators=[DataRequired(), Length(max=64)])
-    region_id = SelectField(_l("Region it serves"), coerce=int)
+    region_id = SelectField(_l("Region it serves"), coerce=form_id)
     username = username_field()
     password = new_password_field()
     submit = SubmitField(_l("Create account"))

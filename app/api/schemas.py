@@ -78,7 +78,7 @@ class EntryOut(Out):
 
 class PageQuery(Query):
     """Keyset paging: at most `limit` items older than the opaque cursor `before` (a `next` this API
-    gave; anything else starts again from the newest, as the site's own pages do)."""
+    gave; anything else is 400 naming `before`)."""
 
     limit: Limit = 20
     # Absent, not null: a query string has no null, so the document must not offer one (a default

@@ -7,6 +7,8 @@ the JSON body and query string (400 naming the field otherwise) and records the 
 `(model, status, headers)`.
 """
 import json
+import math
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
 from typing import Any, Callable, Optional
@@ -65,6 +67,22 @@ class BadRequest(DomainError):
         self.field = field_name
 
 
+class TooLarge(BadRequest):
+    """A body over MAX_BODY: 413, as the contract and the document say (not a 400)."""
+
+    status = 413
+
+    def __init__(self):
+        super().__init__(_("The request body is too large."), "body", code="too_large")
+
+
+def require_cursor(value: Optional[str], parsed: Any) -> None:
+    """400 naming `before` when a cursor was given but the list's own reading of it (`parsed`)
+    found none: a malformed cursor is the caller's error, not a silent return to page 1."""
+    if value is not None and parsed is None:
+        raise BadRequest(_("%(field)s is not valid.", field="before"), "before")
+
+
 @dataclass
 class Operation:
     """One documented call."""
@@ -113,10 +131,10 @@ def _json_body() -> Any:
         raise BadRequest(_("Send a JSON body (Content-Type: application/json)."), "body",
                          code="malformed_json")
     if (request.content_length or 0) > MAX_BODY:
-        raise BadRequest(_("The request body is too large."), "body", code="too_large")
+        raise TooLarge()
     raw = request.get_data(cache=True)[:MAX_BODY + 1]
     if len(raw) > MAX_BODY:
-        raise BadRequest(_("The request body is too large."), "body", code="too_large")
+        raise TooLarge()
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):  # bad JSON, bad UTF-8, numbers with too many digits
@@ -136,7 +154,9 @@ def _limit_holder() -> None:
     decorator, whose bookkeeping cost more than the whole limit check on every API call."""
     item = _parsed(current_app.config.get("API_LIMIT_PER_HOLDER", "600 per minute"))
     if limiter.enabled and not limiter.limiter.hit(item, "api-holder", str(g.api_user_id)):
-        raise TooManyRequests()
+        # Retry-After: the seconds until the holder's window lets a call through again.
+        reset = limiter.limiter.get_window_stats(item, "api-holder", str(g.api_user_id)).reset_time
+        raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
 
 
 def operation(bp, method: str, path: str, summary: str, *, body=None, query=None,

@@ -3,11 +3,13 @@ from flask import g, jsonify, render_template, request
 
 from app.api import bp, schemas, tokens
 from app.api.openapi import document
-from app.api.spec import BadRequest, operation
+from app.api.spec import BadRequest, operation, require_cursor
 from app.errors import DomainError, InvalidInput, json_error
 from app.events import text_of
 from app.extensions import login, login_username_key
+from app.models import Notification
 from app.notifications import services as notifications
+from app.pagination import decode_cursor
 
 
 @bp.before_request
@@ -50,6 +52,7 @@ def me(actor):
            responses={200: schemas.NotificationsPage})
 def notifications_list(actor, query: schemas.PageQuery):
     """Newest first, a keyset page at a time; texts in the request's language."""
+    require_cursor(query.before, decode_cursor(query.before, 1, [Notification.id]))
     page = notifications.page_for(actor, query.before, query.limit)
     items = [schemas.NotificationOut(id=n.id, kind=n.kind, text=text_of(n), created_at=n.created_at,
                                      read=n.read_at is not None) for n in page.items]
@@ -70,14 +73,14 @@ def docs():
 
 @bp.errorhandler(BadRequest)
 def bad_request(error: BadRequest):
-    """400 with the offending field named, so a program can point at it."""
+    """400 with the offending field named, so a program can point at it (413 for a body too large)."""
     from app.extensions import db
 
     db.session.rollback()
     from app.health.requestlog import request_id
 
     return jsonify(error={"code": error.code, "message": error.message, "field": error.field,
-                          "request_id": request_id()}), 400
+                          "request_id": request_id()}), error.status
 
 
 @bp.errorhandler(DomainError)

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 
 from app.access import permissions
 from app.api import bp, schemas
-from app.api.spec import operation
+from app.api.spec import operation, require_cursor
 from app.database import reading
 from app.errors import Conflict, NotAllowed, NotFound
 from app.ledger import queries, reads, services as ledger
@@ -27,7 +27,8 @@ def _readable_household(actor: User, household_id: int) -> Household:
 @operation(bp, "GET", "/households/<int:household_id>", "A household's balance and score",
            responses={200: schemas.HouseholdOut})
 def household_get(actor, household_id: int):
-    """The household itself, its village's committee and officials above it."""
+    """The household itself, its village's committee, the grid leader of its grid and officials
+    above it."""
     household = _readable_household(actor, household_id)
     return schemas.HouseholdOut(id=household.id, name=household.head_name,
                                 village_id=household.village_id, balance=household.balance,
@@ -37,8 +38,11 @@ def household_get(actor, household_id: int):
 @operation(bp, "GET", "/households/<int:household_id>/entries", "A household's entries",
            query=schemas.PageQuery, responses={200: schemas.EntriesPage})
 def household_entries(actor, household_id: int, query: schemas.PageQuery):
-    """Newest first, a keyset page at a time; pass `next` back as `before`."""
+    """Whoever reads the household reads its entries. Newest first by `created_at` (the later id
+    first among entries of one moment), a keyset page at a time; pass `next` back as `before`
+    (a malformed one is 400)."""
     household = _readable_household(actor, household_id)
+    require_cursor(query.before, queries.history_key(query.before))
     page = queries.history_page(household.id, query.before, query.limit)
     return schemas.EntriesPage(entries=[_entry(e) for e in page.items], next=page.next_cursor), 200
 

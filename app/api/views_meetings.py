@@ -1,4 +1,5 @@
 """API calls of night-talk meetings and issues, through the meetings' and issues' services."""
+from datetime import datetime
 from typing import Optional
 from urllib.parse import urlencode
 
@@ -7,15 +8,25 @@ from flask_babel import gettext as _
 
 from app.access import lookup, permissions
 from app.api import bp, schemas
-from app.api.spec import operation
+from app.api.spec import operation, require_cursor
 from app.errors import NotFound
 from app.issues import reads as issue_reads, services as issues
 from app.issues.jobs import local_today
 from app.meetings import codes, reads as meeting_reads, services as meetings
 from app.models import Issue
 from app.models.base import utcnow
+from app.pagination import decode_cursor
 
 NEXT = {"Link": 'The next (older) page, as <URL>; rel="next", when there is one'}
+
+
+def _meeting_key(cursor: Optional[str]):
+    """The (start, id) in a meetings cursor (meetings.reads.newest_first), or None."""
+    after = decode_cursor(cursor, 2)
+    try:
+        return (datetime.fromisoformat(after[0]), int(after[1])) if after else None
+    except (TypeError, ValueError):
+        return None
 
 
 @operation(bp, "GET", "/meetings", "The village's meetings", query=schemas.MeetingQuery,
@@ -25,6 +36,7 @@ def meetings_list(actor, query: schemas.MeetingQuery):
     the Link header names the next one."""
     permissions.require(actor, "api.meetings")
     permissions.require(actor, "meetings.list")
+    require_cursor(query.before, _meeting_key(query.before))
     page = meeting_reads.meetings_page(actor, query.status, query.before, query.limit)
     mine = meeting_reads.attended(actor.household_id, [m.id for m in page.items]) \
         if permissions.may(actor, "me.household") else None

@@ -5,12 +5,14 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.views_util import form_id
+
 
 class ClaimForm(FlaskForm):
     """A claim (积分申报): the rule and household choices are filled by the view."""
 
-    household_id = SelectField(_l("Household"), coerce=int)
-    rule_id = SelectField(_l("Rule"), coerce=int)
+    household_id = SelectField(_l("Household"), coerce=form_id)
+    rule_id = SelectField(_l("Rule"), coerce=form_id)
     description = TextAreaField(_l("What was done"), validators=[
         DataRequired(message=_l("Describe what was done.")), Length(max=1000)])
     photo = FileField(_l("Photo (optional)"))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from app.demo import cards, ledger, meetings, places, templates
+from app.demo import cards, ledger, meetings, notices, places, templates
 from app.demo.places import DEMO_PASSWORD, HOME_VILLAGE, OUTSIDER_VILLAGE  # noqa: F401
 from app.extensions import db
 from app.models import Household, Region, User
@@ -41,6 +41,7 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
                       Region.name.in_([name for _c, _t, name, _n in places.PLACES])).order_by(Region.id))])
     templates.load_template()
     carded = cards.load()
+    notices.load(HOME_VILLAGE)  # delivered to the demo accounts by the next `flask jobs run`
     from app.issues import recount
 
     recount.rebuild()  # the history above was inserted in bulk, past the services that keep it

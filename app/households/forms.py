@@ -5,6 +5,7 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from app.auth.forms import new_password_field, username_field
+from app.views_util import form_id
 
 NUMBER_PATTERN = r"^[0-9A-Za-z\-]{1,32}$"
 
@@ -26,7 +27,7 @@ class HouseholdForm(FlaskForm):
         Optional(), Length(max=32),
         Regexp(r"^[0-9+\- ]*$", message=_l("Use digits, spaces, + and - only.")),
     ])
-    grid_id = SelectField(_l("Grid"), coerce=int, default=0)
+    grid_id = SelectField(_l("Grid"), coerce=form_id, default=0)
     submit = SubmitField(_l("Save"))
 
 

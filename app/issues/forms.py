@@ -8,6 +8,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, SubmitFie
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.dates import Plausible
+from app.views_util import form_id
 
 KINDS = [("issue", _l("Issue or appeal (问题诉求)")), ("suggestion", _l("Suggestion (意见建议)"))]
 CATEGORIES = [("roads", _l("Roads and lights")), ("water", _l("Water and irrigation")),
@@ -19,12 +20,12 @@ CATEGORIES = [("roads", _l("Roads and lights")), ("water", _l("Water and irrigat
 class RaiseForm(FlaskForm):
     """Raise an issue; the household and meeting choices are filled by the view."""
 
-    household_id = SelectField(_l("Household"), coerce=int)
+    household_id = SelectField(_l("Household"), coerce=form_id)
     kind = SelectField(_l("Kind"), choices=KINDS)
     category = SelectField(_l("Category"), choices=CATEGORIES)
     description = TextAreaField(_l("What is the problem or suggestion"), validators=[
         DataRequired(message=_l("Describe the issue.")), Length(max=1000)])
-    meeting_id = SelectField(_l("Raised at meeting"), coerce=int)
+    meeting_id = SelectField(_l("Raised at meeting"), coerce=form_id)
     photo = FileField(_l("Photo (optional)"))
     submit = SubmitField(_l("Send"))
 
@@ -32,7 +33,7 @@ class RaiseForm(FlaskForm):
 class AssignForm(FlaskForm):
     """Responsible person or unit, deadline and measures."""
 
-    responsible_user_id = SelectField(_l("Responsible account"), coerce=int)
+    responsible_user_id = SelectField(_l("Responsible account"), coerce=form_id)
     responsible_unit = StringField(_l("Responsible person or unit"), validators=[Length(max=64)])
     deadline = DateField(_l("Deadline (整改时限)"), validators=[
         DataRequired(message=_l("Give a deadline.")), Plausible(past=timedelta(0))])

@@ -14,28 +14,48 @@ from app.pagination import Page, decode_cursor, encode_cursor
 MAX_PAGE = 100
 
 
-def history(household_id: int, before_id: Optional[int] = None, limit: int = 20,
-            with_rule: bool = False) -> tuple[list[LedgerEntry], Optional[int]]:
-    """A page of a household's entries, newest first, and the cursor of the next page (or None)."""
+def history(household_id: int, before: Optional[tuple[datetime, int]] = None, limit: int = 20,
+            with_rule: bool = False) -> tuple[list[LedgerEntry], Optional[tuple[datetime, int]]]:
+    """A page of a household's entries, newest first by the time each shows (`created_at`; the
+    later id first among entries of one moment), and the key of the next page (or None).
+
+    Not by id alone: entries recorded with their own earlier dates (bulk imports such as the
+    demo's year of history, whose meeting awards come after the rest) get ids after later
+    entries, and a reader pages by the dates shown. A household's entries are a range of the (household_id, id) index; their
+    sort by time is of one household's rows only."""
     limit = max(1, min(int(limit), MAX_PAGE))
-    # Keyset on (household_id, id): each page is an index range, however deep the history.
     query = sa.select(LedgerEntry).where(LedgerEntry.household_id == household_id)
     if with_rule:
         query = query.options(so.joinedload(LedgerEntry.rule))
-    if before_id is not None:
-        query = query.where(LedgerEntry.id < before_id)
-    rows = list(db.session.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit + 1)))
+    if before is not None:
+        at, last_id = before
+        query = query.where(sa.or_(LedgerEntry.created_at < at,
+                                   sa.and_(LedgerEntry.created_at == at, LedgerEntry.id < last_id)))
+    rows = list(db.session.scalars(query.order_by(LedgerEntry.created_at.desc(),
+                                                  LedgerEntry.id.desc()).limit(limit + 1)))
     if len(rows) > limit:
-        return rows[:limit], rows[limit - 1].id
+        last = rows[limit - 1]
+        return rows[:limit], (last.created_at, last.id)
     return rows, None
 
 
+def history_key(cursor: Optional[str]) -> Optional[tuple[datetime, int]]:
+    """The (time, id) inside a history page's cursor, or None when it is missing or malformed."""
+    after = decode_cursor(cursor, 2)
+    if after is None or not isinstance(after[0], str) or type(after[1]) is not int:
+        return None
+    try:
+        at = datetime.fromisoformat(after[0])
+    except ValueError:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)), after[1]
+
+
 def history_page(household_id: int, cursor: Optional[str], limit: int) -> Page:
-    """`history` with the rule loaded, as a Page whose opaque cursor pages can put in a link."""
-    after = decode_cursor(cursor, 1)
-    before_id = after[0] if after and isinstance(after[0], int) else None
-    rows, next_id = history(household_id, before_id, limit, with_rule=True)
-    return Page(rows, encode_cursor([next_id]) if next_id is not None else None)
+    """`history` with the rule loaded, as a Page whose opaque cursor pages can put in a link
+    (a malformed cursor starts again from the newest)."""
+    rows, key = history(household_id, history_key(cursor), limit, with_rule=True)
+    return Page(rows, encode_cursor([key[0].isoformat(), key[1]]) if key is not None else None)
 
 
 def reversed_ids(entry_ids: list[int]) -> set[int]:

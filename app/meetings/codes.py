@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from app.errors import DomainError
+from app.views_util import MAX_ID, db_id
 
 SLOT = 30
 TICKET_SECONDS = 300
@@ -43,7 +44,7 @@ def read_token(token: str, now: datetime) -> int:
     """The meeting id inside a fresh, untampered token; else a DomainError with a clear message."""
     try:
         meeting_id, slot = _serializer().loads(token or "")
-        meeting_id, slot = int(meeting_id), int(slot)
+        meeting_id, slot = db_id(meeting_id), int(slot)  # a signed 10**30 names no meeting either
     except (BadSignature, ValueError, TypeError):
         raise DomainError(_("This check-in code is not valid. Please scan the code on the "
                             "meeting's screen again."), code="check_in_code_invalid") from None
@@ -67,7 +68,8 @@ def read_ticket(ticket: str, household_id: int) -> int:
                             "meeting's screen again."), code="check_in_code_expired") from None
     except BadSignature:
         found = None
-    if not (isinstance(found, list) and len(found) == 2 and found[1] == household_id):
+    if not (isinstance(found, list) and len(found) == 2 and found[1] == household_id
+            and isinstance(found[0], int) and 1 <= found[0] <= MAX_ID):
         raise DomainError(_("This check-in code is not valid. Please scan the code on the "
                             "meeting's screen again."), code="check_in_code_invalid")
     return int(found[0])

@@ -8,6 +8,7 @@ from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, S
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.dates import Plausible
+from app.views_util import form_id
 
 FORMATS = [("group", _l("Open group talk (集中畅谈)")), ("forum", _l("Themed forum (专题座谈)")),
            ("home_visit", _l("Home visit (入户访谈)")), ("reception", _l("Reception hours (定点接谈)")),
@@ -18,7 +19,7 @@ LEVELS = [(4, _l("Village")), (3, _l("Township")), (2, _l("County")), (1, _l("Ci
 class PlanForm(FlaskForm):
     """Plan a meeting; the village choices are filled by the view."""
 
-    village_id = SelectField(_l("Village"), coerce=int)
+    village_id = SelectField(_l("Village"), coerce=form_id)
     format = SelectField(_l("Format"), choices=FORMATS)
     topic = StringField(_l("Topic"), validators=[
         DataRequired(message=_l("A meeting needs a topic.")), Length(max=200)])

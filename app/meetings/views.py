@@ -18,7 +18,7 @@ from app.meetings.forms import FORMATS, ButtonForm, CheckInForm, CloseForm, Plan
 from app.models.base import utcnow
 from app.security import scanner_csp
 from app.shop.forms import CodeForm
-from app.views_util import flash_errors, limit_typed_codes
+from app.views_util import db_id, flash_errors, limit_typed_codes
 
 
 def _host_or_404(meeting):
@@ -185,7 +185,7 @@ def register(meeting_id: int):
     form = ButtonForm()
     if form.validate_on_submit():
         try:
-            ids = [int(h) for h in request.form.getlist("household_id")]
+            ids = [db_id(h) for h in request.form.getlist("household_id")]
             added = services.tick(current_user, meeting.id, ids)
         except (DomainError, ValueError) as error:
             flash(getattr(error, "message", _("Choose households of this village.")), "danger")

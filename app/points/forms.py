@@ -9,7 +9,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from wtforms.widgets import HiddenInput
 
 from app.models.ledger import KINDS, EntryKind
-from app.views_util import MAX_ID
+from app.views_util import MAX_ID, form_id
 
 # More households than any village has; a longer list is refused with a message, not a 500.
 MAX_HOUSEHOLDS = 2000
@@ -39,12 +39,12 @@ class IdListField(Field):
 class AwardForm(FlaskForm):
     """Step one of an award: the rule and one household, a grid, or ticked households."""
 
-    rule_id = SelectField(_l("Rule"), coerce=int)
+    rule_id = SelectField(_l("Rule"), coerce=form_id)
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
     target = StringField(validators=[AnyOf(("household", "grid", "selection"),
                                            message=_l("Choose who gets the points."))])
     household_number = StringField(_l("Household number"), validators=[Optional(), Length(max=32)])
-    grid_id = SelectField(_l("Grid"), coerce=int, default=0)
+    grid_id = SelectField(_l("Grid"), coerce=form_id, default=0)
     household_ids = IdListField(_l("Selected households"))
     q = HiddenField(validators=[Optional(), Length(max=64)])
 
@@ -52,7 +52,7 @@ class AwardForm(FlaskForm):
 class DeductForm(FlaskForm):
     """Step one of a deduction: a deduction rule, household numbers and the reason."""
 
-    rule_id = SelectField(_l("Deduction rule"), coerce=int)
+    rule_id = SelectField(_l("Deduction rule"), coerce=form_id)
     numbers = StringField(_l("Household numbers"), validators=[
         DataRequired(message=_l("Enter at least one household number.")), Length(max=2000),
         Regexp(r"^[0-9A-Za-z\-,，\s]+$", message=_l("Use household numbers separated by spaces or commas."))])

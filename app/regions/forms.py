@@ -6,6 +6,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.households.io.forms import ConfirmImportForm  # noqa: F401 (the same token form)
+from app.views_util import form_id
 
 
 class TreeImportForm(FlaskForm):
@@ -39,7 +40,7 @@ class AddRegionForm(FlaskForm):
 class MoveForm(FlaskForm):
     """Put a village under another township; the choices are filled by the view."""
 
-    township_id = SelectField(_l("New township"), coerce=int, validators=[DataRequired()])
+    township_id = SelectField(_l("New township"), coerce=form_id, validators=[DataRequired()])
     code = StringField(_l("New division code (12 digits)"), validators=[Optional(), Length(max=24)])
     submit = SubmitField(_l("Move"))
 
@@ -47,7 +48,7 @@ class MoveForm(FlaskForm):
 class MergeForm(FlaskForm):
     """Merge this village into another one (撤并); the choices are filled by the view."""
 
-    survivor_id = SelectField(_l("Merge into"), coerce=int, validators=[DataRequired()])
+    survivor_id = SelectField(_l("Merge into"), coerce=form_id, validators=[DataRequired()])
     confirm = BooleanField(_l("I understand: its households, grids and accounts move to the other "
                               "village, and this one is kept only as history."),
                            validators=[DataRequired()])
@@ -57,6 +58,6 @@ class MergeForm(FlaskForm):
 class PublishTemplateForm(FlaskForm):
     """Publish a village's rulebook as this place's template; the choices are filled by the view."""
 
-    village_id = SelectField(_l("Rulebook of"), coerce=int, validators=[DataRequired()])
+    village_id = SelectField(_l("Rulebook of"), coerce=form_id, validators=[DataRequired()])
     name = StringField(_l("Template name"), validators=[DataRequired(), Length(max=100)])
     submit = SubmitField(_l("Publish the template"))

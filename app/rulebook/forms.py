@@ -5,6 +5,8 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, \
     ValidationError
 
+from app.views_util import form_id
+
 STAR_RANGE = NumberRange(min=1, max=1000000, message=_l("Enter a whole number from 1 to 1000000."))
 POINTS_RANGE = NumberRange(min=-10000, max=10000, message=_l("Enter a whole number from -10000 to 10000."))
 
@@ -27,7 +29,7 @@ class CategoryForm(FlaskForm):
 class RuleForm(FlaskForm):
     """A rule of the rulebook: the category choices are filled per village by the view."""
 
-    category_id = SelectField(_l("Category"), coerce=int)
+    category_id = SelectField(_l("Category"), coerce=form_id)
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=32),
         Regexp(r"^[0-9A-Za-z\-_.]+$", message=_l("Use digits, letters, dots, dashes and underscores."))])

@@ -8,7 +8,7 @@ from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, Strin
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.errors import InvalidInput
-from app.views_util import db_id
+from app.views_util import db_id, form_id
 
 SOURCE_CHOICES = [("village", _l("Bought by the village")), ("donation", _l("Donated")),
                   ("returned", _l("Returned"))]
@@ -98,7 +98,7 @@ class VoucherDaysForm(FlaskForm):
 class OpenShopForm(FlaskForm):
     """Open a shop: its name, and its village (the choices are filled by the view)."""
 
-    village_id = SelectField(_l("Village"), coerce=int)
+    village_id = SelectField(_l("Village"), coerce=form_id)
     name = StringField(_l("Shop name"), validators=[
         DataRequired(message=_l("A shop needs a name.")), Length(max=64)])
     submit = SubmitField(_l("Open the shop"))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.access import scope
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
+from app.links import query_args
 from app.shop import bp, card_sheets, cards
 from app.shop.forms import CardsIssueForm, ConfirmForm
 from app.views_util import db_id
@@ -142,7 +143,7 @@ def card_sheet_pdf():
     except ImportError:
         flash(_("PDF printing is not installed on this server; print the sheet from the browser."),
               "warning")
-        return redirect(url_for(".card_sheet", **request.args))
+        return redirect(url_for(".card_sheet", **query_args()))
     response = _no_store(Response(pdf, mimetype="application/pdf"))
     response.headers["Content-Disposition"] = f"inline; filename=cards-{data['part']}.pdf"
     return response

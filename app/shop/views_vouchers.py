@@ -23,20 +23,22 @@ def order():
     """Pick products at home; points and stock are held for a voucher to show at the counter."""
     household = scope.own_household_or_404(current_user)
     shop = shop_arg()
-    form = ConfirmForm()
+    form, status = ConfirmForm(), 200
     if form.validate_on_submit():
         try:
             voucher = vouchers.order(current_user, basket_items(request.form),
                                      form.idempotency_key.data or None, shop_id=shop.id)
         except DomainError as error:
             flash(error.message, "danger")
+            if error.code == "idempotency_key_reused":
+                status = 409  # the key placed another order: a conflict, as the API answers
         else:
             flash(_("Order placed: show this voucher at the shop."), "success")
             return redirect(url_for(".voucher", voucher_id=voucher.id))
     products = [p for p in catalogue.products(shop.id, active_only=True) if p.stock > 0]
     return render_template("shop/order.html", shop=shop, household=household, products=products,
                            shops=catalogue.shops_for(current_user),
-                           key=f"order-{secrets.token_hex(12)}")
+                           key=f"order-{secrets.token_hex(12)}"), status
 
 
 @bp.route("/shop/vouchers")

@@ -56,11 +56,22 @@ def find(text: str) -> Optional[Voucher]:
     return db.session.scalar(sa.select(Voucher).where(column == value))
 
 
-def _stored(actor: User, items=None, idempotency_key: Optional[str] = None, **_ignored):
+def _stored(actor: User, items=None, idempotency_key: Optional[str] = None,
+            shop_id: Optional[int] = None, **_ignored):
+    """The voucher an earlier request with this key placed, or None. A key names one order: the
+    same key with another basket or shop is a Conflict (as the API's sales answer), never the
+    first voucher passed off as the second order."""
     if not idempotency_key:
         return None
-    return db.session.scalar(sa.select(Voucher).where(Voucher.idempotency_key == idempotency_key,
-                                                      Voucher.created_by == actor.id))
+    voucher = db.session.scalar(sa.select(Voucher).where(Voucher.idempotency_key == idempotency_key,
+                                                         Voucher.created_by == actor.id))
+    if voucher is not None and items is not None:
+        lines = dict(db.session.execute(sa.select(VoucherLine.product_id, VoucherLine.quantity)
+                                        .where(VoucherLine.voucher_id == voucher.id)).all())
+        if lines != checkout.quantities(items) or (shop_id is not None and shop_id != voucher.shop_id):
+            raise Conflict(_("This order was already placed with a different basket. Open the "
+                             "order page again to place a new order."), code="idempotency_key_reused")
+    return voucher
 
 
 @transaction(replay=_stored)
@@ -69,7 +80,7 @@ def order(actor: User, items: Iterable, idempotency_key: Optional[str] = None,
     """A household orders ahead at one of the shops serving its village (its own village's by
     default): points and stock are held until pickup, cancel or expiry."""
     permissions.require(actor, "shop.pay")
-    stored = _stored(actor, idempotency_key=idempotency_key)
+    stored = _stored(actor, items, idempotency_key=idempotency_key, shop_id=shop_id)
     if stored:
         return stored
     household = scope.own_household_or_404(actor)
