@@ -238,11 +238,18 @@ def test_gunicorn_drops_a_dead_workers_live_metrics(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["counter_4242.db", "gauge_livesum_7.db"]
 
 
-def test_a_server_error_logs_the_id_its_page_shows(app, client, caplog):
+def test_a_server_error_logs_the_id_its_page_shows(app, caplog):
+    from app import create_app
+
+    # An app of its own: the session's shared app has served requests, so no route can be added.
+    app = create_app({key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH",
+                                                      "UPLOAD_FOLDER")})
+
     @app.route("/boom-for-test")
     def boom():
         raise RuntimeError("boom")
 
+    client = app.test_client()
     response = client.get("/boom-for-test", headers={"X-Request-ID": "oops-7", "Accept-Language": "en"})
     assert response.status_code == 500 and "oops-7" in response.get_data(as_text=True)
     assert any("oops-7" in record.getMessage() and record.exc_info for record in caplog.records)
