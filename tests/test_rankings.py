@@ -261,3 +261,27 @@ def test_figures_verify_covers_the_rankings(runner, app):
     result = runner.invoke(args=["figures", "rebuild"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["figures", "verify"]).exit_code == 0
+
+
+def test_concurrent_awards_lose_no_points(app):
+    from tests import races
+
+    w = make_world()
+    committee_id, houses, good = w.committee.id, [w.h1.id, w.h2.id, w.h3.id], w.good.id
+    db.session.rollback()  # on SQLite the main session would hold the write lock
+
+    def work(i):
+        from app.models import User
+
+        actor = db.session.get(User, committee_id)
+        # Overlapping sets, the households' months' rows created by the first of them.
+        return len(services.award(actor, houses[i % 3:] + houses[:i % 3][:1], good))
+
+    results = races.race(app, work, 12)
+    assert all(isinstance(r, int) for r in results), results
+    db.session.expire_all()
+    rows = {r.household_id: r.gained for r in reads.ranking(w.home.id, _this_month())}
+    counted = {h: 10 * sum(1 for i in range(12) if h in houses[i % 3:] + houses[:i % 3][:1])
+               for h in houses}
+    assert rows == counted
+    assert recount.verify() == []

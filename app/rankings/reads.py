@@ -6,6 +6,7 @@ number of households with more points. Among equals the list shows the lower hou
 first. Every query here reads households of one village (an index range) and at most their
 months of two periods from ranking_months (its primary key), never the ledger.
 """
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
@@ -15,7 +16,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.i18n import name_key
 from app.ledger.queries import settings_for
 from app.models import Household
 from app.models.ranking import RankingMonth
@@ -66,7 +66,9 @@ class Row:
 
 
 def _number_key(number: str) -> tuple:
-    return name_key(number)
+    """Household numbers in natural order (2 before 10), as the register lists them."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", number) if part)
 
 
 def ranking(village_id: int, period: periods.Period, grid_id: Optional[int] = None) -> list[Row]:
@@ -135,7 +137,7 @@ def standing(household: Household) -> Standing:
     """The household's rank in its village for the current month, its stars and the points to
     the next star: one query (the village's active households joined to this month's row by
     primary key), and the village's settings."""
-    now = datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    now = local_now()
     month = month_of(now)
     mine = sa.func.coalesce(sa.select(RankingMonth.gained).where(
         RankingMonth.household_id == household.id, RankingMonth.month == month).scalar_subquery(), 0)
