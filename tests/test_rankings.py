@@ -202,6 +202,9 @@ def test_ranking_page_shows_rule_ranks_and_movers(client, auth, app):
     assert ranks == ["1", "1", "3"]
     assert 'id="movers"' in page  # 三户 fell from a three-way tie for first (no points before)
     assert "/rankings/poster" in page
+    later = _this_month().step(1).key
+    assert f"at={later}" not in page  # no link to a month that has not begun
+    assert f"at={_this_month().key}" in client.get(f"/rankings?at={_this_month().previous.key}").get_data(as_text=True)
 
 
 def test_me_shows_rank_and_next_star(client, auth, app):

@@ -82,7 +82,8 @@ def ranking():
     return render_template("rankings/ranking.html", village=village, grid=grid, period=period,
                            rows=rows[(number - 1) * size:number * size], total=len(rows),
                            page=number, pages=pages, movers=reads.movers(rows), grids=grids,
-                           kinds=periods.KINDS)
+                           kinds=periods.KINDS, has_next=period.step(1).first <= periods.current(
+                               period.kind, reads.local_now()).first)
 
 
 def _choose_village():

@@ -16,10 +16,11 @@ def test_ranking_pages_clean_on_a_phone(live_server, phone):
         assert locator.bounding_box()["height"] >= 44
 
 
-def test_household_sees_its_rank_on_me(live_server, phone):
+def test_household_sees_its_rank_on_me(live_server, phone, screenshots):
     assert_pages_clean(phone, live_server.url, "household", ["/me"])
     text = phone.locator("#my-rank").inner_text()
     assert "名" in text and phone.locator("#next-star").count() == 1
+    phone.locator("#my-rank").screenshot(path=str(screenshots / "me-rank-360.png"))
 
 
 def test_poster_prints_on_one_a4_page(live_server, browser, tmp_path, screenshots):
@@ -41,3 +42,10 @@ def test_poster_prints_on_one_a4_page(live_server, browser, tmp_path, screenshot
         assert abs(float(box.group(1)) - 595) < 2 and abs(float(box.group(2)) - 842) < 2
         assert errors == []
         context.close()
+
+
+def test_ranking_page_screenshot(live_server, phone, screenshots):
+    sign_in(phone, live_server.url, "committee")
+    phone.goto(f"{live_server.url}/rankings")
+    assert phone.locator("#ranking-table tbody tr").count() >= 1
+    phone.screenshot(path=str(screenshots / "ranking-360.png"), full_page=True)
