@@ -9,6 +9,7 @@ from app.extensions import db
 from app.ledger import queries, services
 from app.ledger.settings import save_settings
 from app.models import Household
+from app.models.ranking import RankingMonth
 from app.rankings import periods, poster, reads, recount
 from tests import factories
 from tests.ledger_world import make_world
@@ -257,7 +258,7 @@ def test_figures_verify_covers_the_rankings(runner, app):
     services.award(w.committee, [w.h1.id], w.good.id)
     result = runner.invoke(args=["figures", "verify"])
     assert result.exit_code == 0, result.output
-    db.session.execute(reads.RankingMonth.__table__.update().values(gained=999))
+    db.session.execute(RankingMonth.__table__.update().values(gained=999))
     db.session.commit()
     result = runner.invoke(args=["figures", "verify"])
     assert result.exit_code == 1 and "household" in result.output and "999" in result.output
