@@ -89,6 +89,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(issues_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_pages_bp, url_prefix="/account")
+    from app.rankings.views import bp as rankings_bp  # rankings and their posters
+
+    app.register_blueprint(rankings_bp)
     csrf.exempt(api_bp)  # only bearer tokens authenticate API calls, never the session cookie
     from app.api.sessions import PagesOnlySessions
 

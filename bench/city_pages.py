@@ -35,7 +35,9 @@ PAGES = [("city", "/regions/"), ("city", "/regions/?q=村"), ("committee", "/hou
          ("city", "/figures.xlsx"), ("city", "/meetings"),
          ("city", "/issues?status=overdue"), ("city", "/issues/assigned"),
          ("committee", "/meetings"), ("committee", "/issues"), ("household", "/meetings"),
-         ("household", "/issues/mine")]
+         ("household", "/issues/mine"),
+         ("committee", "/rankings"), ("committee", "/rankings?period=year"),
+         ("gridleader", "/rankings"), ("city", "/rankings?village={village}")]
 
 
 def opened(url: str, instance: str):
@@ -105,7 +107,10 @@ def _placeholders(app) -> dict:
                 .group_by(parent.id).order_by(sa.func.count().desc(), parent.id).limit(1))
 
         today = date.today()
+        village = db.session.scalar(sa.select(Region.id).where(Region.level == RegionLevel.VILLAGE)
+                                    .order_by(Region.id.desc()).limit(1))  # a synthetic one
         return {"county": largest(RegionLevel.COUNTY), "township": largest(RegionLevel.TOWNSHIP),
+                "village": village,
                 "year_ago": f"{today.year - 1}-{today.month:02d}", "this_month": today.strftime("%Y-%m")}
 
 

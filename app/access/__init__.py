@@ -9,3 +9,4 @@ from app.access import shop  # noqa: F401  (the points shop's rules and menu lin
 from app.access import api  # noqa: F401  (the API tokens page)
 from app.access import regions  # noqa: F401,E402  (the region tree's rules)
 from app.access import accounts  # noqa: F401  (accounts and who may stay signed in)
+from app.access import rankings  # noqa: F401,E402  (rankings and posters)

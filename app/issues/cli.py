@@ -11,14 +11,16 @@ figures_cli = AppGroup("figures", help="Check or rebuild the officials' figures 
 def verify_command() -> None:
     """List every village month where the rollup disagrees with a recount; exit 1 if any."""
     from app.issues.recount import verify
+    from app.rankings import recount as rankings
 
-    wrong = verify()
+    wrong = verify() + rankings.verify()
     for line in wrong:
         click.echo(f"MISMATCH {line}")
     if wrong:
         click.echo(f"{len(wrong)} difference(s); `flask figures rebuild` recounts.", err=True)
         sys.exit(1)
-    click.echo("ok: the figures rollup matches the meetings, issues and household register.")
+    click.echo("ok: the figures rollup matches the meetings, issues and household register; "
+               "the rankings match the ledger.")
 
 
 @figures_cli.command("rebuild")
@@ -26,7 +28,9 @@ def rebuild_command() -> None:
     """Replace the rollup with a recount, in one transaction (writers wait for it on SQLite)."""
     from app.database import transaction
     from app.issues.recount import rebuild
+    from app.rankings import recount as rankings
 
     with transaction():
         months = rebuild()
-    click.echo(f"ok: rebuilt {months} village month(s).")
+        ranked = rankings.rebuild()
+    click.echo(f"ok: rebuilt {months} village month(s) and {ranked} household month(s) of the rankings.")

@@ -59,10 +59,11 @@ def verify_figures(now: datetime) -> str:
     """Recount the officials' figures rollup from meetings and issues; the result goes to the audit log."""
     from app import audit
     from app.issues.recount import verify
+    from app.rankings import recount as rankings
 
-    wrong = verify()
+    wrong = verify() + rankings.verify()  # the rankings' summary too, recounted from the ledger
     detail = (f"{len(wrong)} difference(s): " + "; ".join(wrong[:20]) if wrong
-              else "ok: the figures rollup matches the meetings and issues")
+              else "ok: the figures rollup matches the meetings and issues; the rankings the ledger")
     audit.record("figures.verify", "figures", detail[:500])
     db.session.commit()
     if wrong:

@@ -21,7 +21,9 @@ from app.health import metrics
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender, split_own
 from app.ledger.queries import expected_sums
 from app.models import Household, LedgerEntry, Rule, User
+from app.models.base import utcnow
 from app.models.ledger import SCORING_KINDS, EntryKind, RefType
+from app.rankings import keep as rankings
 
 households_table = Household.__table__
 entries_table = LedgerEntry.__table__
@@ -147,6 +149,7 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
     db.session.execute(households_table.update().where(households_table.c.id.in_(ids))
                        .values(balance=households_table.c.balance + rule.points,
                                score=households_table.c.score + rule.points))
+    rankings.written(entries)
     return entries
 
 
@@ -231,6 +234,7 @@ def adjust(actor: User, household_id: int, points: int, note: str,
     db.session.add(entry)
     db.session.flush()
     _change(household.id, points, points)
+    rankings.written([entry])
     audit.record("ledger.adjust", f"household:{household.id}", f"{points:+d} {note}"[:500], actor)
     return entry
 
@@ -355,6 +359,7 @@ def _write_reversal(actor: Optional[User], entry: LedgerEntry, reason: str) -> L
     # A reversed redemption gives the points back to spend but never counted in the score.
     _change(entry.household_id, -entry.points,
             -entry.points if entry.kind in SCORING_KINDS else 0)
+    rankings.reversed_(entry)
     audit.record("ledger.reverse", f"entry:{entry.id}", reason.strip(), actor)
     return reversal
 
@@ -390,7 +395,11 @@ def import_entries(rows: list[dict]) -> None:
     """
     if not rows:
         return
+    # Every row with its time, so the rankings' months are those the entries are stored with.
+    now = utcnow()
+    rows = [row if row.get("created_at") else {**row, "created_at": now} for row in rows]
     db.session.execute(sa.insert(LedgerEntry), rows)
+    rankings.imported(rows)
     if db.session.get_bind().dialect.name == "postgresql":
         # Statistics for what was just loaded (ANALYZE sees this transaction's rows): planned
         # on the stale ones of a small or emptied table, the sums below took seconds a chunk.

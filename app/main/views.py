@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from app.access import scope
 from app.access.permissions import permission_required
 from app.extensions import db, limiter
-from app.ledger.queries import entry_flags, history, star_rating
+from app.ledger.queries import entry_flags, history
 from app.households import services as household_services
 from app.main import bp
 from app.main import workbench as workbench_reads
@@ -37,10 +37,12 @@ def me():
     household = scope.own_household_or_404(current_user)
     recent, _next = history(household.id, limit=10, with_rule=True)
     from app.shop import cards
+    from app.rankings.reads import standing as ranking_standing
 
-    return render_template("main/me.html", household=household, stars=star_rating(household),
+    standing = ranking_standing(household)  # rank this month, stars and points to the next star
+    return render_template("main/me.html", household=household, stars=standing.stars,
                            recent=recent, flags=entry_flags(recent, household.id),
-                           card=cards.card_of(household.id))
+                           card=cards.card_of(household.id), standing=standing)
 
 
 @bp.route("/workbench")

@@ -14,6 +14,7 @@ from app.models.api_token import ApiToken
 from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
                                FigureReachCount, FigureVillage)
 from app.models.template import RulebookTemplate, TemplateRule
+from app.models.ranking import RankingMonth
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "ShopVillage", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
@@ -24,4 +25,4 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
            "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage", "FigureReachCount",
            "FigureCadreCount",
-           "RulebookTemplate", "TemplateRule"]
+           "RulebookTemplate", "TemplateRule", "RankingMonth"]
