@@ -203,9 +203,15 @@ def _restore_sqlite(stream: BinaryIO) -> None:
 def _restore_postgresql(stream: BinaryIO) -> None:
     """Empty the public schema, then pg_restore in one transaction (all or nothing)."""
     uri, env = _libpq()
-    with db.engine.begin() as connection:
-        pg_restore = tool("pg_restore", server_major(connection))
-        connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA public")
+    try:
+        with db.engine.begin() as connection:
+            pg_restore = tool("pg_restore", server_major(connection))
+            # Waiting behind a running site's sessions would hang; say so instead.
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
+            connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+    except sa.exc.OperationalError as error:
+        raise BackupError(_("The database is in use: stop the site before restoring (%(error)s).",
+                            error=str(error.orig).strip()[:300])) from error
     _run([pg_restore, "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
           "--dbname", uri], env, stdin=stream)

@@ -159,3 +159,45 @@ def _upgrade_and_verify(revision: str, lines: list[str]) -> bool:
         lines.append(_("Ledger verify: every balance and score matches the ledger."))
     db.session.remove()
     return not wrong
+
+
+def overview() -> list[dict]:
+    """The backups in BACKUP_DIR for the administrator's page, newest first."""
+    rows = []
+    for item in archive.listing(archive.directory()):
+        manifest = item.manifest or {}
+        figures = manifest.get("figures") or {}
+        try:
+            at = datetime.fromisoformat(manifest["created_at"])
+        except (KeyError, TypeError, ValueError):
+            at = archive.time_of(item.name)
+        rows.append({"name": item.name, "size": item.size, "at": at, "readable": bool(manifest),
+                     "database": manifest.get("database", ""), **figures})
+    return rows
+
+
+def make_now(actor) -> Path:
+    """An administrator's backup made from the page, recorded in the audit log."""
+    from app import audit
+    from app.database import end_read, transaction
+
+    end_read()  # hold no lock of this request's while the (long) backup runs
+    path, _manifest = create()
+    with transaction():
+        audit.record("backup_created", path.name, actor=actor)
+    return path
+
+
+def for_download(name: str, actor) -> Path:
+    """The backup file called `name` in BACKUP_DIR, its download recorded in the audit log;
+    NotFound for any other name (so no path can lead out of the folder)."""
+    from app import audit
+    from app.database import transaction
+    from app.errors import NotFound
+
+    folder = archive.directory()
+    if archive.time_of(name) is None or not (folder / name).is_file():
+        raise NotFound(_("There is no such backup."))
+    with transaction():
+        audit.record("backup_downloaded", name, actor=actor)
+    return folder / name
