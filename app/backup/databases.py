@@ -138,7 +138,6 @@ def _run(command: list[str], env: dict, stdin: Optional[BinaryIO] = None) -> Non
 def _dump_postgresql(target: Path) -> dict:
     """pg_dump -Fc of a snapshot exported by a REPEATABLE READ transaction, which also counts."""
     uri, env = _libpq()
-    db.session.remove()
     with db.engine.connect().execution_options(isolation_level="REPEATABLE READ",
                                                postgresql_readonly=True) as connection:
         with connection.begin():

@@ -196,8 +196,9 @@ def for_download(name: str, actor) -> Path:
     from app.errors import NotFound
 
     folder = archive.directory()
-    if archive.time_of(name) is None or not (folder / name).is_file():
+    path = folder / name
+    if archive.time_of(name) is None or path.is_symlink() or not path.is_file():
         raise NotFound(_("There is no such backup."))
     with transaction():
         audit.record("backup_downloaded", name, actor=actor)
-    return folder / name
+    return path
