@@ -257,3 +257,12 @@ def test_a_backup_taken_while_twenty_clients_buy_restores_clean_and_equal_to_its
         assert figures() == manifest["figures"]
         assert queries.verify() == []
     assert json.dumps(manifest["figures"])  # plain numbers, readable by other tools
+
+
+def test_a_missing_pg_dump_of_the_servers_version_is_named(app):
+    from app.backup import BackupError, databases
+
+    with pytest.raises(BackupError) as refused:
+        databases.tool("pg_dump", 99)  # no PostgreSQL 99 client anywhere: 15's is too old
+    assert "/usr/lib/postgresql/99/bin/pg_dump" in refused.value.message
+    assert "LIANXIN_PG_BIN_DIR" in refused.value.message
