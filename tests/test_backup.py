@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.backup import archive, retention, services
+from app.backup import archive, databases, retention, services
 from app.extensions import db
 from app.jobs import registered, run_job
 from app.ledger import queries, services as ledger
@@ -237,7 +237,7 @@ def test_a_backup_taken_while_twenty_clients_buy_restores_clean_and_equal_to_its
     while len(sold) < 20 and not errors:  # the backup starts in the middle of the buying
         threading.Event().wait(0.01)
     sold_before = len(sold)
-    path, manifest = services.create(tmp_path)
+    path, manifest = services.create(tmp_path)  # the folder holding the uploads folder too
     sold_after = len(sold)
     for thread in threads:
         thread.join(timeout=300)
@@ -256,6 +256,7 @@ def test_a_backup_taken_while_twenty_clients_buy_restores_clean_and_equal_to_its
     with target.app_context():
         assert figures() == manifest["figures"]
         assert queries.verify() == []
+    assert (Path(target.config["UPLOAD_FOLDER"]) / PHOTO).exists()
     assert json.dumps(manifest["figures"])  # plain numbers, readable by other tools
 
 
@@ -266,3 +267,12 @@ def test_a_missing_pg_dump_of_the_servers_version_is_named(app):
         databases.tool("pg_dump", 99)  # no PostgreSQL 99 client anywhere: 15's is too old
     assert "/usr/lib/postgresql/99/bin/pg_dump" in refused.value.message
     assert "LIANXIN_PG_BIN_DIR" in refused.value.message
+
+
+def test_backups_written_inside_the_upload_folder_are_not_backed_up_again(app):
+    world(app)
+    inside = Path(app.config["UPLOAD_FOLDER"]) / "backups"
+    first, _manifest = services.create(inside)
+    second, manifest = services.create(inside)
+    assert first != second and set(manifest["members"]) == {
+        databases.MEMBER[db.engine.dialect.name], f"uploads/{PHOTO}"}

@@ -39,10 +39,12 @@ def create(to: Optional[Path] = None, now: Optional[datetime] = None) -> tuple[P
         listed = {member: {"size": (staging / member).stat().st_size,
                            "sha256": archive.file_digest(staging / member)}}
         uploads = _uploads()
+        # Backups written into the upload folder itself are not backed up again.
+        skipped = target_dir.resolve() if uploads.resolve() in target_dir.resolve().parents else None
         for path in sorted(uploads.rglob("*")) if uploads.is_dir() else []:
             name = "uploads/" + path.relative_to(uploads).as_posix()
             if (path.is_symlink() or not path.is_file() or not archive.MEMBER.match(name)
-                    or target_dir.resolve() in path.resolve().parents):
+                    or (skipped and skipped in path.resolve().parents)):
                 continue
             listed[name] = archive.stage(path, staging, name)
         manifest = {
