@@ -150,14 +150,20 @@ def check(path: Path) -> dict:
     if trailer != expected.ljust(BLOCK, b"\0"):
         raise BackupError(damaged)
     manifest = read_manifest(path)
-    listed = manifest.get("members") or {}
+    listed = manifest.get("members")
+    if not isinstance(listed, dict):
+        raise BackupError(damaged)
     seen = {}
     for name, stream in members(path):
         digest = hashlib.sha256()
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
         seen[name] = digest.hexdigest()
-    wrong = sorted(set(listed) ^ set(seen) | {n for n in seen if listed.get(n, {}).get("sha256") != seen[n]})
+    def listed_digest(name: str) -> object:
+        entry = listed.get(name)
+        return entry.get("sha256") if isinstance(entry, dict) else None
+
+    wrong = sorted(set(listed) ^ set(seen) | {n for n in seen if listed_digest(n) != seen[n]})
     if wrong:
         raise BackupError(_("The checksums of %(name)s do not match its manifest: %(members)s.",
                             name=path.name, members=", ".join(wrong[:5])))
@@ -174,7 +180,10 @@ def read_manifest(path: Path) -> dict:
             manifest = json.loads(tar.extractfile(first).read().decode())
     except (OSError, tarfile.TarError, ValueError, UnicodeDecodeError) as error:
         raise BackupError(_("%(name)s is not a Lianxin backup.", name=path.name)) from error
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    shape = {"created_at": str, "database": str, "schema_revision": str, "figures": dict,
+             "members": dict}
+    if (not isinstance(manifest, dict) or manifest.get("format") != FORMAT
+            or not all(isinstance(manifest.get(key), kind) for key, kind in shape.items())):
         raise BackupError(_("%(name)s is not a Lianxin backup.", name=path.name))
     return manifest
 
