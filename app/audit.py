@@ -48,6 +48,8 @@ ACTION_LABELS = {
     "shop.product_edit": _l("Changed a shop product"),
     "shop.void": _l("Voided a redemption"),
     "shop.codes_revoked": _l("Revoked all payment codes"),
+    "backup_created": _l("Made a backup"),
+    "backup_downloaded": _l("Downloaded a backup"),
 }
 
 

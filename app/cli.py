@@ -4,6 +4,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from app.backup.cli import backup_cli
 from app.errors import DomainError
 from app.extensions import db
 from app.issues.cli import figures_cli
@@ -96,5 +97,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(figures_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(regions)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(first_run_hint)
     app.shell_context_processor(lambda: {"db": db})

@@ -102,6 +102,14 @@ class Config:
     METRICS_ALLOW = os.environ.get("LIANXIN_METRICS_ALLOW", "127.0.0.1,::1")
     REQUEST_LOG = _flag("LIANXIN_REQUEST_LOG", True)
 
+    # Backups (README "Backups"): empty BACKUP_DIR means <INSTANCE_PATH>/backups; the daily job
+    # keeps the newest backup of this many days and the first of this many months.
+    BACKUP_DIR = os.environ.get("LIANXIN_BACKUP_DIR", "")
+    BACKUP_KEEP_DAILY = _positive_int("BACKUP_KEEP_DAILY", 7)
+    BACKUP_KEEP_MONTHLY = _positive_int("BACKUP_KEEP_MONTHLY", 12)
+    # Where pg_dump and pg_restore of the server's version are, when not in the usual places.
+    PG_BIN_DIR = os.environ.get("LIANXIN_PG_BIN_DIR", "")
+
     # Points shop: a payment code lives a minute; once read it is held for the basket.
     PAY_CODE_SECONDS = int(os.environ.get("PAY_CODE_SECONDS", "60"))
     BASKET_HOLD_SECONDS = int(os.environ.get("BASKET_HOLD_SECONDS", "600"))

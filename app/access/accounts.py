@@ -4,7 +4,7 @@ from typing import Any, Optional
 from flask_babel import lazy_gettext as _l
 
 from app.access import permissions, scope
-from app.access.permissions import menu_item, rule
+from app.access.permissions import menu_item, role_rule, rule
 from app.models import Grid, Household, Region, Role, User
 
 # Residents sign in on their own phones; staff move points or see many households, so their
@@ -66,3 +66,7 @@ def remember(user: User, target: Any = None) -> bool:
 
 
 menu_item("accounts.create_unit", "accounts.units_index", _l("Responsible units"), 90, section="admin")
+
+# Backups hold every household's data: only administrators see, make and download them.
+role_rule("backups.admin", frozenset({Role.ADMIN}))
+menu_item("backups.admin", "accounts.backups", _l("Backups"), 92, section="admin")
