@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
+import logging
+
 import sqlalchemy as sa
 from flask import request
 from flask_babel import Babel
@@ -42,13 +44,58 @@ class Limiter(flask_limiter.Limiter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Under the app's logger, whose handler prints (Flask-Limiter's own has none): a Redis
+        # outage is logged once, "falling back to in-memory storage", then "recovered".
+        self.logger = logging.getLogger("app.ratelimits")
         # API endpoints limited through Flask-Limiter too (sign-in attempts per username).
         self.api_endpoints: set[str] = set()
+
+    def init_app(self, app) -> None:
+        super().init_app(app)
+        self._storage_dead = False  # a new app starts on its configured storage
+        if self._fallback_limiter is not None:
+            # The fallback counts like local:// (no timer thread per request while Redis is out).
+            self._fallback_storage = ratelimits.LocalStorage()
+            self._fallback_limiter = type(self._fallback_limiter)(self._fallback_storage)
 
     def _check_request_limit(self, callable_name=None, in_middleware: bool = True) -> None:
         if in_middleware and request.blueprint == "api" and request.endpoint not in self.api_endpoints:
             return
         super()._check_request_limit(callable_name, in_middleware)
+
+    def hit(self, item, *identifiers: str) -> bool:
+        """Count one against `item` for `identifiers`; False when the limit is reached. When the
+        storage (Redis) fails, counts in this process's memory from then on, as Flask-Limiter's
+        own checks do (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), instead of failing the request."""
+        try:
+            return self.limiter.hit(item, *identifiers)
+        except Exception:
+            if not self._fall_back():
+                raise
+            return self.limiter.hit(item, *identifiers)
+
+    def forget(self, key: str) -> None:
+        """Clear this request's conditional counts kept under `key` (a right password clears its
+        username's failed sign-ins)."""
+        deductions = self.context.conditional_deductions
+        for limit, args in list(deductions.items()):
+            if key in args:
+                del deductions[limit]
+                try:
+                    self.limiter.clear(limit.limit, *args)
+                except Exception:
+                    if self._fall_back():
+                        self.limiter.clear(limit.limit, *args)
+
+    def _fall_back(self) -> bool:
+        """Switch to the in-memory fallback after a storage failure, saying so once per outage;
+        False when there is no fallback to switch to."""
+        if not self._in_memory_fallback_enabled:
+            return False
+        if not self._storage_dead:
+            self._storage_dead = True
+            self.logger.warning("Rate limit storage unreachable - falling back to in-memory storage")
+        return True
 
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

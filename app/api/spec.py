@@ -143,7 +143,7 @@ def operation(bp, method: str, path: str, summary: str, *, body=None, query=None
               limits: tuple = (), headers: Optional[dict[str, str]] = None) -> Callable:
     """Register `view` on `bp` at `path` (Flask syntax) and document it; see the module docstring.
 
-    `limits` are extra (limit, key_func) pairs, e.g. sign-in attempts per username.
+    `limits` are extra (limit, key_func) pairs, or Flask-Limiter decorators (the sign-in limits).
     """
 
     def decorator(view: Callable) -> Callable:
@@ -170,8 +170,8 @@ def operation(bp, method: str, path: str, summary: str, *, body=None, query=None
         limited = checked
         if limits:
             limiter.api_endpoints.add(f"{bp.name}.{view.__name__}")
-        for value, key_func in limits:
-            limited = limiter.limit(value, key_func=key_func)(limited)
+        for item in limits:
+            limited = item(limited) if callable(item) else limiter.limit(item[0], key_func=item[1])(limited)
 
         @wraps(view)
         def entry(**path_args):

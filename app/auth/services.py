@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash
 
 from app import audit
 from app.access import permissions
+from app.auth import throttle
 from app.auth.passwords import check_new_password
 from app.database import end_read, transaction
 from app.errors import DomainError, InvalidInput
@@ -32,6 +33,7 @@ def authenticate(username: str, password: str) -> Optional[User]:
     if stored is None:
         _spend_hash_time(password)
     ok = stored is not None and check_password_hash(stored[0], password) and stored[1]
+    throttle.attempted(bool(ok))
     with transaction():
         if ok:
             user.last_login_at = utcnow()
