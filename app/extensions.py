@@ -51,6 +51,7 @@ class Limiter(flask_limiter.Limiter):
         self.api_endpoints: set[str] = set()
 
     def init_app(self, app) -> None:
+        self._storage_options = {}  # Flask-Limiter adds each app's to the last one's
         super().init_app(app)
         self._storage_dead = False  # a new app starts on its configured storage
         if self._fallback_limiter is not None:

@@ -134,7 +134,7 @@ def _limit_holder() -> None:
     Counted straight in the rate limiter's storage rather than through a Flask-Limiter
     decorator, whose bookkeeping cost more than the whole limit check on every API call."""
     item = _parsed(current_app.config.get("API_LIMIT_PER_HOLDER", "600 per minute"))
-    if limiter.enabled and not limiter.limiter.hit(item, "api-holder", str(g.api_user_id)):
+    if limiter.enabled and not limiter.hit(item, "api-holder", str(g.api_user_id)):
         raise TooManyRequests()
 
 
