@@ -11,7 +11,7 @@ from app import audit
 from app.access import permissions
 from app.auth import throttle
 from app.auth.passwords import check_new_password
-from app.database import end_read, transaction
+from app.database import transaction
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.models import User
@@ -27,9 +27,6 @@ def authenticate(username: str, password: str) -> Optional[User]:
     # Usernames are stored lower-case, so this is a lookup on the unique index.
     user = db.session.scalar(sa.select(User).where(User.username == username))
     stored = (user.password_hash, user.active) if user is not None else None
-    # End the reading transaction before the slow hash: on SQLite a POST's transaction holds
-    # the write lock (BEGIN IMMEDIATE), which would stall every other writer meanwhile.
-    end_read()
     if stored is None:
         _spend_hash_time(password)
     ok = stored is not None and check_password_hash(stored[0], password) and stored[1]
