@@ -1,5 +1,6 @@
 """Engine set-up (SQLite done right: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE where the writing starts), transaction(), and Prepared statements for the hottest paths."""
 import inspect
+import sqlite3
 from contextvars import ContextVar
 from functools import lru_cache, wraps
 from typing import Callable, Optional
@@ -9,6 +10,8 @@ import sqlalchemy.orm  # noqa: F401  (sa.orm.Session's events)
 from flask import has_request_context
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from app.errors import DomainError
 
 
 def configure_engines(engine: Engine) -> None:
@@ -89,6 +92,27 @@ def _take_write_lock(session) -> None:
         _begin(connection, "BEGIN IMMEDIATE")
 
 
+class DiskFull(DomainError):
+    """The database's disk (or PostgreSQL's) is full: the unit of work was rolled back whole."""
+
+    status = 503
+
+    def __init__(self):
+        from flask_babel import gettext as _
+
+        super().__init__(_("The server's disk is full, so nothing was saved. Please tell the "
+                           "administrator, and try again once space has been freed."), code="disk_full")
+
+
+def _disk_full(error) -> bool:
+    """True for SQLite's SQLITE_FULL and PostgreSQL's disk_full (SQLSTATE 53100)."""
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    orig = error.orig
+    return (getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+            or getattr(orig, "sqlstate", None) == "53100")
+
+
 class transaction:
     """One unit of work: commit when the block (or decorated function) ends, roll back on any error.
 
@@ -136,17 +160,19 @@ class transaction:
         if depth > 0:
             return False  # the outermost block decides
         try:
-            return self._end(exc_type)
+            return self._end(exc_type, exc)
         finally:
             _WRITING.set(False)
 
-    def _end(self, exc_type) -> bool:
+    def _end(self, exc_type, exc) -> bool:
         from app.extensions import db
 
         if exc_type is not None:
             db.session.rollback()
             if self.conflict and issubclass(exc_type, IntegrityError):
                 raise self._conflict() from None
+            if _disk_full(exc):
+                raise DiskFull() from exc
             return False
         try:
             db.session.commit()
@@ -155,8 +181,10 @@ class transaction:
             if self.conflict:
                 raise self._conflict() from None
             raise
-        except BaseException:
+        except BaseException as error:
             db.session.rollback()
+            if _disk_full(error):
+                raise DiskFull() from error
             raise
         return False
 
