@@ -75,3 +75,22 @@ def test_a_sale_completes_while_a_photo_upload_is_being_resized(app, world, monk
     assert upload["status"] == 302
     assert db.session.scalar(sa.select(sa.func.count(Claim.id)).where(Claim.photo.is_not(None))) == 1
     assert db.session.scalar(sa.select(sa.func.count(Redemption.id))) >= 1
+
+
+def test_a_password_change_hashes_before_its_write_transaction(app, monkeypatch):
+    from app.auth import services as auth
+    from app.database import transaction
+    from app.models import Role
+    from tests import factories
+
+    user = factories.user("h1", Role.HOUSEHOLD,
+                          household_id=factories.household(factories.village()).id)
+    seen = []
+    real_check, real_make = auth.check_password_hash, auth.generate_password_hash
+    monkeypatch.setattr("app.models.user.check_password_hash",
+                        lambda *a: seen.append(("check", transaction.active())) or real_check(*a))
+    monkeypatch.setattr(auth, "generate_password_hash",
+                        lambda *a, **k: seen.append(("hash", transaction.active())) or real_make(*a, **k))
+    auth.change_password(user, factories.PASSWORD, "a-new-pass-123")
+    assert seen == [("check", False), ("hash", False)]  # neither inside the write lock
+    assert user.check_password("a-new-pass-123") and not user.must_change_password
