@@ -9,7 +9,7 @@ import time
 import pytest
 
 from app import create_app
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import Role
 from tests import factories
 from tests.api_server import call, gunicorn
