@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 import logging
+import time
 
 import sqlalchemy as sa
 from flask import request
@@ -37,6 +38,9 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
+STORAGE_RECHECK_SECONDS = 30.0  # while Redis is out, how often an API call asks whether it is back
+
+
 class Limiter(flask_limiter.Limiter):
     """Flask-Limiter, whose hook before every request passes over the API calls that have no
     limits of their own: those are counted per token holder by the API itself
@@ -54,6 +58,7 @@ class Limiter(flask_limiter.Limiter):
         self._storage_options = {}  # Flask-Limiter adds each app's to the last one's
         super().init_app(app)
         self._storage_dead = False  # a new app starts on its configured storage
+        self._rechecked_at = float("-inf")
         if self._fallback_limiter is not None:
             # The fallback counts like local:// (no timer thread per request while Redis is out).
             self._fallback_storage = ratelimits.LocalStorage()
@@ -68,12 +73,26 @@ class Limiter(flask_limiter.Limiter):
         """Count one against `item` for `identifiers`; False when the limit is reached. When the
         storage (Redis) fails, counts in this process's memory from then on, as Flask-Limiter's
         own checks do (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), instead of failing the request."""
+        if self._storage_dead:
+            self._recheck()
         try:
             return self.limiter.hit(item, *identifiers)
         except Exception:
             if not self._fall_back():
                 raise
             return self.limiter.hit(item, *identifiers)
+
+    def _recheck(self) -> None:
+        """Back to the shared storage once it answers again, asked at most every
+        STORAGE_RECHECK_SECONDS: API calls with no limits of their own never reach
+        Flask-Limiter's own check (in its hook before each request)."""
+        now = time.monotonic()
+        if now - self._rechecked_at < STORAGE_RECHECK_SECONDS:
+            return
+        self._rechecked_at = now
+        if self._storage is not None and self._storage.check():
+            self._storage_dead = False
+            self.logger.warning("Rate limit storage recovered")
 
     def forget(self, key: str) -> None:
         """Clear this request's conditional counts kept under `key` (a right password clears its

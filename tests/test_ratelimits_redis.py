@@ -20,10 +20,13 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 class Redis:
     """A redis-server of the test's own, on a free loopback port, storing nothing on disk."""
 
-    def __init__(self, folder):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+    def __init__(self, folder, port=None):
+        self.folder = folder
+        if port is None:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+        self.port = port
         self.uri = f"redis://127.0.0.1:{self.port}/0"
         self.process = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(folder),
@@ -40,6 +43,10 @@ class Redis:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.05)
+
+    def start(self):
+        """Start again on the same port (after stop())."""
+        self.__init__(self.folder, self.port)
 
     def stop(self):
         if self.process.poll() is None:
@@ -102,6 +109,26 @@ def test_redis_stopped_the_app_keeps_serving_on_per_process_counts_logged_once(a
     assert [_sign_in(node, "typo") for _ in range(11)] == [200] * 10 + [429]
     fallbacks = [r for r in caplog.records if "falling back to in-memory" in r.getMessage()]
     assert len(fallbacks) == 1 and fallbacks[0].levelno == logging.WARNING
+
+
+def test_when_redis_is_back_api_calls_count_there_again(app, redis, caplog, monkeypatch):
+    from app import extensions
+
+    _household()
+    node = _node(app, redis.uri)
+    client = node.test_client()
+    node.config["API_LIMIT_PER_HOLDER"] = "4 per minute"
+    token = client.post("/api/v1/tokens", json={"username": "hh000", "password": factories.PASSWORD})
+    bearer = {"Authorization": f"Bearer {token.json['token']}"}
+    assert [client.get("/api/v1/me", headers=bearer).status_code for _ in range(2)] == [200, 200]
+    redis.stop()
+    caplog.set_level(logging.WARNING)
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200  # counted in memory: 1
+    monkeypatch.setattr(extensions, "STORAGE_RECHECK_SECONDS", 0.0)
+    redis.start()  # empty: the two calls counted before the outage are gone with it
+    statuses = [client.get("/api/v1/me", headers=bearer).status_code for _ in range(5)]
+    assert statuses == [200] * 4 + [429]  # counted in Redis again (memory held 1: 3 would pass)
+    assert any("recovered" in r.getMessage() for r in caplog.records)
 
 
 def test_two_gunicorn_workers_on_redis_limit_wrong_passwords_as_one(app, redis, tmp_path):
