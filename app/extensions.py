@@ -107,6 +107,17 @@ class Limiter(flask_limiter.Limiter):
                     if self._fall_back():
                         self.limiter.clear(limit.limit, *args)
 
+    def _Limiter__check_conditional_deductions(self, response) -> None:
+        # Flask-Limiter's own (name-mangled, so this class's name must stay Limiter): the counts
+        # kept after the response (failed sign-ins) must not turn a Redis outage that began
+        # during the request into a server error either.
+        try:
+            super()._Limiter__check_conditional_deductions(response)
+        except Exception:
+            if not self._fall_back():
+                raise
+            super()._Limiter__check_conditional_deductions(response)
+
     def _fall_back(self) -> bool:
         """Switch to the in-memory fallback after a storage failure, saying so once per outage;
         False when there is no fallback to switch to."""

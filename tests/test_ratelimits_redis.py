@@ -111,6 +111,24 @@ def test_redis_stopped_the_app_keeps_serving_on_per_process_counts_logged_once(a
     assert len(fallbacks) == 1 and fallbacks[0].levelno == logging.WARNING
 
 
+def test_redis_stopping_in_the_middle_of_a_sign_in_is_no_server_error(app, redis, caplog, monkeypatch):
+    from app.auth import throttle
+
+    _household()
+    node = _node(app, redis.uri)
+    attempted = throttle.attempted
+
+    def outage_meanwhile(ok):
+        redis.stop()  # after the limits were checked, before the failure is counted
+        attempted(ok)
+
+    monkeypatch.setattr(throttle, "attempted", outage_meanwhile)
+    caplog.set_level(logging.WARNING)
+    assert _sign_in(node, "typo") == 200
+    assert _sign_in(node) == 302
+    assert len([r for r in caplog.records if "falling back" in r.getMessage()]) == 1
+
+
 def test_when_redis_is_back_api_calls_count_there_again(app, redis, caplog, monkeypatch):
     from app import extensions
 
