@@ -1,4 +1,13 @@
-"""gunicorn reads this file from its working directory."""
+"""gunicorn's settings file, read from the working directory (`gunicorn wsgi:app`) or given with
+`-c`: hooks only, each one line into app code, so deployments keep their own command lines."""
+import os
+
+
+def on_starting(server):
+    """Before any worker starts: several workers need shared rate-limit storage (README)."""
+    from app.ratelimits import check_worker_storage
+
+    check_worker_storage(server.cfg.workers, os.environ.get("RATELIMIT_STORAGE_URI", "local://"))
 
 
 def child_exit(server, worker):

@@ -29,7 +29,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions of app/extensions.py."""
-    from app import i18n
+    from app import i18n, ratelimits
     from app.database import configure_engines
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -51,6 +51,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "local://")
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                          ratelimits.storage_options(app.config["RATELIMIT_STORAGE_URI"]))
     limiter.init_app(app)
 
 

@@ -88,8 +88,13 @@ class Config:
     TRUSTED_PROXIES = _positive_int("LIANXIN_TRUSTED_PROXIES", 0)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "local://")
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis out of reach: count in each process's memory (logged once) rather than fail requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # FAILED sign-ins (web and API alike); a right password clears its username's count. The
+    # address ceiling is high: a village behind one carrier address or a meeting hall's Wi-Fi
+    # signs in together.
     LOGIN_LIMIT_PER_USERNAME = os.environ.get("LOGIN_LIMIT_PER_USERNAME", "10 per 15 minutes")
-    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "100 per 15 minutes")
     # The JSON API: tokens live this many days; calls are limited per token holder, not per
     # address (a whole village may share one carrier address).
     API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))

@@ -1,14 +1,17 @@
-"""Engine set-up (SQLite done right: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE), transaction(), and Prepared statements for the hottest paths."""
+"""Engine set-up (SQLite done right: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE where the writing starts), transaction(), and Prepared statements for the hottest paths."""
 import inspect
-from contextlib import contextmanager
+import sqlite3
+from contextvars import ContextVar
 from functools import lru_cache, wraps
 from typing import Callable, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.Session's events)
-from flask import g, has_request_context, request
+from flask import has_request_context
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from app.errors import DomainError
 
 
 def configure_engines(engine: Engine) -> None:
@@ -31,13 +34,26 @@ def configure_engines(engine: Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
         # A deferred transaction that reads and then writes fails at once under WAL with
-        # SQLITE_BUSY; taking the write lock up front makes concurrent writers wait instead.
-        # Page views (GET) never write, so they read concurrently without the lock; so do the
-        # reads of a `reading()` block.
-        if has_request_context() and (request.method in ("GET", "HEAD") or g.get("_lianxin_reading")):
-            _begin(connection, "BEGIN")
-        else:
+        # SQLITE_BUSY, so a `transaction()` begins with the write lock (BEGIN IMMEDIATE) and
+        # concurrent writers wait for it instead. A request's reads begin a plain BEGIN and take
+        # no lock: the write lock is held from the unit of work's start to its commit, not from
+        # the sign-in's user load through a photo's resizing. Outside requests (the CLI, jobs)
+        # every transaction still takes the lock first, for code that writes without one.
+        driver = connection.connection.dbapi_connection
+        if _WRITING.get() or not has_request_context():
             _begin(connection, "BEGIN IMMEDIATE")
+            connection.info[_READ] = None
+        else:
+            _begin(connection, "BEGIN")
+            connection.info[_READ] = driver.total_changes  # to tell a read from a stray write
+
+    _SQLITE_ENGINES.add(engine)
+
+
+# Set while the outermost `transaction()` runs: SQLite's begin then takes the write lock.
+_WRITING: ContextVar[bool] = ContextVar("lianxin_writing", default=False)
+_READ = "lianxin.read_began_at"  # a connection's read transaction: the driver's total_changes then
+_SQLITE_ENGINES: set = set()
 
 
 def _begin(connection, sql: str) -> None:
@@ -52,37 +68,49 @@ def _begin(connection, sql: str) -> None:
                                          dialect=dialect) from error
 
 
-@contextmanager
-def reading():
-    """A block that only reads (say, answering after a request's write committed): on SQLite it
-    begins a plain BEGIN instead of taking the write lock, and its read ends with the block, so a
-    later write still begins with BEGIN IMMEDIATE. Writing inside it is a programming error."""
-    from app.extensions import db
+def _take_write_lock(session) -> None:
+    """On SQLite, the write lock for a `transaction()` about to begin in `session`.
 
-    if transaction.active():
-        raise RuntimeError("reading() inside a transaction")
-    db.session.rollback()  # start a fresh read, not a write transaction left open
-    g._lianxin_reading = True
-    try:
-        yield db.session
-    finally:
-        g._lianxin_reading = False
-        db.session.rollback()
-
-
-def end_read() -> None:
-    """End a read-only transaction before slow work or before a loop of write transactions.
-
-    On SQLite a POST's first query takes the write lock (BEGIN IMMEDIATE), and a read left open
-    would hold it through a password hash or a file check. Nothing is written by then, so
-    rolling back loses nothing; inside a `transaction()` it would discard the caller's work, so
-    that is refused as a programming error.
+    A transaction not begun yet takes it in its BEGIN (the engine's begin event). One the
+    request's reads began (a plain BEGIN) ends first and begins again with BEGIN IMMEDIATE, on
+    the driver alone: SQLAlchemy's transaction goes on, so nothing loaded is expired (the
+    signed-in user is not loaded again) and no statement is added. What was read before stays
+    as read, as it does on PostgreSQL, where each statement sees what others committed since;
+    the services' writes are built for that (conditional UPDATEs, unique keys). A read
+    transaction that has written already (a stray flush) holds the lock and goes on as it is.
     """
-    from app.extensions import db
+    if not _SQLITE_ENGINES or not session.in_transaction():
+        return
+    found = session.info.get(_DRIVER)
+    connection, driver = found if found is not None else _driver()
+    began_at = connection.info.get(_READ)
+    if began_at is None or connection.dialect.name != "sqlite":
+        return
+    connection.info[_READ] = None
+    if driver.total_changes == began_at and driver.in_transaction:
+        driver.execute("COMMIT")  # a read: ending it loses nothing
+        _begin(connection, "BEGIN IMMEDIATE")
 
-    if transaction.active():
-        raise RuntimeError("end_read() inside transaction() would discard the caller's work")
-    db.session.rollback()
+
+class DiskFull(DomainError):
+    """The database's disk (or PostgreSQL's) is full: the unit of work was rolled back whole."""
+
+    status = 503
+
+    def __init__(self):
+        from flask_babel import gettext as _
+
+        super().__init__(_("The server's disk is full, so nothing was saved. Please tell the "
+                           "administrator, and try again once space has been freed."), code="disk_full")
+
+
+def _disk_full(error) -> bool:
+    """True for SQLite's SQLITE_FULL and PostgreSQL's disk_full (SQLSTATE 53100)."""
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    orig = error.orig
+    return (getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+            or getattr(orig, "sqlstate", None) == "53100")
 
 
 class transaction:
@@ -112,7 +140,16 @@ class transaction:
     def __enter__(self):
         from app.extensions import db
 
-        db.session.info[self._DEPTH] = db.session.info.get(self._DEPTH, 0) + 1
+        session = db.session()
+        depth = session.info.get(self._DEPTH, 0)
+        if depth == 0:
+            token = _WRITING.set(True)
+            try:
+                _take_write_lock(session)
+            except BaseException:
+                _WRITING.reset(token)
+                raise
+        session.info[self._DEPTH] = depth + 1
         return db.session
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
@@ -122,10 +159,20 @@ class transaction:
         db.session.info[self._DEPTH] = depth
         if depth > 0:
             return False  # the outermost block decides
+        try:
+            return self._end(exc_type, exc)
+        finally:
+            _WRITING.set(False)
+
+    def _end(self, exc_type, exc) -> bool:
+        from app.extensions import db
+
         if exc_type is not None:
             db.session.rollback()
             if self.conflict and issubclass(exc_type, IntegrityError):
                 raise self._conflict() from None
+            if _disk_full(exc):
+                raise DiskFull() from exc
             return False
         try:
             db.session.commit()
@@ -134,8 +181,10 @@ class transaction:
             if self.conflict:
                 raise self._conflict() from None
             raise
-        except BaseException:
+        except BaseException as error:
             db.session.rollback()
+            if _disk_full(error):
+                raise DiskFull() from error
             raise
         return False
 

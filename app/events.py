@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional
 import sqlalchemy as sa
 from flask import current_app
 
-from app.database import end_read, transaction
+from app.database import transaction
 from app.extensions import db
 from app.models import Notification, OutboxEvent
 from app.models.base import utcnow
@@ -90,7 +90,6 @@ def deliver_pending(limit: int = 500, now: Optional[datetime] = None) -> int:
         sa.select(OutboxEvent.id).where(OutboxEvent.delivered_at.is_(None),
                                         OutboxEvent.attempts < MAX_ATTEMPTS)
         .order_by(OutboxEvent.id).limit(limit)))
-    end_read()  # each event gets a write transaction of its own
     delivered = 0
     for event_id in ids:
         try:

@@ -7,8 +7,11 @@ bench/api.py). Here expired counters are dropped by the requests themselves: eac
 ignores an expired counter, and at most once a minute a request sweeps the rest away.
 
 Like `memory://` it is per process: with several gunicorn workers each counts on its own, so a
-county's server sets RATELIMIT_STORAGE_URI to Redis (README, "Configuration").
+county's server sets RATELIMIT_STORAGE_URI to Redis (README, "Configuration"), and gunicorn
+refuses to start several workers on a per-process storage unless told that is meant
+(`check_worker_storage`, called by gunicorn.conf.py).
 """
+import os
 import time
 
 from limits.storage import MemoryStorage
@@ -36,3 +39,29 @@ class LocalStorage(MemoryStorage):
     def __setstate__(self, state) -> None:
         super().__setstate__(state)
         self.timer.cancel()
+
+
+PER_PROCESS_SCHEMES = ("local", "memory")
+PER_PROCESS_ENV = "LIANXIN_PER_PROCESS_LIMITS"
+
+
+def check_worker_storage(workers: int, uri: str | None, environ=os.environ) -> None:
+    """Refuse (SystemExit, saying why) to serve with several workers whose rate limits would each
+    count on their own, unless LIANXIN_PER_PROCESS_LIMITS=1 says that is acceptable."""
+    scheme = (uri or "local://").partition("://")[0].lower()
+    if workers <= 1 or scheme not in PER_PROCESS_SCHEMES or environ.get(PER_PROCESS_ENV) == "1":
+        return
+    raise SystemExit(
+        f"Lianxin: {workers} workers with RATELIMIT_STORAGE_URI={uri or 'local://'} would count "
+        f"rate limits in each worker's memory, so the limits (10 wrong passwords per username, "
+        f"API calls per holder) would let {workers} times as many through. Set "
+        f"RATELIMIT_STORAGE_URI=redis://... so every worker and node shares the counts, or set "
+        f"{PER_PROCESS_ENV}=1 to accept counts per process.")
+
+
+def storage_options(uri: str) -> dict:
+    """Options for the rate-limit storage: Redis out of reach fails fast (one attempt, a second's
+    timeout), so requests go on with the in-memory fallback instead of hanging."""
+    if uri.partition("://")[0].lower() in ("redis", "rediss", "redis+unix"):
+        return {"socket_connect_timeout": 1, "socket_timeout": 1, "retry": None}
+    return {}

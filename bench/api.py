@@ -187,6 +187,7 @@ def main() -> None:
     print(f"database: {url.split('@')[-1]}; preparing {args.codes} payment codes...", flush=True)
     codes, product = prepare(url, instance, args.codes)
     env = {"DATABASE_URL": url, "LIANXIN_INSTANCE": instance, "SECRET_KEY": "bench-only",
+           "LIANXIN_PER_PROCESS_LIMITS": "1",
            "API_LIMIT_PER_HOLDER": "1000000 per minute", "LOGIN_LIMIT_PER_USERNAME": "1000 per minute"}
 
     if args.client_cpus:

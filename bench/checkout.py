@@ -247,7 +247,7 @@ def bench_http(database_url: str, keepers: int, sales: int) -> int:
     port = 8000 + secrets.randbelow(1000)
     env = dict(os.environ, DATABASE_URL=url, LIANXIN_INSTANCE=folder, SECRET_KEY="bench-secret",
                PAY_CODE_SECONDS="3600", LOGIN_LIMIT_PER_ADDRESS="100000 per minute",
-               LOGIN_LIMIT_PER_USERNAME="100000 per minute")
+               LOGIN_LIMIT_PER_USERNAME="100000 per minute", LIANXIN_PER_PROCESS_LIMITS="1")
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "4", "-b",
                                f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
                               cwd=ROOT, env=env)

@@ -2,7 +2,7 @@
 
 Run by hand against a server started with the demo data, for example:
 
-    .venv/bin/gunicorn -w 4 -b 127.0.0.1:8020 wsgi:app &
+    LIANXIN_PER_PROCESS_LIMITS=1 .venv/bin/gunicorn -w 4 -b 127.0.0.1:8020 wsgi:app &
     .venv/bin/python bench/hammer_awards.py http://127.0.0.1:8020 --threads 20
     .venv/bin/flask --app wsgi ledger verify
 

@@ -73,7 +73,8 @@ def server(app, tmp_path):
         port = probe.getsockname()[1]
     env = dict(os.environ, DATABASE_URL=str(app.config["SQLALCHEMY_DATABASE_URI"]),
                LIANXIN_INSTANCE=str(tmp_path), SECRET_KEY=app.config["SECRET_KEY"],
-               LOGIN_LIMIT_PER_USERNAME="10000 per minute", LOGIN_LIMIT_PER_ADDRESS="10000 per minute")
+               LOGIN_LIMIT_PER_USERNAME="10000 per minute", LOGIN_LIMIT_PER_ADDRESS="10000 per minute",
+               LIANXIN_PER_PROCESS_LIMITS="1")
     process = subprocess.Popen([str(GUNICORN), "-w", "4", "-b", f"127.0.0.1:{port}",
                                 "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"

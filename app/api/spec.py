@@ -153,8 +153,9 @@ def _limit_holder() -> None:
     Counted straight in the rate limiter's storage rather than through a Flask-Limiter
     decorator, whose bookkeeping cost more than the whole limit check on every API call."""
     item = _parsed(current_app.config.get("API_LIMIT_PER_HOLDER", "600 per minute"))
-    if limiter.enabled and not limiter.limiter.hit(item, "api-holder", str(g.api_user_id)):
-        # Retry-After: the seconds until the holder's window lets a call through again.
+    if limiter.enabled and not limiter.hit(item, "api-holder", str(g.api_user_id)):
+        # Retry-After: the seconds until the holder's window lets a call through again (the
+        # storage that just counted, Redis or the in-memory fallback, answers it).
         reset = limiter.limiter.get_window_stats(item, "api-holder", str(g.api_user_id)).reset_time
         raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
 
@@ -164,7 +165,7 @@ def operation(bp, method: str, path: str, summary: str, *, body=None, query=None
               limits: tuple = (), headers: Optional[dict[str, str]] = None) -> Callable:
     """Register `view` on `bp` at `path` (Flask syntax) and document it; see the module docstring.
 
-    `limits` are extra (limit, key_func) pairs, e.g. sign-in attempts per username.
+    `limits` are extra (limit, key_func) pairs, or Flask-Limiter decorators (the sign-in limits).
     """
 
     def decorator(view: Callable) -> Callable:
@@ -191,8 +192,8 @@ def operation(bp, method: str, path: str, summary: str, *, body=None, query=None
         limited = checked
         if limits:
             limiter.api_endpoints.add(f"{bp.name}.{view.__name__}")
-        for value, key_func in limits:
-            limited = limiter.limit(value, key_func=key_func)(limited)
+        for item in limits:
+            limited = item(limited) if callable(item) else limiter.limit(item[0], key_func=item[1])(limited)
 
         @wraps(view)
         def entry(**path_args):

@@ -92,9 +92,8 @@ def current() -> tuple[User, tuple]:
     and last_used_at); NotSignedIn otherwise.
 
     One statement reads the token, its account and the account's shop; the account and shop
-    join the session as if the ORM had loaded them. On SQLite a call that writes begins here
-    with the write lock (BEGIN IMMEDIATE), which it would take a moment later anyway: reading
-    first in a transaction of its own would cost more than the lock is held for.
+    join the session as if the ORM had loaded them. On SQLite this read begins a plain BEGIN;
+    a call that writes takes the write lock when its `transaction()` begins.
     """
     token = bearer_token()
     now = utcnow()
@@ -108,8 +107,7 @@ def current() -> tuple[User, tuple]:
     user = as_loaded(User, {name: found[i] for name, i in user_columns}, shop=shop)
     g.api_user_id = user.id
     if found.last_used_at is None or found.last_used_at < now - TOUCH_EVERY:
-        db.session.rollback()  # a fresh transaction for the write (a GET began a read)
-        with transaction():
+        with transaction():  # takes the write lock (database._take_write_lock), expiring nothing
             db.session.execute(sa.update(ApiToken).where(ApiToken.id == found.id)
                                .values(last_used_at=now))
     return user, found

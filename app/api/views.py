@@ -6,7 +6,8 @@ from app.api.openapi import document
 from app.api.spec import BadRequest, operation, require_cursor
 from app.errors import DomainError, InvalidInput, json_error
 from app.events import text_of
-from app.extensions import login, login_username_key
+from app.auth import throttle
+from app.extensions import login
 from app.models import Notification
 from app.notifications import services as notifications
 from app.pagination import decode_cursor
@@ -18,17 +19,12 @@ def no_session_user():
     g._login_user = login.anonymous_user()
 
 
-def _per_username():
-    from flask import current_app
-
-    return current_app.config["LOGIN_LIMIT_PER_USERNAME"]
-
-
 @operation(bp, "POST", "/tokens", "Sign in", body=schemas.TokenIn,
            responses={201: schemas.TokenOut}, errors=(401, 429), auth=False,
-           limits=((_per_username, login_username_key),))
+           limits=(throttle.limited,))
 def create_token(body: schemas.TokenIn):
-    """Exchange a username and password for a bearer token (rate-limited per username)."""
+    """Exchange a username and password for a bearer token (failed attempts are limited per
+    username and per address, as on the sign-in page)."""
     label = request.headers.get("User-Agent", "")
     token, record = tokens.issue(body.username, body.password, label)
     return schemas.TokenOut(token=token, expires_at=record.expires_at), 201

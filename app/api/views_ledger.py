@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 from app.access import permissions
 from app.api import bp, schemas
 from app.api.spec import operation, require_cursor
-from app.database import reading
 from app.errors import Conflict, NotAllowed, NotFound
 from app.ledger import queries, reads, services as ledger
 from app.models import Household, LedgerEntry, User
@@ -73,13 +72,13 @@ def awards_create(actor, body: schemas.AwardIn):
     key = f"api:{actor.id}:{body.idempotency_key}" if body.idempotency_key else None
     entries, left = ledger.award_others(actor, body.household_ids, body.rule_id, body.note,
                                         idempotency_key=key)
-    with reading():  # the entries are committed: answering them needs no write lock
-        if any(e.rule_id != body.rule_id or e.note != body.note.strip()[:500] for e in entries):
-            raise Conflict(_("This request key was already used for a different request."),
-                           code="idempotency_key_reused")
-        return schemas.EntriesOut(entries=[_entry(e) for e in entries],
-                                  skipped=[schemas.SkippedOut(household_id=h, reason="own_household")
-                                           for h in left]), 201
+    # The entries are committed: reading them again takes no write lock.
+    if any(e.rule_id != body.rule_id or e.note != body.note.strip()[:500] for e in entries):
+        raise Conflict(_("This request key was already used for a different request."),
+                       code="idempotency_key_reused")
+    return schemas.EntriesOut(entries=[_entry(e) for e in entries],
+                              skipped=[schemas.SkippedOut(household_id=h, reason="own_household")
+                                       for h in left]), 201
 
 
 @operation(bp, "POST", "/entries/<int:entry_id>/reversal", "Reverse an entry", body=schemas.ReversalIn,

@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 from app.access import permissions
 from app.api import bp, schemas
 from app.api.spec import operation
-from app.database import reading
 from app.errors import Conflict, NotAllowed
 from app.shop import catalogue, checkout, codes, counter
 
@@ -44,9 +43,8 @@ def redemption_create(actor, body: schemas.RedemptionIn):
     items = [{"product_id": i.product_id, "quantity": i.quantity} for i in body.items]
     sale = checkout.sell(actor, items, idempotency_key=key, code=body.code)
     if sale.replayed:  # the key was seen before: it must have been this very request
-        with reading():
-            if sale.lines != checkout.quantities(items) or not _same_code(sale.payment_code_id, body.code):
-                raise Conflict(_("This request key was already used for a different request."),
-                               code="idempotency_key_reused")
+        if sale.lines != checkout.quantities(items) or not _same_code(sale.payment_code_id, body.code):
+            raise Conflict(_("This request key was already used for a different request."),
+                           code="idempotency_key_reused")
     return schemas.RedemptionOut(id=sale.id, household_id=sale.household_id, points=sale.points,
                                  balance_after=sale.balance_after), 201

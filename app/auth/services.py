@@ -5,12 +5,13 @@ from typing import Optional
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
 from app.access import permissions
+from app.auth import throttle
 from app.auth.passwords import check_new_password
-from app.database import end_read, transaction
+from app.database import transaction
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.models import User
@@ -26,12 +27,10 @@ def authenticate(username: str, password: str) -> Optional[User]:
     # Usernames are stored lower-case, so this is a lookup on the unique index.
     user = db.session.scalar(sa.select(User).where(User.username == username))
     stored = (user.password_hash, user.active) if user is not None else None
-    # End the reading transaction before the slow hash: on SQLite a POST's transaction holds
-    # the write lock (BEGIN IMMEDIATE), which would stall every other writer meanwhile.
-    end_read()
     if stored is None:
         _spend_hash_time(password)
     ok = stored is not None and check_password_hash(stored[0], password) and stored[1]
+    throttle.attempted(bool(ok))
     with transaction():
         if ok:
             user.last_login_at = utcnow()
@@ -48,27 +47,29 @@ def normalise_username(username: str) -> str:
 
 def _spend_hash_time(password: str) -> None:
     """Check a password against a throwaway hash so unknown usernames take as long as known ones."""
-    from werkzeug.security import generate_password_hash
-
     method = current_app.config["PASSWORD_HASH_METHOD"]
     if method not in _DUMMY_HASH:
         _DUMMY_HASH[method] = generate_password_hash("not-a-password", method=method)
     check_password_hash(_DUMMY_HASH[method], password)
 
 
-@transaction()
 def change_password(user: User, current: str, new: str) -> None:
-    """Change one's own password after checking the current one; ends every other session."""
+    """Change one's own password after checking the current one; ends every other session.
+
+    Both slow hashes run before the write transaction: on SQLite its lock would hold up every
+    other write meanwhile (a village's households changing their one-time passwords at once)."""
     if not user.check_password(current):
         raise DomainError(_("The current password is wrong."), code="wrong_password")
     if current == new:
         raise InvalidInput(_("The new password must differ from the current one."))
     check_new_password(new, user.username)
-    user.set_password(new)
-    user.must_change_password = False
-    user.end_sessions()
-    revoke_api_tokens(user)
-    audit.record("password_changed", target=user.username, actor=user)
+    hashed = generate_password_hash(new, method=current_app.config["PASSWORD_HASH_METHOD"])
+    with transaction():
+        user.password_hash = hashed
+        user.must_change_password = False
+        user.end_sessions()
+        revoke_api_tokens(user)
+        audit.record("password_changed", target=user.username, actor=user)
 
 
 def revoke_api_tokens(user: User) -> None:

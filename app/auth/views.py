@@ -1,27 +1,17 @@
 """Sign-in, sign-out, own password and language."""
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app.auth import bp, services
+from app.auth import bp, services, throttle
 from app.auth.sessions import start_session
 from app.auth.forms import LanguageForm, LoginForm, PasswordForm
 from app.errors import DomainError
-from app.extensions import limiter, login_username_key
 from app.views_util import safe_next
 
 
-def _per_username():
-    return current_app.config["LOGIN_LIMIT_PER_USERNAME"]
-
-
-def _per_address():
-    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_per_username, key_func=login_username_key, methods=["POST"])
-@limiter.limit(_per_address, methods=["POST"])
+@throttle.limited
 def login():
     """Sign in with username and password, then go to `next` or the role's home."""
     if current_user.is_authenticated:

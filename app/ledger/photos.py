@@ -4,6 +4,7 @@ A photo is re-encoded as JPEG, so nothing of the upload survives but its pixels:
 (location, phone model), no trailing payload. Who may see a photo is decided by the household
 it belongs to, through app/scope.py.
 """
+import errno
 import os
 import re
 import secrets
@@ -96,8 +97,16 @@ def save_photo(file_storage, max_side: int = MAX_SIDE) -> str:
     clean.paste(image)
     # Readable by the server's own user only (0600), whatever the umask.
     fd = os.open(target / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        clean.save(out, "JPEG", quality=85, optimize=True)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            clean.save(out, "JPEG", quality=85, optimize=True)
+    except OSError as error:  # no half-written photo is left behind
+        (target / name).unlink(missing_ok=True)
+        if error.errno == errno.ENOSPC:
+            from app.database import DiskFull
+
+            raise DiskFull() from error
+        raise
     return name
 
 

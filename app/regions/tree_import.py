@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from app import audit
 from app.access import permissions
-from app.database import end_read, transaction
+from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.spreadsheets.pending import claim_pending, save_pending
@@ -250,7 +250,6 @@ def preview_upload(filename: str, data: bytes, actor: User) -> TreePlan:
     if not plan.problems and (plan.new or plan.renamed):
         plan.token = save_pending({"kind": "regions", "user_id": actor.id,
                                    "filename": plan.filename, "notice": notice, "rows": rows})
-    end_read()
     return plan
 
 

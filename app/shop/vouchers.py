@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.access import permissions, scope
-from app.database import end_read, transaction
+from app.database import transaction
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.jobs import job
@@ -197,7 +197,6 @@ def expire_vouchers(now: datetime) -> str:
     """Expire every held voucher past its date; safe to run twice at once (each expires once)."""
     due = db.session.scalars(sa.select(Voucher.id).where(Voucher.status == "held",
                                                          Voucher.expires_at <= now)).all()
-    end_read()
     expired = sum(expire_one(voucher_id, now) for voucher_id in due)
     return f"{expired} voucher(s) expired"
 

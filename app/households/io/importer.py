@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit
-from app.database import end_read, transaction
+from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.households import phones
@@ -157,7 +157,6 @@ def preview_upload(village: Region, filename: str, data: bytes, user: User) -> P
                       new_grids=new_grids(village, parsed), warnings=warnings(parsed))
     if not preview.problems:
         preview.token = _save_pending(village, user, preview)
-    end_read()
     return preview
 
 
