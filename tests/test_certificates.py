@@ -211,3 +211,13 @@ def test_who_may_issue_read_and_withdraw(app, client, auth):
     auth.logout()
     assert client.get(f"/certificates/{number}").status_code in (302, 401)
     assert client.get(f"/verify/{certificate.token}").status_code == 200
+
+
+def test_verification_is_rate_limited_per_address(app):
+    app.config["CERTIFICATE_VERIFY_LIMIT"] = "3 per minute"
+    phone = app.test_client()
+    codes = [phone.get("/verify/not-a-token").status_code for _ in range(4)]
+    assert codes[:3] == [404, 404, 404] and codes[3] == 429
+    other = app.test_client().get("/verify/not-a-token",
+                                  environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 404

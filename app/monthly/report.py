@@ -110,12 +110,15 @@ def _sheet(book: Workbook, title: str, headers) -> object:
 
 def workbook(found: Month):
     """The month as an .xlsx workbook (bytes buffer)."""
+    from app.meetings.forms import FORMATS
+
+    formats = {key: str(label) for key, label in FORMATS}
     book = Workbook(write_only=True)
     t = write.text
     sheet = _sheet(book, _("Meetings"), (_("Date"), _("Format"), _("Topic"), _("Attendance")))
     for meeting, attended in found.meetings:
         local = meeting.starts_at.astimezone(shop_reports.local_zone())
-        sheet.append([t(sheet, local.strftime("%Y-%m-%d %H:%M")), t(sheet, meeting.format),
+        sheet.append([t(sheet, local.strftime("%Y-%m-%d %H:%M")), t(sheet, formats.get(meeting.format, meeting.format)),
                       t(sheet, meeting.topic), attended])
     sheet = _sheet(book, _("Attendance"), (_("Item"), _("Value")))
     total = sum(n for _m, n in found.meetings)
