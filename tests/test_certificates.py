@@ -169,7 +169,7 @@ def test_who_may_issue_read_and_withdraw(app, client, auth):
     w = make_world()
     certificate = _issued(app, w)
     number = certificate.id
-    official = factories.user("city", "official", region_id=w._city.id)
+    factories.user("city", "official", region_id=w._city.id)
     # The household: its own certificate, not another's, never withdraws.
     auth.login("h1")
     assert client.get(f"/certificates/{number}").status_code == 200

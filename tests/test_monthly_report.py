@@ -90,7 +90,7 @@ def test_the_workbook_holds_the_months_figures(w, client, auth):
 
 
 def test_who_may_read_the_monthly_report(w, client, auth):
-    official = factories.user("city", "official", region_id=w._city.id)
+    factories.user("city", "official", region_id=w._city.id)
     auth.login("committee2")
     assert client.get(f"/reports/monthly.xlsx?village={w.home.id}").status_code == 404
     assert client.get(f"/reports/monthly?village={w.home.id}").status_code == 404
