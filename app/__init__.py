@@ -94,6 +94,12 @@ def register_blueprints(app: Flask) -> None:
     from app.rankings.views import bp as rankings_bp  # rankings and their posters
 
     app.register_blueprint(rankings_bp)
+    from app.certificates.views import bp as certificates_bp  # points certificates, /verify
+
+    app.register_blueprint(certificates_bp)
+    from app.monthly.views import bp as monthly_bp  # a village's monthly report
+
+    app.register_blueprint(monthly_bp)
     csrf.exempt(api_bp)  # only bearer tokens authenticate API calls, never the session cookie
     from app.api.sessions import PagesOnlySessions
 

@@ -98,5 +98,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(regions)
     app.cli.add_command(backup_cli)
+    from app.certificates.cli import certificates_cli
+
+    app.cli.add_command(certificates_cli)
     app.cli.add_command(first_run_hint)
     app.shell_context_processor(lambda: {"db": db})

@@ -101,6 +101,11 @@ class Config:
     API_LIMIT_PER_HOLDER = os.environ.get("API_LIMIT_PER_HOLDER", "600 per minute")
 
     PAGE_SIZE = 50
+    # Points certificates (README "Points certificates"): the signing key is derived from SECRET_KEY;
+    # the public keys of earlier SECRET_KEYs (base64url raw, comma-separated) keep old ones valid.
+    CERTIFICATE_PREVIOUS_KEYS = [k for k in os.environ.get("CERTIFICATE_PREVIOUS_KEYS", "").split(",")
+                                 if k.strip()]
+    CERTIFICATE_VERIFY_LIMIT = os.environ.get("CERTIFICATE_VERIFY_LIMIT", "60 per minute")
 
     # Health and metrics (README, "Health and metrics"): who may read /metrics, and one JSON
     # line per request on stderr.

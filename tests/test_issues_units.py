@@ -52,6 +52,8 @@ def test_a_unit_sees_exactly_its_assigned_issues_across_villages(client, auth, w
 # The pages a unit's account may open (its own issues, its account and notifications).
 UNIT_PAGES = {"/", "/issues/assigned", "/account/tokens", "/notifications", "/password",
               "/healthz", "/favicon.ico", "/login", "/api/v1/docs", "/api/v1/openapi.json"}
+UNIT_PAGES |= {"/verify/key", "/verify/key.pem", "/verify/key.json"}  # public: the certificates' key
+UNIT_PAGES |= {"/readyz", "/metrics"}  # the health pages (public; /metrics from allowed addresses)
 
 
 def test_a_unit_opens_nothing_else_and_never_a_500(app, client, auth, w):

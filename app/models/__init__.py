@@ -26,3 +26,6 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage", "FigureReachCount",
            "FigureCadreCount",
            "RulebookTemplate", "TemplateRule", "RankingMonth"]
+from app.models.certificate import Certificate  # noqa: E402  (points certificates)
+
+__all__ += ["Certificate"]

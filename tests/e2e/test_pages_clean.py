@@ -11,6 +11,8 @@ PAGES = {
                   "/ledger/notice", "/ledger/notice/print"],
     "city": ["/regions/"],
 }
+PAGES["committee"] += ["/certificates", "/reports/monthly"]  # certificates and the monthly report
+PAGES["household"] += ["/certificates", "/verify/key"]
 
 
 @pytest.mark.parametrize("username", sorted(PAGES))

@@ -1,0 +1,25 @@
+"""Who may read (and download) a village's monthly report, and the menu link to it."""
+from flask_babel import lazy_gettext as _l
+
+from app.access import scope
+from app.access.permissions import VILLAGE_READERS, menu_item, role_rule, rule
+from app.models import Region, Role, User
+
+
+@rule("reports.monthly")
+def read_monthly_report(user: User, village: Region) -> bool:
+    """The village's committee, officials above it (read-only figures), admins."""
+    if village is None or not village.is_village:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.COMMITTEE:
+        return scope.can_manage_village(user, village.id)
+    if user.role == Role.OFFICIAL:
+        own = user.region
+        return own is not None and village.path.startswith(own.path)
+    return False
+
+
+role_rule("reports.monthly_page", VILLAGE_READERS)
+menu_item("reports.monthly_page", "monthly.report_page", _l("Monthly report"), 82, section="reports")
