@@ -119,7 +119,7 @@ def specs(root: Optional[Region], first: date, last: date, today: date, villages
         _spec("issues", _("Issues collected, resolved and overdue"), "line", labels, [
             _series(_("Issues collected"), [counts[k]["issues"] for k in months]),
             _series(_("Resolved"), [counts[k]["resolved"] for k in months]),
-            _series(_("Overdue now"), [series["overdue"][k] for k in months])]),
+            _series(_("Overdue now, by month raised"), [series["overdue"][k] for k in months])]),
     ]
     if root is not None and root.is_village:
         found = points_by_category(root, first, last)

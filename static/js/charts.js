@@ -16,8 +16,9 @@
       aria: { enabled: true },
       animation: false,
       tooltip: { trigger: "axis", renderMode: "richText", confine: true },
-      legend: { type: "scroll", bottom: 0 },
-      grid: { left: 8, right: 8, top: 16, bottom: narrow ? 40 : 36 },
+      // The legend above the plot: below it, a phone's rotated month labels run into it.
+      legend: { type: "scroll", top: 0, itemWidth: narrow ? 14 : 25, itemHeight: narrow ? 10 : 14 },
+      grid: { left: 8, right: 8, top: percent ? 56 : 40, bottom: 4 },
       xAxis: { type: "category", data: spec.categories,
                axisLabel: { rotate: many ? 45 : 0, hideOverlap: true } },
       yAxis: axes,
