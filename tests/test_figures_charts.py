@@ -73,7 +73,6 @@ def test_series_equal_the_rows(w):  # noqa: F811
     villages = specs["villages"]
     assert villages["categories"] == [r.name for r in rows]
     assert villages["series"][0]["data"] == [r.meetings for r in rows]
-    assert "categories" not in specs  # only a village's page has points by category
 
 
 def test_attendance_rate_of_one_village(w):  # noqa: F811
@@ -122,6 +121,51 @@ def test_points_by_category_of_a_village(w):  # noqa: F811
     # 参与议事 also holds the meetings' and issues' automatic awards (their rules are in it)
     assert found["参与议事"] >= 20 and found["环境卫生"] == 6 - 4
     assert "villages" not in specs
+    # the city's chart: categories of one name in several villages together, from the summary
+    city = _by_id(charts.specs(w._city, FIRST, LAST, date.today(), []))["categories"]
+    assert dict(zip(city["categories"], city["series"][0]["data"])) == {
+        "参与议事": found["参与议事"] + 7, "环境卫生": 2}
+
+
+def test_points_by_rule_kept_by_the_ledger(w):  # noqa: F811
+    """The summary equals a recount of the ledger after awards, a deduction, reversals (one of
+    an entry of an earlier month) and a bulk import; verify finds a tampered row, rebuild mends it."""
+    from datetime import UTC, datetime
+
+    from app.database import transaction
+    from app.models import FigurePoints
+    from app.rankings import rule_points
+
+    _points_world(w)
+    earlier = datetime(2026, 1, 15, 3, tzinfo=UTC)
+    ledger.import_entries([
+        dict(household_id=w.h1.id, village_id=w.home.id, points=10, kind="award",
+             rule_id=w.resolved_rule.id, note="一月", created_at=earlier),
+        dict(household_id=w.h2.id, village_id=w.home.id, points=-3, kind="redemption", note="兑换",
+             created_at=earlier)])
+    db.session.commit()
+    january = db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.note == "一月"))
+    ledger.reverse(w.committee, january.id, "记错")
+    db.session.commit()
+    # counted here from the ledger, entry by entry
+    direct = {}
+    entries = {e.id: e for e in db.session.scalars(sa.select(LedgerEntry))}
+    for e in entries.values():
+        source = entries[e.reverses_id] if e.reverses_id else e
+        if source.kind in ("award", "deduction") and source.rule_id is not None:
+            key = (source.village_id, month_of(source.created_at), source.rule_id)
+            direct[key] = direct.get(key, 0) + e.points
+    direct = {k: n for k, n in direct.items() if n}
+    assert rule_points.stored() == direct
+    assert (w.home.id, 202601, w.resolved_rule.id) not in direct  # the reversal took January's off
+    assert rule_points.verify() == []
+    row = db.session.scalars(sa.select(FigurePoints)).first()
+    row.points += 1
+    db.session.commit()
+    assert len(rule_points.verify()) == 1
+    with transaction():
+        rule_points.rebuild()
+    assert rule_points.verify() == [] and rule_points.stored() == direct
 
 
 def _xlsx_rows(response):
@@ -142,7 +186,7 @@ def test_page_and_xlsx_carry_the_same_numbers(client, auth, w):  # noqa: F811
     page = client.get(f"/figures?{span}")
     assert page.status_code == 200
     shown = _page_specs(page.text)
-    assert set(shown) == {"meetings", "reach", "issues", "villages"}
+    assert set(shown) == {"meetings", "reach", "issues", "categories", "villages"}
     assert page.text.index('id="charts"') < page.text.index('id="totals"')  # charts first
     assert "vendor/echarts/echarts.min.js" in page.text and "<script>" not in page.text
     for name, spec in shown.items():
@@ -163,7 +207,7 @@ def test_page_and_xlsx_carry_the_same_numbers(client, auth, w):  # noqa: F811
     by_name = _page_specs(client.get(f"/figures?sort=issues&dir=asc&{span}").text)["villages"]
     assert by_name["categories"] == ["乙村", "甲村"]
     assert client.get(f"/figures/charts/nothing.xlsx?{span}").status_code == 404
-    assert client.get(f"/figures/charts/categories.xlsx?{span}").status_code == 404
+    assert client.get(f"/figures/charts/villages.xlsx?region={w.home.id}&{span}").status_code == 404
     assert client.get(f"/figures/charts/meetings.xlsx?region={w.far.id + 10**6}").status_code == 404
 
 

@@ -4,14 +4,13 @@ Each monthly series is one GROUP BY month over the figures' rollup (app/models/f
 region's villages, so a city's year costs what the table does, not a scan of its meetings and
 issues. Overdue issues are counted by the month they were raised from the open issues past their
 deadline only (the (status, deadline) index), as the table's "overdue now" is.
-Points by rule category are for one village only (a village's page): one grouped query over that
-village's entries of the period by the (village_id, created_at) index; there is no rollup by
-category, so a township's or city's page does not show them. A reversal counts in the month it
-was made, against the rule of the entry it reverses.
+Points by rule category come from the ledger's own summary by village, month and rule
+(app/models/figure_points.py, kept by app/ledger/services.py): a reversal takes its points off
+the month of the entry it reverses; categories are matched by name across villages.
 Each chart is a plain dict (a "spec"): the template draws it (static/js/charts.js), shows it as
 a table and the .xlsx download writes it, so the three always agree.
 """
-from datetime import date, datetime
+from datetime import date
 from typing import Optional
 
 import sqlalchemy as sa
@@ -20,13 +19,11 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.issues import figures, rollup
 from app.meetings.forms import FORMATS
-from app.models import FigureMonth, FigureReachCount, FigureVillage, Issue, Region
+from app.models import FigureMonth, FigurePoints, FigureReachCount, FigureVillage, Issue, Region
 from app.models.issue import OPEN_STATUSES
-from app.models.ledger import EntryKind, LedgerEntry, Rule, RuleCategory
+from app.models.ledger import Rule, RuleCategory
 
 NAMES = ("meetings", "reach", "issues", "categories", "villages")
-# Entries a rule made, and their reversals: the points the rules awarded (net of deductions).
-RULE_ENTRY_KINDS = (EntryKind.AWARD, EntryKind.DEDUCTION, EntryKind.REVERSAL)
 
 
 def months_between(first: date, last: date) -> list[int]:
@@ -85,18 +82,16 @@ def monthly(root: Optional[Region], first: date, last: date, today: date) -> dic
             "reached": {k: reached.get(k, 0) for k in months}, "overdue": overdue}
 
 
-def points_by_category(village: Region, first: date, last: date) -> list[tuple[str, int]]:
-    """A village's points from its rules in the months asked for, by rule category: (name, points)."""
-    zone = rollup.zone()
-    after = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
-    start = datetime(first.year, first.month, 1, tzinfo=zone)
-    end = datetime(after.year, after.month, 1, tzinfo=zone)
+def points_by_category(root: Optional[Region], first: date, last: date) -> list[tuple[str, int]]:
+    """The points the region's rules gave in the months asked for, by rule category: (name, points),
+    categories of the same name in several villages together. One GROUP BY over the ledger's own
+    summary by village, month and rule (app/models/figure_points.py), never the ledger."""
+    months = (figures.month_number(first), figures.month_number(last))
     return [(name, int(points)) for name, points in db.session.execute(
-        sa.select(RuleCategory.name, sa.func.sum(LedgerEntry.points))
-        .join(Rule, Rule.id == LedgerEntry.rule_id).join(RuleCategory, RuleCategory.id == Rule.category_id)
-        .where(LedgerEntry.village_id == village.id, LedgerEntry.created_at >= start,
-               LedgerEntry.created_at < end, LedgerEntry.kind.in_(RULE_ENTRY_KINDS))
-        .group_by(RuleCategory.id, RuleCategory.name).order_by(RuleCategory.name))]
+        sa.select(RuleCategory.name, sa.func.sum(FigurePoints.points))
+        .join(Rule, Rule.id == FigurePoints.rule_id).join(RuleCategory, RuleCategory.id == Rule.category_id)
+        .where(FigurePoints.village_id.in_(figures._villages(root)), FigurePoints.month.between(*months))
+        .group_by(RuleCategory.name).order_by(RuleCategory.name))]
 
 
 def _rate(attendances: int, invited: int) -> Optional[float]:
@@ -121,11 +116,10 @@ def specs(root: Optional[Region], first: date, last: date, today: date, villages
             _series(_("Resolved"), [counts[k]["resolved"] for k in months]),
             _series(_("Overdue now, by month raised"), [series["overdue"][k] for k in months])]),
     ]
-    if root is not None and root.is_village:
-        found = points_by_category(root, first, last)
-        charts.append(_spec("categories", _("Points by rule category"), "bar", [n for n, _p in found],
-                            [_series(_("Points"), [p for _n, p in found])], first=_("Rule category")))
-    else:
+    found = points_by_category(root, first, last)
+    charts.append(_spec("categories", _("Points by rule category"), "bar", [n for n, _p in found],
+                        [_series(_("Points"), [p for _n, p in found])], first=_("Rule category")))
+    if root is None or not root.is_village:
         charts.append(_spec("villages", _("Villages side by side"), "bar", [r.name for r in villages], [
             _series(_("Meetings held"), [r.meetings for r in villages]),
             _series(_("Households reached"), [r.reached for r in villages]),

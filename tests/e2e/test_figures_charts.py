@@ -23,7 +23,7 @@ def test_chart_pages_draw_clean(browser, live_server, size):
         page.goto(live_server.url + "/workbench")
         with page.expect_navigation():  # the official's first page leads to the charts
             page.click(".workbench-action[href$='/figures']")
-        _check_charts(page, {"meetings", "reach", "issues", "villages"}, live_server.url)
+        _check_charts(page, {"meetings", "reach", "issues", "categories", "villages"}, live_server.url)
         with page.expect_navigation():
             page.click("#villages a:text-is('罗翠村')")
         assert "region=" in page.url
