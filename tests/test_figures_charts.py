@@ -127,6 +127,33 @@ def test_points_by_category_of_a_village(w):  # noqa: F811
         "参与议事": found["参与议事"] + 7, "环境卫生": 2}
 
 
+def test_grids_of_a_village(w):  # noqa: F811
+    """A village's page compares its grids: households, and points gained (from the rankings'
+    summary) equal to the scoring entries counted here."""
+    from app.models import Household
+
+    grid = factories.grid(w.home)
+    h1 = db.session.get(Household, w.h1.id)
+    h1.grid_id = grid.id
+    db.session.commit()
+    _points_world(w)
+    spec = _by_id(charts.specs(w.home, FIRST, LAST, date.today(), []))["grids"]
+    shown = {c: (spec["series"][0]["data"][i], spec["series"][1]["data"][i])
+             for i, c in enumerate(spec["categories"])}
+    direct = {}
+    for household in db.session.scalars(sa.select(Household).where(Household.village_id == w.home.id)):
+        name = household.grid.name if household.grid_id else "未分网格"
+        points = sum(e.points for e in db.session.scalars(sa.select(LedgerEntry).where(
+            LedgerEntry.household_id == household.id)) if e.kind in ("award", "deduction", "adjustment")
+            or (e.kind == "reversal" and e.rule_id is not None))
+        count, total = direct.get(name, (0, 0))
+        direct[name] = (count + household.active, total + points)
+    if grid.name not in shown or "未分网格" not in shown:
+        raise AssertionError(shown)
+    assert shown[grid.name] == direct[grid.name] and shown[grid.name][1] > 0
+    assert shown["未分网格"] == direct["未分网格"]
+
+
 def test_points_by_rule_kept_by_the_ledger(w):  # noqa: F811
     """The summary equals a recount of the ledger after awards, a deduction, reversals (one of
     an entry of an earlier month) and a bulk import; verify finds a tampered row, rebuild mends it."""
@@ -196,7 +223,10 @@ def test_page_and_xlsx_carry_the_same_numbers(client, auth, w):  # noqa: F811
             [c] + [s["data"][i] for s in spec["series"]] for i, c in enumerate(spec["categories"])]
     # the village's page: its own charts, with points by category
     village = _page_specs(client.get(f"/figures?region={w.home.id}&{span}").text)
-    assert set(village) == {"meetings", "reach", "issues", "categories"}
+    assert set(village) == {"meetings", "reach", "issues", "categories", "grids"}
+    grids = _xlsx_rows(client.get(f"/figures/charts/grids.xlsx?region={w.home.id}&{span}"))
+    assert [list(r) for r in grids[1:]] == [[c] + [s["data"][i] for s in village["grids"]["series"]]
+                                             for i, c in enumerate(village["grids"]["categories"])]
     rows = _xlsx_rows(client.get(f"/figures/charts/categories.xlsx?region={w.home.id}&{span}"))
     spec = village["categories"]
     assert dict(rows[1:]) == dict(zip(spec["categories"], spec["series"][0]["data"]))
@@ -207,6 +237,7 @@ def test_page_and_xlsx_carry_the_same_numbers(client, auth, w):  # noqa: F811
     by_name = _page_specs(client.get(f"/figures?sort=issues&dir=asc&{span}").text)["villages"]
     assert by_name["categories"] == ["乙村", "甲村"]
     assert client.get(f"/figures/charts/nothing.xlsx?{span}").status_code == 404
+    assert client.get(f"/figures/charts/grids.xlsx?{span}").status_code == 404  # a village's only
     assert client.get(f"/figures/charts/villages.xlsx?region={w.home.id}&{span}").status_code == 404
     assert client.get(f"/figures/charts/meetings.xlsx?region={w.far.id + 10**6}").status_code == 404
 

@@ -7,6 +7,8 @@ deadline only (the (status, deadline) index), as the table's "overdue now" is.
 Points by rule category come from the ledger's own summary by village, month and rule
 (app/models/figure_points.py, kept by app/ledger/services.py): a reversal takes its points off
 the month of the entry it reverses; categories are matched by name across villages.
+A village's page compares its grids by households and points gained (the rankings' summary);
+meetings and issues are kept by village, not grid, so they have no grid chart.
 Each chart is a plain dict (a "spec"): the template draws it (static/js/charts.js), shows it as
 a table and the .xlsx download writes it, so the three always agree.
 """
@@ -19,11 +21,12 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.issues import figures, rollup
 from app.meetings.forms import FORMATS
-from app.models import FigureMonth, FigurePoints, FigureReachCount, FigureVillage, Issue, Region
+from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureVillage, Grid, Household,
+                        Issue, RankingMonth, Region)
 from app.models.issue import OPEN_STATUSES
 from app.models.ledger import Rule, RuleCategory
 
-NAMES = ("meetings", "reach", "issues", "categories", "villages")
+NAMES = ("meetings", "reach", "issues", "categories", "grids", "villages")
 
 
 def months_between(first: date, last: date) -> list[int]:
@@ -46,8 +49,10 @@ def _spec(name: str, title: str, kind: str, categories: list, series: list, stac
             "categories": [str(c) for c in categories], "series": series}
 
 
-def _series(name: str, data: list, kind: Optional[str] = None, axis: int = 0) -> dict:
-    entry = {"name": str(name), "data": data, "axis": axis}
+def _series(name: str, data: list, kind: Optional[str] = None, axis: int = 0,
+            percent: bool = False) -> dict:
+    """A series: on the left axis (0) or the right (1), percentages drawn from 0 to 100."""
+    entry = {"name": str(name), "data": data, "axis": axis, "percent": percent}
     if kind:
         entry["kind"] = kind
     return entry
@@ -94,6 +99,27 @@ def points_by_category(root: Optional[Region], first: date, last: date) -> list[
         .group_by(RuleCategory.name).order_by(RuleCategory.name))]
 
 
+def grids(village: Region, first: date, last: date) -> list[tuple[str, int, int]]:
+    """A village's grids: (name, active households, points gained in the months asked for). The
+    points come from the rankings' summary by household and month (deductions count, spending
+    does not); meetings and issues are kept by village only, so they have no grid chart."""
+    months = (figures.month_number(first), figures.month_number(last))
+    names = dict(db.session.execute(sa.select(Grid.id, Grid.name).where(Grid.village_id == village.id)).all())
+    households = dict(db.session.execute(
+        sa.select(Household.grid_id, sa.func.count()).where(
+            Household.village_id == village.id, Household.active.is_(True)).group_by(Household.grid_id)).all())
+    gained = dict(db.session.execute(
+        sa.select(Household.grid_id, sa.func.sum(RankingMonth.gained))
+        .join(RankingMonth, RankingMonth.household_id == Household.id)
+        .where(Household.village_id == village.id, RankingMonth.month.between(*months))
+        .group_by(Household.grid_id)).all())
+    order = sorted(names, key=lambda g: figures._name_key(names[g]))
+    if None in households or None in gained:
+        order.append(None)
+    return [(names[g] if g is not None else _("No grid"), households.get(g, 0), int(gained.get(g) or 0))
+            for g in order]
+
+
 def _rate(attendances: int, invited: int) -> Optional[float]:
     return round(attendances * 100 / invited, 1) if invited else None
 
@@ -110,7 +136,7 @@ def specs(root: Optional[Region], first: date, last: date, today: date, villages
         _spec("reach", _("Households reached and attendance rate"), "line", labels, [
             _series(_("Households reached"), [series["reached"][k] for k in months], "bar"),
             _series(_("Attendance rate (%)"), [_rate(counts[k]["attendances"], counts[k]["invited"])
-                                               for k in months], axis=1)]),
+                                               for k in months], axis=1, percent=True)]),
         _spec("issues", _("Issues collected, resolved and overdue"), "line", labels, [
             _series(_("Issues collected"), [counts[k]["issues"] for k in months]),
             _series(_("Resolved"), [counts[k]["resolved"] for k in months]),
@@ -119,7 +145,12 @@ def specs(root: Optional[Region], first: date, last: date, today: date, villages
     found = points_by_category(root, first, last)
     charts.append(_spec("categories", _("Points by rule category"), "bar", [n for n, _p in found],
                         [_series(_("Points"), [p for _n, p in found])], first=_("Rule category")))
-    if root is None or not root.is_village:
+    if root is not None and root.is_village:
+        found = grids(root, first, last)
+        charts.append(_spec("grids", _("Grids side by side"), "bar", [n for n, _h, _p in found], [
+            _series(_("Households"), [h for _n, h, _p in found]),
+            _series(_("Points gained"), [p for _n, _h, p in found], axis=1)], first=_("Grid")))
+    else:
         charts.append(_spec("villages", _("Villages side by side"), "bar", [r.name for r in villages], [
             _series(_("Meetings held"), [r.meetings for r in villages]),
             _series(_("Households reached"), [r.reached for r in villages]),

@@ -5,12 +5,15 @@
   "use strict";
 
   function options(spec, narrow) {
-    var percent = spec.series.some(function (s) { return s.axis === 1; });
+    var right = spec.series.filter(function (s) { return s.axis === 1; });
+    var percent = right.some(function (s) { return s.percent; });
     var many = spec.categories.length > (narrow ? 4 : 12);
     var axes = [{ type: "value", minInterval: 1 }];
     if (percent) {
       axes.push({ type: "value", min: 0, max: 100, splitLine: { show: false },
                   axisLabel: { formatter: "{value}%" } });
+    } else if (right.length) {
+      axes.push({ type: "value", splitLine: { show: false } });
     }
     return {
       aria: { enabled: true },
@@ -18,7 +21,7 @@
       tooltip: { trigger: "axis", renderMode: "richText", confine: true },
       // The legend above the plot: below it, a phone's rotated month labels run into it.
       legend: { type: "scroll", top: 0, itemWidth: narrow ? 14 : 25, itemHeight: narrow ? 10 : 14 },
-      grid: { left: 8, right: 8, top: percent ? 56 : 40, bottom: 4 },
+      grid: { left: 8, right: 8, top: right.length ? 56 : 40, bottom: 4 },
       xAxis: { type: "category", data: spec.categories,
                axisLabel: { rotate: many ? 45 : 0, hideOverlap: true } },
       yAxis: axes,

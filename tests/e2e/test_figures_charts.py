@@ -27,7 +27,7 @@ def test_chart_pages_draw_clean(browser, live_server, size):
         with page.expect_navigation():
             page.click("#villages a:text-is('罗翠村')")
         assert "region=" in page.url
-        _check_charts(page, {"meetings", "reach", "issues", "categories"}, live_server.url)
+        _check_charts(page, {"meetings", "reach", "issues", "categories", "grids"}, live_server.url)
     finally:
         context.close()
     assert errors == [], errors
