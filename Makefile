@@ -4,7 +4,7 @@
 #   make run DEMO=0    the same without the demo (a real county); says how to create an admin
 #   make test          create .venv, install with dev tools, run the whole test suite
 #   make translations  extract messages into app/translations/messages.pot and update the .po files
-#   make vendor        refresh static/vendor (Bootstrap, the QR decoders) from npm (the files are committed)
+#   make vendor        refresh static/vendor (Bootstrap, the QR decoders, ECharts) from npm (the files are committed)
 #
 # Packages are re-installed only when a requirements file changes: the stamp file's name
 # carries a hash of the requirements it installed.
@@ -106,6 +106,8 @@ vendor:
 	cp node_modules/zxing-wasm/dist/iife/reader/index.js static/vendor/zxing-wasm/zxing-reader.js
 	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm node_modules/zxing-wasm/LICENSE static/vendor/zxing-wasm/
 	cp node_modules/jsqr/dist/jsQR.js node_modules/jsqr/LICENSE static/vendor/jsqr/
+	mkdir -p static/vendor/echarts
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE static/vendor/echarts/
 
 clean-venv:
 	rm -rf $(VENV)

@@ -37,7 +37,8 @@ PAGES = [("city", "/regions/"), ("city", "/regions/?q=村"), ("committee", "/hou
          ("committee", "/meetings"), ("committee", "/issues"), ("household", "/meetings"),
          ("household", "/issues/mine"),
          ("committee", "/rankings"), ("committee", "/rankings?period=year"),
-         ("gridleader", "/rankings"), ("city", "/rankings?village={village}")]
+         ("gridleader", "/rankings"), ("city", "/rankings?village={village}"),
+         ("city", "/figures?region={village}"), ("city", "/figures/charts/categories.xlsx")]
 
 
 def opened(url: str, instance: str):

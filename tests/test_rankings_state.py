@@ -23,7 +23,7 @@ from app.extensions import db
 from app.ledger import rulebook, services
 from app.models import Household, LedgerEntry, Region
 from app.models.ranking import RankingMonth
-from app.rankings import periods, reads, recount
+from app.rankings import periods, reads, recount, rule_points
 from app.regions import manage
 from tests import factories
 
@@ -130,6 +130,8 @@ class RankingMachine(RuleBasedStateMachine):
             .where(RankingMonth.household_id.in_(self.houses))) if g}
         assert stored == {k: v for k, v in self.model.items() if v}
         assert recount.verify() == []
+        # the charts' points by rule, kept by the same writes, equal a recount of the ledger too
+        assert rule_points.verify() == []
 
     @invariant()
     def ranking_follows_the_model(self):

@@ -12,15 +12,16 @@ def verify_command() -> None:
     """List every village month where the rollup disagrees with a recount; exit 1 if any."""
     from app.issues.recount import verify
     from app.rankings import recount as rankings
+    from app.rankings import rule_points
 
-    wrong = verify() + rankings.verify()
+    wrong = verify() + rankings.verify() + rule_points.verify()
     for line in wrong:
         click.echo(f"MISMATCH {line}")
     if wrong:
         click.echo(f"{len(wrong)} difference(s); `flask figures rebuild` recounts.", err=True)
         sys.exit(1)
     click.echo("ok: the figures rollup matches the meetings, issues and household register; "
-               "the rankings match the ledger.")
+               "the rankings and the points by rule match the ledger.")
 
 
 @figures_cli.command("rebuild")
@@ -29,8 +30,11 @@ def rebuild_command() -> None:
     from app.database import transaction
     from app.issues.recount import rebuild
     from app.rankings import recount as rankings
+    from app.rankings import rule_points
 
     with transaction():
         months = rebuild()
         ranked = rankings.rebuild()
+        by_rule = rule_points.rebuild()
     click.echo(f"ok: rebuilt {months} village month(s) and {ranked} household month(s) of the rankings.")
+    click.echo(f"ok: rebuilt {by_rule} village, month and rule row(s) of the points by rule.")

@@ -60,8 +60,10 @@ def verify_figures(now: datetime) -> str:
     from app import audit
     from app.issues.recount import verify
     from app.rankings import recount as rankings
+    from app.rankings import rule_points
 
-    wrong = verify() + rankings.verify()  # the rankings' summary too, recounted from the ledger
+    # the rankings' summary and the charts' points by rule too, recounted from the ledger
+    wrong = verify() + rankings.verify() + rule_points.verify()
     detail = (f"{len(wrong)} difference(s): " + "; ".join(wrong[:20]) if wrong
               else "ok: the figures rollup matches the meetings and issues; the rankings the ledger")
     audit.record("figures.verify", "figures", detail[:500])

@@ -11,11 +11,12 @@ from openpyxl.cell import WriteOnlyCell
 
 from app.access import scope
 from app.access.permissions import permission_required
-from app.issues import bp, figures
+from app.issues import bp, charts, figures
 from app.issues.jobs import local_today
 from app.meetings.forms import FORMATS
 from app.models.base import utcnow
 from app.pagination import Page
+from app.spreadsheets import write
 from app.views_util import db_id
 
 
@@ -89,8 +90,9 @@ def figures_page():
     region, start, end, rows, total = _query()
     sort, descending = _sorting()
     page = _slice(figures.sort_rows(rows, sort, descending))
+    specs = charts.specs(region, start, end, local_today(utcnow()), page.items)
     return render_template("issues/figures.html", region=region, start=start, end=end,
-                           rows=page.items, page=page, total=total, sort=sort,
+                           rows=page.items, page=page, total=total, sort=sort, charts=specs,
                            descending=descending, formats=FORMATS, columns=figures.COLUMNS,
                            link_args=_link_args(region, start, end))
 
@@ -130,3 +132,27 @@ def figures_xlsx():
     response.headers["Content-Disposition"] = (f"attachment; filename=\"figures-{start}-{end}.xlsx\"; "
                                                f"filename*=UTF-8''{quote(name, safe='')}")
     return response
+
+
+@bp.route("/figures/charts/<name>.xlsx")
+@permission_required("issues.figures")
+def chart_xlsx(name):
+    """One chart's data as an .xlsx workbook: the same numbers as the chart and its table (the
+    villages chart: the villages of the table's page, in its order)."""
+    if name not in charts.NAMES:
+        abort(404)
+    region, start, end, rows, total = _query()
+    sort, descending = _sorting()
+    page = _slice(figures.sort_rows(rows, sort, descending))
+    found = [c for c in charts.specs(region, start, end, local_today(utcnow()), page.items)
+             if c["id"] == name]
+    if not found:
+        abort(404)
+    spec = found[0]
+    book, sheet = write.sheet(spec["title"], [spec["first"]] + [s["name"] for s in spec["series"]])
+    for index, category in enumerate(spec["categories"]):
+        sheet.append([write.text(sheet, category)] + [s["data"][index] for s in spec["series"]])
+    span = f"{start.strftime('%Y-%m')}-{end.strftime('%Y-%m')}"
+    label = f"{region.name if region else _('All')}-{spec['title']}-{span}.xlsx"
+    return write.xlsx_response(write.save(book), f"attachment; filename=\"chart-{name}-{span}.xlsx\"; "
+                               f"filename*=UTF-8''{quote(label, safe='')}")

@@ -24,6 +24,7 @@ from app.models import Household, LedgerEntry, Rule, User
 from app.models.base import utcnow
 from app.models.ledger import SCORING_KINDS, EntryKind, RefType
 from app.rankings import keep as rankings
+from app.rankings import rule_points
 
 households_table = Household.__table__
 entries_table = LedgerEntry.__table__
@@ -150,6 +151,7 @@ def award_entries(actor: User, household_ids: Iterable[int], rule_id: int, note:
                        .values(balance=households_table.c.balance + rule.points,
                                score=households_table.c.score + rule.points))
     rankings.written(entries)
+    rule_points.written(entries)
     return entries
 
 
@@ -235,6 +237,7 @@ def adjust(actor: User, household_id: int, points: int, note: str,
     db.session.flush()
     _change(household.id, points, points)
     rankings.written([entry])
+    rule_points.written([entry])
     audit.record("ledger.adjust", f"household:{household.id}", f"{points:+d} {note}"[:500], actor)
     return entry
 
@@ -360,6 +363,7 @@ def _write_reversal(actor: Optional[User], entry: LedgerEntry, reason: str) -> L
     _change(entry.household_id, -entry.points,
             -entry.points if entry.kind in SCORING_KINDS else 0)
     rankings.reversed_(entry)
+    rule_points.reversed_(entry)
     audit.record("ledger.reverse", f"entry:{entry.id}", reason.strip(), actor)
     return reversal
 
@@ -400,6 +404,7 @@ def import_entries(rows: list[dict]) -> None:
     rows = [row if row.get("created_at") else {**row, "created_at": now} for row in rows]
     db.session.execute(sa.insert(LedgerEntry), rows)
     rankings.imported(rows)
+    rule_points.imported(rows)
     if db.session.get_bind().dialect.name == "postgresql":
         # Statistics for what was just loaded (ANALYZE sees this transaction's rows): planned
         # on the stale ones of a small or emptied table, the sums below took seconds a chunk.

@@ -15,6 +15,7 @@ from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, Figur
                                FigureReachCount, FigureVillage)
 from app.models.template import RulebookTemplate, TemplateRule
 from app.models.ranking import RankingMonth
+from app.models.figure_points import FigurePoints
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "ShopVillage", "AuditLog",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
@@ -25,7 +26,7 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
            "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage", "FigureReachCount",
            "FigureCadreCount",
-           "RulebookTemplate", "TemplateRule", "RankingMonth"]
+           "RulebookTemplate", "TemplateRule", "RankingMonth", "FigurePoints"]
 from app.models.certificate import Certificate  # noqa: E402  (points certificates)
 
 __all__ += ["Certificate"]

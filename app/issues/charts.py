@@ -1,0 +1,159 @@
+"""The figures page's charts: monthly series of a region, points by rule category, the villages.
+
+Each monthly series is one GROUP BY month over the figures' rollup (app/models/figure.py) for the
+region's villages, so a city's year costs what the table does, not a scan of its meetings and
+issues. Overdue issues are counted by the month they were raised from the open issues past their
+deadline only (the (status, deadline) index), as the table's "overdue now" is.
+Points by rule category come from the ledger's own summary by village, month and rule
+(app/models/figure_points.py, kept by app/ledger/services.py): a reversal takes its points off
+the month of the entry it reverses; categories are matched by name across villages.
+A village's page compares its grids by households and points gained (the rankings' summary);
+meetings and issues are kept by village, not grid, so they have no grid chart.
+Each chart is a plain dict (a "spec"): the template draws it (static/js/charts.js), shows it as
+a table and the .xlsx download writes it, so the three always agree.
+"""
+from datetime import date
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.issues import figures, rollup
+from app.meetings.forms import FORMATS
+from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureVillage, Grid, Household,
+                        Issue, RankingMonth, Region)
+from app.models.issue import OPEN_STATUSES
+from app.models.ledger import Rule, RuleCategory
+
+NAMES = ("meetings", "reach", "issues", "categories", "grids", "villages")
+
+
+def months_between(first: date, last: date) -> list[int]:
+    """The months from `first`'s to `last`'s (inclusive), as YYYYMM."""
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(year * 100 + month)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _label(month: int) -> str:
+    return f"{month // 100}-{month % 100:02d}"
+
+
+def _spec(name: str, title: str, kind: str, categories: list, series: list, stack=False,
+          first: Optional[str] = None) -> dict:
+    """A chart: its categories (the x axis, the table's first column, headed `first`) and series."""
+    return {"id": name, "title": title, "kind": kind, "stack": stack, "first": first or _("Month"),
+            "categories": [str(c) for c in categories], "series": series}
+
+
+def _series(name: str, data: list, kind: Optional[str] = None, axis: int = 0,
+            percent: bool = False) -> dict:
+    """A series: on the left axis (0) or the right (1), percentages drawn from 0 to 100."""
+    entry = {"name": str(name), "data": data, "axis": axis, "percent": percent}
+    if kind:
+        entry["kind"] = kind
+    return entry
+
+
+def monthly(root: Optional[Region], first: date, last: date, today: date) -> dict:
+    """The region's months: {"months": [YYYYMM], counters by month, invited, reached, overdue}."""
+    villages = figures._villages(root)
+    months = months_between(first, last)
+    span = (months[0], months[-1])
+    m = FigureMonth
+    held = sum(m.__table__.c[f"meetings_{f}"] for f in figures.FORMATS)
+    sums = [sa.func.coalesce(sa.func.sum(m.__table__.c[f]), 0) for f in rollup.FIELDS]
+    invited = sa.func.coalesce(sa.func.sum(held * sa.func.coalesce(FigureVillage.households, 0)), 0)
+    found = {month: dict(zip(rollup.FIELDS + ("invited",), map(int, values)))
+             for month, *values in db.session.execute(
+                 sa.select(m.month, *sums, invited).select_from(m)
+                 .outerjoin(FigureVillage, FigureVillage.village_id == m.village_id)
+                 .where(m.village_id.in_(villages), m.month.between(*span)).group_by(m.month))}
+    reach = FigureReachCount
+    reached = {month: int(n) for month, n in db.session.execute(
+        sa.select(reach.month, sa.func.sum(reach.households))
+        .where(reach.village_id.in_(villages), reach.month.between(*span)).group_by(reach.month))}
+    overdue = dict.fromkeys(months, 0)
+    for (raised,) in db.session.execute(sa.select(Issue.created_at).where(
+            Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))):
+        month = rollup.month_of(raised)
+        if month in overdue:
+            overdue[month] += 1
+    empty = dict.fromkeys(rollup.FIELDS + ("invited",), 0)
+    return {"months": months, "counts": {k: found.get(k, empty) for k in months},
+            "reached": {k: reached.get(k, 0) for k in months}, "overdue": overdue}
+
+
+def points_by_category(root: Optional[Region], first: date, last: date) -> list[tuple[str, int]]:
+    """The points the region's rules gave in the months asked for, by rule category: (name, points),
+    categories of the same name in several villages together. One GROUP BY over the ledger's own
+    summary by village, month and rule (app/models/figure_points.py), never the ledger."""
+    months = (figures.month_number(first), figures.month_number(last))
+    return [(name, int(points)) for name, points in db.session.execute(
+        sa.select(RuleCategory.name, sa.func.sum(FigurePoints.points))
+        .join(Rule, Rule.id == FigurePoints.rule_id).join(RuleCategory, RuleCategory.id == Rule.category_id)
+        .where(FigurePoints.village_id.in_(figures._villages(root)), FigurePoints.month.between(*months))
+        .group_by(RuleCategory.name).order_by(RuleCategory.name))]
+
+
+def grids(village: Region, first: date, last: date) -> list[tuple[str, int, int]]:
+    """A village's grids: (name, active households, points gained in the months asked for). The
+    points come from the rankings' summary by household and month (deductions count, spending
+    does not); meetings and issues are kept by village only, so they have no grid chart."""
+    months = (figures.month_number(first), figures.month_number(last))
+    names = dict(db.session.execute(sa.select(Grid.id, Grid.name).where(Grid.village_id == village.id)).all())
+    households = dict(db.session.execute(
+        sa.select(Household.grid_id, sa.func.count()).where(
+            Household.village_id == village.id, Household.active.is_(True)).group_by(Household.grid_id)).all())
+    gained = dict(db.session.execute(
+        sa.select(Household.grid_id, sa.func.sum(RankingMonth.gained))
+        .join(RankingMonth, RankingMonth.household_id == Household.id)
+        .where(Household.village_id == village.id, RankingMonth.month.between(*months))
+        .group_by(Household.grid_id)).all())
+    order = sorted(names, key=lambda g: figures._name_key(names[g]))
+    if None in households or None in gained:
+        order.append(None)
+    return [(names[g] if g is not None else _("No grid"), households.get(g, 0), int(gained.get(g) or 0))
+            for g in order]
+
+
+def _rate(attendances: int, invited: int) -> Optional[float]:
+    return round(attendances * 100 / invited, 1) if invited else None
+
+
+def specs(root: Optional[Region], first: date, last: date, today: date, villages: list) -> list[dict]:
+    """Every chart of the page: `villages` are the table's rows as it shows them (its order)."""
+    series = monthly(root, first, last, today)
+    months, counts = series["months"], series["counts"]
+    labels = [_label(k) for k in months]
+    charts = [
+        _spec("meetings", _("Meetings held by format"), "bar", labels,
+              [_series(label, [counts[k][f"meetings_{key}"] for k in months]) for key, label in FORMATS],
+              stack=True),
+        _spec("reach", _("Households reached and attendance rate"), "line", labels, [
+            _series(_("Households reached"), [series["reached"][k] for k in months], "bar"),
+            _series(_("Attendance rate (%)"), [_rate(counts[k]["attendances"], counts[k]["invited"])
+                                               for k in months], axis=1, percent=True)]),
+        _spec("issues", _("Issues collected, resolved and overdue"), "line", labels, [
+            _series(_("Issues collected"), [counts[k]["issues"] for k in months]),
+            _series(_("Resolved"), [counts[k]["resolved"] for k in months]),
+            _series(_("Overdue now, by month raised"), [series["overdue"][k] for k in months])]),
+    ]
+    found = points_by_category(root, first, last)
+    charts.append(_spec("categories", _("Points by rule category"), "bar", [n for n, _p in found],
+                        [_series(_("Points"), [p for _n, p in found])], first=_("Rule category")))
+    if root is not None and root.is_village:
+        found = grids(root, first, last)
+        charts.append(_spec("grids", _("Grids side by side"), "bar", [n for n, _h, _p in found], [
+            _series(_("Households"), [h for _n, h, _p in found]),
+            _series(_("Points gained"), [p for _n, _h, p in found], axis=1)], first=_("Grid")))
+    else:
+        charts.append(_spec("villages", _("Villages side by side"), "bar", [r.name for r in villages], [
+            _series(_("Meetings held"), [r.meetings for r in villages]),
+            _series(_("Households reached"), [r.reached for r in villages]),
+            _series(_("Issues collected"), [r.issues for r in villages]),
+            _series(_("Resolved"), [r.resolved for r in villages])], first=_("Village")))
+    return charts

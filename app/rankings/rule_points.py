@@ -1,0 +1,128 @@
+"""Keeping the figures' points by rule (app/models/figure_points.py) in step with the ledger.
+
+It lives beside the rankings' keeper (not under app/issues, whose package loads the pages) so that
+the ledger can import it.
+
+app/ledger/services.py calls `written`, `reversed_` and `imported` in the transaction that writes
+the entries, beside the rankings' keeper (app/rankings/keep.py), with the same relative upsert in
+key order. `verify()` and `rebuild()` recount from the ledger for `flask figures verify|rebuild`.
+Counted: entries of kind award or deduction that name a rule, in their local month; a reversal
+of one, in the month of the entry it reverses.
+"""
+from collections import Counter
+from typing import Iterable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models.figure_points import FigurePoints
+from app.models.ledger import RULE_KINDS, EntryKind, LedgerEntry
+from app.rankings.keep import month_of
+
+table = FigurePoints.__table__
+
+
+def add(changes: Iterable[tuple[int, int, object, int]]) -> None:
+    """Add points to rules' months: each change is (village_id, rule_id, when, points)."""
+    sums = Counter()
+    for village_id, rule_id, moment, points in changes:
+        sums[village_id, month_of(moment), rule_id] += points
+    params = [{"village_id": v, "month": m, "rule_id": r, "points": n}
+              for (v, m, r), n in sorted(sums.items()) if n]
+    if not params:
+        return
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["village_id", "month", "rule_id"],
+        set_={"points": table.c.points + statement.excluded.points}), params)
+
+
+def _counted(entry) -> bool:
+    return entry.kind in RULE_KINDS and entry.rule_id is not None
+
+
+def written(entries: Iterable[LedgerEntry]) -> None:
+    """New entries (flushed, so they have their time): those a rule made."""
+    add((e.village_id, e.rule_id, e.created_at, e.points) for e in entries if _counted(e))
+
+
+def reversed_(original: LedgerEntry) -> None:
+    """`original` was reversed: it no longer counts in its own month."""
+    if _counted(original):
+        add([(original.village_id, original.rule_id, original.created_at, -original.points)])
+
+
+def imported(rows: list[dict]) -> None:
+    """Entries inserted in bulk (column dicts with their created_at), reversals included."""
+    reversing = {row["reverses_id"]: row for row in rows
+                 if row.get("kind") == EntryKind.REVERSAL and row.get("reverses_id")}
+    ids, originals = sorted(reversing), {}
+    for start in range(0, len(ids), 500):
+        originals.update((e.id, e) for e in db.session.execute(
+            sa.select(LedgerEntry.id, LedgerEntry.kind, LedgerEntry.rule_id, LedgerEntry.village_id,
+                      LedgerEntry.created_at).where(LedgerEntry.id.in_(ids[start:start + 500]))))
+    changes = [(row["village_id"], row["rule_id"], row["created_at"], row["points"]) for row in rows
+               if row.get("kind") in RULE_KINDS and row.get("rule_id") is not None]
+    changes += [(o.village_id, o.rule_id, o.created_at, reversing[i]["points"])
+                for i, o in originals.items() if _counted(o)]
+    add(changes)
+
+
+def expected() -> dict[tuple[int, int, int], int]:
+    """{(village_id, month, rule_id): points} recounted from the ledger, zero sums left out."""
+    entry, original = so.aliased(LedgerEntry), so.aliased(LedgerEntry)
+    counted = sa.or_(sa.and_(entry.kind.in_(RULE_KINDS), entry.rule_id.is_not(None)),
+                     sa.and_(entry.kind == EntryKind.REVERSAL, original.kind.in_(RULE_KINDS),
+                             original.rule_id.is_not(None)))
+    sums = Counter()
+    for points, village_id, rule_id, at, o_village, o_rule, o_at in db.session.execute(
+            sa.select(entry.points, entry.village_id, entry.rule_id, entry.created_at,
+                      original.village_id, original.rule_id, original.created_at)
+            .outerjoin(original, original.id == entry.reverses_id).where(counted)
+            .execution_options(yield_per=5000)):
+        if o_at is not None:
+            village_id, rule_id, at = o_village, o_rule, o_at
+        sums[village_id, month_of(at), rule_id] += points
+    return {key: n for key, n in sums.items() if n}
+
+
+def stored() -> dict[tuple[int, int, int], int]:
+    """{(village_id, month, rule_id): points} as kept, zero rows left out."""
+    return {(v, m, r): n for v, m, r, n in db.session.execute(
+        sa.select(table.c.village_id, table.c.month, table.c.rule_id, table.c.points)) if n}
+
+
+def verify(limit: int = 100) -> list[str]:
+    """Where the rows disagree with the ledger: one line per village, month and rule (at most
+    `limit`), read in one snapshot on PostgreSQL."""
+    db.session.rollback()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    try:
+        want, have = expected(), stored()
+    finally:
+        db.session.rollback()
+    wrong = []
+    for key in sorted(set(want) | set(have)):
+        if want.get(key, 0) != have.get(key, 0):
+            wrong.append(f"village {key[0]} month {key[1]} rule {key[2]}: points "
+                         f"{have.get(key, 0)} expected {want.get(key, 0)}")
+            if len(wrong) >= limit:
+                break
+    return wrong
+
+
+def rebuild() -> int:
+    """Replace the rows with a recount (in the caller's transaction); the rows written."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("LOCK TABLE figure_points IN EXCLUSIVE MODE"))
+    rows = expected()
+    db.session.execute(sa.delete(FigurePoints))
+    if rows:
+        db.session.execute(sa.insert(FigurePoints), [
+            {"village_id": v, "month": m, "rule_id": r, "points": n}
+            for (v, m, r), n in sorted(rows.items())])
+    return len(rows)
