@@ -161,7 +161,8 @@ def _local_today(now: datetime) -> date:
     return local_today(now)
 
 
-@job("settlement")
+# Hourly, so its runs show in job_runs and /metrics; its own claims make any extra run harmless.
+@job("settlement", every=timedelta(hours=1))
 def run_settlements(now: datetime) -> str:
     """Warn the villages whose settlement is near, settle those whose date has passed."""
     today = _local_today(now)
