@@ -80,6 +80,8 @@ def test_the_settlement_lapses_positive_balances_and_keeps_scores(w):
     assert recount.stored() == months and recount.verify() == []
     done = db.session.scalar(sa.select(Settlement))
     assert (done.settle_on, done.households, done.points) == (w.on, 2, 160)
+    with pytest.raises(InvalidInput):  # that date is done: it would never run nor move on
+        settlement.save_settlement(w.committee, w.home.id, w.on, 30)
     # The next settlement is a year on; the setting stays on.
     assert db.session.get(VillageSettings, w.home.id).settlement_on == settlement.year_on(w.on)
 

@@ -69,6 +69,11 @@ def save_settlement(actor: User, village_id: int, settle_on: Optional[date],
             message = problem(settle_on, past=timedelta(0))
             if message:
                 raise InvalidInput(message)
+            if db.session.scalar(sa.select(Settlement.id).where(
+                    Settlement.village_id == village.id, Settlement.settle_on == settle_on,
+                    Settlement.done_at.is_not(None))):
+                # It would never run again, and the date would never move on.
+                raise InvalidInput(_("This village already settled on that date: choose another."))
         settings = db.session.get(VillageSettings, village.id)
         if settings is None:
             settings = VillageSettings(village_id=village.id)
