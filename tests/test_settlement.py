@@ -239,6 +239,14 @@ def test_committee_page_saves_previews_and_lists_and_access(client, auth, w):
     listing = client.get(f"/ledger/settlement/{done.id}").text
     assert 'id="settlement-expired"' in listing and "150" in listing
     auth.logout()
+    factories.user("official", "official", region_id=w._township.id)
+    auth.login("official")  # an official above reads, without the form, and cannot save
+    page = client.get(f"/ledger/settlement?village={w.home.id}").text
+    assert 'id="settlement-history"' in page and 'id="settlement-form"' not in page
+    assert client.get(f"/ledger/settlement/{done.id}").status_code == 200
+    assert client.post(f"/ledger/settlement?village={w.home.id}",
+                       data={"warn_days": "7"}).status_code == 403
+    auth.logout()
     auth.login("committee2")  # the other village's committee
     assert client.get(f"/ledger/settlement?village={w.home.id}").status_code == 404
     assert client.get(f"/ledger/settlement/{done.id}").status_code == 404
