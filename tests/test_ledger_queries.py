@@ -32,4 +32,6 @@ def test_ledger_pages_do_not_grow_with_their_rows(client, w, path, user):
     few = _count(client, path)
     _add_entries(w, 12)
     assert _count(client, path) == few, f"N+1 on {path}"
-    assert few <= 12
+    # 13: /me's settlement banner reads village_settings by primary key when the village has no
+    # row (a row that exists is already in the session from the star thresholds).
+    assert few <= 13

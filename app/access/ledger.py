@@ -79,6 +79,7 @@ menu_item("me.committee", "rulebook.rulebook", _l("Rulebook"), 21, section="poin
 menu_item("me.committee", "points.entries", _l("Entries"), 22, section="points")
 menu_item("me.committee", "claims.claims_queue", _l("Claims"), 23, section="points")
 menu_item("me.committee", "notice.objections_queue", _l("Objections"), 24, section="points")
+menu_item("me.committee", "rulebook.settlement", _l("Year-end settlement"), 25, section="points")
 menu_item("me.grid_leader", "households.register", _l("My grid"), 10, section="households")
 menu_item("me.grid_leader", "claims.my_claims", _l("Claims"), 20, section="points")
 menu_item("me.grid_leader", "rulebook.rules", _l("Rulebook"), 21, section="points")

@@ -5,3 +5,4 @@ policy.py holds the limits; queries.py, reads.py and notice.py read; notify.py t
 Its pages are the blueprints app/points, app/rulebook, app/claims and app/notice.
 """
 from app.ledger import notify  # noqa: F401  (registers the ledger's event handlers and jobs)
+from app.ledger import settlement  # noqa: F401,E402  (the settlement job and its warning)

@@ -391,6 +391,42 @@ def reverse(actor: User, entry_id: int, reason: str) -> LedgerEntry:
     return reverse_entry(actor, entry_id, reason)
 
 
+def expire_balance(household_ids: Iterable[int], ref: Ref, note: str,
+                   key_prefix: str) -> list[LedgerEntry]:
+    """The year-end lapse inside the caller's transaction: each household's whole positive balance
+    becomes an `expiry` entry and the balance drops to zero; the score is kept (an expiry is not a
+    scoring kind, so neither the score nor the rankings' months move). A zero or negative balance
+    is left as it is. Households are locked in id order, so the balance taken is the one at that
+    moment: a sale waiting on the row then finds nothing to spend, and one that committed first
+    has already lowered it. The key `<key_prefix>:<household>` is unique, so a household lapses
+    once per settlement whatever the callers race."""
+    ids = sorted({int(h) for h in household_ids})
+    if not ids:
+        return []
+    done = set(db.session.scalars(sa.select(LedgerEntry.household_id).where(
+        LedgerEntry.idempotency_key >= f"{key_prefix}:",
+        LedgerEntry.idempotency_key < f"{key_prefix};")))
+    entries = []
+    for household in _lock_households(ids).values():
+        amount = household.balance
+        if household.id in done or amount <= 0:
+            continue
+        # Relative and guarded, as every debit here: never below zero, never a stale figure.
+        taken = db.session.execute(
+            households_table.update().where(households_table.c.id == household.id,
+                                            households_table.c.balance >= amount)
+            .values(balance=households_table.c.balance - amount)).rowcount
+        if taken != 1:
+            continue
+        entries.append(LedgerEntry(
+            household_id=household.id, village_id=household.village_id, points=-amount,
+            kind=EntryKind.EXPIRY, ref_type=ref[0] if ref else None, ref_id=ref[1] if ref else None,
+            note=(note or "")[:500], idempotency_key=f"{key_prefix}:{household.id}"))
+    db.session.add_all(entries)
+    db.session.flush()
+    return entries
+
+
 def import_entries(rows: list[dict]) -> None:
     """Bulk-insert entries for demo data and imports, then set balance and score from the ledger.
 

@@ -39,10 +39,14 @@ def me():
     from app.shop import cards
     from app.rankings.reads import standing as ranking_standing
 
+    from app.ledger.settlement import lapse_notice
+
     standing = ranking_standing(household)  # rank this month, stars and points to the next star
+    # After the standing has read the village's settings: no query of its own (identity map).
+    lapse = lapse_notice(household)
     return render_template("main/me.html", household=household, stars=standing.stars,
                            recent=recent, flags=entry_flags(recent, household.id),
-                           card=cards.card_of(household.id), standing=standing)
+                           card=cards.card_of(household.id), standing=standing, lapse=lapse)
 
 
 @bp.route("/workbench")

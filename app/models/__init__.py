@@ -4,7 +4,7 @@ from app.models.household import Household
 from app.models.user import User, Role, Shop, ShopVillage
 from app.models.audit import AuditLog
 from app.models.ledger import (Claim, EntryKind, EntryKindRow, LedgerEntry, Objection, RefType,
-                               Rule, RuleCategory, VillageSettings)
+                               Rule, RuleCategory, Settlement, VillageSettings)
 from app.models.outbox import JobRun, Notification, OutboxEvent
 from app.models.shop import (HouseholdCard, PaymentCode, Product, Redemption, RedemptionLine,
                               StockMovement, Voucher, VoucherLine)
@@ -18,6 +18,7 @@ from app.models.ranking import RankingMonth
 from app.models.figure_points import FigurePoints
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "ShopVillage", "AuditLog",
+           "Settlement",
            "RuleCategory", "Rule", "LedgerEntry", "VillageSettings", "Claim", "Objection",
            "OutboxEvent", "Notification", "JobRun", "EntryKind", "EntryKindRow", "RefType",
            "Product", "PaymentCode", "Redemption", "RedemptionLine", "StockMovement", "Voucher",

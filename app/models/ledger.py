@@ -4,7 +4,7 @@ Balances and scores on `households` are a cache of the entries' sums, written on
 app/ledger/services.py. The database refuses UPDATE and DELETE on `ledger_entries`.
 """
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ class EntryKind(enum.StrEnum):
     REDEMPTION = "redemption"
     REVERSAL = "reversal"
     ADJUSTMENT = "adjustment"
+    EXPIRY = "expiry"  # the year-end settlement (年度清零): the balance lapses, the score stays
 
 
 class RefType(enum.StrEnum):
@@ -32,6 +33,7 @@ class RefType(enum.StrEnum):
     ISSUE = "issue"
     REDEMPTION = "redemption"
     VOUCHER = "voucher"
+    SETTLEMENT = "settlement"
 
 
 KINDS = tuple(EntryKind)
@@ -168,11 +170,34 @@ class VillageSettings(db.Model):
     star4: so.Mapped[int] = so.mapped_column(sa.Integer, default=400)
     star5: so.Mapped[int] = so.mapped_column(sa.Integer, default=800)
     objection_days: so.Mapped[int] = so.mapped_column(sa.Integer, default=7)
+    # The year-end settlement (年度清零), off while NULL: the next date balances lapse, and how
+    # many days before it households are warned. After a settlement it moves a year on.
+    settlement_on: so.Mapped[Optional[date]] = so.mapped_column(sa.Date)
+    settlement_warn_days: so.Mapped[int] = so.mapped_column(sa.Integer, default=30,
+                                                            server_default="30")
 
     @property
     def thresholds(self) -> tuple[int, int, int, int]:
         """The scores needed for 2, 3, 4 and 5 stars."""
         return (self.star2, self.star3, self.star4, self.star5)
+
+
+class Settlement(db.Model):
+    """One year-end settlement of a village on a date: claimed once for the warning and once
+    for the expiry by conditional UPDATEs of `warned_at` and `done_at` (several job runners
+    at once do each once); its expiry entries point at it (ref_type 'settlement')."""
+
+    __tablename__ = "settlements"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"))
+    settle_on: so.Mapped[date] = so.mapped_column(sa.Date)
+    warned_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    done_at: so.Mapped[Optional[datetime]] = so.mapped_column(UTCDateTime())
+    households: so.Mapped[int] = so.mapped_column(sa.Integer, default=0, server_default="0")
+    points: so.Mapped[int] = so.mapped_column(sa.Integer, default=0, server_default="0")
+
+    __table_args__ = (sa.UniqueConstraint("village_id", "settle_on"),)
 
 
 class Claim(db.Model):

@@ -15,7 +15,7 @@ from app.views_util import MAX_ID, form_id
 MAX_HOUSEHOLDS = 2000
 KIND_LABELS = {EntryKind.AWARD: _l("Award"), EntryKind.DEDUCTION: _l("Deduction"),
                EntryKind.REDEMPTION: _l("Redemption"), EntryKind.REVERSAL: _l("Reversal"),
-               EntryKind.ADJUSTMENT: _l("Adjustment")}
+               EntryKind.ADJUSTMENT: _l("Adjustment"), EntryKind.EXPIRY: _l("Year-end lapse")}
 
 
 class IdListField(Field):

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("rulebook", __name__)
 
-from app.rulebook import views  # noqa: E402,F401
+from app.rulebook import settlement, views  # noqa: E402,F401

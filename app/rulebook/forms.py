@@ -1,10 +1,14 @@
 """Forms of the rulebook pages: shape checks only; rules live in app/ledger/rulebook.py."""
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, \
     ValidationError
 
+from app.dates import Plausible
 from app.views_util import form_id
 
 STAR_RANGE = NumberRange(min=1, max=1000000, message=_l("Enter a whole number from 1 to 1000000."))
@@ -61,3 +65,23 @@ class SettingsForm(FlaskForm):
     objection_days = IntegerField(_l("Days to object after a notice"), validators=[
         InputRequired(), NumberRange(min=1, max=60, message=_l("Enter a whole number from 1 to 60."))])
     submit = SubmitField(_l("Save"))
+
+
+class SettlementForm(FlaskForm):
+    """The year-end settlement: on or off, its date and the warning days (app/ledger/settlement.py)."""
+
+    enabled = BooleanField(_l("Clear unspent points once a year (年度清零)"))
+    settle_on = DateField(_l("Points lapse at the end of"), validators=[
+        Optional(), Plausible(past=timedelta(0))])
+    warn_days = IntegerField(_l("Warn households this many days before"), default=30, validators=[
+        InputRequired(), NumberRange(min=1, max=180, message=_l("Enter a whole number from 1 to 180."))])
+    submit = SubmitField(_l("Save"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """A settlement switched on needs its date (Optional() would skip an inline check)."""
+        if not super().validate(extra_validators):
+            return False
+        if self.enabled.data and self.settle_on.data is None:
+            self.settle_on.errors = [_l("Choose the date points lapse.")]
+            return False
+        return True

@@ -107,8 +107,11 @@ def receipt(redemption_id: int):
         sale = checkout.redemption_for(current_user, redemption_id)
     except NotFound:
         abort(404)
+    from app.ledger.settlement import lapse_notice
+
     return render_template("shop/receipt.html", sale=sale, form=ConfirmForm(),
                            pin_reset=cards.pin_reset_for_receipt(sale),
+                           lapse=None if sale.voided_at else lapse_notice(sale.household),
                            may_void=sale.voided_at is None
                            and permissions.may(current_user, "shop.void", sale))
 

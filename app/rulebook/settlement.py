@@ -1,0 +1,78 @@
+"""The year-end settlement page (年度清零): the committee switches it on and picks the date;
+officials above read it. It previews the points that would lapse and lists what each settlement
+lapsed. Writes are one call to app/ledger/settlement.py."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.access import scope
+from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
+from app.errors import DomainError
+from app.extensions import db
+from app.ledger import settlement as settlements
+from app.ledger.queries import settings_for
+from app.models import Settlement
+from app.rulebook import bp
+from app.rulebook.forms import SettlementForm
+from app.views_util import db_id, flash_errors, managed_village, readable_village
+
+
+def _after() -> int | None:
+    try:
+        return db_id(request.args.get("after", ""))
+    except ValueError:
+        return None
+
+
+def _page(rows: list, key) -> tuple[list, int | None]:
+    """The rows of one page and the id the next page starts after (None on the last)."""
+    more = len(rows) > settlements.PAGE_SIZE
+    rows = rows[:settlements.PAGE_SIZE]
+    return rows, (key(rows[-1]) if more else None)
+
+
+@bp.route("/settlement")
+@roles_required(VILLAGE_READERS)
+def settlement():
+    """The settings, the households whose points would lapse now, and past settlements."""
+    village = readable_village()
+    settings = settings_for(village.id)
+    form = SettlementForm(enabled=settings.settlement_on is not None, settle_on=settings.settlement_on,
+                          warn_days=settings.settlement_warn_days or 30)
+    households, after = _page(settlements.preview_page(village.id, _after()), lambda h: h.id)
+    return render_template("rulebook/settlement.html", village=village, settings=settings, form=form,
+                           households=households, after=after, history=settlements.history(village.id),
+                           can_manage=scope.can_manage_village(current_user, village.id))
+
+
+@bp.route("/settlement", methods=["POST"])
+@roles_required(VILLAGE_MANAGERS)
+def save_settlement():
+    """Switch the settlement on with its date and warning days, or off."""
+    village = managed_village()
+    form = SettlementForm()
+    if form.validate_on_submit():
+        try:
+            settlements.save_settlement(current_user, village.id,
+                                        form.settle_on.data if form.enabled.data else None,
+                                        form.warn_days.data)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("Saved."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for(".settlement", village=village.id))
+
+
+@bp.route("/settlement/<int:settlement_id>")
+@roles_required(VILLAGE_READERS)
+def settlement_done(settlement_id: int):
+    """What one settlement lapsed, household by household."""
+    record = db.session.get(Settlement, settlement_id)
+    if record is None or record.done_at is None:
+        abort(404)
+    village = scope.region_or_404(current_user, record.village_id)
+    rows, after = _page(settlements.expired_page(record, _after()), lambda row: row[0].id)
+    return render_template("rulebook/settlement_done.html", village=village, record=record,
+                           rows=rows, after=after)
