@@ -1,7 +1,7 @@
 """year-end settlement (年度清零): per-village date and warning days, settlements, the expiry kind
 
 Revision ID: 5d2b8e1c7a40
-Revises: c4e8a2f6b913
+Revises: d7a1c9e4f2b6
 Create Date: 2026-12-07 10:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5d2b8e1c7a40'
-down_revision = 'c4e8a2f6b913'
+down_revision = 'd7a1c9e4f2b6'
 branch_labels = None
 depends_on = None
 
