@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit, events
 from app.access import permissions
-from app.database import end_read, transaction
+from app.database import transaction
 from app.dates import local_now, problem
 from app.errors import InvalidInput, NotAllowed
 from app.extensions import db
@@ -175,7 +175,7 @@ def run_settlements(now: datetime) -> str:
                                        VillageSettings.settlement_warn_days)
                              .where(VillageSettings.settlement_on.is_not(None))
                              .order_by(VillageSettings.village_id)).all()
-    end_read()
+    db.session.rollback()  # the list is read: each village's settlement is a transaction of its own
     warned = settled = 0
     for village_id, on, warn_days in due:
         if today > on:
