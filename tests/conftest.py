@@ -113,7 +113,9 @@ def shared_apps(migrated, tmp_path_factory):
             app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(home),
                               "UPLOAD_FOLDER": str(home / "uploads")})
             request_started.connect(_forget_previous_request, app)
-            made[backend] = (app, home, dict(app.config))
+            # The limiter is one object for every app: another create_app() (a test of Redis
+            # storage, say) rebinds its storage, so each test gets back the one built here.
+            made[backend] = (app, home, dict(app.config), dict(vars(limiter)))
         return made[backend]
 
     return get
@@ -123,9 +125,12 @@ def _empty_database(backend, app, home, migrated):
     """Start the test from the migrated, empty schema: a fresh copy of the SQLite file (no
     connection may hold the old one), or TRUNCATE on PostgreSQL."""
     if backend == "sqlite":
+        # A new file under the old name, never the old file overwritten: an engine a test made
+        # for itself may still hold connections to the old one.
         for name in ("test.db-wal", "test.db-shm", "test.db-journal"):
             (home / name).unlink(missing_ok=True)
-        shutil.copy(migrated(backend), home / "test.db")
+        shutil.copy(migrated(backend), home / "test.db.new")
+        os.replace(home / "test.db.new", home / "test.db")
     else:
         # Reference rows the migrations insert (entry kinds) stay; everything else goes.
         tables = ", ".join(t.name for t in db.metadata.sorted_tables
@@ -139,7 +144,8 @@ def app(backend, migrated, shared_apps, tmp_path):
     """The session's application for this backend, bound to an empty, migrated database, with
     its settings as built (a test's changes to app.config end with the test) and an instance
     and upload folder of the test's own."""
-    app, home, settings = shared_apps(backend)
+    app, home, settings, limiter_state = shared_apps(backend)
+    vars(limiter).update(limiter_state)
     app.config.clear()
     app.config.update(settings, INSTANCE_PATH=str(tmp_path), UPLOAD_FOLDER=str(tmp_path / "uploads"))
     with app.app_context():
