@@ -141,6 +141,21 @@ def _with_error_headers(response, error: HTTPException):
 def register(app: Flask) -> None:
     """Render 403, 404, 429 and 500 as pages (or JSON under /api)."""
 
+    @app.teardown_appcontext
+    def _end_session(_error) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (registered earlier, called later). A
+        # connection the database dropped after the request's last statement (a restart, a
+        # terminated backend) makes the closing ROLLBACK fail: the answer already stands (what
+        # was committed is committed), so the connection is invalidated, not rolled back, and
+        # the client gets its answer instead of the server's bare 500.
+        from app.extensions import db
+
+        try:
+            db.session.remove()
+        except sa.exc.DBAPIError:
+            db.session().invalidate()
+            db.session.remove()
+
     def page(status: int, title: str, message: str):
         if wants_json():
             return json_error(status, HTTP_CODES.get(status, "error"), message)

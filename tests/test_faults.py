@@ -112,49 +112,62 @@ def _terminate_app_connections(url: str) -> int:
         admin.dispose()
 
 
-def test_connections_dropped_mid_request_give_a_503_then_the_app_recovers(app, backend, client):
+def test_connections_dropped_mid_request_give_a_503_then_the_app_recovers(app, backend):
     """Connections terminated while a request holds one: that request is a clean 503 (a page in
     the user's language, JSON for the API); the next ones work with no restart; a sale retried
     with its idempotency key is made once."""
     if backend != "postgresql":
         pytest.skip("pg_terminate_backend is PostgreSQL's")
-    app.config["WTF_CSRF_ENABLED"] = False
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    drop = threading.Event()
+    from flask import request_started
 
-    @app.before_request
-    def drop_connections_now():
-        # The request holds its connection (the signed-in account was loaded already): drop it.
-        if drop.is_set():
-            drop.clear()
-            db.session.execute(sa.text("SELECT 1"))
-            assert _terminate_app_connections(url) >= 1
+    from app import create_app
+    from tests.conftest import _forget_previous_request
 
-    w = make_shop_world()
-    app.config["PAY_CODE_SECONDS"] = 600
-    code = codes.issue(w.h1_user)["secret"]
-    token = client.post("/api/v1/tokens", json={"username": "keeper", "password": factories.PASSWORD}).json["token"]
-    assert client.post("/login", data={"username": "h1", "password": factories.PASSWORD}).status_code == 302
+    # An app of its own, as a worker has: the session's shared app has served requests, so no
+    # hook can be added to it; its context holds the test's session and the requests' alike.
+    app = create_app({key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH",
+                                                      "UPLOAD_FOLDER")})
+    request_started.connect(_forget_previous_request, app)
+    with app.app_context():
+        client = app.test_client()
+        app.config["WTF_CSRF_ENABLED"] = False
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        drop = threading.Event()
 
-    drop.set()
-    page = client.get("/me", headers={"Accept-Language": "en"})
-    assert page.status_code == 503 and "Nothing was saved" in page.get_data(as_text=True)
-    assert client.get("/me").status_code == 200  # recovered: a new connection, no restart
+        @app.before_request
+        def drop_connections_now():
+            # The request holds its connection (the signed-in account was loaded already): drop it.
+            if drop.is_set():
+                drop.clear()
+                db.session.execute(sa.text("SELECT 1"))
+                assert _terminate_app_connections(url) >= 1
 
-    sale = {"code": code, "items": [{"product_id": w.soap.id, "quantity": 2}], "idempotency_key": "drop-1"}
-    bearer = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"}
-    drop.set()
-    refused = client.post("/api/v1/redemptions", json=sale, headers=bearer)
-    assert refused.status_code == 503
-    assert refused.json["error"]["code"] == "unavailable"
-    assert refused.json["error"]["message"].startswith("数据库暂时没有响应")
-    first = client.post("/api/v1/redemptions", json=sale, headers=bearer)
-    again = client.post("/api/v1/redemptions", json=sale, headers=bearer)
-    assert first.status_code == again.status_code == 201, first.json
-    assert first.json["id"] == again.json["id"]
-    db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count(Redemption.id))) == 1
-    assert db.session.get(Household, w.h1.id).balance == 90
+        w = make_shop_world()
+        app.config["PAY_CODE_SECONDS"] = 600
+        code = codes.issue(w.h1_user)["secret"]
+        token = client.post("/api/v1/tokens", json={"username": "keeper", "password": factories.PASSWORD}).json["token"]
+        assert client.post("/login", data={"username": "h1", "password": factories.PASSWORD}).status_code == 302
+
+        drop.set()
+        page = client.get("/me", headers={"Accept-Language": "en"})
+        assert page.status_code == 503 and "Nothing was saved" in page.get_data(as_text=True)
+        assert client.get("/me").status_code == 200  # recovered: a new connection, no restart
+
+        sale = {"code": code, "items": [{"product_id": w.soap.id, "quantity": 2}], "idempotency_key": "drop-1"}
+        bearer = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"}
+        drop.set()
+        refused = client.post("/api/v1/redemptions", json=sale, headers=bearer)
+        assert refused.status_code == 503
+        assert refused.json["error"]["code"] == "unavailable"
+        assert refused.json["error"]["message"].startswith("数据库暂时没有响应")
+        first = client.post("/api/v1/redemptions", json=sale, headers=bearer)
+        again = client.post("/api/v1/redemptions", json=sale, headers=bearer)
+        assert first.status_code == again.status_code == 201, first.json
+        assert first.json["id"] == again.json["id"]
+        db.session.expire_all()
+        assert db.session.scalar(sa.select(sa.func.count(Redemption.id))) == 1
+        assert db.session.get(Household, w.h1.id).balance == 90
+        db.engine.dispose()
 
 
 def _ledger_clean(app) -> None:

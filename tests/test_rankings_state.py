@@ -1,5 +1,5 @@
 """Stateful property test: the rankings' summary equals a direct computation after random awards,
-deductions, redemptions, reversals, back-dated imports and a merge of villages.
+deductions, redemptions, reversals, back-dated imports, year-end expiries and a merge of villages.
 
 The model is the test's own: points by (household, local month), a reversal taking its points
 off the month of the entry it reverses, spending never counting. After every step the stored
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, invariant, precondition, rule,
                                  run_state_machine_as_test)
 
+from app.database import transaction
 from app.errors import InsufficientPoints
 from app.extensions import db
 from app.ledger import rulebook, services
@@ -28,6 +29,7 @@ from app.regions import manage
 from tests import factories
 
 _worlds = itertools.count(1)
+_expiries = itertools.count(1)
 SETTINGS = settings(max_examples=12, stateful_step_count=20, deadline=None,
                     phases=[Phase.explicit, Phase.reuse, Phase.generate],
                     suppress_health_check=list(HealthCheck))
@@ -96,6 +98,20 @@ class RankingMachine(RuleBasedStateMachine):
         entry = services.redeem(self.admin, household, cost)
         self.entries[entry.id] = [household, -cost, None, False]
         self.balance[household] -= cost
+
+    @rule(i=st.integers(0, 3))
+    def expire(self, i):
+        """The year-end lapse (年度清零): a positive balance goes to zero, nothing is gained or lost
+        in the rankings; a zero or negative balance is left alone."""
+        household = self.houses[i]
+        with transaction():
+            entries = services.expire_balance([household], None, "年度清零",
+                                              f"test-expiry:{self.n}:{next(_expiries)}")
+        expected = self.balance[household]
+        assert [e.points for e in entries] == ([-expected] if expected > 0 else [])
+        for entry in entries:
+            self.entries[entry.id] = [household, entry.points, None, False]
+            self.balance[household] += entry.points
 
     @rule(data=st.data())
     def reverse(self, data):
