@@ -46,16 +46,9 @@ def read_certificate(user: User, target: Any) -> bool:
     household, village_id = _household_of(target), _village_of(target)
     if household is None or village_id is None:
         return False
-    if user.role == Role.ADMIN:
-        return True
     if user.role == Role.HOUSEHOLD:
         return user.household_id == household.id
-    if user.role == Role.COMMITTEE:
-        return scope.can_manage_village(user, village_id)
-    if user.role == Role.OFFICIAL:
-        own, village = user.region, db.session.get(Region, village_id)
-        return own is not None and village is not None and village.path.startswith(own.path)
-    return False
+    return scope.reads_village(user, db.session.get(Region, village_id))
 
 
 @rule("certificates.withdraw")

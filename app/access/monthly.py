@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.access import scope
 from app.access.permissions import VILLAGE_READERS, menu_item, role_rule, rule
-from app.models import Region, Role, User
+from app.models import Region, User
 
 
 @rule("reports.monthly")
@@ -11,14 +11,7 @@ def read_monthly_report(user: User, village: Region) -> bool:
     """The village's committee, officials above it (read-only figures), admins."""
     if village is None or not village.is_village:
         return False
-    if user.role == Role.ADMIN:
-        return True
-    if user.role == Role.COMMITTEE:
-        return scope.can_manage_village(user, village.id)
-    if user.role == Role.OFFICIAL:
-        own = user.region
-        return own is not None and village.path.startswith(own.path)
-    return False
+    return scope.reads_village(user, village)
 
 
 role_rule("reports.monthly_page", VILLAGE_READERS)

@@ -19,16 +19,9 @@ def read_ranking(user: User, target: Optional[tuple[Region, Optional[Grid]]]) ->
     village, grid = target
     if grid is not None and grid.village_id != village.id:
         return False
-    if user.role == Role.ADMIN:
-        return True
     if user.role == Role.GRID_LEADER:
         return grid is not None and user.grid_id == grid.id
-    if user.role == Role.COMMITTEE:
-        return scope.can_manage_village(user, village.id)
-    if user.role == Role.OFFICIAL:
-        own = user.region
-        return own is not None and village.path.startswith(own.path)
-    return False
+    return scope.reads_village(user, village)
 
 
 role_rule("rankings.list", RANKING_READERS)

@@ -106,6 +106,19 @@ def can_manage_village(user: User, village_id: int) -> bool:
     return user.region_id == village_id or user.region_id in _merged_into(village_id)
 
 
+def reads_village(user: User, village: Optional[Region]) -> bool:
+    """True for who may read a village's figures and reports: administrators, the village's
+    committee (a merged village's too) and officials of a region above it."""
+    if village is None:
+        return False
+    if user.role in (Role.ADMIN, Role.COMMITTEE):
+        return can_manage_village(user, village.id)
+    if user.role == Role.OFFICIAL:
+        own = user.region
+        return own is not None and village.path.startswith(own.path)
+    return False
+
+
 def _merged_into(village_id: int) -> list[int]:
     """The villages a merged village's history now belongs to (撤并, possibly more than once):
     its ledger entries keep its id, so the survivor's committee manages them."""
