@@ -4,6 +4,7 @@ Used by `flask figures verify|rebuild` and the tests. Months are the scheme's lo
 computed in Python from each entry's time (time zones in SQL differ between the databases).
 """
 from collections import Counter
+from typing import Callable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -40,6 +41,15 @@ def verify(limit: int = 100) -> list[str]:
 
     Runs in a transaction of its own; on PostgreSQL a REPEATABLE READ one, so the ledger and the
     summary are read from one snapshot while writers go on."""
+    return differences(expected, stored, limit, lambda key, have, want: (
+        f"household {key[0]} month {key[1]}: gained {have} expected {want}"))
+
+
+def differences(expected: Callable[[], dict], stored: Callable[[], dict], limit: int,
+                describe: Callable[[tuple, int, int], str]) -> list[str]:
+    """Where a summary kept by the ledger's writes disagrees with its recount, at most `limit`
+    lines. Both are read in a transaction of their own; on PostgreSQL a REPEATABLE READ one, so
+    the ledger and the summary come from one snapshot while writers go on."""
     db.session.rollback()
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -50,8 +60,7 @@ def verify(limit: int = 100) -> list[str]:
     wrong = []
     for key in sorted(set(want) | set(have)):
         if want.get(key, 0) != have.get(key, 0):
-            wrong.append(f"household {key[0]} month {key[1]}: gained {have.get(key, 0)} "
-                         f"expected {want.get(key, 0)}")
+            wrong.append(describe(key, have.get(key, 0), want.get(key, 0)))
             if len(wrong) >= limit:
                 break
     return wrong

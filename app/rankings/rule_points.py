@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models.figure_points import FigurePoints
 from app.models.ledger import RULE_KINDS, EntryKind, LedgerEntry
 from app.rankings.keep import month_of
+from app.rankings.recount import differences
 
 table = FigurePoints.__table__
 
@@ -98,21 +99,8 @@ def stored() -> dict[tuple[int, int, int], int]:
 def verify(limit: int = 100) -> list[str]:
     """Where the rows disagree with the ledger: one line per village, month and rule (at most
     `limit`), read in one snapshot on PostgreSQL."""
-    db.session.rollback()
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    try:
-        want, have = expected(), stored()
-    finally:
-        db.session.rollback()
-    wrong = []
-    for key in sorted(set(want) | set(have)):
-        if want.get(key, 0) != have.get(key, 0):
-            wrong.append(f"village {key[0]} month {key[1]} rule {key[2]}: points "
-                         f"{have.get(key, 0)} expected {want.get(key, 0)}")
-            if len(wrong) >= limit:
-                break
-    return wrong
+    return differences(expected, stored, limit, lambda key, have, want: (
+        f"village {key[0]} month {key[1]} rule {key[2]}: points {have} expected {want}"))
 
 
 def rebuild() -> int:
