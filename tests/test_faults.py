@@ -1,6 +1,7 @@
 """Faults survived: the database out of reach or dropping connections mid-request (a clean 503 in
 the user's language, then recovery with no restart), and a gunicorn worker killed with SIGKILL in
 the middle of 50 concurrent sales (every sale made exactly once, nothing half-written)."""
+import http.client
 import os
 import signal
 import socket
@@ -177,12 +178,13 @@ def _ledger_clean(app) -> None:
 
 def _until_done(send, attempts: int = 40):
     """Call `send()` until it answers 2xx; (first answer, last answer). A dropped connection
-    counts as an answer of status 0."""
+    counts as an answer of status 0, including one dropped in the middle of the answer's body
+    (http.client's IncompleteRead is no OSError)."""
     answers = []
     for _ in range(attempts):
         try:
             answers.append(send())
-        except (urllib.error.URLError, ConnectionError, OSError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             answers.append((0, {"dropped": type(error).__name__}))
         if 200 <= answers[-1][0] < 300:
             break
