@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from app.backup.cli import backup_cli
 from app.errors import DomainError
 from app.extensions import db
-from app.issues.cli import figures_cli
+from app.figures.cli import figures_cli
 from app.jobs import jobs_cli
 from app.ledger.cli import ledger
 from app.models import Role

@@ -85,7 +85,7 @@ def _city_meetings(villages: int) -> None:
             _rulebook(village)
     meetings_demo.load(random.Random(7), datetime.now(UTC), synthetic, full=False,
                        meetings_per_village=8)
-    from app.issues import recount
+    from app.figures import recount
 
     recount.rebuild()  # inserted in bulk, as the demo is: recount the figures rollup
     db.session.commit()

@@ -42,7 +42,7 @@ def household(village_region, number=None, head_name="张三", grid_obj=None, **
                      head_name=head_name, members=fields.pop("members", 3),
                      grid_id=grid_obj.id if grid_obj else None, **fields)
     db.session.add(made)
-    from app.issues import rollup
+    from app.figures import rollup
 
     # As the register's service does: the figures' count of the village's active households.
     rollup.households(village_region.id, 0 if fields.get("active") is False else 1)

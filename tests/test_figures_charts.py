@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.issues import charts
-from app.issues.rollup import month_of
+from app.figures import charts
+from app.figures.rollup import month_of
 from app.ledger import rulebook
 from app.ledger import services as ledger
 from app.models import Attendance, Issue, LedgerEntry, Meeting
 from tests import factories
-from tests.test_issues_figures import NOW, w  # noqa: F401  (the fixture: two villages' data)
+from tests.test_figures_page import NOW, w  # noqa: F401  (the fixture: two villages' data)
 from tests.test_queries import count_queries
 
 FIRST, LAST = (NOW - timedelta(days=70)).date(), NOW.date()

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from app.errors import Conflict
 from app.extensions import db
-from app.issues import recount
-from app.issues.figures import figures, month_number
-from app.issues.rollup import month_of
+from app.figures import recount
+from app.figures.reads import figures, month_number
+from app.figures.rollup import month_of
 from app.meetings import services as meetings
 from app.models import (Attendance, FigureCadreCount, FigureReachCount, Household, Meeting, Region,
                         RegionLevel, User)

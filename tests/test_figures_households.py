@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.households import services as households
 from app.households.io import importer
-from app.issues import recount
-from app.issues.figures import figures
+from app.figures import recount
+from app.figures.reads import figures
 from app.models import FigureVillage, Household
 from app.regions import manage
 from tests.ledger_world import make_world

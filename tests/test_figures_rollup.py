@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError
 from app.extensions import db
-from app.issues import recount
+from app.figures import recount
 from app.issues import services as issues
 from app.meetings import services as meetings
 from app.models import (Attendance, FigureCadre, FigureCadreCount, FigureMonth, FigureReach,

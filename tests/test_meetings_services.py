@@ -140,7 +140,7 @@ def test_desk_scan_of_a_payment_code_checks_in_its_household_once_without_spendi
         (w.h1.id, "card", w.committee.id)
     # Identifying is not paying: the code can still pay at the shop.
     assert pay_codes.household_of(shown["secret"]) == w.h1.id
-    from app.issues import recount
+    from app.figures import recount
 
     assert recount.verify() == []  # the officials' figures counted this attendance once
 

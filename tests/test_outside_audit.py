@@ -66,7 +66,7 @@ def test_query_strings_naming_url_for_arguments_are_not_passed_on(app, client):
     template_rendered.disconnect(seen, app)
     assert failures == []
     # Every page with a pager was walked (a new one is added to PAGES).
-    pagers = {"issues/figures.html", "issues/public.html", "issues/index.html", "meetings/index.html",
+    pagers = {"figures/index.html", "issues/public.html", "issues/index.html", "meetings/index.html",
               "notifications/index.html", "points/history.html", "points/entries.html",
               "claims/mine.html", "claims/queue.html", "households/register.html",
               "regions/overview.html", "shop/redemptions.html", "shop/shops.html",

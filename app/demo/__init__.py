@@ -42,7 +42,7 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
     templates.load_template()
     carded = cards.load()
     notices.load(HOME_VILLAGE)  # delivered to the demo accounts by the next `flask jobs run`
-    from app.issues import recount
+    from app.figures import recount
 
     recount.rebuild()  # the history above was inserted in bulk, past the services that keep it
     db.session.commit()

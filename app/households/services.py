@@ -10,8 +10,8 @@ from app.access import permissions
 from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
+from app.figures import rollup
 from app.i18n import name_key
-from app.issues import rollup
 from app.models import Grid, Household, Region, User
 from app.pagination import Page, keyset_page, like_pattern
 

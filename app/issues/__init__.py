@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("issues", __name__)
 
-from app.issues import jobs, notify, views, views_figures  # noqa: E402,F401
+from app.issues import jobs, notify, views  # noqa: E402,F401

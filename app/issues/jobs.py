@@ -58,7 +58,7 @@ def confirm_silent(now: datetime) -> str:
 def verify_figures(now: datetime) -> str:
     """Recount the officials' figures rollup from meetings and issues; the result goes to the audit log."""
     from app import audit
-    from app.issues.recount import verify
+    from app.figures.recount import verify
     from app.rankings import recount as rankings
     from app.rankings import rule_points
 

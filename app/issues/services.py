@@ -20,7 +20,8 @@ from app.access.meetings import unit_serves
 from app.database import transaction
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.issues import points, rollup
+from app.figures import rollup
+from app.issues import points
 from app.models import (Household, Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus,
                         Meeting, Role, User)
 from app.models.base import utcnow

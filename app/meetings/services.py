@@ -18,8 +18,8 @@ from app.access import permissions
 from app.database import transaction
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.extensions import db
+from app.figures import rollup
 from app.health import metrics
-from app.issues import rollup
 from app.ledger import services as ledger
 from app.models import (Attendance, CheckInMethod, Household, LedgerEntry, Meeting, MeetingFormat,
                         MeetingHost, MeetingStatus, Region, Rule, User)

@@ -15,7 +15,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import (Claim, Grid, Household, Objection, Region, RegionLevel, Shop, ShopVillage,
                         User)
-from app.issues import recount, rollup
+from app.figures import recount, rollup
 from app.regions import codes
 from app.models.region import subtree_clause
 from app.regions.services import path_segment

@@ -15,9 +15,9 @@ from app import audit
 from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
+from app.figures import rollup
 from app.households import phones
 from app.households.forms import NUMBER_PATTERN
-from app.issues import rollup
 from app.households.io.reader import LABELS, parse_rows, read_table
 from app.households.services import create_grid
 from app.models import Grid, Household, Region, User

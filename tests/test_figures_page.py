@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from app.issues import figures
+from app.figures import reads as figures
 from app.issues import services as issues
 from app.meetings import services as meetings
 from tests import factories
@@ -53,7 +53,7 @@ def w(app):
 
 
 def test_figures_agree_with_the_data(w):
-    from app.issues.figures import figures
+    from app.figures.reads import figures
 
     rows, total = figures(w._city, (NOW - timedelta(days=30)).date(), NOW.date(), date.today())
     home = next(r for r in rows if r.village_id == w.home.id)
@@ -106,7 +106,7 @@ def _direct(village_id, months, today):
     import sqlalchemy as sa
 
     from app.extensions import db
-    from app.issues.rollup import month_of, zone
+    from app.figures.rollup import month_of, zone
     from app.models import Attendance, Household, Issue, Meeting
 
     held = [m for m in db.session.scalars(sa.select(Meeting).where(Meeting.village_id == village_id))
@@ -143,7 +143,7 @@ FORMATS = ("group", "forum", "home_visit", "reception", "online")
 def test_every_village_agrees_with_a_direct_count(w, back):
     """For this month, and periods reaching back, every figure of every village equals the count
     made here from the meetings, check-ins and issues the fixture created through the services."""
-    from app.issues.figures import figures, month_number
+    from app.figures.reads import figures, month_number
 
     today = date.today()
     first = (NOW - timedelta(days=31 * back)).date()

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.issues import figures, rollup
+from app.figures import reads as figures, rollup
 from app.meetings.forms import FORMATS
 from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureVillage, Grid, Household,
                         Issue, RankingMonth, Region)

@@ -10,7 +10,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.issues import rollup
+from app.figures import rollup
 from app.models import Attendance, Household, Meeting, MeetingHost, RegionLevel
 from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
                                FigureReachCount, FigureVillage)

@@ -19,7 +19,7 @@ from typing import Optional
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.issues import rollup
+from app.figures import rollup
 from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount,
                         FigureVillage, Issue, Region, RegionLevel)
 from app.models.issue import OPEN_STATUSES

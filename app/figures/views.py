@@ -11,7 +11,8 @@ from openpyxl.cell import WriteOnlyCell
 
 from app.access import scope
 from app.access.permissions import permission_required
-from app.issues import bp, charts, figures
+from app.figures import charts, reads as figures
+from app.issues import bp
 from app.issues.jobs import local_today
 from app.meetings.forms import FORMATS
 from app.models.base import utcnow
@@ -91,7 +92,7 @@ def figures_page():
     sort, descending = _sorting()
     page = _slice(figures.sort_rows(rows, sort, descending))
     specs = charts.specs(region, start, end, local_today(utcnow()), page.items)
-    return render_template("issues/figures.html", region=region, start=start, end=end,
+    return render_template("figures/index.html", region=region, start=start, end=end,
                            rows=page.items, page=page, total=total, sort=sort, charts=specs,
                            descending=descending, formats=FORMATS, columns=figures.COLUMNS,
                            link_args=_link_args(region, start, end))

@@ -10,7 +10,7 @@ figures_cli = AppGroup("figures", help="Check or rebuild the officials' figures 
 @figures_cli.command("verify")
 def verify_command() -> None:
     """List every village month where the rollup disagrees with a recount; exit 1 if any."""
-    from app.issues.recount import verify
+    from app.figures.recount import verify
     from app.rankings import recount as rankings
     from app.rankings import rule_points
 
@@ -28,7 +28,7 @@ def verify_command() -> None:
 def rebuild_command() -> None:
     """Replace the rollup with a recount, in one transaction (writers wait for it on SQLite)."""
     from app.database import transaction
-    from app.issues.recount import rebuild
+    from app.figures.recount import rebuild
     from app.rankings import recount as rankings
     from app.rankings import rule_points
 
