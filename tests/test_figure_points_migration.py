@@ -4,8 +4,8 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
+from app.figures import rule_points
 from app.models import Rule, RuleCategory
-from app.rankings import rule_points
 from tests import factories
 
 ENTRY = sa.text("INSERT INTO ledger_entries (id, household_id, village_id, points, kind, rule_id, "

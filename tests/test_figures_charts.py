@@ -161,7 +161,7 @@ def test_points_by_rule_kept_by_the_ledger(w):  # noqa: F811
 
     from app.database import transaction
     from app.models import FigurePoints
-    from app.rankings import rule_points
+    from app.figures import rule_points
 
     _points_world(w)
     earlier = datetime(2026, 1, 15, 3, tzinfo=UTC)

@@ -21,10 +21,11 @@ from hypothesis.stateful import (RuleBasedStateMachine, invariant, precondition,
 from app.database import transaction
 from app.errors import InsufficientPoints
 from app.extensions import db
+from app.figures import rule_points
 from app.ledger import rulebook, services
 from app.models import Household, LedgerEntry, Region
 from app.models.ranking import RankingMonth
-from app.rankings import periods, reads, recount, rule_points
+from app.rankings import periods, reads, recount
 from app.regions import manage
 from tests import factories
 

@@ -11,8 +11,8 @@ figures_cli = AppGroup("figures", help="Check or rebuild the officials' figures 
 def verify_command() -> None:
     """List every village month where the rollup disagrees with a recount; exit 1 if any."""
     from app.figures.recount import verify
+    from app.figures import rule_points
     from app.rankings import recount as rankings
-    from app.rankings import rule_points
 
     wrong = verify() + rankings.verify() + rule_points.verify()
     for line in wrong:
@@ -29,8 +29,8 @@ def rebuild_command() -> None:
     """Replace the rollup with a recount, in one transaction (writers wait for it on SQLite)."""
     from app.database import transaction
     from app.figures.recount import rebuild
+    from app.figures import rule_points
     from app.rankings import recount as rankings
-    from app.rankings import rule_points
 
     with transaction():
         months = rebuild()

@@ -59,8 +59,8 @@ def verify_figures(now: datetime) -> str:
     """Recount the officials' figures rollup from meetings and issues; the result goes to the audit log."""
     from app import audit
     from app.figures.recount import verify
+    from app.figures import rule_points
     from app.rankings import recount as rankings
-    from app.rankings import rule_points
 
     # the rankings' summary and the charts' points by rule too, recounted from the ledger
     wrong = verify() + rankings.verify() + rule_points.verify()

@@ -17,6 +17,7 @@ from app.access import permissions
 from app.database import Prepared, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
+from app.figures import rule_points
 from app.health import metrics
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender, split_own
 from app.ledger.queries import expected_sums
@@ -24,7 +25,6 @@ from app.models import Household, LedgerEntry, Rule, User
 from app.models.base import utcnow
 from app.models.ledger import SCORING_KINDS, EntryKind, RefType
 from app.rankings import keep as rankings
-from app.rankings import rule_points
 
 households_table = Household.__table__
 entries_table = LedgerEntry.__table__
