@@ -69,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from app.claims import bp as claims_bp
     from app.main import bp as main_bp
     from app.issues import bp as issues_bp
-    from app.figures import views as _figures_pages  # noqa: F401  (on the issues blueprint)
+    from app.figures import jobs, views  # noqa: F401  (its nightly check; its pages, on the issues blueprint)
     from app.meetings import bp as meetings_bp
     from app.notice import bp as notice_bp
     from app.notifications import bp as notifications_bp

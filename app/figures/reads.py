@@ -1,7 +1,7 @@
 """The figures officials are judged by, per region and period, for every village under it.
 
 The figures come from the rollup the services keep in their own transactions (app/models/figure.py,
-app/issues/rollup.py): per village and local month, so the period is whole months. Each figure is
+app/figures/rollup.py): per village and local month, so the period is whole months. Each figure is
 one GROUP BY village_id over the region's villages (by their path range) and the months asked
 for; a city's year is some 23,000 small rows, not its meetings, check-ins and issues. Households
 reached and cadres are distinct over the period: they are summed from the counts by month and
@@ -107,7 +107,7 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
     def period(model):
         return model.village_id.in_(villages), model.month.between(*months)
 
-    # Active households from the register's counter (app/issues/rollup.households), not a count
+    # Active households from the register's counter (app/figures/rollup.households), not a count
     # of the city's some 800,000 households per request.
     for row, (n,) in each(sa.select(FigureVillage.village_id, FigureVillage.households)
                           .where(FigureVillage.village_id.in_(villages))):

@@ -1,7 +1,7 @@
 """Keeping the figures' points by rule (app/models/figure_points.py) in step with the ledger.
 
-It lives beside the rankings' keeper (not under app/issues, whose package loads the pages) so that
-the ledger can import it.
+Only the figures' charts read it (charts.points_by_category); app/figures loads no pages on
+import, so the ledger can import it.
 
 app/ledger/services.py calls `written`, `reversed_` and `imported` in the transaction that writes
 the entries, beside the rankings' keeper (app/rankings/keep.py), with the same relative upsert in

@@ -53,21 +53,3 @@ def confirm_silent(now: datetime) -> str:
                 confirmed += services.confirm_silent(issue_id, now)
     return f"{confirmed} issue(s) confirmed after silence"
 
-
-@job("figures-verify", every=timedelta(days=1))
-def verify_figures(now: datetime) -> str:
-    """Recount the officials' figures rollup from meetings and issues; the result goes to the audit log."""
-    from app import audit
-    from app.figures.recount import verify
-    from app.figures import rule_points
-    from app.rankings import recount as rankings
-
-    # the rankings' summary and the charts' points by rule too, recounted from the ledger
-    wrong = verify() + rankings.verify() + rule_points.verify()
-    detail = (f"{len(wrong)} difference(s): " + "; ".join(wrong[:20]) if wrong
-              else "ok: the figures rollup matches the meetings and issues; the rankings the ledger")
-    audit.record("figures.verify", "figures", detail[:500])
-    db.session.commit()
-    if wrong:
-        raise RuntimeError(detail[:500])
-    return detail

@@ -5,7 +5,7 @@ the ledger service, in the closing transaction and with the meeting as the entri
 Status changes are conditional UPDATEs (`WHERE status = 'open'`), so of two closes at once one
 wins and the other changes nothing; check-ins take a shared lock on the meeting row, so a
 check-in never lands after a close that did not see it. Opening and check-ins also add to the
-officials' figures (app/issues/rollup.py) in the same transaction.
+officials' figures (app/figures/rollup.py) in the same transaction.
 """
 from datetime import datetime
 from typing import Iterable, Optional

@@ -1,4 +1,4 @@
-// The figures' charts: every [data-chart] element holds its chart as JSON (app/issues/charts.py)
+// The figures' charts: every [data-chart] element holds its chart as JSON (app/figures/charts.py)
 // and is drawn here with ECharts' SVG renderer. Tooltips render as rich text, since ECharts'
 // HTML tooltips set inline styles the strict CSP refuses. The locale follows <html lang>.
 (function () {
