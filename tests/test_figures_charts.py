@@ -276,3 +276,57 @@ def test_chart_queries_do_not_grow(app, client, auth):
     # twelve villages with their points and grids cost the statements two do
     assert counts[:5] == counts[5:], counts
     assert max(counts) <= 20, counts
+
+
+def test_overdue_counted_by_local_month_at_its_boundary(w):  # noqa: F811
+    """Overdue issues are grouped by the database into the local month they were raised: one a
+    minute before last month's first local midnight counts two months back, one a minute after
+    it last month (in UTC both are the same day, so a UTC month would put them together)."""
+    from datetime import datetime
+
+    from app.figures.rollup import zone
+    from app.issues import services as issues
+
+    here = NOW.astimezone(zone())
+    last = (here.replace(day=1) - timedelta(days=1)).replace(day=1)
+    boundary = datetime(last.year, last.month, 1, tzinfo=zone())
+    early = issues.raise_issue(w.h1_user, w.h1.id, "issue", "roads", "月初前")
+    issues.assign(w.committee, early.id, None, "单位", date.today() - timedelta(days=1), "修")
+    late = db.session.scalars(sa.select(Issue).where(Issue.description == "丙")).one()  # overdue
+    db.session.execute(sa.update(Issue).where(Issue.id == early.id)
+                       .values(created_at=boundary - timedelta(minutes=1)))
+    db.session.execute(sa.update(Issue).where(Issue.id == late.id)
+                       .values(created_at=boundary + timedelta(minutes=1)))
+    db.session.commit()
+    months = charts.months_between(FIRST, LAST)
+    before = month_of(boundary - timedelta(minutes=1))
+    after = month_of(boundary + timedelta(minutes=1))
+    assert before != after and {before, after} <= set(months)
+    direct = _direct([w.home.id, w.other.id], months, date.today())
+    overdue = charts.monthly(w._city, FIRST, LAST, date.today())["overdue"]
+    assert overdue == {k: direct[k]["overdue"] for k in months}
+    assert overdue[before] == 1 and overdue[after] == 1
+    # a period typed from year 1 or to year 9999 still answers
+    assert sum(charts.monthly(w.home, date(1, 1, 1), LAST, date.today())["overdue"].values()) == \
+        sum(overdue.values())
+    assert charts.monthly(w.home, FIRST, date(9999, 12, 1), date.today())["overdue"][after] == 1
+
+
+def test_one_charts_xlsx_reads_only_its_own_summary(client, auth, w):  # noqa: F811
+    """A chart's .xlsx computes that chart alone (not the page's table of every village and every
+    other chart), and the overdue series is counted by the database, not read issue by issue."""
+    auth.login("cityofficial")
+    span = f"start={FIRST:%Y-%m}&end={LAST:%Y-%m}"
+    with count_queries() as statements:
+        assert client.get(f"/figures/charts/categories.xlsx?{span}").status_code == 200
+    read = " ".join(statements)
+    assert "figure_points" in read
+    for other in ("figure_months", "figure_reach_counts", "figure_cadre_counts", "issues"):
+        assert other not in read, other
+    with count_queries() as statements:
+        assert client.get(f"/figures/charts/issues.xlsx?{span}").status_code == 200
+    read = " ".join(statements)
+    assert "figure_months" in read and "figure_points" not in read and "figure_cadre_counts" not in read
+    with count_queries() as statements:
+        assert client.get(f"/figures?{span}").status_code == 200
+    assert not [s for s in statements if s.startswith("SELECT issues.created_at")], statements

@@ -12,7 +12,7 @@ meetings and issues are kept by village, not grid, so they have no grid chart.
 Each chart is a plain dict (a "spec"): the template draws it (static/js/charts.js), shows it as
 a table and the .xlsx download writes it, so the three always agree.
 """
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from app.figures import reads as figures, rollup
 from app.meetings.forms import FORMATS
 from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureVillage, Grid, Household,
                         Issue, RankingMonth, Region)
+from app.models.base import utcnow
 from app.models.issue import OPEN_STATUSES
 from app.models.ledger import Rule, RuleCategory
 
@@ -77,14 +78,31 @@ def monthly(root: Optional[Region], first: date, last: date, today: date) -> dic
         sa.select(reach.month, sa.func.sum(reach.households))
         .where(reach.village_id.in_(villages), reach.month.between(*span)).group_by(reach.month))}
     overdue = dict.fromkeys(months, 0)
-    for (raised,) in db.session.execute(sa.select(Issue.created_at).where(
-            Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))):
-        month = rollup.month_of(raised)
-        if month in overdue:
-            overdue[month] += 1
+    overdue.update(_overdue_by_month(villages, months, today))
     empty = dict.fromkeys(rollup.FIELDS + ("invited",), 0)
     return {"months": months, "counts": {k: found.get(k, empty) for k in months},
             "reached": {k: reached.get(k, 0) for k in months}, "overdue": overdue}
+
+
+def _overdue_by_month(villages: sa.Select, months: list[int], today: date) -> dict[int, int]:
+    """Open issues past their deadline counted by the local month they were raised, grouped by the
+    database (one row a month, not one an issue): each month is its first local midnight in UTC.
+    Only months that can hold one are compared: none is raised in a month still to come, nor (for
+    a period typed from year 1) before 1970."""
+    months = [k for k in months if 197001 <= k <= rollup.month_of(utcnow())]
+    if not months:
+        return {}
+    zone = rollup.zone()
+    starts = [datetime(k // 100, k % 100, 1, tzinfo=zone) for k in months]
+    after = months[-1] + (89 if months[-1] % 100 == 12 else 1)  # the month after the last
+    ends = starts[1:] + [datetime(after // 100, after % 100, 1, tzinfo=zone)]
+    raised = (sa.select(sa.case(*((Issue.created_at < end, k) for k, end in zip(months, ends)))
+                        .label("month"))
+              .where(Issue.status.in_(OPEN_STATUSES), Issue.deadline < today,
+                     Issue.village_id.in_(villages), Issue.created_at >= starts[0],
+                     Issue.created_at < ends[-1]).subquery())
+    return {month: n for month, n in db.session.execute(
+        sa.select(raised.c.month, sa.func.count()).group_by(raised.c.month))}
 
 
 def points_by_category(root: Optional[Region], first: date, last: date) -> list[tuple[str, int]]:
@@ -124,12 +142,37 @@ def _rate(attendances: int, invited: int) -> Optional[float]:
     return round(attendances * 100 / invited, 1) if invited else None
 
 
-def specs(root: Optional[Region], first: date, last: date, today: date, villages: list) -> list[dict]:
-    """Every chart of the page: `villages` are the table's rows as it shows them (its order)."""
-    series = monthly(root, first, last, today)
+def specs(root: Optional[Region], first: date, last: date, today: date, villages: list,
+          names: tuple = NAMES) -> list[dict]:
+    """Every chart of the page, or only those `names` (one chart's .xlsx reads only its own
+    summary): `villages` are the table's rows as it shows them (its order)."""
+    charts = []
+    if {"meetings", "reach", "issues"} & set(names):
+        charts += _monthly_specs(monthly(root, first, last, today))
+    if "categories" in names:
+        found = points_by_category(root, first, last)
+        charts.append(_spec("categories", _("Points by rule category"), "bar", [n for n, _p in found],
+                            [_series(_("Points"), [p for _n, p in found])], first=_("Rule category")))
+    if root is not None and root.is_village:
+        if "grids" in names:
+            found = grids(root, first, last)
+            charts.append(_spec("grids", _("Grids side by side"), "bar", [n for n, _h, _p in found], [
+                _series(_("Households"), [h for _n, h, _p in found]),
+                _series(_("Points gained"), [p for _n, _h, p in found], axis=1)], first=_("Grid")))
+    elif "villages" in names:
+        charts.append(_spec("villages", _("Villages side by side"), "bar", [r.name for r in villages], [
+            _series(_("Meetings held"), [r.meetings for r in villages]),
+            _series(_("Households reached"), [r.reached for r in villages]),
+            _series(_("Issues collected"), [r.issues for r in villages]),
+            _series(_("Resolved"), [r.resolved for r in villages])], first=_("Village")))
+    return [c for c in charts if c["id"] in names]
+
+
+def _monthly_specs(series: dict) -> list[dict]:
+    """The charts drawn from the region's monthly series: meetings, reach, issues."""
     months, counts = series["months"], series["counts"]
     labels = [_label(k) for k in months]
-    charts = [
+    return [
         _spec("meetings", _("Meetings held by format"), "bar", labels,
               [_series(label, [counts[k][f"meetings_{key}"] for k in months]) for key, label in FORMATS],
               stack=True),
@@ -142,18 +185,3 @@ def specs(root: Optional[Region], first: date, last: date, today: date, villages
             _series(_("Resolved"), [counts[k]["resolved"] for k in months]),
             _series(_("Overdue now, by month raised"), [series["overdue"][k] for k in months])]),
     ]
-    found = points_by_category(root, first, last)
-    charts.append(_spec("categories", _("Points by rule category"), "bar", [n for n, _p in found],
-                        [_series(_("Points"), [p for _n, p in found])], first=_("Rule category")))
-    if root is not None and root.is_village:
-        found = grids(root, first, last)
-        charts.append(_spec("grids", _("Grids side by side"), "bar", [n for n, _h, _p in found], [
-            _series(_("Households"), [h for _n, h, _p in found]),
-            _series(_("Points gained"), [p for _n, _h, p in found], axis=1)], first=_("Grid")))
-    else:
-        charts.append(_spec("villages", _("Villages side by side"), "bar", [r.name for r in villages], [
-            _series(_("Meetings held"), [r.meetings for r in villages]),
-            _series(_("Households reached"), [r.reached for r in villages]),
-            _series(_("Issues collected"), [r.issues for r in villages]),
-            _series(_("Resolved"), [r.resolved for r in villages])], first=_("Village")))
-    return charts

@@ -41,14 +41,20 @@ def _period() -> tuple[date, date]:
     return (start, end) if start <= end else (end, start)
 
 
-def _query():
-    """The region, period and figures the request asks for (404 outside the user's scope)."""
+def _asked():
+    """The region and period the request asks for (404 outside the user's scope)."""
     raw = request.args.get("region")
     try:
         region = scope.region_or_404(current_user, db_id(raw)) if raw else scope.root_region(current_user)
     except ValueError:
         abort(404)
     start, end = _period()
+    return region, start, end
+
+
+def _query():
+    """The region, period and figures the request asks for (404 outside the user's scope)."""
+    region, start, end = _asked()
     rows, total = figures.figures(region, start, end, local_today(utcnow()))
     return region, start, end, rows, total
 
@@ -142,11 +148,12 @@ def chart_xlsx(name):
     villages chart: the villages of the table's page, in its order)."""
     if name not in charts.NAMES:
         abort(404)
-    region, start, end, rows, total = _query()
-    sort, descending = _sorting()
-    page = _slice(figures.sort_rows(rows, sort, descending))
-    found = [c for c in charts.specs(region, start, end, local_today(utcnow()), page.items)
-             if c["id"] == name]
+    region, start, end = _asked()
+    villages = []
+    if name == "villages":  # only this chart needs the table's villages, every village's figures
+        rows, _total = figures.figures(region, start, end, local_today(utcnow()))
+        villages = _slice(figures.sort_rows(rows, *_sorting())).items
+    found = charts.specs(region, start, end, local_today(utcnow()), villages, names=(name,))
     if not found:
         abort(404)
     spec = found[0]
