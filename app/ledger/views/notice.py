@@ -10,8 +10,8 @@ from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, roles_requi
 from app.errors import DomainError
 from app.ledger import claims, notice as board
 from app.ledger.queries import entry_flags, settings_for
-from app.notice import bp
-from app.notice.forms import AnswerForm, ObjectionForm
+from app.ledger.views import notice_bp as bp
+from app.ledger.forms.notice import AnswerForm, ObjectionForm
 from app.models import Role
 from app.views_util import flash_errors, readable_village
 

@@ -11,9 +11,9 @@ from app.access import scope
 from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
 from app.errors import DomainError
 from app.ledger import queries, reads, rulebook as book
-from app.rulebook import bp
+from app.ledger.views import rulebook_bp as bp
 from app.households.forms import ConfirmForm
-from app.rulebook.forms import CategoryForm, RuleEditForm, RuleForm, SettingsForm
+from app.ledger.forms.rulebook import CategoryForm, RuleEditForm, RuleForm, SettingsForm
 from app.ledger.settings import save_settings
 from app.views_util import flash_errors, managed_village, readable_village
 

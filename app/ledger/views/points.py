@@ -17,9 +17,9 @@ from app.access.permissions import (LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_RE
 from app.errors import DomainError, InvalidInput
 from app.ledger import photos, queries, reads, services
 from app.ledger.policy import split_own
-from app.points import bp
-from app.points.forms import (KIND_LABELS, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
-                              ReverseForm, SearchForm)
+from app.ledger.views import points_bp as bp
+from app.ledger.forms.points import (KIND_LABELS, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
+                                     ReverseForm, SearchForm)
 from app.models import Household
 from app.views_util import flash_errors, managed_village, readable_village
 
