@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
-from app.ledger import queries, rulebook, services
+from app.ledger import queries, rules, services
 from app.models import Household, LedgerEntry, VillageSettings
 from tests import factories
 from tests.ledger_world import make_world
@@ -202,18 +202,18 @@ def test_period_start_is_shanghai_midnight(app):
 
 def test_update_rule_changes_future_entries_only(w):
     (old,) = services.award(w.committee, [w.h1.id], w.good.id)
-    rulebook.update_rule(w.committee, w.good.id, points=15, name="好人好事(新)")
+    rules.update_rule(w.committee, w.good.id, points=15, name="好人好事(新)")
     (new,) = services.award(w.committee, [w.h1.id], w.good.id)
     db.session.expire_all()
     assert db.session.get(LedgerEntry, old.id).points == 10 and new.points == 15
     assert refreshed(w.h1).balance == 25
     with pytest.raises(InvalidInput):
-        rulebook.update_rule(w.committee, w.good.id, points=0)
+        rules.update_rule(w.committee, w.good.id, points=0)
     with pytest.raises(InvalidInput):
-        rulebook.update_rule(w.committee, w.good.id, limit_period="week", limit_count=1)
+        rules.update_rule(w.committee, w.good.id, limit_period="week", limit_count=1)
     with pytest.raises(NotAllowed):
-        rulebook.update_rule(w.other_committee, w.good.id, points=1)
-    rulebook.retire_rule(w.committee, w.good.id)
+        rules.update_rule(w.other_committee, w.good.id, points=1)
+    rules.retire_rule(w.committee, w.good.id)
     with pytest.raises(InvalidInput):
         services.award(w.committee, [w.h1.id], w.good.id)
     assert db.session.get(LedgerEntry, old.id).rule_id == w.good.id
@@ -221,11 +221,11 @@ def test_update_rule_changes_future_entries_only(w):
 
 def test_rule_codes_are_unique_per_village(w):
     with pytest.raises(Conflict):
-        rulebook.create_rule(w.committee, w.home.id, w.cat.id, "A01", "重复", 1)
+        rules.create_rule(w.committee, w.home.id, w.cat.id, "A01", "重复", 1)
     with pytest.raises(InvalidInput):
-        rulebook.create_rule(w.committee, w.home.id, w.cat.id, "Z9", "零", 0)
+        rules.create_rule(w.committee, w.home.id, w.cat.id, "Z9", "零", 0)
     with pytest.raises(InvalidInput):
-        rulebook.create_rule(w.committee, w.home.id, w.other_cat.id, "Z9", "外村类", 1)
+        rules.create_rule(w.committee, w.home.id, w.other_cat.id, "Z9", "外村类", 1)
 
 
 def test_history_is_keyset_paged_newest_first(w):

@@ -111,9 +111,9 @@ def test_a_members_own_household_is_left_for_another_manager(w):
 
 
 def test_close_without_an_attendance_rule_awards_nothing(w):
-    from app.ledger import rulebook
+    from app.ledger import rules
 
-    rulebook.retire_rule(w.committee, w.attend_rule.id)
+    rules.retire_rule(w.committee, w.attend_rule.id)
     meeting_id = open_meeting(w)
     services.check_in(w.h1_user, meeting_id)
     assert services.close(w.committee, meeting_id)[1:] == (0, 0)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.access import scope
 from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
 from app.errors import DomainError
-from app.ledger import queries, reads, rulebook as book
+from app.ledger import queries, reads, rules as book
 from app.ledger.views import rulebook_bp as bp
 from app.households.forms import ConfirmForm
 from app.ledger.forms.rulebook import CategoryForm, RuleEditForm, RuleForm, SettingsForm
