@@ -286,7 +286,7 @@ def bench_http(database_url: str, keepers: int, sales: int) -> int:
         server.wait(timeout=30)
     p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else 0
     with app.app_context():
-        from app.ledger.queries import verify
+        from app.ledger.reads import verify
         from app.models.shop import Redemption
         import sqlalchemy as sa
         from app.extensions import db

@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from app.errors import Conflict, DomainError, InsufficientPoints
 from app.extensions import db
-from app.ledger import queries, rules, services
+from app.ledger import reads, rules, services
 from app.models import Household, LedgerEntry
 from tests import factories
 
@@ -105,7 +105,7 @@ class LedgerMachine(RuleBasedStateMachine):
             total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.points), 0))
                                       .where(LedgerEntry.household_id == household_id))
             assert total == balance
-        assert [h.id for h, _b, _s in queries.verify() if h.id in self.model] == []
+        assert [h.id for h, _b, _s in reads.verify() if h.id in self.model] == []
 
     @invariant()
     def no_double_reversal_and_no_key_twice(self):

@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from app.errors import InvalidInput, NotAllowed
 from app.extensions import db
 from app.ledger import rulebook_templates, rules, services
-from app.ledger.queries import verify
+from app.ledger.reads import verify
 from app.models import LedgerEntry, Rule
 from tests import factories
 from tests.ledger_world import make_world

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.ledger.queries import settings_for
+from app.ledger.reads import settings_for
 from app.models import Household
 from app.models.ranking import RankingMonth
 from app.rankings import periods

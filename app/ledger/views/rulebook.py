@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.access import scope
 from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
 from app.errors import DomainError
-from app.ledger import queries, reads, rules as book
+from app.ledger import reads, rules as book
 from app.ledger.views import rulebook_bp as bp
 from app.households.forms import ConfirmForm
 from app.ledger.forms.rulebook import CategoryForm, RuleEditForm, RuleForm, SettingsForm
@@ -35,7 +35,7 @@ def rulebook():
     categories, by_category = reads.rulebook(village.id)
     return render_template("rulebook/rulebook.html", village=village, categories=categories,
                            by_category=by_category, form=CategoryForm(),
-                           settings=queries.settings_for(village.id),
+                           settings=reads.settings_for(village.id),
                            can_manage=scope.can_manage_village(current_user, village.id))
 
 
@@ -127,7 +127,7 @@ def retire_rule(rule_id: int):
 def settings():
     """Star thresholds on the score and the days households have to object to a notice."""
     village = managed_village()
-    form = SettingsForm(obj=queries.settings_for(village.id))
+    form = SettingsForm(obj=reads.settings_for(village.id))
     if form.validate_on_submit():
         try:
             save_settings(current_user, village.id, form.star2.data, form.star3.data, form.star4.data,
