@@ -24,7 +24,7 @@ from app.rankings.keep import month_of
 
 
 def stars(score: int, thresholds: tuple) -> int:
-    """Stars from 0 to 5 (app/ledger/queries.star_rating): one for any positive score, then
+    """Stars from 0 to 5 (app/ledger/reads.star_rating): one for any positive score, then
     one per threshold reached."""
     return 0 if score <= 0 else 1 + sum(1 for t in thresholds if score >= t)
 

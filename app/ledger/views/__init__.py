@@ -8,7 +8,7 @@
 - notice (notice.py): the notice board (积分公示), its A4 print, and objections (异议) to entries.
 
 Each page module's forms are in app/ledger/forms/<blueprint>.py. Writes go through app/ledger/
-(services, claims, rulebook, settings, settlement); reads through its reads.py, queries.py and notice.py.
+(services, claims, rules, settings, settlement); reads through its reads.py and notice.py.
 """
 from flask import Blueprint
 

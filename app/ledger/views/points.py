@@ -2,7 +2,7 @@
 
 Thin views: every read is a call to app/ledger/reads.py, every write one call to
 app/ledger/services.py, and a DomainError becomes a message. The rulebook and settings pages
-are in app/ledger/views_rulebook.py.
+are in app/ledger/views/rulebook.py.
 """
 import secrets
 

@@ -1,7 +1,7 @@
 """The committee's rulebook pages: categories, rules (add, change, retire) and village settings.
 
 Thin views: reads come from app/ledger/reads.py, every write is one call to
-app/ledger/rulebook.py (or app/ledger/settings.py), and a DomainError becomes a message.
+app/ledger/rules.py (or app/ledger/settings.py), and a DomainError becomes a message.
 """
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
