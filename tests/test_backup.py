@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.backup import archive, databases, retention, services
+from app.backup import archive, databases, jobs, services
 from app.extensions import db
 from app.jobs import registered, run_job
 from app.ledger import reads, services as ledger
@@ -157,7 +157,7 @@ def test_retention_keeps_the_newest_of_each_day_and_the_first_of_each_month():
     start = datetime(2025, 1, 1, 2, 0, tzinfo=UTC)
     nightly = [start + timedelta(days=d) for d in range(500)]
     extra = [nightly[-1] + timedelta(hours=9), nightly[-3] + timedelta(hours=5)]  # made by hand
-    kept = retention.to_keep(_names(nightly + extra) + ["notes.txt"], 7, 12)
+    kept = jobs.to_keep(_names(nightly + extra) + ["notes.txt"], 7, 12)
     days = _names([extra[0], nightly[-2], extra[1]] + nightly[-7:-3])
     months = [t for t in nightly if t.day == 1][-12:]
     assert kept == set(days) | set(_names(months))
