@@ -65,17 +65,14 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp, pages_bp as api_pages_bp
     from app.auth import bp as auth_bp
     from app.households import bp as households_bp
-    from app import ledger  # noqa: F401  (no pages: its event handlers and jobs)
-    from app.claims import bp as claims_bp
+    from app import ledger  # noqa: F401  (its event handlers and jobs)
+    from app.ledger.views import claims_bp, notice_bp, points_bp, rulebook_bp
     from app.main import bp as main_bp
     from app.issues import bp as issues_bp
     from app.figures import jobs, views  # noqa: F401  (its nightly check; its pages, on the issues blueprint)
     from app.meetings import bp as meetings_bp
-    from app.notice import bp as notice_bp
     from app.notifications import bp as notifications_bp
-    from app.points import bp as points_bp
     from app.regions import bp as regions_bp
-    from app.rulebook import bp as rulebook_bp
     from app.shop import bp as shop_bp
 
     app.register_blueprint(main_bp)

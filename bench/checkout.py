@@ -52,7 +52,7 @@ def _world(keepers: int, households: int, codes_each: int):
     from flask_migrate import upgrade
 
     from app.extensions import db
-    from app.ledger import rulebook, services
+    from app.ledger import rules, services
     from app.models import RegionLevel, Role, Shop, User, Household
     from app.regions.services import add_regions
     from app.shop import catalogue, codes
@@ -85,8 +85,8 @@ def _world(keepers: int, households: int, codes_each: int):
     payers = [account(f"bench-household-{i}", Role.HOUSEHOLD.value, household_id=h.id)
               for i, h in enumerate(homes)]
     db.session.commit()
-    category = rulebook.create_category(committee, village.id, "基准")
-    rule = rulebook.create_rule(committee, village.id, category.id, "B1", "基准加分", 1000)
+    category = rules.create_category(committee, village.id, "基准")
+    rule = rules.create_rule(committee, village.id, category.id, "B1", "基准加分", 1000)
     for _ in range(codes_each):
         services.award(committee, [h.id for h in homes], rule.id)
     products = [catalogue.create_product(keeper_users[0], shop.id, name, points)
@@ -286,7 +286,7 @@ def bench_http(database_url: str, keepers: int, sales: int) -> int:
         server.wait(timeout=30)
     p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else 0
     with app.app_context():
-        from app.ledger.queries import verify
+        from app.ledger.reads import verify
         from app.models.shop import Redemption
         import sqlalchemy as sa
         from app.extensions import db

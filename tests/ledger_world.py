@@ -1,7 +1,7 @@
 """A small village world for the ledger tests: two villages, households, accounts, rules."""
 from types import SimpleNamespace
 
-from app.ledger import rulebook, services
+from app.ledger import rules, services
 from tests import factories
 
 
@@ -19,14 +19,14 @@ def make_world():
     h1_user = factories.user("h1", "household", household_id=h1.id)
     h2_user = factories.user("h2", "household", household_id=h2.id)
     leader = factories.user("leader", "grid_leader", grid_id=grid.id)
-    cat = rulebook.create_category(committee, home.id, "乡风文明")
-    good = rulebook.create_rule(committee, home.id, cat.id, "A01", "好人好事", 10)
-    big = rulebook.create_rule(committee, home.id, cat.id, "A02", "见义勇为", 100)
-    daily = rulebook.create_rule(committee, home.id, cat.id, "A03", "打扫卫生", 2,
+    cat = rules.create_category(committee, home.id, "乡风文明")
+    good = rules.create_rule(committee, home.id, cat.id, "A01", "好人好事", 10)
+    big = rules.create_rule(committee, home.id, cat.id, "A02", "见义勇为", 100)
+    daily = rules.create_rule(committee, home.id, cat.id, "A03", "打扫卫生", 2,
                                  limit_count=1, limit_period="day")
-    per_event = rulebook.create_rule(committee, home.id, cat.id, "A04", "参加夜谈会", 5,
+    per_event = rules.create_rule(committee, home.id, cat.id, "A04", "参加夜谈会", 5,
                                      limit_count=1, limit_period="event")
-    bad = rulebook.create_rule(committee, home.id, cat.id, "D01", "乱扔垃圾", -20)
-    other_cat = rulebook.create_category(other_committee, other.id, "乡风文明")
-    other_rule = rulebook.create_rule(other_committee, other.id, other_cat.id, "A01", "好人好事", 10)
+    bad = rules.create_rule(committee, home.id, cat.id, "D01", "乱扔垃圾", -20)
+    other_cat = rules.create_category(other_committee, other.id, "乡风文明")
+    other_rule = rules.create_rule(other_committee, other.id, other_cat.id, "A01", "好人好事", 10)
     return SimpleNamespace(**locals())

@@ -2,7 +2,7 @@
 from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
-from app.ledger import rulebook
+from app.ledger import rules
 from app.meetings import services
 from tests import factories
 from tests.ledger_world import make_world
@@ -11,11 +11,11 @@ from tests.ledger_world import make_world
 def make_meeting_world():
     """甲村 with its committee, households and an attendance rule (YS01); officials above it."""
     w = make_world()
-    cat = rulebook.create_category(w.committee, w.home.id, "参与议事")
-    w.attend_rule = rulebook.create_rule(w.committee, w.home.id, cat.id, "YS01", "参加夜谈会", 5,
+    cat = rules.create_category(w.committee, w.home.id, "参与议事")
+    w.attend_rule = rules.create_rule(w.committee, w.home.id, cat.id, "YS01", "参加夜谈会", 5,
                                        limit_count=1, limit_period="event")
-    w.resolved_rule = rulebook.create_rule(w.committee, w.home.id, cat.id, "YS02", "提出的问题得到解决", 10)
-    w.adopted_rule = rulebook.create_rule(w.committee, w.home.id, cat.id, "YS03", "建议被采纳", 8)
+    w.resolved_rule = rules.create_rule(w.committee, w.home.id, cat.id, "YS02", "提出的问题得到解决", 10)
+    w.adopted_rule = rules.create_rule(w.committee, w.home.id, cat.id, "YS03", "建议被采纳", 8)
     w.county_official = factories.user("county", "official", region_id=w._county.id)
     w.city_official = factories.user("cityofficial", "official", region_id=w._city.id)
     w.far_user = factories.user("far", "household", household_id=w.far.id)

@@ -2,7 +2,7 @@
 with points, a product catalogue with stock; and another village with its own shop."""
 from types import SimpleNamespace
 
-from app.ledger import rulebook, services
+from app.ledger import rules, services
 from app.shop import catalogue
 from tests import factories
 
@@ -22,12 +22,12 @@ def make_shop_world(balance=100):
     h1_user = factories.user("h1", "household", household_id=h1.id)
     h2_user = factories.user("h2", "household", household_id=h2.id)
     far_user = factories.user("far", "household", household_id=far.id)
-    cat = rulebook.create_category(committee, home.id, "乡风文明")
-    rule = rulebook.create_rule(committee, home.id, cat.id, "A01", "好人好事", balance or 1)
+    cat = rules.create_category(committee, home.id, "乡风文明")
+    rule = rules.create_rule(committee, home.id, cat.id, "A01", "好人好事", balance or 1)
     if balance:
         services.award(committee, [h1.id], rule.id)
-    other_cat = rulebook.create_category(other_committee, other.id, "乡风文明")
-    other_rule = rulebook.create_rule(other_committee, other.id, other_cat.id, "A01", "好人好事", 100)
+    other_cat = rules.create_category(other_committee, other.id, "乡风文明")
+    other_rule = rules.create_rule(other_committee, other.id, other_cat.id, "A01", "好人好事", 100)
     services.award(other_committee, [far.id], other_rule.id)
     rice = catalogue.create_product(keeper, shop.id, "大米5kg", 50, "粮油", "袋", low_stock=2)
     oil = catalogue.create_product(keeper, shop.id, "食用油", 40, "粮油", "瓶")

@@ -82,7 +82,7 @@ def test_committee_member_cannot_award_own_household(app, client, auth):
 
     from app.accounts.services import link_own_household
     from app.errors import InvalidInput, NotAllowed
-    from app.ledger import rulebook, services as ledger
+    from app.ledger import rules, services as ledger
 
     app.config["WTF_CSRF_ENABLED"] = False
     city, county, township, (village, other) = factories.region_tree()
@@ -93,8 +93,8 @@ def test_committee_member_cannot_award_own_household(app, client, auth):
     with pytest.raises(InvalidInput):
         link_own_household(member, foreign.id, actor=None)  # not in the member's village
     link_own_household(member, own.id, actor=None)
-    category = rulebook.create_category(member, village.id, "乡风文明")
-    rule = rulebook.create_rule(member, village.id, category.id, "XF01", "好人好事", 10)
+    category = rules.create_category(member, village.id, "乡风文明")
+    rule = rules.create_rule(member, village.id, category.id, "XF01", "好人好事", 10)
     with pytest.raises(NotAllowed):
         ledger.award(member, [own.id], rule.id, "")
     with pytest.raises(NotAllowed):  # not even hidden in a group award

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from app.backup import archive, databases, retention, services
+from app.backup import archive, databases, jobs, services
 from app.extensions import db
 from app.jobs import registered, run_job
-from app.ledger import queries, services as ledger
+from app.ledger import reads, services as ledger
 from app.models import Household, LedgerEntry, User
 from app.shop import catalogue, checkout, codes
 from tests import factories
@@ -99,7 +99,7 @@ def test_restore_into_an_empty_database_gives_the_same_counts_sums_photos_and_a_
     assert "账本核对" in result.output  # said in the configured language (simplified Chinese)
     with target.app_context():
         assert figures() == before
-        assert queries.verify() == []
+        assert reads.verify() == []
         assert db.session.scalar(sa.select(User.username).where(User.username == "keeper"))
     restored = Path(target.config["UPLOAD_FOLDER"]) / PHOTO
     assert restored.read_bytes() == (Path(app.config["UPLOAD_FOLDER"]) / PHOTO).read_bytes()
@@ -118,7 +118,7 @@ def test_a_database_that_is_not_empty_is_refused_without_force(app, tmp_path):
     result = restore(app, path, "--force")
     assert result.exit_code == 0, result.output
     db.session.rollback()
-    assert figures() == manifest["figures"] and queries.verify() == []
+    assert figures() == manifest["figures"] and reads.verify() == []
 
 
 def test_a_file_with_one_byte_changed_is_refused_and_nothing_is_restored(app, target, tmp_path):
@@ -157,7 +157,7 @@ def test_retention_keeps_the_newest_of_each_day_and_the_first_of_each_month():
     start = datetime(2025, 1, 1, 2, 0, tzinfo=UTC)
     nightly = [start + timedelta(days=d) for d in range(500)]
     extra = [nightly[-1] + timedelta(hours=9), nightly[-3] + timedelta(hours=5)]  # made by hand
-    kept = retention.to_keep(_names(nightly + extra) + ["notes.txt"], 7, 12)
+    kept = jobs.to_keep(_names(nightly + extra) + ["notes.txt"], 7, 12)
     days = _names([extra[0], nightly[-2], extra[1]] + nightly[-7:-3])
     months = [t for t in nightly if t.day == 1][-12:]
     assert kept == set(days) | set(_names(months))
@@ -247,7 +247,7 @@ def test_a_backup_taken_while_twenty_clients_buy_restores_clean_and_equal_to_its
     assert len(sold) == 20 * SALES and 20 <= sold_before < 20 * SALES, (sold_before, sold_after)
     print(f"backup began after {sold_before} sales, ended after {sold_after}; {len(retried)} retries")
     db.session.rollback()
-    assert queries.verify() == []
+    assert reads.verify() == []
     # The manifest is one snapshot taken in the middle of the buying.
     assert entries_before < manifest["figures"]["ledger_entries"] <= figures()["ledger_entries"]
 
@@ -255,7 +255,7 @@ def test_a_backup_taken_while_twenty_clients_buy_restores_clean_and_equal_to_its
     assert result.exit_code == 0, result.output
     with target.app_context():
         assert figures() == manifest["figures"]
-        assert queries.verify() == []
+        assert reads.verify() == []
     assert (Path(target.config["UPLOAD_FOLDER"]) / PHOTO).exists()
     assert json.dumps(manifest["figures"])  # plain numbers, readable by other tools
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from app.extensions import db
 from app.figures import charts
 from app.figures.rollup import month_of
-from app.ledger import rulebook
+from app.ledger import rules
 from app.ledger import services as ledger
 from app.models import Attendance, Issue, LedgerEntry, Meeting
 from tests import factories
@@ -94,16 +94,16 @@ def test_attendance_rate_of_one_village(w):  # noqa: F811
 
 def _points_world(w):
     """甲村's rules in two categories: awards, a deduction and a reversal."""
-    other = rulebook.create_category(w.committee, w.home.id, "环境卫生")
-    clean = rulebook.create_rule(w.committee, w.home.id, other.id, "HJ01", "庭院整洁", 6)
-    litter = rulebook.create_rule(w.committee, w.home.id, other.id, "HJ02", "乱扔垃圾", -4)
+    other = rules.create_category(w.committee, w.home.id, "环境卫生")
+    clean = rules.create_rule(w.committee, w.home.id, other.id, "HJ01", "庭院整洁", 6)
+    litter = rules.create_rule(w.committee, w.home.id, other.id, "HJ02", "乱扔垃圾", -4)
     ledger.award(w.committee, [w.h1.id, w.h2.id], w.resolved_rule.id, "解决")
     ledger.award(w.committee, [w.h1.id], clean.id, "整洁")
     ledger.deduct(w.committee, [w.h2.id], litter.id, "垃圾")
     wrong = ledger.award(w.committee, [w.h3.id], clean.id, "记错")
     ledger.reverse(w.committee, wrong[0].id, "记错了")
-    far = rulebook.create_category(w.other_committee, w.other.id, "参与议事")
-    far_rule = rulebook.create_rule(w.other_committee, w.other.id, far.id, "YS01", "参加夜谈会", 7)
+    far = rules.create_category(w.other_committee, w.other.id, "参与议事")
+    far_rule = rules.create_rule(w.other_committee, w.other.id, far.id, "YS01", "参加夜谈会", 7)
     ledger.award(w.other_committee, [w.far.id], far_rule.id, "外村")
 
 
@@ -258,8 +258,8 @@ def test_chart_queries_do_not_grow(app, client, auth):
         admin = factories.user(f"adm{n}", "admin")
         for v in villages:  # each village with a household, a grid and points from a rule
             household = factories.household(v, grid_obj=factories.grid(v))
-            category = rulebook.create_category(admin, v.id, "乡风文明")
-            rule = rulebook.create_rule(admin, v.id, category.id, "A01", "好人好事", 10)
+            category = rules.create_category(admin, v.id, "乡风文明")
+            rule = rules.create_rule(admin, v.id, category.id, "A01", "好人好事", 10)
             ledger.award(admin, [household.id], rule.id, "好")
         auth.login(f"off{n}")
         with count_queries() as statements:

@@ -165,13 +165,13 @@ def test_name_key_sorts_by_pinyin():
 
 
 def test_register_shows_what_waits_for_the_committee(app, client, village):
-    from app.ledger import claims, rulebook
+    from app.ledger import claims, rules
 
     household = factories.household(village)
     owner = factories.user("owner", Role.HOUSEHOLD, household_id=household.id)
     committee = db.session.scalar(sa.select(User).where(User.username == "com"))
-    category = rulebook.create_category(committee, village.id, "志愿服务")
-    rule = rulebook.create_rule(committee, village.id, category.id, "ZY01", "志愿服务", 5)
+    category = rules.create_category(committee, village.id, "志愿服务")
+    rule = rules.create_rule(committee, village.id, category.id, "ZY01", "志愿服务", 5)
     assert "alert-link" not in client.get("/households/").get_data(as_text=True)
     claims.submit_claim(owner, household.id, rule.id, "打扫了村道")
     page = client.get("/households/").get_data(as_text=True)

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.ledger import queries
+from app.ledger import reads
 from app.issues import jobs, services
 from app.models import Issue, IssueEvent, LedgerEntry, User
 from tests.meetings_world import make_meeting_world
@@ -44,7 +44,7 @@ def test_racing_confirmations_and_silence_job_award_once(app, ids):
     race(app, work)
     assert _entries(ids["h1"]) == 1
     assert db.session.get(Issue, issue_id).status == "confirmed"
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_two_overdue_runners_flag_each_issue_once(app, ids):

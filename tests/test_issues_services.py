@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app import events
 from app.errors import Conflict, DomainError, NotAllowed, NotFound
 from app.extensions import db
-from app.ledger import queries
+from app.ledger import reads
 from app.issues import services
 from app.jobs import registered, run_job
 from app.models import Issue, IssueEvent, IssueSettings, LedgerEntry, Notification
@@ -68,7 +68,7 @@ def test_the_whole_loop_with_a_frozen_clock(w):
     assert "issue.overdue" in _kinds(w.county_official.id) and "issue.overdue" in _kinds(w.committee.id)
     # Every change but the raising and the raiser's own two answers.
     assert _kinds(w.h1_user.id).count("issue.changed") == 6
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_silence_confirms_after_the_villages_days(w):
@@ -82,7 +82,7 @@ def test_silence_confirms_after_the_villages_days(w):
     assert run_job(job, T0 + timedelta(days=3, hours=1))[1] == "1 issue(s) confirmed after silence"
     db.session.refresh(issue)
     assert issue.status == "confirmed" and issue.satisfied is None
-    assert _points(w.h2.id, issue.id) == 10 and queries.verify() == []
+    assert _points(w.h2.id, issue.id) == 10 and reads.verify() == []
 
 
 def test_adopted_suggestion_earns_once(w):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from app.extensions import db
-from app.ledger import claims, queries, services
+from app.ledger import claims, reads, services
 from app.models import Claim, Household, LedgerEntry, Objection
 from tests import factories
 from tests.ledger_world import make_world
@@ -92,7 +92,7 @@ def test_objection_reversed_reverses_entry(w):
     assert reversal.points == 20 and reversal.note == "核实后撤销"
     with pytest.raises(Conflict):
         claims.object_to(w.h1_user, entry.id, "again")
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_objection_only_own_recent_awards_and_deductions(w):
@@ -113,4 +113,4 @@ def test_objection_only_own_recent_awards_and_deductions(w):
     with pytest.raises(DomainError, match="7"):
         claims.object_to(w.h1_user, old_id, "太晚了")
     assert db.session.scalar(sa.select(sa.func.count(Objection.id))) == 0
-    assert queries.verify() == []
+    assert reads.verify() == []

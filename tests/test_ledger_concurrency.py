@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, InsufficientPoints
 from app.extensions import db
-from app.ledger import queries, services
+from app.ledger import reads, services
 from app.models import Household, LedgerEntry, User
 from tests import races
 from tests.ledger_world import make_world
@@ -37,7 +37,7 @@ def check_consistent(household_id):
     total = db.session.scalar(sa.select(sa.func.sum(LedgerEntry.points))
                               .where(LedgerEntry.household_id == household_id))
     assert household.balance == total
-    assert queries.verify() == []
+    assert reads.verify() == []
     return household
 
 

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.ledger import queries, services
+from app.ledger import reads, services
 from app.models import LedgerEntry
 from tests.ledger_world import make_world
 
@@ -52,5 +52,5 @@ def test_verify_cli_clean_then_names_corrupted_household(w, runner):
     assert f"household {w.h2.id} " in result.output and "balance 11 expected 6" in result.output
     assert f"household {w.h3.id} " in result.output and "score 1 expected 0" in result.output
     assert f"household {w.h1.id} " not in result.output
-    wrong = {h.id: (b, s) for h, b, s in queries.verify()}
+    wrong = {h.id: (b, s) for h, b, s in reads.verify()}
     assert wrong == {w.h2.id: (6, 10), w.h3.id: (0, 0)}

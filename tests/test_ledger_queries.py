@@ -2,7 +2,7 @@
 import pytest
 
 from app.extensions import db
-from app.ledger import claims, queries, services
+from app.ledger import claims, reads, services
 from tests.test_ledger_views_household import w  # noqa: F401 (the fixture: the world and auth)
 from tests.test_queries import count_queries
 
@@ -11,7 +11,7 @@ def _add_entries(w, n: int) -> None:
     """n awards to h1 by two actors; one reversed, one objected to."""
     for i in range(n):
         services.award(w.committee if i % 2 else w.admin, [w.h1.id], w.good.id, f"第{i}次")
-    entries = queries.history(w.h1.id, limit=n)[0]
+    entries = reads.history(w.h1.id, limit=n)[0]
     services.reverse(w.committee, entries[-1].id, "记错了")
     claims.object_to(w.h1_user, entries[1].id, "我没有做这件事")
     db.session.expire_all()

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
-from app.ledger import queries, rulebook, services
+from app.ledger import reads, rules, services
 from app.models import Household, LedgerEntry, VillageSettings
 from tests import factories
 from tests.ledger_world import make_world
@@ -31,7 +31,7 @@ def test_award_many_households_moves_balance_and_score(w):
     assert entries[0].rule_id == w.good.id and entries[0].actor_id == w.committee.id
     for h in (w.h1, w.h2):
         assert (refreshed(h).balance, refreshed(h).score) == (10, 10)
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_award_is_all_or_nothing(w):
@@ -111,7 +111,7 @@ def test_reverse_award_redemption_and_deduction(w):
     reversal = services.reverse(w.committee, award.id, "登记错误")
     assert (reversal.kind, reversal.points, reversal.reverses_id) == ("reversal", -100, award.id)
     assert (refreshed(w.h1).balance, refreshed(w.h1).score) == (0, 0)
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_reversal_at_most_once_and_never_of_a_reversal(w):
@@ -202,18 +202,18 @@ def test_period_start_is_shanghai_midnight(app):
 
 def test_update_rule_changes_future_entries_only(w):
     (old,) = services.award(w.committee, [w.h1.id], w.good.id)
-    rulebook.update_rule(w.committee, w.good.id, points=15, name="好人好事(新)")
+    rules.update_rule(w.committee, w.good.id, points=15, name="好人好事(新)")
     (new,) = services.award(w.committee, [w.h1.id], w.good.id)
     db.session.expire_all()
     assert db.session.get(LedgerEntry, old.id).points == 10 and new.points == 15
     assert refreshed(w.h1).balance == 25
     with pytest.raises(InvalidInput):
-        rulebook.update_rule(w.committee, w.good.id, points=0)
+        rules.update_rule(w.committee, w.good.id, points=0)
     with pytest.raises(InvalidInput):
-        rulebook.update_rule(w.committee, w.good.id, limit_period="week", limit_count=1)
+        rules.update_rule(w.committee, w.good.id, limit_period="week", limit_count=1)
     with pytest.raises(NotAllowed):
-        rulebook.update_rule(w.other_committee, w.good.id, points=1)
-    rulebook.retire_rule(w.committee, w.good.id)
+        rules.update_rule(w.other_committee, w.good.id, points=1)
+    rules.retire_rule(w.committee, w.good.id)
     with pytest.raises(InvalidInput):
         services.award(w.committee, [w.h1.id], w.good.id)
     assert db.session.get(LedgerEntry, old.id).rule_id == w.good.id
@@ -221,35 +221,35 @@ def test_update_rule_changes_future_entries_only(w):
 
 def test_rule_codes_are_unique_per_village(w):
     with pytest.raises(Conflict):
-        rulebook.create_rule(w.committee, w.home.id, w.cat.id, "A01", "重复", 1)
+        rules.create_rule(w.committee, w.home.id, w.cat.id, "A01", "重复", 1)
     with pytest.raises(InvalidInput):
-        rulebook.create_rule(w.committee, w.home.id, w.cat.id, "Z9", "零", 0)
+        rules.create_rule(w.committee, w.home.id, w.cat.id, "Z9", "零", 0)
     with pytest.raises(InvalidInput):
-        rulebook.create_rule(w.committee, w.home.id, w.other_cat.id, "Z9", "外村类", 1)
+        rules.create_rule(w.committee, w.home.id, w.other_cat.id, "Z9", "外村类", 1)
 
 
 def test_history_is_keyset_paged_newest_first(w):
     for _ in range(5):
         services.award(w.committee, [w.h1.id, w.h2.id], w.good.id)
-    page, cursor = queries.history(w.h1.id, limit=2)
+    page, cursor = reads.history(w.h1.id, limit=2)
     assert [e.household_id for e in page] == [w.h1.id] * 2 and page[0].id > page[1].id
     seen = [e.id for e in page]
     while cursor is not None:
-        page, cursor = queries.history(w.h1.id, before=cursor, limit=2)
+        page, cursor = reads.history(w.h1.id, before=cursor, limit=2)
         seen += [e.id for e in page]
     assert len(seen) == 5 and seen == sorted(seen, reverse=True)
 
 
 def test_star_rating_uses_village_settings(w):
-    assert queries.star_rating(refreshed(w.h1)) == 0
+    assert reads.star_rating(refreshed(w.h1)) == 0
     services.award(w.committee, [w.h1.id], w.good.id)
-    assert queries.star_rating(refreshed(w.h1)) == 1
+    assert reads.star_rating(refreshed(w.h1)) == 1
     services.award(w.committee, [w.h1.id], w.big.id)
-    assert queries.star_rating(refreshed(w.h1)) == 2  # 110 >= 100
+    assert reads.star_rating(refreshed(w.h1)) == 2  # 110 >= 100
     db.session.add(VillageSettings(village_id=w.home.id, star2=20, star3=50, star4=100, star5=110,
                                    objection_days=7))
     db.session.commit()
-    assert queries.star_rating(refreshed(w.h1)) == 5
+    assert reads.star_rating(refreshed(w.h1)) == 5
 
 
 def test_adjustment_counts_in_score(w):
@@ -257,4 +257,4 @@ def test_adjustment_counts_in_score(w):
     with pytest.raises(InvalidInput):
         services.adjust(w.committee, w.h1.id, 7, "")
     assert (refreshed(w.h1).balance, refreshed(w.h1).score) == (7, 7)
-    assert queries.verify() == []
+    assert reads.verify() == []

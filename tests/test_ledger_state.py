@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from app.errors import Conflict, DomainError, InsufficientPoints
 from app.extensions import db
-from app.ledger import queries, rulebook, services
+from app.ledger import reads, rules, services
 from app.models import Household, LedgerEntry
 from tests import factories
 
@@ -32,8 +32,8 @@ class LedgerMachine(RuleBasedStateMachine):
         village = factories.village(f"模型村{n}")
         self.houses = [factories.household(village).id for _ in range(3)]
         self.committee = factories.user(f"c{n}", "committee", region_id=village.id)
-        cat = rulebook.create_category(self.committee, village.id, "类")
-        self.rules = {points: rulebook.create_rule(self.committee, village.id, cat.id, f"R{points}",
+        cat = rules.create_category(self.committee, village.id, "类")
+        self.rules = {points: rules.create_rule(self.committee, village.id, cat.id, f"R{points}",
                                                    f"规则{points}", points).id
                       for points in (5, 30, -10, -40)}
         self.model = {h: [0, 0] for h in self.houses}
@@ -105,7 +105,7 @@ class LedgerMachine(RuleBasedStateMachine):
             total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.points), 0))
                                       .where(LedgerEntry.household_id == household_id))
             assert total == balance
-        assert [h.id for h, _b, _s in queries.verify() if h.id in self.model] == []
+        assert [h.id for h, _b, _s in reads.verify() if h.id in self.model] == []
 
     @invariant()
     def no_double_reversal_and_no_key_twice(self):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app.extensions import db
-from app.ledger import rulebook, services
+from app.ledger import rules, services
 from app.models import Claim, Household, LedgerEntry, Objection
 from tests import factories
 from tests.ledger_world import make_world
@@ -89,7 +89,7 @@ def test_history_is_keyset_paginated_and_only_own(app, client, w):
 
 
 def test_rulebook_lists_active_rules_by_category(client, w):
-    rulebook.retire_rule(w.committee, w.daily.id)
+    rules.retire_rule(w.committee, w.daily.id)
     w.auth.login("h1")
     page = _text(client.get("/ledger/rules"))
     assert "乡风文明" in page and "见义勇为" in page and "+100" in page and "-20" in page

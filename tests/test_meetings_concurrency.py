@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.errors import Conflict
 from app.extensions import db
-from app.ledger import queries
+from app.ledger import reads
 from app.meetings import services
 from app.models import Attendance, LedgerEntry, User
 from tests.meetings_world import make_meeting_world, open_meeting
@@ -36,7 +36,7 @@ def test_concurrent_closes_award_once(app, ids):
     count = db.session.scalar(sa.select(sa.func.count(LedgerEntry.id))
                               .where(LedgerEntry.ref_type == "meeting"))
     assert count == 2
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_check_in_racing_close_is_either_awarded_or_refused(app, ids):
@@ -52,7 +52,7 @@ def test_check_in_racing_close_is_either_awarded_or_refused(app, ids):
         LedgerEntry.household_id == ids["h3"], LedgerEntry.ref_type == "meeting"))
     # Whoever won, a recorded attendance has its points and a refused one has neither.
     assert (present is None) == (awarded is None), results
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_concurrent_award_remaining_awards_once(app, ids):
@@ -67,4 +67,4 @@ def test_concurrent_award_remaining_awards_once(app, ids):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
         LedgerEntry.household_id == ids["h3"], LedgerEntry.ref_type == "meeting")) == 1
-    assert queries.verify() == []
+    assert reads.verify() == []

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app import demo
 from app.extensions import db
-from app.ledger import queries
+from app.ledger import reads
 from app.models import Attendance, Issue, LedgerEntry, Meeting, Region, User
 
 
@@ -51,4 +51,4 @@ def test_demo_meetings_and_issues(app):
 
     for name in ("issues-overdue", "issues-auto-confirm"):
         assert run_job(registered()[name])[1].startswith("0 "), name
-    assert queries.verify() == []
+    assert reads.verify() == []

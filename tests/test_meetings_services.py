@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app import events
 from app.errors import Conflict, DomainError, NotAllowed
 from app.extensions import db
-from app.ledger import queries
+from app.ledger import reads
 from app.meetings import codes, services
 from app.models import Attendance, LedgerEntry, Meeting, Notification
 from tests.meetings_world import make_meeting_world, open_meeting
@@ -95,7 +95,7 @@ def test_close_awards_every_attendee_once_with_the_meeting_as_reference(w):
     entries = db.session.scalars(sa.select(LedgerEntry).where(LedgerEntry.ref_type == "meeting")).all()
     assert sorted((e.household_id, e.points, e.ref_id) for e in entries) == \
         sorted([(w.h1.id, 5, meeting_id), (w.h2.id, 5, meeting_id)])
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_a_members_own_household_is_left_for_another_manager(w):
@@ -107,13 +107,13 @@ def test_a_members_own_household_is_left_for_another_manager(w):
     assert (awarded, left) == (1, 1)
     assert services.award_remaining(w.admin, meeting_id) == 1
     assert services.award_remaining(w.admin, meeting_id) == 0
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_close_without_an_attendance_rule_awards_nothing(w):
-    from app.ledger import rulebook
+    from app.ledger import rules
 
-    rulebook.retire_rule(w.committee, w.attend_rule.id)
+    rules.retire_rule(w.committee, w.attend_rule.id)
     meeting_id = open_meeting(w)
     services.check_in(w.h1_user, meeting_id)
     assert services.close(w.committee, meeting_id)[1:] == (0, 0)

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.ledger import rulebook, services as ledger
+from app.ledger import rules, services as ledger
 from app.models import Attendance, Issue, Meeting
 from app.shop import checkout, codes, reports, statement
 from tests import factories
@@ -59,9 +59,9 @@ def test_the_workbook_holds_the_months_figures(w, client, auth):
               household_id=w.far.id)])
     db.session.commit()
     # Points: make_shop_world awarded h1 100 under 乡风文明; a second category with a deduction.
-    cat2 = rulebook.create_category(w.committee, w.home.id, "环境卫生")
-    bad = rulebook.create_rule(w.committee, w.home.id, cat2.id, "D01", "乱扔垃圾", -20)
-    good2 = rulebook.create_rule(w.committee, w.home.id, cat2.id, "A09", "清扫", 7)
+    cat2 = rules.create_category(w.committee, w.home.id, "环境卫生")
+    bad = rules.create_rule(w.committee, w.home.id, cat2.id, "D01", "乱扔垃圾", -20)
+    good2 = rules.create_rule(w.committee, w.home.id, cat2.id, "A09", "清扫", 7)
     ledger.award(w.committee, [w.h2.id], bad.id, note="门前堆放")
     ledger.award(w.committee, [w.h1.id, w.h2.id], good2.id)
     ledger.award(w.other_committee, [w.far.id], w.other_rule.id)  # another village

@@ -58,14 +58,14 @@ def test_workbench_counts_in_one_statement_however_much_waits(app, client, auth,
     twenty claims, issues and low products cost what two do."""
     from datetime import date, timedelta
 
-    from app.ledger import claims, rulebook
+    from app.ledger import claims, rules
     from app.models import Issue, Product
 
     app.config["WTF_CSRF_ENABLED"] = False
     village = factories.village()
     committee = factories.user("com", Role.COMMITTEE, region_id=village.id)
-    category = rulebook.create_category(committee, village.id, "乡风文明")
-    rule = rulebook.create_rule(committee, village.id, category.id, "A01", "好人好事", 10)
+    category = rules.create_category(committee, village.id, "乡风文明")
+    rule = rules.create_rule(committee, village.id, category.id, "A01", "好人好事", 10)
     shop = factories.shop(village)
     for i in range(rows):
         household = factories.household(village)

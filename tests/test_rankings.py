@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.extensions import db
-from app.ledger import queries, services
+from app.ledger import reads as ledger_reads, services
 from app.ledger.settings import save_settings
 from app.models import Household
 from app.models.ranking import RankingMonth
@@ -67,7 +67,7 @@ def test_stars_agree_with_the_ledger_and_village_settings(app):
     rows = {r.household_id: r for r in reads.ranking(w.home.id, _this_month())}
     for h in (w.h1, w.h2, w.h3):
         household = db.session.get(Household, h.id)
-        assert rows[h.id].stars == queries.star_rating(household)
+        assert rows[h.id].stars == ledger_reads.star_rating(household)
     assert rows[w.h1.id].stars == 2 and rows[w.h2.id].stars == 1  # 20 >= 15; 10 < 15
     assert reads.standing(db.session.get(Household, w.h1.id)).to_next_star == 25 - 20
     assert reads.standing(db.session.get(Household, w.h2.id)).to_next_star == 15 - 10
@@ -138,7 +138,7 @@ def test_a_reversal_counts_in_the_month_of_the_entry_it_reverses(app):
     services.import_entries([dict(household_id=w.h1.id, village_id=w.home.id, points=100,
                                   kind="award", rule_id=w.big.id, note="", created_at=at)])
     db.session.commit()
-    entry_id = queries.history(w.h1.id, limit=1)[0][0].id
+    entry_id = ledger_reads.history(w.h1.id, limit=1)[0][0].id
     then = periods.current("month", at.astimezone(ZONE))
     assert {r.household_id: r.gained for r in reads.ranking(w.home.id, then)}[w.h1.id] == 100
     services.reverse(w.committee, entry_id, "错误")

@@ -22,7 +22,7 @@ from app.database import transaction
 from app.errors import InsufficientPoints
 from app.extensions import db
 from app.figures import rule_points
-from app.ledger import rulebook, services
+from app.ledger import rules, services
 from app.models import Household, LedgerEntry, Region
 from app.models.ranking import RankingMonth
 from app.rankings import periods, reads, recount
@@ -58,8 +58,8 @@ class RankingMachine(RuleBasedStateMachine):
         self.admin = factories.user(f"rank-admin{n}", "admin")
         self.rules = {}
         for village in self.villages:
-            cat = rulebook.create_category(self.admin, village.id, "类")
-            self.rules[village.id] = {p: rulebook.create_rule(self.admin, village.id, cat.id, f"R{p}",
+            cat = rules.create_category(self.admin, village.id, "类")
+            self.rules[village.id] = {p: rules.create_rule(self.admin, village.id, cat.id, f"R{p}",
                                                               f"规则{p}", p).id for p in (5, 30, -10)}
         self.model = Counter()  # (household, month) -> points gained
         self.balance = dict.fromkeys(self.houses, 0)

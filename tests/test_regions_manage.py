@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from app.errors import Conflict, InvalidInput, NotAllowed
 from app.extensions import db
 from app.ledger import services as ledger
-from app.ledger.queries import history, verify
+from app.ledger.reads import history, verify
 from app.models import AuditLog, Claim, Grid, Household, Region, User
 from app.regions import manage
 from app.regions.services import add_regions

@@ -5,8 +5,8 @@ from flask_babel import force_locale
 
 from app.errors import InvalidInput, NotAllowed
 from app.extensions import db
-from app.ledger import rulebook, services, templates
-from app.ledger.queries import verify
+from app.ledger import rulebook_templates, rules, services
+from app.ledger.reads import verify
 from app.models import LedgerEntry, Rule
 from tests import factories
 from tests.ledger_world import make_world
@@ -34,49 +34,49 @@ def rules_of(village):
 
 def test_publish_and_adopt_copies_rules_and_thresholds(world):
     w = world
-    template = templates.publish(w.official, w.county, w.home, "县标准细则")
-    assert templates.templates_for(w.third) == [template]
-    result = templates.adopt(w.third_committee, w.third, template)
+    template = rulebook_templates.publish(w.official, w.county, w.home, "县标准细则")
+    assert rulebook_templates.templates_for(w.third) == [template]
+    result = rulebook_templates.adopt(w.third_committee, w.third, template)
     assert result == {"added": 5, "kept": 0}
     adopted = rules_of(w.third)
     assert sorted(adopted) == ["A01", "A02", "A03", "A04", "D01"]
     assert (adopted["A03"].points, adopted["A03"].limit_count, adopted["A03"].limit_period) == (
         2, 1, "day")
     assert adopted["D01"].points == -20 and adopted["A01"].category.name == "乡风文明"
-    assert templates.sync_counts(w.third) == (5, 0)
+    assert rulebook_templates.sync_counts(w.third) == (5, 0)
 
 
 def test_template_update_syncs_unchanged_rules_only_and_never_past_points(world):
     w = world
-    template = templates.publish(w.official, w.county, w.home, "县标准细则")
-    templates.adopt(w.third_committee, w.third, template)
+    template = rulebook_templates.publish(w.official, w.county, w.home, "县标准细则")
+    rulebook_templates.adopt(w.third_committee, w.third, template)
     adopted = rules_of(w.third)
     h = factories.household(w.third)
     services.award(w.third_committee, [h.id], adopted["A01"].id, "before")
-    rulebook.update_rule(w.third_committee, adopted["A02"].id, points=150)  # the village's own now
-    rulebook.update_rule(w.committee, w.good.id, points=12)  # the source village changes
-    rulebook.update_rule(w.committee, w.big.id, points=90)
-    templates.publish(w.official, w.county, w.home, "县标准细则")
+    rules.update_rule(w.third_committee, adopted["A02"].id, points=150)  # the village's own now
+    rules.update_rule(w.committee, w.good.id, points=12)  # the source village changes
+    rules.update_rule(w.committee, w.big.id, points=90)
+    rulebook_templates.publish(w.official, w.county, w.home, "县标准细则")
     adopted = rules_of(w.third)
     assert adopted["A01"].points == 12 and adopted["A02"].points == 150
-    assert templates.sync_counts(w.third) == (4, 1)
+    assert rulebook_templates.sync_counts(w.third) == (4, 1)
     entry = db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.household_id == h.id))
     assert entry.points == 10 and db.session.get(type(h), h.id).score == 10 and verify() == []
 
 
 def test_dropping_a_line_retires_the_adopted_rule(world):
     w = world
-    template = templates.publish(w.official, w.county, w.home, "县标准细则")
-    templates.adopt(w.third_committee, w.third, template)
-    rulebook.retire_rule(w.committee, w.daily.id)
-    templates.publish(w.official, w.county, w.home, "县标准细则")
+    template = rulebook_templates.publish(w.official, w.county, w.home, "县标准细则")
+    rulebook_templates.adopt(w.third_committee, w.third, template)
+    rules.retire_rule(w.committee, w.daily.id)
+    rulebook_templates.publish(w.official, w.county, w.home, "县标准细则")
     assert not rules_of(w.third)["A03"].active and rules_of(w.third)["A01"].active
 
 
 def test_adopting_keeps_the_villages_own_rules_with_the_same_code(world):
     w = world
-    template = templates.publish(w.official, w.county, w.home, "县标准细则")
-    result = templates.adopt(w.other_committee, w.other, template)  # 乙村 already has A01
+    template = rulebook_templates.publish(w.official, w.county, w.home, "县标准细则")
+    result = rulebook_templates.adopt(w.other_committee, w.other, template)  # 乙村 already has A01
     assert result == {"added": 4, "kept": 1}
     assert rules_of(w.other)["A01"].template_rule_id is None
 
@@ -84,16 +84,16 @@ def test_adopting_keeps_the_villages_own_rules_with_the_same_code(world):
 def test_who_may_publish_and_adopt(world):
     w = world
     with pytest.raises(NotAllowed):
-        templates.publish(w.committee, w.county, w.home, "x")
-    template = templates.publish(w.admin, w.county, w.home, "县标准细则")
+        rulebook_templates.publish(w.committee, w.county, w.home, "x")
+    template = rulebook_templates.publish(w.admin, w.county, w.home, "县标准细则")
     with pytest.raises(NotAllowed):
-        templates.adopt(w.committee, w.third, template)
+        rulebook_templates.adopt(w.committee, w.third, template)
     with pytest.raises(InvalidInput):
-        templates.publish(w.admin, w.county, w.county, "x")
+        rulebook_templates.publish(w.admin, w.county, w.county, "x")
     far = factories.village("远村")  # in a tree of its own, outside the county
     far_committee = factories.user("far", "committee", region_id=far.id)
     with pytest.raises(InvalidInput):
-        templates.adopt(far_committee, far, template)
+        rulebook_templates.adopt(far_committee, far, template)
     assert rules_of(far) == {}
 
 
@@ -107,7 +107,7 @@ def test_pages_publish_and_adopt(client, auth, world):
     assert page.status_code == 200
     client.post(f"/regions/{w.county.id}/templates", data={"village_id": w.home.id,
                                                           "name": "县标准细则"})
-    (template,) = templates.templates_of(w.county)
+    (template,) = rulebook_templates.templates_of(w.county)
     auth.logout()
     auth.login("committee3")
     assert "县标准细则" in client.get("/regions/templates").get_data(as_text=True)

@@ -11,7 +11,7 @@ from app.database import transaction
 from app.errors import Conflict, DomainError, NotAllowed
 from app.extensions import db
 from app.jobs import Job, period_of, registered, run_job
-from app.ledger import claims, rulebook, services
+from app.ledger import claims, rules, services
 from app.models import Household, JobRun, LedgerEntry, Notification, OutboxEvent
 from tests import factories
 from tests.ledger_world import make_world
@@ -59,7 +59,7 @@ def _attempt(w, action, actor):
     if action == "claim":
         return claims.submit_claim(actor, w.h1.id, w.good.id, "扫了村道")
     if action == "create_rule":
-        return rulebook.create_rule(actor, w.home.id, w.cat.id, f"Z{actor.id}", "新规则", 3)
+        return rules.create_rule(actor, w.home.id, w.cat.id, f"Z{actor.id}", "新规则", 3)
     raise AssertionError(action)
 
 

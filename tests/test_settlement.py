@@ -11,7 +11,7 @@ from app.dates import local_now
 from app.errors import InsufficientPoints, InvalidInput
 from app.extensions import db
 from app.jobs import registered, run_job
-from app.ledger import queries, services, settlement
+from app.ledger import reads, services, settlement
 from app.models import Household, LedgerEntry, Notification, Settlement, User, VillageSettings
 from app.rankings import recount
 from app.shop import checkout, codes
@@ -76,7 +76,7 @@ def test_the_settlement_lapses_positive_balances_and_keeps_scores(w):
         w.h1.id: (0, 160), w.h2.id: (0, 10), w.h3.id: (-20, -20), w.far.id: (10, 10)}
     assert [(e.household_id, e.points, e.ref_type) for e in _expiries()] == [
         (w.h1.id, -150, "settlement"), (w.h2.id, -10, "settlement")]
-    assert queries.verify() == []
+    assert reads.verify() == []
     assert recount.stored() == months and recount.verify() == []
     done = db.session.scalar(sa.select(Settlement))
     assert (done.settle_on, done.households, done.points) == (w.on, 2, 160)
@@ -97,7 +97,7 @@ def test_run_twice_expires_once(w):
     assert len(_expiries()) == 2
     assert db.session.scalar(sa.select(sa.func.count(Settlement.id))) == 1
     assert _figures(w.h1)[w.h1.id] == (0, 160)
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_two_job_runners_at_once_expire_once(app, w):
@@ -107,7 +107,7 @@ def test_two_job_runners_at_once_expire_once(app, w):
     assert sum("1 settled" in r for r in results) == 1, results
     assert [(e.household_id, e.points) for e in _expiries()] == [(w.h1.id, -150), (w.h2.id, -10)]
     assert _figures(w.h1, w.h2) == {w.h1.id: (0, 160), w.h2.id: (0, 10)}
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_a_sale_racing_the_expiry_never_overdraws(app, w):
@@ -128,7 +128,7 @@ def test_a_sale_racing_the_expiry_never_overdraws(app, w):
     # Whatever the order, the 150 points were either spent or lapsed, never more.
     assert lapsed + 40 * len(spent) == 150 and lapsed >= 0
     assert _figures(w.h1)[h1] == (0, 160)
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_warnings_go_out_once_per_household(app, w):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, InsufficientPoints, NotAllowed
 from app.extensions import db
-from app.ledger import queries, services
+from app.ledger import reads, services
 from app.models import Household, LedgerEntry
 from app.models.shop import PaymentCode, Product, Redemption, StockMovement
 from app.shop import checkout, codes, stock
@@ -40,7 +40,7 @@ def test_checkout_writes_redemption_lines_entry_and_stock(w):
     assert balance == 45 and stocks["食用油"] == 2 and stocks["肥皂"] == 47
     moved = db.session.scalars(sa.select(StockMovement).where(StockMovement.redemption_id == sale.id)).all()
     assert sorted((m.kind, m.quantity) for m in moved) == [("redeemed", -3), ("redeemed", -1)]
-    assert queries.verify() == []
+    assert reads.verify() == []
     # The household sees it in its history at once; the score is unchanged by spending.
     assert db.session.get(Household, w.h1.id).score == 100
 
@@ -70,7 +70,7 @@ def test_too_little_stock_changes_nothing_and_names_the_product(w):
     with pytest.raises(stock.InsufficientStock, match="食用油"):
         checkout.checkout(w.keeper, [(w.soap.id, 1), (w.oil.id, 4)], "k-4", code=code["secret"])
     assert _state(w) == before
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_other_village_code_and_foreign_product_are_refused(w):
@@ -113,7 +113,7 @@ def test_void_same_day_by_keeper_gives_points_and_stock_back_once(w):
     assert balance == 100 and stocks["食用油"] == 3
     with pytest.raises(DomainError):
         checkout.void(w.committee, sale.id, "again")
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_void_of_an_earlier_day_is_for_the_committee(w):

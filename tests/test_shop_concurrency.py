@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.errors import InsufficientPoints
 from app.extensions import db
-from app.ledger import queries, services
+from app.ledger import reads, services
 from app.models import Household, LedgerEntry, User
 from app.models.shop import Product, Redemption
 from app.shop import checkout, codes, stock
@@ -33,7 +33,7 @@ def _settle():
 
 def _clean():
     db.session.expire_all()
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_one_code_redeemed_by_twenty_at_once_pays_once(app, ids):

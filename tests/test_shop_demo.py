@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app import demo
 from app.extensions import db
-from app.ledger import queries
+from app.ledger import reads
 from app.models import Household, LedgerEntry, User
 from app.models.shop import Product, Redemption, RedemptionLine, StockMovement
 
@@ -36,4 +36,4 @@ def test_demo_shop_has_a_catalogue_and_a_month_of_redemptions(app):
     household = db.session.get(Household, db.session.scalar(
         sa.select(User.household_id).where(User.username == "household")))
     assert household.balance >= 200
-    assert queries.verify() == []
+    assert reads.verify() == []

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.ledger import queries
+from app.ledger import reads
 from app.models import Household
 from app.models.shop import Product, Redemption
 from app.shop import codes
@@ -134,7 +134,7 @@ def _code_id(session, secret):
 def _facts(world):
     db.session.expire_all()
     return (db.session.get(Household, world.h1.id).balance,
-            db.session.scalar(sa.select(sa.func.count(Redemption.id))), queries.verify())
+            db.session.scalar(sa.select(sa.func.count(Redemption.id))), reads.verify())
 
 
 def test_one_code_checked_out_by_twenty_sessions_pays_once(server):

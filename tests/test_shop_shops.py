@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from app.extensions import db
-from app.ledger import queries
+from app.ledger import reads
 from app.models import Region, ShopVillage, User
 from app.regions import manage
 from app.shop import checkout, codes, counter, shops
@@ -58,7 +58,7 @@ def test_a_household_of_a_served_village_pays_there_and_of_others_not(w):
     code = counter.open_basket(w.keeper, shown["secret"])
     sale = checkout.checkout(w.keeper, [(w.soap.id, 2)], code_id=code.id, idempotency_key="far-1")
     assert (sale.household_id, sale.points) == (w.far.id, 10)
-    assert queries.verify() == []
+    assert reads.verify() == []
     # The household of the served village sees the shop in its catalogue too.
     from app.shop import catalogue
 
@@ -135,4 +135,4 @@ def test_a_household_served_by_two_shops_starts_at_its_own_and_can_order_at_the_
         f"qty-{w.soap.id}": "2", "idempotency_key": "far-page-order"})
     assert placed.status_code == 302
     assert client.get("/shop/catalogue?shop=999999").status_code == 404
-    assert queries.verify() == []
+    assert reads.verify() == []

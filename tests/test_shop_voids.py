@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.extensions import db
-from app.ledger import queries
+from app.ledger import reads
 from app.models import Household
 from app.models.shop import Product, Redemption
 from app.shop import checkout, codes
@@ -40,7 +40,7 @@ def test_day_list_totals_and_void_by_keeper(client, w):
     assert db.session.get(Household, w.h1.id).balance == 100
     assert db.session.get(Product, w.oil.id).stock == 3
     assert 'id="total-points">0<' in client.get("/shop/redemptions").text
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_earlier_days_are_voided_by_the_committee_only(client, w):

@@ -8,7 +8,7 @@ from app.errors import DomainError
 from app.database import transaction
 from app.extensions import db
 from app.jobs import registered, run_job
-from app.ledger import queries, services
+from app.ledger import reads, services
 from app.models import Household, LedgerEntry, User
 from app.models.shop import Product, StockMovement, Voucher
 from app.shop import codes, vouchers
@@ -43,7 +43,7 @@ def test_order_holds_points_and_stock_and_pickup_redeems_once(w):
     kinds = db.session.scalars(sa.select(StockMovement.kind).where(
         StockMovement.product_id == w.oil.id).order_by(StockMovement.id)).all()
     assert kinds == ["received", "reserved", "released", "redeemed"]
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_household_cancels_and_gets_points_and_stock_back_once(w):
@@ -57,7 +57,7 @@ def test_household_cancels_and_gets_points_and_stock_back_once(w):
         vouchers.cancel(w.keeper, voucher.id)
     with pytest.raises(codes.CodeInvalid):
         vouchers.redeem(w.keeper, voucher.id)
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_too_many_points_or_units_are_refused_whole(w):
@@ -92,7 +92,7 @@ def test_expiry_job_returns_points_and_stock_once_even_run_twice_at_once(app, w)
     assert [db.session.get(Voucher, i).status for i in ids] == ["expired", "expired"]
     assert db.session.get(Voucher, later).status == "held"
     assert _state(w) == (95, 3, 49)
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def _login(client, username):
@@ -166,7 +166,7 @@ def test_holds_come_back_without_borrowing_another_account(w):
     db.session.expire_all()
     assert db.session.get(Voucher, late.id).status == "expired"
     assert _state(w)[:2] == (100, 3)
-    assert queries.verify() == []
+    assert reads.verify() == []
 
 
 def test_only_voucher_holds_can_be_released(w):

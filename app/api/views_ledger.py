@@ -5,7 +5,7 @@ from app.access import permissions
 from app.api import bp, schemas
 from app.api.spec import operation, require_cursor
 from app.errors import Conflict, NotAllowed, NotFound
-from app.ledger import queries, reads, services as ledger
+from app.ledger import reads, services as ledger
 from app.models import Household, LedgerEntry, User
 
 
@@ -41,8 +41,8 @@ def household_entries(actor, household_id: int, query: schemas.PageQuery):
     first among entries of one moment), a keyset page at a time; pass `next` back as `before`
     (a malformed one is 400)."""
     household = _readable_household(actor, household_id)
-    require_cursor(query.before, queries.history_key(query.before))
-    page = queries.history_page(household.id, query.before, query.limit)
+    require_cursor(query.before, reads.history_key(query.before))
+    page = reads.history_page(household.id, query.before, query.limit)
     return schemas.EntriesPage(entries=[_entry(e) for e in page.items], next=page.next_cursor), 200
 
 

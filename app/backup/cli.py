@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from app.backup import BackupError, retention  # noqa: F401  (registers the daily job)
+from app.backup import BackupError, jobs  # noqa: F401  (registers the daily job)
 
 backup_cli = AppGroup("backup", help="Back up the whole site, or restore a backup.")
 

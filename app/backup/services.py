@@ -136,7 +136,7 @@ def _upgrade_and_verify(revision: str, lines: list[str]) -> bool:
     """Bring an older backup's schema up to this version's, then run the ledger verify."""
     from flask_migrate import upgrade
 
-    from app.ledger.queries import verify
+    from app.ledger.reads import verify
 
     head = ScriptDirectory(str(BASE_DIR / "migrations")).get_current_head()
     if revision != head:

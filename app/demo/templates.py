@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.demo.places import HOME_VILLAGE
 from app.extensions import db
-from app.ledger.templates import publish
+from app.ledger.rulebook_templates import publish
 from app.models import Region, RegionLevel
 
 TEMPLATE_NAME = "罗翠村积分制管理细则（试行）"

@@ -13,7 +13,7 @@ from app import events
 from app.access import permissions, scope
 from app.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from app.extensions import db
-from app.ledger.queries import settings_for
+from app.ledger.reads import settings_for
 from app.database import transaction
 from app.ledger.services import award_entries, reverse_entry
 from app.models import Claim, Household, LedgerEntry, Objection, Rule, User

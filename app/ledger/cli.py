@@ -10,7 +10,7 @@ ledger = AppGroup("ledger", help="Check the points ledger.")
 @ledger.command("verify")
 def verify_command() -> None:
     """List every household whose balance or score disagrees with its entries; exit 1 if any."""
-    from app.ledger.queries import verify
+    from app.ledger.reads import verify
 
     wrong = verify()
     for household, balance, score in wrong:

@@ -95,7 +95,7 @@ def _upheld_text(params: dict) -> str:
 @job("ledger-verify", every=timedelta(days=1))
 def nightly_verify(now: datetime) -> str:
     """Recompute every balance and score from the ledger; the result goes to the audit log."""
-    from app.ledger.queries import verify
+    from app.ledger.reads import verify
 
     wrong = verify()
     detail = (f"{len(wrong)} household(s) disagree: "

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.figures import rule_points
 from app.health import metrics
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender, split_own
-from app.ledger.queries import expected_sums
+from app.ledger.reads import expected_sums
 from app.models import Household, LedgerEntry, Rule, User
 from app.models.base import utcnow
 from app.models.ledger import SCORING_KINDS, EntryKind, RefType

@@ -1,6 +1,6 @@
 """Saving a village's ledger settings: star thresholds on the score and the objection window.
 
-Reading them is app/ledger/queries.settings_for, which gives unsaved defaults until the
+Reading them is app/ledger/reads.settings_for, which gives unsaved defaults until the
 committee first saves here.
 """
 from flask_babel import gettext as _

@@ -23,7 +23,7 @@ from app.errors import InvalidInput, NotAllowed
 from app.extensions import db
 from app.jobs import job
 from app.ledger import services
-from app.ledger.queries import settings_for
+from app.ledger.reads import settings_for
 from app.models import Household, OutboxEvent, Region, Role, Settlement, User, VillageSettings
 from app.models.ledger import RefType
 

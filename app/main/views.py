@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from app.access import scope
 from app.access.permissions import permission_required
 from app.extensions import db, limiter
-from app.ledger.queries import entry_flags, history
+from app.ledger.reads import entry_flags, history
 from app.households import services as household_services
 from app.main import bp
 from app.main import workbench as workbench_reads

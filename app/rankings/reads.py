@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.ledger.queries import settings_for
+from app.ledger.reads import settings_for
 from app.models import Household
 from app.models.ranking import RankingMonth
 from app.rankings import periods
@@ -24,7 +24,7 @@ from app.rankings.keep import month_of
 
 
 def stars(score: int, thresholds: tuple) -> int:
-    """Stars from 0 to 5 (app/ledger/queries.star_rating): one for any positive score, then
+    """Stars from 0 to 5 (app/ledger/reads.star_rating): one for any positive score, then
     one per threshold reached."""
     return 0 if score <= 0 else 1 + sum(1 for t in thresholds if score >= t)
 

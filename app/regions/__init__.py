@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("regions", __name__)
 
-from app.regions import manage_views, template_views, tree_views, views  # noqa: E402,F401
+from app.regions import views  # noqa: E402,F401

@@ -72,5 +72,5 @@ def test_printed_card_and_pin_pay_for_a_basket(live_server, browser, phone, tmp_
         assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert _balance(live_server.app, name) == before - price
     with live_server.app.app_context():
-        from app.ledger.queries import verify
+        from app.ledger.reads import verify
         assert verify() == []

@@ -70,7 +70,7 @@ def test_pay_code_scanned_by_camera_pays_for_a_basket(live_server, browser, phon
         assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert _household(live_server.app, "household").balance == balance - 2 * price
     with live_server.app.app_context():
-        from app.ledger.queries import verify
+        from app.ledger.reads import verify
         assert verify() == []
 
 

@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from app.access.permissions import CLAIMANTS, VILLAGE_MANAGERS, roles_required
 from app.errors import DomainError
-from app.claims import bp
+from app.ledger.views import claims_bp as bp
 from app.ledger import claims, photos, reads
-from app.claims.forms import ClaimForm, DecideForm, RejectForm
+from app.ledger.forms.claims import ClaimForm, DecideForm, RejectForm
 from app.views_util import flash_errors, readable_village
 
 

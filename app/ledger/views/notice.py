@@ -9,9 +9,9 @@ from flask_login import current_user
 from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, roles_required
 from app.errors import DomainError
 from app.ledger import claims, notice as board
-from app.ledger.queries import entry_flags, settings_for
-from app.notice import bp
-from app.notice.forms import AnswerForm, ObjectionForm
+from app.ledger.reads import entry_flags, settings_for
+from app.ledger.views import notice_bp as bp
+from app.ledger.forms.notice import AnswerForm, ObjectionForm
 from app.models import Role
 from app.views_util import flash_errors, readable_village
 

@@ -2,7 +2,7 @@
 
 Thin views: every read is a call to app/ledger/reads.py, every write one call to
 app/ledger/services.py, and a DomainError becomes a message. The rulebook and settings pages
-are in app/ledger/views_rulebook.py.
+are in app/ledger/views/rulebook.py.
 """
 import secrets
 
@@ -15,11 +15,11 @@ from app.access import scope
 from app.access.permissions import (LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS,
                                     permission_required, roles_required)
 from app.errors import DomainError, InvalidInput
-from app.ledger import photos, queries, reads, services
+from app.ledger import photos, reads, services
 from app.ledger.policy import split_own
-from app.points import bp
-from app.points.forms import (KIND_LABELS, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
-                              ReverseForm, SearchForm)
+from app.ledger.views import points_bp as bp
+from app.ledger.forms.points import (KIND_LABELS, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
+                                     ReverseForm, SearchForm)
 from app.models import Household
 from app.views_util import flash_errors, managed_village, readable_village
 
@@ -212,9 +212,9 @@ def reverse(entry_id: int):
 def me_history():
     """Every entry of the household, newest first, a page at a time."""
     household = scope.own_household_or_404(current_user)
-    page = queries.history_page(household.id, request.args.get("after"), current_app.config["PAGE_SIZE"])
+    page = reads.history_page(household.id, request.args.get("after"), current_app.config["PAGE_SIZE"])
     return render_template("points/history.html", household=household, page=page,
-                           flags=queries.entry_flags(page.items, household.id))
+                           flags=reads.entry_flags(page.items, household.id))
 
 
 @bp.route("/photos/<name>")

@@ -1,7 +1,7 @@
 """The committee's rulebook pages: categories, rules (add, change, retire) and village settings.
 
 Thin views: reads come from app/ledger/reads.py, every write is one call to
-app/ledger/rulebook.py (or app/ledger/settings.py), and a DomainError becomes a message.
+app/ledger/rules.py (or app/ledger/settings.py), and a DomainError becomes a message.
 """
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,10 +10,10 @@ from flask_login import current_user
 from app.access import scope
 from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
 from app.errors import DomainError
-from app.ledger import queries, reads, rulebook as book
-from app.rulebook import bp
+from app.ledger import reads, rules as book
+from app.ledger.views import rulebook_bp as bp
 from app.households.forms import ConfirmForm
-from app.rulebook.forms import CategoryForm, RuleEditForm, RuleForm, SettingsForm
+from app.ledger.forms.rulebook import CategoryForm, RuleEditForm, RuleForm, SettingsForm
 from app.ledger.settings import save_settings
 from app.views_util import flash_errors, managed_village, readable_village
 
@@ -35,7 +35,7 @@ def rulebook():
     categories, by_category = reads.rulebook(village.id)
     return render_template("rulebook/rulebook.html", village=village, categories=categories,
                            by_category=by_category, form=CategoryForm(),
-                           settings=queries.settings_for(village.id),
+                           settings=reads.settings_for(village.id),
                            can_manage=scope.can_manage_village(current_user, village.id))
 
 
@@ -127,7 +127,7 @@ def retire_rule(rule_id: int):
 def settings():
     """Star thresholds on the score and the days households have to object to a notice."""
     village = managed_village()
-    form = SettingsForm(obj=queries.settings_for(village.id))
+    form = SettingsForm(obj=reads.settings_for(village.id))
     if form.validate_on_submit():
         try:
             save_settings(current_user, village.id, form.star2.data, form.star3.data, form.star4.data,

@@ -16,7 +16,7 @@ from app.access import permissions
 from app.database import transaction
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.ledger.queries import settings_for
+from app.ledger.reads import settings_for
 from app.models import (Region, Rule, RuleCategory, RulebookTemplate, TemplateRule, User,
                         VillageSettings)
 from app.models.base import utcnow

@@ -1,4 +1,4 @@
-"""Forms of the rulebook pages: shape checks only; rules live in app/ledger/rulebook.py."""
+"""Forms of the rulebook pages: shape checks only; rules live in app/ledger/rules.py."""
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l

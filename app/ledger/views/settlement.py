@@ -10,10 +10,10 @@ from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_requ
 from app.errors import DomainError
 from app.extensions import db
 from app.ledger import settlement as settlements
-from app.ledger.queries import settings_for
+from app.ledger.reads import settings_for
 from app.models import Settlement
-from app.rulebook import bp
-from app.rulebook.forms import SettlementForm
+from app.ledger.views import rulebook_bp as bp
+from app.ledger.forms.rulebook import SettlementForm
 from app.views_util import db_id, flash_errors, managed_village, readable_village
 
 

@@ -7,7 +7,7 @@ from app.access import permissions, scope
 from app.access.permissions import OFFICIALS, VILLAGE_MANAGERS, roles_required
 from app.errors import DomainError
 from app.households.forms import ConfirmForm
-from app.ledger import templates
+from app.ledger import rulebook_templates as templates
 from app.regions import bp
 from app.regions.forms import PublishTemplateForm
 from app.views_util import flash_errors, managed_village
