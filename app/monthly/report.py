@@ -21,7 +21,7 @@ from app.models import (Attendance, Household, Issue, LedgerEntry, Meeting, Regi
                         RuleCategory, Shop)
 from app.models.issue import OPEN_STATUSES
 from app.rankings import periods, reads
-from app.shop import reports as shop_reports, statement
+from app.shop.reports import reads as shop_reports, statement
 from app.spreadsheets import write
 
 POINT_KINDS = ("award", "deduction")

@@ -7,7 +7,8 @@ from app.access import lookup, scope
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
 from app.ledger import photos
-from app.shop import bp, catalogue
+from app.shop import bp
+from app.shop.catalogue import services as catalogue
 from app.shop.forms import (MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm, ReceiveForm,
                             VoucherDaysForm)
 from app.views_util import db_id, flash_errors

@@ -12,7 +12,8 @@ from flask_login import current_user
 from app.access.permissions import permission_required
 from app.errors import DomainError
 from app.extensions import limiter
-from app.shop import bp, cards
+from app.shop import bp
+from app.shop.cards import services as cards
 from app.shop.forms import PinForm
 
 READ_SECONDS = 300  # how long a scanned card waits for its PIN

@@ -8,9 +8,11 @@ from flask_login import current_user
 from app.access import lookup, scope
 from app.access.permissions import permission_required
 from app.errors import DomainError
-from app.shop import bp, catalogue, codes, vouchers
+from app.shop import bp, codes
+from app.shop.catalogue import services as catalogue
+from app.shop.vouchers import services as vouchers
 from app.shop.forms import VOUCHER_LABELS, ConfirmForm, basket_items
-from app.shop.views_catalogue import shop_arg
+from app.shop.catalogue.views import shop_arg
 
 
 def _voucher_or_404(voucher_id: int):
