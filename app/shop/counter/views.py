@@ -15,8 +15,8 @@ from app.shop.cards import services as cards
 from app.shop.counter import services as counter
 from app.shop.reports import reads as reports
 from app.shop.forms import CodeForm, ConfirmForm, basket_items
-from app.shop.cards.views.pin import card_read
-from app.shop.catalogue.views import shop_arg
+from app.shop.cards.scanned import card_read
+from app.shop.pages import shop_arg
 from app.views_util import limit_typed_codes
 
 

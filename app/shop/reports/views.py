@@ -6,7 +6,7 @@ from flask import render_template, request
 from app.access.permissions import permission_required
 from app.shop import bp
 from app.shop.reports import reads as reports, statement
-from app.shop.catalogue.views import shop_arg
+from app.shop.pages import shop_arg
 from app.spreadsheets import write
 
 

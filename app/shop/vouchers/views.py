@@ -12,7 +12,7 @@ from app.shop import bp, codes
 from app.shop.catalogue import services as catalogue
 from app.shop.vouchers import services as vouchers
 from app.shop.forms import VOUCHER_LABELS, ConfirmForm, basket_items
-from app.shop.catalogue.views import shop_arg
+from app.shop.pages import shop_arg
 
 
 def _voucher_or_404(voucher_id: int):
