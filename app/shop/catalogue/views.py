@@ -9,8 +9,8 @@ from app.errors import DomainError
 from app.ledger import photos
 from app.shop import bp
 from app.shop.catalogue import services as catalogue
-from app.shop.forms import (MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm, ReceiveForm,
-                            VoucherDaysForm)
+from app.shop.catalogue.forms import (MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm,
+                                      ReceiveForm, VoucherDaysForm)
 from app.shop.pages import shop_arg
 from app.views_util import flash_errors
 

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Region, Shop
 from app.shop import bp
 from app.shop.shops import services as shops
-from app.shop.forms import KeeperForm, OpenShopForm, RenameShopForm, ShopButtonForm
+from app.shop.shops.forms import KeeperForm, OpenShopForm, RenameShopForm, ShopButtonForm
 from app.views_util import db_id, flash_errors
 
 MAX_VILLAGE_CHOICES = 300  # beyond this an official opens a shop from the village's township

@@ -11,7 +11,8 @@ from app.errors import DomainError, NotFound
 from app.links import query_args
 from app.shop import bp
 from app.shop.cards import services as cards, sheets as card_sheets
-from app.shop.forms import CardsIssueForm, ConfirmForm
+from app.shop.cards.forms import CardsIssueForm
+from app.shop.forms import ConfirmForm
 from app.views_util import db_id
 
 READERS = "shop.cards_pages"  # committee and admin reach the pages; "shop.cards" decides the village

@@ -13,7 +13,7 @@ from app.extensions import limiter
 from app.shop import bp
 from app.shop.cards import services as cards
 from app.shop.cards.scanned import scanned_card
-from app.shop.forms import PinForm
+from app.shop.cards.forms import PinForm
 
 
 def _pin_limit() -> str:
