@@ -40,7 +40,8 @@ def prepare(url: str, instance: str, codes_wanted: int) -> tuple[list[str], int]
     """The demo plus household accounts with points, codes for them and a product; (codes, product id)."""
     from app.ledger import services as ledger
     from app.models import Household, Role, User
-    from app.shop import catalogue, codes
+    from app.shop import codes
+    from app.shop.catalogue import services as catalogue
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
                       "PAY_CODE_SECONDS": 3600, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})

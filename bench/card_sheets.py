@@ -32,7 +32,7 @@ def main() -> None:
     from app.extensions import db
     from app.models import Household, RegionLevel, Role, User
     from app.regions.services import add_regions
-    from app.shop import card_sheets, cards
+    from app.shop.cards import sheets as card_sheets, services as cards
 
     instance = tempfile.mkdtemp(prefix="lianxin-cards-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/bench.db",

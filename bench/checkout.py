@@ -55,7 +55,8 @@ def _world(keepers: int, households: int, codes_each: int):
     from app.ledger import rules, services
     from app.models import RegionLevel, Role, Shop, User, Household
     from app.regions.services import add_regions
-    from app.shop import catalogue, codes
+    from app.shop import codes
+    from app.shop.catalogue import services as catalogue
 
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:

@@ -3,7 +3,7 @@ with points, a product catalogue with stock; and another village with its own sh
 from types import SimpleNamespace
 
 from app.ledger import rules, services
-from app.shop import catalogue
+from app.shop.catalogue import services as catalogue
 from tests import factories
 
 

@@ -49,7 +49,7 @@ def test_twenty_concurrent_replays_of_an_award_make_one_entry(app, tmp_path):
 
 def _shop_world():
     """The demo with soap on sale at 罗翠村's shop; (household user, soap id)."""
-    from app.shop import catalogue
+    from app.shop.catalogue import services as catalogue
 
     demo.load()
     keeper = db.session.scalar(sa.select(User).where(User.username == "shop"))

@@ -18,7 +18,8 @@ from app.issues import services as issues
 from app.meetings import codes as meeting_codes
 from app.models import LedgerEntry, Meeting, Product, Region, Rule, Shop, User
 from app.models.base import utcnow
-from app.shop import catalogue, codes as pay_codes
+from app.shop import codes as pay_codes
+from app.shop.catalogue import services as catalogue
 from tests import api_world, factories
 
 # CONTRACT.md's demo accounts, in the order each row runs them (refusals change nothing, so a

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Household, LedgerEntry, Product, Redemption, User
-from app.shop import catalogue
+from app.shop.catalogue import services as catalogue
 from tests import api_world
 
 

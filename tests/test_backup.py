@@ -15,7 +15,8 @@ from app.extensions import db
 from app.jobs import registered, run_job
 from app.ledger import reads, services as ledger
 from app.models import Household, LedgerEntry, User
-from app.shop import catalogue, checkout, codes
+from app.shop import checkout, codes
+from app.shop.catalogue import services as catalogue
 from tests import factories
 from tests.shop_world import make_shop_world
 

@@ -76,8 +76,8 @@ def test_the_window_in_one_place(app):
 def test_month_pickers_years_away_show_this_month(app):
     from app.errors import InvalidInput
     from app.ledger.notice import month_range
-    from app.shop import reports
-    from app.shop.statement import parse_month
+    from app.shop.reports import reads as reports
+    from app.shop.reports.statement import parse_month
 
     this_month = reports.today().replace(day=1)
     far = this_month.year + dates.YEARS_AHEAD + 1

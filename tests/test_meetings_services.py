@@ -181,7 +181,7 @@ def test_an_expired_payment_code_checks_no_one_in(app, w):
 
 
 def test_desk_scan_of_a_printed_card_checks_in_without_a_pin_and_refuses_revoked_cards(w):
-    from app.shop import cards
+    from app.shop.cards import services as cards
 
     meeting_id = open_meeting(w)
     cards.issue_cards(w.committee, w.home.id)

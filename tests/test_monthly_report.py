@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 from app.extensions import db
 from app.ledger import rules, services as ledger
 from app.models import Attendance, Issue, Meeting
-from app.shop import checkout, codes, reports, statement
+from app.shop import checkout, codes
+from app.shop.reports import reads as reports, statement
 from tests import factories
 from tests.shop_world import make_shop_world
 

@@ -10,7 +10,9 @@ from app import events
 from app.extensions import db
 from app.models import Notification
 from app.models.shop import HouseholdCard
-from app.shop import cards, checkout, counter
+from app.shop import checkout
+from app.shop.cards import services as cards
+from app.shop.counter import services as counter
 from tests.shop_world import make_shop_world
 
 

@@ -10,7 +10,9 @@ from app import events
 from app.extensions import db
 from app.models import Household, Notification, OutboxEvent
 from app.models.shop import HouseholdCard, PaymentCode, Redemption
-from app.shop import cards, checkout, counter
+from app.shop import checkout
+from app.shop.cards import services as cards
+from app.shop.counter import services as counter
 from tests import factories
 from tests.shop_world import make_shop_world
 
@@ -258,7 +260,7 @@ def test_sheet_as_pdf_has_ten_cards_a_page_and_the_qr_at_30_mm(app, client, auth
         import weasyprint
     else:
         weasyprint = pytest.importorskip("weasyprint")
-    from app.shop import card_sheets
+    from app.shop.cards import sheets as card_sheets
 
     for n in range(9):
         factories.household(w.home, head_name=f"添{n}")
@@ -326,7 +328,7 @@ def test_wrong_pins_are_rate_limited_per_keeper(app, client, auth, w):
 
 def test_without_weasyprint_the_pdf_link_falls_back_to_the_browser_sheet(client, auth, w,
                                                                         monkeypatch):
-    from app.shop import card_sheets
+    from app.shop.cards import sheets as card_sheets
 
     def missing(data):
         raise ImportError("weasyprint")

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from app.errors import DomainError, NotAllowed, NotFound
 from app.extensions import db
 from app.models.shop import Product, StockMovement
-from app.shop import catalogue, stock
+from app.shop import stock
+from app.shop.catalogue import services as catalogue
 from tests.shop_world import make_shop_world
 
 

@@ -8,7 +8,9 @@ from openpyxl import load_workbook
 
 from app.extensions import db
 from app.models.shop import StockMovement
-from app.shop import catalogue, checkout, codes, reports, statement
+from app.shop import checkout, codes
+from app.shop.catalogue import services as catalogue
+from app.shop.reports import reads as reports, statement
 from tests.shop_world import make_shop_world
 
 
@@ -86,7 +88,7 @@ def test_statement_page_and_downloads(client, w):
 
 
 def test_goods_held_for_orders_are_their_own_column(w):
-    from app.shop import vouchers
+    from app.shop.vouchers import services as vouchers
 
     vouchers.order(w.h1_user, [(w.oil.id, 2)], "v-s")
     lines, _points = statement.monthly(w.shop.id, reports.today().replace(day=1))

@@ -11,7 +11,8 @@ from app.jobs import registered, run_job
 from app.ledger import reads, services
 from app.models import Household, LedgerEntry, User
 from app.models.shop import Product, StockMovement, Voucher
-from app.shop import codes, vouchers
+from app.shop import codes
+from app.shop.vouchers import services as vouchers
 from tests.shop_world import make_shop_world
 from tests.races import race
 

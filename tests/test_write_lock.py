@@ -10,7 +10,7 @@ from PIL import Image
 
 from app.extensions import db
 from app.models import Claim, Redemption, User
-from app.shop import catalogue
+from app.shop.catalogue import services as catalogue
 from tests import api_world
 
 

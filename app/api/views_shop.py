@@ -5,7 +5,9 @@ from app.access import permissions
 from app.api import bp, schemas
 from app.api.spec import operation
 from app.errors import Conflict, NotAllowed
-from app.shop import catalogue, checkout, codes, counter
+from app.shop import checkout, codes
+from app.shop.catalogue import services as catalogue
+from app.shop.counter import services as counter
 
 
 def _same_code(payment_code_id, text: str) -> bool:

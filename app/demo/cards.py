@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.demo.places import HOME_VILLAGE
 from app.extensions import db
 from app.models import Household, Region, Role, User
-from app.shop import cards
+from app.shop.cards import services as cards
 
 DEMO_PIN = "135790"
 COUNT = 3

@@ -373,7 +373,7 @@ def release_hold_entry(actor: Optional[User], entry_id: int, reason: str) -> Led
     cancelled or expired voucher), inside the caller's transaction.
 
     This is not a refund of goods received, so the household itself may do it, as may its shop
-    and committee; the scheduled expiry passes no actor. The caller (app/shop/vouchers.py) closes
+    and committee; the scheduled expiry passes no actor. The caller (app/shop/vouchers/) closes
     the voucher by a conditional UPDATE in the same transaction, and `reverses_id` is unique, so a
     hold is released at most once."""
     entry = db.session.get(LedgerEntry, entry_id)

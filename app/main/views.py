@@ -36,7 +36,7 @@ def me():
     """The household's own figures, star rating and newest entries, in large type."""
     household = scope.own_household_or_404(current_user)
     recent, _next = history(household.id, limit=10, with_rule=True)
-    from app.shop import cards
+    from app.shop.cards import services as cards
     from app.rankings.reads import standing as ranking_standing
 
     from app.ledger.settlement import lapse_notice
@@ -71,7 +71,7 @@ def workbench():
 def shop_home():
     """The shop keeper's workbench: today's redemptions, low stock, and the way to the scanner."""
     shop = current_user.shop or abort(404)
-    from app.shop import reports
+    from app.shop.reports import reads as reports
 
     return render_template("main/shop.html", shop=shop,
                            counts=household_services.village_counts(shop.village_id),

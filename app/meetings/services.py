@@ -24,8 +24,8 @@ from app.ledger import services as ledger
 from app.models import (Attendance, CheckInMethod, Household, LedgerEntry, Meeting, MeetingFormat,
                         MeetingHost, MeetingStatus, Region, Rule, User)
 from app.models.base import utcnow
-from app.shop import cards
 from app.shop import codes as pay_codes
+from app.shop.cards import services as cards
 
 ATTENDANCE_RULE = "YS01"  # the rulebook line "参加夜谈会" (attended a night-talk meeting)
 meetings_table = Meeting.__table__

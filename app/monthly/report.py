@@ -2,7 +2,7 @@
 
 Sheets: the month's meetings (date, format, topic, attendance), the attendance summary, issues
 (raised, resolved, overdue), points by rule category, each village shop's redemptions and stock
-(app/shop/statement.py's monthly statement) and the month's ranking (app/rankings/reads.py).
+(app/shop/reports/statement.py's monthly statement) and the month's ranking (app/rankings/reads.py).
 Points by category is one grouped query over the month's ledger entries of the village: it reads
 the index ix_ledger_entries_village_id_created_at, a range bounded by one village and one month,
 which is acceptable for a report asked for now and then (the rankings' summary does not keep
@@ -21,7 +21,7 @@ from app.models import (Attendance, Household, Issue, LedgerEntry, Meeting, Regi
                         RuleCategory, Shop)
 from app.models.issue import OPEN_STATUSES
 from app.rankings import periods, reads
-from app.shop import reports as shop_reports, statement
+from app.shop.reports import reads as shop_reports, statement
 from app.spreadsheets import write
 
 POINT_KINDS = ("award", "deduction")

@@ -8,7 +8,7 @@ from app.access.permissions import permission_required
 from app.models import Role
 from app.monthly import report
 from app.regions import services as region_services
-from app.shop import statement
+from app.shop.reports import statement
 from app.spreadsheets import write
 from app.views_util import village_arg
 

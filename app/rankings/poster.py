@@ -1,7 +1,7 @@
 """The month's ranking poster of a village or grid: one A4 page, printed from the browser or as a PDF.
 
 The PDF is WeasyPrint's rendering of the same template with the same stylesheet
-(app/shop/card_sheets.py does the same for household cards). What is shown is capped so that it
+(app/shop/cards/sheets.py does the same for household cards). What is shown is capped so that it
 always fits one page: the top of the ranking and a bounded list of star households.
 """
 import os

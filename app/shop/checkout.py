@@ -23,7 +23,8 @@ from app.health import metrics
 from app.ledger.services import reverse_entry, spend_entry
 from app.models import Household, User
 from app.models.shop import Product, Redemption, RedemptionLine
-from app.shop import catalogue, codes, stock
+from app.shop import codes, stock
+from app.shop.catalogue import services as catalogue
 
 MAX_QUANTITY = 999
 redemptions_table = Redemption.__table__

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Household, User
-from app.shop import catalogue
+from app.shop.catalogue import services as catalogue
 from tests.e2e import has_no_horizontal_scroll, sign_in
 from tests.e2e.camera import camera_phone, video_of
 

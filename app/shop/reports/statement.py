@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from app import dates
 from app.extensions import db
 from app.models.shop import Product, Redemption, RedemptionLine, StockMovement
-from app.shop import reports
+from app.shop.reports import reads as reports
 from app.spreadsheets import write
 
 

@@ -55,7 +55,8 @@ def read_code(actor: User, text: str) -> tuple[str, int]:
     Unknown, used and expired codes all raise the same CodeInvalid; cards that cannot pay here
     raise CardInvalid.
     """
-    from app.shop import cards, vouchers
+    from app.shop.cards import services as cards
+    from app.shop.vouchers import services as vouchers
 
     def voucher() -> tuple[str, int]:
         permissions.require(actor, "shop.checkout", actor.shop)

@@ -10,8 +10,9 @@ from app.accounts.bulk_views import site_qr
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Region, Shop
-from app.shop import bp, shops
-from app.shop.forms import KeeperForm, OpenShopForm, RenameShopForm, ShopButtonForm
+from app.shop import bp
+from app.shop.shops import services as shops
+from app.shop.shops.forms import KeeperForm, OpenShopForm, RenameShopForm, ShopButtonForm
 from app.views_util import db_id, flash_errors
 
 MAX_VILLAGE_CHOICES = 300  # beyond this an official opens a shop from the village's township

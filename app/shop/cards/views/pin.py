@@ -4,35 +4,16 @@ Which card was scanned is kept in the shop keeper's signed session for a few min
 page cannot be opened for another card by editing an address; the basket itself opens only on a
 payment code that a right PIN made and holds for this keeper.
 """
-import time
-
 from flask import current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from app.access.permissions import permission_required
 from app.errors import DomainError
 from app.extensions import limiter
-from app.shop import bp, cards
-from app.shop.forms import PinForm
-
-READ_SECONDS = 300  # how long a scanned card waits for its PIN
-
-
-def card_read(card_id: int):
-    """Remember the card this keeper just scanned and ask for its PIN."""
-    session["card_read"] = [current_user.id, card_id, int(time.time())]
-    return redirect(url_for(".card_pin"))
-
-
-def _scanned_card():
-    found = session.get("card_read")
-    try:
-        user_id, card_id, at = found
-    except (TypeError, ValueError):
-        return None
-    if user_id != current_user.id or time.time() - at > READ_SECONDS:
-        return None
-    return card_id
+from app.shop import bp
+from app.shop.cards import services as cards
+from app.shop.cards.scanned import scanned_card
+from app.shop.cards.forms import PinForm
 
 
 def _pin_limit() -> str:
@@ -52,7 +33,7 @@ def _wrong(response) -> bool:
 @limiter.limit(_pin_limit, key_func=_keeper_key, methods=["POST"], deduct_when=_wrong)
 def card_pin():
     """The household types its PIN on the keeper's phone; a right one opens the basket."""
-    card_id = _scanned_card()
+    card_id = scanned_card()
     if card_id is None:
         return redirect(url_for(".scan"))
     form, status = PinForm(), 200

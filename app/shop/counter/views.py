@@ -10,10 +10,13 @@ from app.access import permissions
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
 from app.security import scanner_csp
-from app.shop import bp, cards, checkout, codes, counter, reports
+from app.shop import bp, checkout, codes
+from app.shop.cards import services as cards
+from app.shop.counter import services as counter
+from app.shop.reports import reads as reports
 from app.shop.forms import CodeForm, ConfirmForm, basket_items
-from app.shop.views_cards import card_read
-from app.shop.views_catalogue import shop_arg
+from app.shop.cards.scanned import card_read
+from app.shop.pages import shop_arg
 from app.views_util import limit_typed_codes
 
 

@@ -9,8 +9,10 @@ from app.access import scope
 from app.access.permissions import permission_required
 from app.errors import DomainError, NotFound
 from app.links import query_args
-from app.shop import bp, card_sheets, cards
-from app.shop.forms import CardsIssueForm, ConfirmForm
+from app.shop import bp
+from app.shop.cards import services as cards, sheets as card_sheets
+from app.shop.cards.forms import CardsIssueForm
+from app.shop.forms import ConfirmForm
 from app.views_util import db_id
 
 READERS = "shop.cards_pages"  # committee and admin reach the pages; "shop.cards" decides the village

@@ -16,7 +16,8 @@ from flask import current_app, render_template
 from app.extensions import db
 from app.models import Grid, Household, Region
 from app.models.shop import HouseholdCard
-from app.shop import cards, codes
+from app.shop import codes
+from app.shop.cards import services as cards
 
 PER_PAGE = 10  # cards on one A4 page
 PER_PART = 200  # cards in one printout (20 pages); a village of 1000 is five parts

@@ -4,8 +4,9 @@ from datetime import timedelta
 from flask import render_template, request
 
 from app.access.permissions import permission_required
-from app.shop import bp, reports, statement
-from app.shop.views_catalogue import shop_arg
+from app.shop import bp
+from app.shop.reports import reads as reports, statement
+from app.shop.pages import shop_arg
 from app.spreadsheets import write
 
 

@@ -25,7 +25,8 @@ from app.jobs import job
 from app.ledger.services import release_hold_entry
 from app.models import Household, User
 from app.models.shop import Redemption, RedemptionLine, Voucher, VoucherLine
-from app.shop import catalogue, checkout, codes, stock
+from app.shop import checkout, codes, stock
+from app.shop.catalogue import services as catalogue
 
 PREFIX = "V1"
 vouchers_table = Voucher.__table__

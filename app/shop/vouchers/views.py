@@ -3,14 +3,20 @@ import secrets
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.access import lookup, scope
 from app.access.permissions import permission_required
 from app.errors import DomainError
-from app.shop import bp, catalogue, codes, vouchers
-from app.shop.forms import VOUCHER_LABELS, ConfirmForm, basket_items
-from app.shop.views_catalogue import shop_arg
+from app.shop import bp, codes
+from app.shop.catalogue import services as catalogue
+from app.shop.vouchers import services as vouchers
+from app.shop.forms import ConfirmForm, basket_items
+from app.shop.pages import shop_arg
+
+VOUCHER_LABELS = {"held": _l("Waiting for pickup"), "redeemed": _l("Picked up"),
+                  "cancelled": _l("Cancelled"), "expired": _l("Expired")}
 
 
 def _voucher_or_404(voucher_id: int):

@@ -1,25 +1,18 @@
 """Catalogue pages: the shop keeper's and committee's products and stock, the household's shop."""
-from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, flash, redirect, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import lookup, scope
 from app.access.permissions import permission_required
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.ledger import photos
-from app.shop import bp, catalogue
-from app.shop.forms import (MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm, ReceiveForm,
-                            VoucherDaysForm)
-from app.views_util import db_id, flash_errors
-
-
-def shop_arg():
-    """The shop a page shows (?shop= for a committee or admin with several), or 404."""
-    raw = request.args.get("shop")
-    try:
-        return catalogue.shop_for(current_user, db_id(raw) if raw else None)
-    except (ValueError, NotFound):
-        abort(404)
+from app.shop import bp
+from app.shop.catalogue import services as catalogue
+from app.shop.catalogue.forms import (MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm,
+                                      ReceiveForm, VoucherDaysForm)
+from app.shop.pages import shop_arg
+from app.views_util import flash_errors
 
 
 PHOTO_SIDE = 480  # pixels: enough for a phone's list, about 30 KB on a village's network

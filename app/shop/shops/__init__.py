@@ -1,0 +1,1 @@
+"""Shops: opening them, the villages each serves, keeper accounts."""
