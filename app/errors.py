@@ -15,7 +15,9 @@ class DomainError(Exception):
     """A business rule refused the request; the message is shown to the user as it is.
 
     `code` is a stable snake_case name for programs (the JSON API's error code); `status` the
-    HTTP status a page or API call answers with.
+    HTTP status a page or API call answers with, the same for both (the contract's: 403 or 404
+    outside one's scope, 409 a conflict, 422 refused by a rule; 400 only for a request the API's
+    document does not describe).
     """
 
     status = 422
@@ -52,9 +54,10 @@ class Conflict(DomainError):
 
 
 class InvalidInput(DomainError):
-    """Input that passed the form's shape checks but makes no sense (an unknown grid...)."""
+    """Input that passed the form's shape checks but makes no sense (an unknown grid...): well
+    formed, so refused by a rule (422), not a malformed request (400)."""
 
-    status = 400
+    status = 422
     code = "invalid_input"
 
 

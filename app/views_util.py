@@ -7,12 +7,58 @@ from flask import abort, current_app, flash, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from app.errors import DomainError, NotFound
+
 
 def flash_errors(form) -> None:
     """Show every field error of a form that was posted from another page."""
     for field in form:
         for message in field.errors:
             flash(f"{field.label.text}: {message}", "danger")
+
+
+class Outcome:
+    """What a service call made by a page came to: true with its `value`, or false with the
+    refusal (`error`, and the `status` and `code` the JSON API would answer it with)."""
+
+    def __init__(self, value=None, error: Optional[DomainError] = None):
+        self.value, self.error = value, error
+
+    def __bool__(self) -> bool:
+        return self.error is None
+
+    @property
+    def status(self) -> int:
+        return self.error.status if self.error is not None else 200
+
+    @property
+    def code(self) -> Optional[str]:
+        return self.error.code if self.error is not None else None
+
+
+def attempt(call, *args, done=None, field=None, flash_as: str = "danger",
+            not_found_404: bool = False, **kwargs) -> Outcome:
+    """Call a service for a page: `call(*args, **kwargs)`. A DomainError becomes its message,
+    flashed as `flash_as` (or put on the form's `field`, so the page re-rendered keeps what the user typed);
+    otherwise `done` (a message, or a function of the result giving one) is flashed as a success.
+    The page then decides where it lands from the Outcome. With `not_found_404` a NotFound is the
+    404 page instead of a message."""
+    try:
+        value = call(*args, **kwargs)
+    except DomainError as refused:
+        if not_found_404 and isinstance(refused, NotFound):
+            abort(404)
+        error = refused
+    else:
+        message = done(value) if callable(done) else done
+        if message:
+            flash(message, "success")
+        return Outcome(value)
+    if field is not None:
+        field.errors = [*field.errors, error.message]  # a tuple until the form is validated
+    else:
+        flash(error.message, flash_as)
+    return Outcome(error=error)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -10,8 +10,7 @@ from app.access import scope
 from app.access.permissions import permission_required
 from app.accounts import bp, bulk
 from app.accounts.forms import BulkAccountsForm
-from app.errors import DomainError
-from app.views_util import db_id
+from app.views_util import attempt, db_id
 
 LABELS = {"committees": _l("A committee account for every village"),
           "officials": _l("An official account for this place and every township under it"),
@@ -42,11 +41,8 @@ def bulk_accounts():
     form = BulkAccountsForm()
     form.kind.choices = _choices(region)
     if form.validate_on_submit():
-        try:
-            slips = bulk.create(current_user, form.kind.data, region)
-        except DomainError as error:
-            form.kind.errors.append(error.message)
-        else:
-            return render_template("accounts/slips.html", slips=slips, region=region,
+        slips = attempt(bulk.create, current_user, form.kind.data, region, field=form.kind)
+        if slips:
+            return render_template("accounts/slips.html", slips=slips.value, region=region,
                                    qr=site_qr(), site=url_for("auth.login", _external=True))
     return render_template("accounts/bulk.html", form=form, region=region)

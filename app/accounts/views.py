@@ -1,5 +1,5 @@
 """The administrator's account pages and the audit log."""
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -7,10 +7,9 @@ from app import audit
 from app.accounts import bp, services
 from app.accounts.forms import ROLE_LABELS, NewAccountForm, OwnHouseholdForm, RoleForm
 from app.access.permissions import permission_required
-from app.errors import DomainError
 from app.households.forms import ConfirmForm, ResetForm
 from app.models import Role
-from app.views_util import flash_errors
+from app.views_util import attempt, flash_errors
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -19,14 +18,10 @@ def index():
     """Every account, a page at a time, and a form to create one."""
     form = NewAccountForm()
     if form.validate_on_submit():
-        try:
-            user = services.create_account(form.username.data, form.password.data,
-                                           Role(form.role.data), form.scope_id.data,
-                                           form.display_name.data or "", actor=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Account %(name)s created.", name=user.username), "success")
+        if attempt(services.create_account, form.username.data, form.password.data,
+                   Role(form.role.data), form.scope_id.data, form.display_name.data or "",
+                   actor=current_user,
+                   done=lambda user: _("Account %(name)s created.", name=user.username)):
             return redirect(url_for(".index"))
     q = request.args.get("q", "")[:64].strip()
     page = services.accounts_page(q, request.args.get("after"), current_app.config["PAGE_SIZE"])
@@ -40,12 +35,8 @@ def detail(user_id: int):
     user = services.user_or_404(user_id)
     form = RoleForm(role=user.role)
     if form.validate_on_submit():
-        try:
-            services.change_role(user, Role(form.role.data), form.scope_id.data, actor=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Role changed."), "success")
+        if attempt(services.change_role, user, Role(form.role.data), form.scope_id.data,
+                   actor=current_user, done=_("Role changed.")):
             return redirect(url_for(".detail", user_id=user.id))
     return render_template("accounts/detail.html", user=user, form=form, roles=ROLE_LABELS,
                            reset_form=ResetForm(), confirm=ConfirmForm(),
@@ -59,12 +50,8 @@ def own_household(user_id: int):
     user = services.user_or_404(user_id)
     form = OwnHouseholdForm()
     if form.validate_on_submit():
-        try:
-            services.link_own_household(user, form.household_id.data, actor=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Saved."), "success")
+        attempt(services.link_own_household, user, form.household_id.data, actor=current_user,
+                done=_("Saved."))
     else:
         flash_errors(form)
     return redirect(url_for(".detail", user_id=user.id))
@@ -77,12 +64,8 @@ def reset_password(user_id: int):
     user = services.user_or_404(user_id)
     form = ResetForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(user, form.password.data, actor=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("The password of %(name)s has been reset.", name=user.username), "success")
+        attempt(services.reset_password, user, form.password.data, actor=current_user,
+                done=_("The password of %(name)s has been reset.", name=user.username))
     else:
         flash_errors(form)
     return redirect(url_for(".detail", user_id=user.id))
@@ -94,10 +77,7 @@ def set_active(user_id: int):
     """Disable or re-enable an account."""
     user = services.user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.set_active(user, request.form.get("active") == "1", actor=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
+        attempt(services.set_active, user, request.form.get("active") == "1", actor=current_user)
     return redirect(url_for(".detail", user_id=user.id))
 
 

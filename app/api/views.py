@@ -4,7 +4,7 @@ from flask import g, jsonify, render_template, request
 from app.api import bp, schemas, tokens
 from app.api.openapi import document
 from app.api.spec import BadRequest, operation, require_cursor
-from app.errors import DomainError, InvalidInput, json_error
+from app.errors import DomainError, json_error
 from app.events import text_of
 from app.auth import throttle
 from app.extensions import login
@@ -81,10 +81,10 @@ def bad_request(error: BadRequest):
 
 @bp.errorhandler(DomainError)
 def refused(error: DomainError):
-    """A service's refusal. Its InvalidInput (well-formed, but no such rule...) is 422 here: in the
-    API 400 means only a request that does not fit the document."""
+    """A service's refusal, with the status its class gives it (pages answer the same): an
+    InvalidInput (well-formed, but no such rule...) is 422; 400 means only a request that does
+    not fit the document."""
     from app.extensions import db
 
     db.session.rollback()
-    status = 422 if isinstance(error, InvalidInput) else error.status
-    return json_error(status, error.code, error.message)
+    return json_error(error.status, error.code, error.message)

@@ -1,13 +1,13 @@
 """The page where a signed-in user sees their API tokens and revokes them."""
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access.permissions import permission_required
 
 from app.api import pages_bp as bp, tokens
-from app.errors import DomainError
 from app.households.forms import ConfirmForm
+from app.views_util import attempt
 
 
 @bp.route("/tokens")
@@ -22,10 +22,5 @@ def token_list():
 def token_revoke(token_id: int):
     """Sign one program out."""
     if ConfirmForm().validate_on_submit():
-        try:
-            tokens.revoke(current_user, token_id)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("The token has been revoked."), "success")
+        attempt(tokens.revoke, current_user, token_id, done=_("The token has been revoked."))
     return redirect(url_for("api_pages.token_list"))

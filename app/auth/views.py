@@ -6,8 +6,7 @@ from flask_login import current_user, login_required, logout_user
 from app.auth import bp, services, throttle
 from app.auth.sessions import start_session
 from app.auth.forms import LanguageForm, LoginForm, PasswordForm
-from app.errors import DomainError
-from app.views_util import safe_next
+from app.views_util import attempt, safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,11 +49,7 @@ def password():
     """Change one's own password."""
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current.data, form.new.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
+        if attempt(services.change_password, current_user, form.current.data, form.new.data):
             # Every other session has ended; this one goes on with the new version.
             start_session(current_user._get_current_object(), remember=session.permanent)
             flash(_("Your password has been changed."), "success")

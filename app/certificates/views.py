@@ -12,10 +12,9 @@ from flask_login import current_user
 from app.access import permissions, scope
 from app.access.permissions import permission_required
 from app.certificates import document, reads, services, signing
-from app.errors import DomainError
 from app.extensions import db, limiter
 from app.models import Certificate, Role
-from app.views_util import db_id, village_arg
+from app.views_util import attempt, db_id, village_arg
 
 bp = Blueprint("certificates", __name__)
 
@@ -97,11 +96,8 @@ def withdraw(certificate_id: int):
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm the withdrawal."), "warning")
     else:
-        try:
-            services.withdraw(current_user, certificate, request.form.get("reason", ""))
-            flash(_("The certificate has been withdrawn."), "success")
-        except DomainError as error:
-            flash(error.message, "danger")
+        attempt(services.withdraw, current_user, certificate, request.form.get("reason", ""),
+                done=_("The certificate has been withdrawn."))
     return redirect(url_for(".show", certificate_id=certificate.id))
 
 

@@ -6,12 +6,11 @@ from flask_login import current_user
 from app.access import scope
 from app.accounts import services as accounts
 from app.access.permissions import REGISTER_READERS, VILLAGE_MANAGERS, roles_required
-from app.errors import DomainError
 from app.households import bp, services
 from app.ledger import reads as ledger_reads
 from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdForm, ResetForm, SearchForm
 from app.models import Role
-from app.views_util import back_or, flash_errors, managed_village, readable_village
+from app.views_util import attempt, back_or, flash_errors, managed_village, readable_village
 
 
 
@@ -45,13 +44,10 @@ def create():
     form = HouseholdForm()
     form.grid_id.choices = _grid_choices(village.id)
     if form.validate_on_submit():
-        try:
-            household = services.create_household(current_user, village, form.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Household %(number)s added.", number=household.number), "success")
-            return redirect(url_for(".detail", household_id=household.id))
+        household = attempt(services.create_household, current_user, village, form.data,
+                            done=lambda added: _("Household %(number)s added.", number=added.number))
+        if household:
+            return redirect(url_for(".detail", household_id=household.value.id))
     return render_template("households/form.html", form=form, village=village, household=None)
 
 
@@ -76,12 +72,7 @@ def edit(household_id: int):
     if request.method == "GET":
         form.grid_id.data = household.grid_id or 0
     if form.validate_on_submit():
-        try:
-            services.update_household(current_user, household, form.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Saved."), "success")
+        if attempt(services.update_household, current_user, household, form.data, done=_("Saved.")):
             return redirect(url_for(".detail", household_id=household.id))
     return render_template("households/form.html", form=form, village=household.village,
                            household=household)
@@ -106,14 +97,9 @@ def create_account(household_id: int):
     household = scope.managed_household_or_404(current_user, household_id)
     form = AccountForm()
     if form.validate_on_submit():
-        try:
-            accounts.create_account(form.username.data, form.password.data, Role.HOUSEHOLD,
-                                    household.id, display_name=household.head_name,
-                                    actor=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Account %(name)s created.", name=form.username.data), "success")
+        attempt(accounts.create_account, form.username.data, form.password.data, Role.HOUSEHOLD,
+                household.id, display_name=household.head_name, actor=current_user,
+                done=_("Account %(name)s created.", name=form.username.data))
     else:
         flash_errors(form)
     return redirect(url_for(".detail", household_id=household.id))
@@ -126,12 +112,8 @@ def reset_password(user_id: int):
     user = scope.managed_account_or_404(current_user, user_id)
     form = ResetForm()
     if form.validate_on_submit():
-        try:
-            accounts.reset_password(user, form.password.data, actor=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("The password of %(name)s has been reset.", name=user.username), "success")
+        attempt(accounts.reset_password, user, form.password.data, actor=current_user,
+                done=_("The password of %(name)s has been reset.", name=user.username))
     else:
         flash_errors(form)
     return redirect(back_or(url_for(".register")))
@@ -145,12 +127,7 @@ def grids():
     can_manage = scope.can_manage_village(current_user, village.id)
     form = GridForm()
     if can_manage and form.validate_on_submit():
-        try:
-            services.create_grid(current_user, village, form.name.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Grid added."), "success")
+        if attempt(services.create_grid, current_user, village, form.name.data, done=_("Grid added.")):
             return redirect(url_for(".grids", village=village.id))
     return render_template("households/grids.html", village=village, form=form,
                            grids=services.grid_summaries(village.id), can_manage=can_manage,
@@ -164,13 +141,9 @@ def create_leader(grid_id: int):
     grid = scope.managed_grid_or_404(current_user, grid_id)
     form = AccountForm()
     if form.validate_on_submit():
-        try:
-            accounts.create_account(form.username.data, form.password.data, Role.GRID_LEADER,
-                                    grid.id, actor=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Account %(name)s created.", name=form.username.data), "success")
+        attempt(accounts.create_account, form.username.data, form.password.data, Role.GRID_LEADER,
+                grid.id, actor=current_user,
+                done=_("Account %(name)s created.", name=form.username.data))
     else:
         flash_errors(form)
     return redirect(url_for(".grids", village=grid.village_id))

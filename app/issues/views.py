@@ -1,13 +1,12 @@
 """Issue pages: raise, lists (mine, the village's public ones, a region's, assigned to me), one
 issue with its timeline and the actions the user may take. Thin views over services and reads."""
-from flask import (abort, current_app, flash, redirect, render_template, request,
+from flask import (abort, current_app, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import permissions
 from app.access.permissions import permission_required
-from app.errors import DomainError
 from app.issues import bp, reads, services
 from app.issues.forms import (CATEGORIES, KINDS, AssignForm, ButtonForm, ConfirmIssueForm,
                               NoteForm, RaiseForm, SettingsForm)
@@ -16,7 +15,7 @@ from app.issues.notify import action_name
 from app.ledger import photos
 from app.ledger.reads import active_households
 from app.models.base import utcnow
-from app.views_util import db_id, flash_errors, managed_village, village_arg
+from app.views_util import attempt, db_id, flash_errors, managed_village, village_arg
 
 
 def region_arg():
@@ -82,19 +81,12 @@ def new():
     form.meeting_id.choices = [(0, _("Not at a meeting (online)"))] + [
         (m.id, f"{m.starts_at:%Y-%m-%d} {m.topic}") for m in reads.recent_meetings(village_id or -1)]
     if form.validate_on_submit():
-        name = None
-        try:
-            if form.photo.data and getattr(form.photo.data, "filename", ""):
-                name = photos.save_photo(form.photo.data)
-            issue = services.raise_issue(current_user, form.household_id.data, form.kind.data,
-                                         form.category.data, form.description.data, name,
-                                         form.meeting_id.data or None)
-        except DomainError as error:
-            photos.discard(name)
-            flash(error.message, "danger")
-        else:
-            flash(_("Thank you. The committee has registered it and will answer."), "success")
-            return redirect(url_for(".detail", issue_id=issue.id))
+        issue = attempt(photos.stored, form.photo.data, lambda name: services.raise_issue(
+            current_user, form.household_id.data, form.kind.data, form.category.data,
+            form.description.data, name, form.meeting_id.data or None),
+            done=_("Thank you. The committee has registered it and will answer."))
+        if issue:
+            return redirect(url_for(".detail", issue_id=issue.value.id))
     return render_template("issues/new.html", form=form, own=own)
 
 
@@ -119,12 +111,7 @@ def _act(issue_id: int, form, call, done: str):
     """Run one service call from a posted form; flash its result; back to the issue."""
     reads.issue_or_404(current_user, issue_id)
     if form.validate_on_submit():
-        try:
-            call(form)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(done, "success")
+        attempt(call, form, done=done)
     else:
         flash_errors(form)
     return redirect(url_for(".detail", issue_id=issue_id))
@@ -190,11 +177,7 @@ def settings():
     village = managed_village()
     form = SettingsForm(confirm_days=reads.confirm_days(village.id))
     if form.validate_on_submit():
-        try:
-            services.set_confirm_days(current_user, village.id, form.confirm_days.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Saved."), "success")
+        if attempt(services.set_confirm_days, current_user, village.id, form.confirm_days.data,
+                   done=_("Saved.")):
             return redirect(url_for(".settings"))
     return render_template("issues/settings.html", form=form, village=village)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.access import scope
-from app.errors import InvalidInput
+from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.models import Claim, Household, LedgerEntry, User
 
@@ -114,6 +114,19 @@ def discard(name: Optional[str]) -> None:
     """Remove a stored photo that ended up unused (its claim was refused)."""
     if name and NAME.match(name):
         (folder() / name).unlink(missing_ok=True)
+
+
+def stored(upload, write, max_side: int = MAX_SIDE):
+    """Store the uploaded photo, if one was chosen, and return `write(its name or None)`; when the
+    photo or the write is refused (DomainError, raised on), no file is left behind."""
+    name = None
+    try:
+        if upload and getattr(upload, "filename", ""):
+            name = save_photo(upload, max_side=max_side)
+        return write(name)
+    except DomainError:
+        discard(name)
+        raise
 
 
 def household_of(name: str) -> Optional[int]:

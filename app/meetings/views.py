@@ -18,7 +18,7 @@ from app.meetings.forms import FORMATS, ButtonForm, CheckInForm, CloseForm, Plan
 from app.models.base import utcnow
 from app.security import scanner_csp
 from app.shop.forms import CodeForm
-from app.views_util import db_id, flash_errors, limit_typed_codes
+from app.views_util import attempt, db_id, flash_errors, limit_typed_codes
 
 
 def _host_or_404(meeting):
@@ -51,15 +51,12 @@ def plan():
     form.village_id.choices = [(v.id, v.name) for v in reads.plannable_villages(current_user)]
     if form.validate_on_submit():
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        try:
-            meeting = services.plan(current_user, form.village_id.data, form.format.data,
-                                    form.topic.data, form.starts_at.data.replace(tzinfo=zone),
-                                    form.place.data, form.hosts())
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Meeting planned; the village's households have been told."), "success")
-            return redirect(url_for(".detail", meeting_id=meeting.id))
+        meeting = attempt(services.plan, current_user, form.village_id.data, form.format.data,
+                          form.topic.data, form.starts_at.data.replace(tzinfo=zone),
+                          form.place.data, form.hosts(),
+                          done=_("Meeting planned; the village's households have been told."))
+        if meeting:
+            return redirect(url_for(".detail", meeting_id=meeting.value.id))
     return render_template("meetings/plan.html", form=form)
 
 
@@ -84,11 +81,7 @@ def open_meeting(meeting_id: int):
     """Open a planned meeting for check-in, then show its code."""
     meeting = _host_or_404(reads.meeting_or_404(current_user, meeting_id))
     if ButtonForm().validate_on_submit():
-        try:
-            services.open_meeting(current_user, meeting.id)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
+        if attempt(services.open_meeting, current_user, meeting.id):
             return redirect(url_for(".code", meeting_id=meeting.id))
     return redirect(url_for(".detail", meeting_id=meeting.id))
 
@@ -100,21 +93,12 @@ def close(meeting_id: int):
     meeting = reads.meeting_or_404(current_user, meeting_id)
     form = CloseForm()
     if form.validate_on_submit():
-        name = None
-        try:
-            if form.photo.data and getattr(form.photo.data, "filename", ""):
-                name = photos.save_photo(form.photo.data)
-            _meeting, awarded, left = services.close(current_user, meeting.id, form.minutes.data,
-                                                     photo=name)
-        except DomainError as error:
-            photos.discard(name)
-            flash(error.message, "danger")
-        else:
-            flash(_("Meeting closed; %(count)d household(s) got attendance points.", count=awarded),
-                  "success")
-            if left:
-                flash(_("Your own household's attendance points must be awarded by another "
-                        "member of the committee."), "warning")
+        closed = attempt(photos.stored, form.photo.data, lambda name: services.close(
+            current_user, meeting.id, form.minutes.data, photo=name), done=lambda result: _(
+            "Meeting closed; %(count)d household(s) got attendance points.", count=result[1]))
+        if closed and closed.value[2]:  # (meeting, awarded, left): some left for another member
+            flash(_("Your own household's attendance points must be awarded by another "
+                    "member of the committee."), "warning")
     else:
         flash_errors(form)
     return redirect(url_for(".detail", meeting_id=meeting.id))
@@ -126,12 +110,8 @@ def award_remaining(meeting_id: int):
     """Award attendance points the close had to leave out (a member's own household)."""
     meeting = reads.meeting_or_404(current_user, meeting_id)
     if ButtonForm().validate_on_submit():
-        try:
-            count = services.award_remaining(current_user, meeting.id)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("%(count)d household(s) got attendance points.", count=count), "success")
+        attempt(services.award_remaining, current_user, meeting.id, done=lambda count: _(
+            "%(count)d household(s) got attendance points.", count=count))
     return redirect(url_for(".detail", meeting_id=meeting.id))
 
 
@@ -186,12 +166,12 @@ def register(meeting_id: int):
     if form.validate_on_submit():
         try:
             ids = [db_id(h) for h in request.form.getlist("household_id")]
-            added = services.tick(current_user, meeting.id, ids)
-        except (DomainError, ValueError) as error:
-            flash(getattr(error, "message", _("Choose households of this village.")), "danger")
+        except ValueError:
+            flash(_("Choose households of this village."), "danger")
         else:
-            flash(_("%(count)d household(s) checked in.", count=added), "success")
-            return redirect(url_for(".register", meeting_id=meeting.id))
+            if attempt(services.tick, current_user, meeting.id, ids, done=lambda added: _(
+                    "%(count)d household(s) checked in.", count=added)):
+                return redirect(url_for(".register", meeting_id=meeting.id))
     return render_template("meetings/register.html", meeting=meeting, rows=reads.register(meeting),
                            form=form)
 
@@ -205,12 +185,10 @@ def scan_in(meeting_id: int):
     meeting = _host_or_404(reads.meeting_or_404(current_user, meeting_id))
     form, status = CodeForm(), 200
     if form.validate_on_submit():
-        try:
-            household, added = services.check_in_scanned(current_user, meeting.id, form.code.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-            status = error.status
-        else:
+        read = attempt(services.check_in_scanned, current_user, meeting.id, form.code.data)
+        status = read.status
+        if read:
+            household, added = read.value
             who = {"name": household.head_name, "number": household.number}
             if added:
                 flash(_("%(name)s (No. %(number)s) checked in.", **who), "success")

@@ -13,12 +13,11 @@ from flask_login import current_user
 
 from app.access import permissions, scope
 from app.access.permissions import permission_required
-from app.errors import DomainError
 from app.extensions import db
 from app.models import Grid, Role
 from app.rankings import periods, poster, reads
 from app.regions import services as region_services
-from app.views_util import db_id, village_arg
+from app.views_util import attempt, db_id, village_arg
 
 bp = Blueprint("rankings", __name__)
 
@@ -30,11 +29,8 @@ def _period() -> periods.Period:
         kind, key = "month", ""
     if not key:
         return periods.current(kind, reads.local_now())
-    try:
-        return periods.parse(kind, key)
-    except DomainError as error:
-        flash(error.message, "warning")
-        return periods.current("month", reads.local_now())
+    asked = attempt(periods.parse, kind, key, flash_as="warning")
+    return asked.value if asked else periods.current("month", reads.local_now())
 
 
 def _grid_arg() -> Optional[int]:
@@ -103,11 +99,8 @@ def _month() -> periods.Period:
     key = request.args.get("month", "")
     if not key:
         return periods.current("month", reads.local_now())
-    try:
-        return periods.parse("month", key)
-    except DomainError as error:
-        flash(error.message, "warning")
-        return periods.current("month", reads.local_now())
+    asked = attempt(periods.parse, "month", key, flash_as="warning")
+    return asked.value if asked else periods.current("month", reads.local_now())
 
 
 @bp.route("/rankings/poster")

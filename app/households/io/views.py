@@ -6,8 +6,7 @@ from flask_login import current_user
 
 from app.access import scope
 from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
-from app.views_util import managed_village, readable_village
-from app.errors import DomainError
+from app.views_util import attempt, managed_village, readable_village
 from app.households import bp
 from app.households.io import exporter, importer
 from app.households.io.forms import ConfirmImportForm, ImportForm
@@ -30,13 +29,10 @@ def import_register():
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            preview = importer.preview_upload(village, upload.filename or "",
-                                              upload.read(MAX_BYTES + 1), current_user)
-        except DomainError as error:
-            form.file.errors.append(error.message)
-        else:
-            return _page(village, ImportForm(formdata=None), preview)
+        preview = attempt(importer.preview_upload, village, upload.filename or "",
+                          upload.read(MAX_BYTES + 1), current_user, field=form.file)
+        if preview:
+            return _page(village, ImportForm(formdata=None), preview.value)
     return _page(village, form)
 
 
@@ -49,17 +45,12 @@ def confirm_import():
     if not form.validate_on_submit():
         flash(_("This import has expired or was already done. Upload the file again."), "danger")
         return redirect(url_for(".import_register", village=village.id))
-    try:
-        count = importer.confirm_import(village, form.token.data, current_user,
-                                        create_grids=form.create_grids.data)
-    except importer.ImportRefused as refused:
-        flash(refused.message, "danger")
-        return _page(village, ImportForm(formdata=None), refused.preview, refused.status)
-    except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(url_for(".import_register", village=village.id))
-    flash(ngettext("%(num)d household imported.", "%(num)d households imported.", count), "success")
-    return redirect(url_for(".register", village=village.id))
+    done = attempt(importer.confirm_import, village, form.token.data, current_user,
+                   create_grids=form.create_grids.data, done=lambda count: ngettext(
+                       "%(num)d household imported.", "%(num)d households imported.", count))
+    if isinstance(done.error, importer.ImportRefused):
+        return _page(village, ImportForm(formdata=None), done.error.preview, done.status)
+    return redirect(url_for(".register" if done else ".import_register", village=village.id))
 
 
 @bp.route("/import/template.xlsx")

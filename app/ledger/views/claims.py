@@ -2,16 +2,15 @@
 
 Thin views over app/ledger/claims.py; anything out of scope is a 404.
 """
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access.permissions import CLAIMANTS, VILLAGE_MANAGERS, roles_required
-from app.errors import DomainError
 from app.ledger.views import claims_bp as bp
 from app.ledger import claims, photos, reads
 from app.ledger.forms.claims import ClaimForm, DecideForm, RejectForm
-from app.views_util import flash_errors, readable_village
+from app.views_util import attempt, flash_errors, readable_village
 
 
 
@@ -37,17 +36,9 @@ def claim_new():
     form = ClaimForm()
     _claim_choices(form)
     if form.validate_on_submit():
-        name = None
-        try:
-            if form.photo.data and form.photo.data.filename:
-                name = photos.save_photo(form.photo.data)
-            claims.submit_claim(current_user, form.household_id.data, form.rule_id.data,
-                                form.description.data, photo_name=name)
-        except DomainError as error:
-            photos.discard(name)
-            flash(error.message, "danger")
-        else:
-            flash(_("Your claim has been sent. The committee will decide on it."), "success")
+        if attempt(photos.stored, form.photo.data, lambda name: claims.submit_claim(
+                current_user, form.household_id.data, form.rule_id.data, form.description.data,
+                photo_name=name), done=_("Your claim has been sent. The committee will decide on it.")):
             return redirect(url_for(".my_claims"))
     return render_template("claims/new.html", form=form)
 
@@ -70,12 +61,8 @@ def claim_approve(claim_id: int):
     """Approve a claim: the award is made by claims.approve_claim."""
     claim = reads.claim_or_404(current_user, claim_id)
     if DecideForm().validate_on_submit():
-        try:
-            claims.approve_claim(current_user, claim.id)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Claim approved: %(points)d points added.", points=claim.rule.points), "success")
+        attempt(claims.approve_claim, current_user, claim.id,
+                done=_("Claim approved: %(points)d points added.", points=claim.rule.points))
     return redirect(url_for(".claims_queue", village=claim.household.village_id))
 
 
@@ -86,12 +73,8 @@ def claim_reject(claim_id: int):
     claim = reads.claim_or_404(current_user, claim_id)
     form = RejectForm()
     if form.validate_on_submit():
-        try:
-            claims.reject_claim(current_user, claim.id, form.reason.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Claim rejected."), "success")
+        attempt(claims.reject_claim, current_user, claim.id, form.reason.data,
+                done=_("Claim rejected."))
     else:
         flash_errors(form)
     return redirect(url_for(".claims_queue", village=claim.household.village_id))

@@ -2,18 +2,17 @@
 
 Thin views over app/ledger/claims.py; reads come from app/ledger/notice.py, built on app/scope.py.
 """
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, roles_required
-from app.errors import DomainError
 from app.ledger import claims, notice as board
 from app.ledger.reads import entry_flags, settings_for
 from app.ledger.views import notice_bp as bp
 from app.ledger.forms.notice import AnswerForm, ObjectionForm
 from app.models import Role
-from app.views_util import flash_errors, readable_village
+from app.views_util import attempt, flash_errors, readable_village
 
 # A village-month is a few thousand rows; this only guards the print view against the absurd.
 PRINT_MAX = 20000
@@ -21,12 +20,8 @@ PRINT_MAX = 20000
 
 def _month():
     """(first day, UTC start, UTC end) of the month asked for; the current one, with a warning, if bad."""
-    asked = request.args.get("month", "")
-    try:
-        return board.month_range(asked)
-    except DomainError as error:
-        flash(error.message, "warning")
-        return board.month_range("")
+    asked = attempt(board.month_range, request.args.get("month", ""), flash_as="warning")
+    return asked.value if asked else board.month_range("")
 
 
 @bp.route("/notice")
@@ -66,12 +61,8 @@ def objection_new(entry_id: int):
     entry = board.own_entry_or_404(current_user, entry_id)
     form = ObjectionForm()
     if form.validate_on_submit():
-        try:
-            claims.object_to(current_user, entry.id, form.reason.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Your objection has been sent. The committee will answer it."), "success")
+        if attempt(claims.object_to, current_user, entry.id, form.reason.data,
+                   done=_("Your objection has been sent. The committee will answer it.")):
             return redirect(url_for(".my_objections"))
     return render_template("notice/object.html", entry=entry, form=form,
                            objection_days=settings_for(entry.village_id).objection_days)
@@ -101,12 +92,7 @@ def _answer(objection_id: int, service, done: str):
     objection = board.objection_or_404(current_user, objection_id)
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
-            service(current_user, objection.id, form.answer.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(done, "success")
+        attempt(service, current_user, objection.id, form.answer.data, done=done)
     else:
         flash_errors(form)
     return redirect(url_for(".objections_queue", village=objection.household.village_id))

@@ -14,14 +14,14 @@ from flask_login import current_user
 from app.access import scope
 from app.access.permissions import (LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS,
                                     permission_required, roles_required)
-from app.errors import DomainError, InvalidInput
+from app.errors import InvalidInput
 from app.ledger import photos, reads, services
 from app.ledger.policy import split_own
 from app.ledger.views import points_bp as bp
 from app.ledger.forms.points import (KIND_LABELS, AwardForm, ConfirmEntriesForm, DeductForm, EntryFilterForm,
                                      ReverseForm, SearchForm)
 from app.models import Household
-from app.views_util import flash_errors, managed_village, readable_village
+from app.views_util import attempt, flash_errors, managed_village, readable_village
 
 
 
@@ -92,17 +92,16 @@ def _commit(kind: str):
         flash_errors(form)
         return redirect(back)
     ids, rule_id = form.households.data, form.rule_id.data
-    photo = None
-    try:
-        if kind == "deduction" and getattr(form.photo.data, "filename", ""):
-            photo = photos.save_photo(form.photo.data)
-        entries, left = services.award_others(current_user, ids, rule_id, form.note.data or "",
+
+    def record(photo):
+        return (photo, *services.award_others(current_user, ids, rule_id, form.note.data or "",
                                               idempotency_key=form.key.data, photo=photo,
-                                              village_id=village.id, deduction=kind == "deduction")
-    except DomainError as error:
-        photos.discard(photo)
-        flash(error.message, "danger")
+                                              village_id=village.id, deduction=kind == "deduction"))
+
+    recorded = attempt(photos.stored, form.photo.data if kind == "deduction" else None, record)
+    if not recorded:
         return redirect(back)
+    photo, entries, left = recorded.value
     if photo and entries[0].photo != photo:
         photos.discard(photo)  # a replay: the first request's entries keep their own photo
     flash(ngettext("Recorded for %(num)d household.", "Recorded for %(num)d households.", len(entries)),
@@ -129,10 +128,9 @@ def award_preview():
     village = managed_village()
     form = _award_form(village)
     if form.validate_on_submit():
-        try:
-            return _preview("award", village, form.rule_id.data, _targets(form, village), form.note.data)
-        except InvalidInput as error:
-            flash(error.message, "danger")
+        targets = attempt(_targets, form, village)
+        if targets:
+            return _preview("award", village, form.rule_id.data, targets.value, form.note.data)
     q = request.form.get("q")
     q = q[:64] if q is not None else None
     return render_template("points/award.html", village=village, form=form,
@@ -194,12 +192,8 @@ def reverse(entry_id: int):
     entry = reads.managed_entry_or_404(current_user, entry_id)
     form = ReverseForm()
     if form.validate_on_submit():
-        try:
-            services.reverse(current_user, entry.id, form.reason.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("The entry was reversed."), "success")
+        attempt(services.reverse, current_user, entry.id, form.reason.data,
+                done=_("The entry was reversed."))
         return redirect(url_for(".entries", village=entry.village_id))
     return render_template("points/reverse.html", entry=entry, form=form,
                            reversed_already=reads.is_reversed(entry.id), kinds=KIND_LABELS)

@@ -3,19 +3,18 @@
 Thin views: reads come from app/ledger/reads.py, every write is one call to
 app/ledger/rules.py (or app/ledger/settings.py), and a DomainError becomes a message.
 """
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import scope
 from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
-from app.errors import DomainError
 from app.ledger import reads, rules as book
 from app.ledger.views import rulebook_bp as bp
 from app.households.forms import ConfirmForm
 from app.ledger.forms.rulebook import CategoryForm, RuleEditForm, RuleForm, SettingsForm
 from app.ledger.settings import save_settings
-from app.views_util import flash_errors, managed_village, readable_village
+from app.views_util import attempt, flash_errors, managed_village, readable_village
 
 
 @bp.route("/rules")
@@ -46,12 +45,8 @@ def create_category():
     village = managed_village()
     form = CategoryForm()
     if form.validate_on_submit():
-        try:
-            book.create_category(current_user, village.id, form.name.data, form.sort_order.data or 0)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Category added."), "success")
+        attempt(book.create_category, current_user, village.id, form.name.data,
+                form.sort_order.data or 0, done=_("Category added."))
     else:
         flash_errors(form)
     return redirect(url_for(".rulebook", village=village.id))
@@ -75,12 +70,8 @@ def create_rule():
     form = RuleForm()
     form.category_id.choices = _category_choices(village.id)
     if form.validate_on_submit():
-        try:
-            book.create_rule(current_user, village.id, code=form.code.data, **_rule_fields(form))
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Rule %(code)s added.", code=form.code.data), "success")
+        if attempt(book.create_rule, current_user, village.id, code=form.code.data,
+                   **_rule_fields(form), done=_("Rule %(code)s added.", code=form.code.data)):
             return redirect(url_for(".rulebook", village=village.id))
     return render_template("rulebook/rule_form.html", form=form, village=village, rule=None)
 
@@ -95,12 +86,8 @@ def edit_rule(rule_id: int):
     if request.method == "GET":
         form.limit_period.data = rule.limit_period or ""
     if form.validate_on_submit():
-        try:
-            book.update_rule(current_user, rule.id, **_rule_fields(form))
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Saved. The change applies to new entries only."), "success")
+        if attempt(book.update_rule, current_user, rule.id, **_rule_fields(form),
+                   done=_("Saved. The change applies to new entries only.")):
             return redirect(url_for(".rulebook", village=rule.village_id))
     return render_template("rulebook/rule_form.html", form=form, village=village, rule=rule)
 
@@ -112,12 +99,8 @@ def retire_rule(rule_id: int):
     rule, village = reads.managed_rule_or_404(current_user, rule_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            book.retire_rule(current_user, rule.id)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Rule %(code)s retired.", code=rule.code), "success")
+        attempt(book.retire_rule, current_user, rule.id,
+                done=_("Rule %(code)s retired.", code=rule.code))
         return redirect(url_for(".rulebook", village=rule.village_id))
     return render_template("rulebook/retire.html", rule=rule, village=village, form=form)
 
@@ -129,12 +112,7 @@ def settings():
     village = managed_village()
     form = SettingsForm(obj=reads.settings_for(village.id))
     if form.validate_on_submit():
-        try:
-            save_settings(current_user, village.id, form.star2.data, form.star3.data, form.star4.data,
-                          form.star5.data, form.objection_days.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Saved."), "success")
+        if attempt(save_settings, current_user, village.id, form.star2.data, form.star3.data,
+                   form.star4.data, form.star5.data, form.objection_days.data, done=_("Saved.")):
             return redirect(url_for(".rulebook", village=village.id))
     return render_template("rulebook/settings.html", form=form, village=village)

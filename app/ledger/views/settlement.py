@@ -1,20 +1,19 @@
 """The year-end settlement page (年度清零): the committee switches it on and picks the date;
 officials above read it. It previews the points that would lapse and lists what each settlement
 lapsed. Writes are one call to app/ledger/settlement.py."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import scope
 from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
-from app.errors import DomainError
 from app.extensions import db
 from app.ledger import settlement as settlements
 from app.ledger.reads import settings_for
 from app.models import Settlement
 from app.ledger.views import rulebook_bp as bp
 from app.ledger.forms.rulebook import SettlementForm
-from app.views_util import db_id, flash_errors, managed_village, readable_village
+from app.views_util import attempt, db_id, flash_errors, managed_village, readable_village
 
 
 def _after() -> int | None:
@@ -52,14 +51,9 @@ def save_settlement():
     village = managed_village()
     form = SettlementForm()
     if form.validate_on_submit():
-        try:
-            settlements.save_settlement(current_user, village.id,
-                                        form.settle_on.data if form.enabled.data else None,
-                                        form.warn_days.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Saved."), "success")
+        attempt(settlements.save_settlement, current_user, village.id,
+                form.settle_on.data if form.enabled.data else None, form.warn_days.data,
+                done=_("Saved."))
     else:
         flash_errors(form)
     return redirect(url_for(".settlement", village=village.id))

@@ -1,15 +1,14 @@
 """The page where administrators and officials above a place change it: thin views over manage.py."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import permissions, scope
 from app.access.permissions import OFFICIALS, roles_required
-from app.errors import DomainError
 from app.households.forms import ConfirmForm
 from app.regions import bp, manage
 from app.regions.forms import AddRegionForm, MergeForm, MoveForm, RegionNameForm
-from app.views_util import flash_errors
+from app.views_util import attempt, flash_errors
 
 
 def _region(region_id: int):
@@ -41,12 +40,7 @@ def manage_region(region_id: int):
 def _act(region, form, action, done: str):
     """Run one service call for a posted form and go back to the page with its message."""
     if form.validate_on_submit():
-        try:
-            action()
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(done, "success")
+        attempt(action, done=done)
     else:
         flash_errors(form)
     return redirect(url_for(".manage_region", region_id=region.id))

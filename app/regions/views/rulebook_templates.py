@@ -1,16 +1,15 @@
 """Rulebook templates as pages: officials publish them, committees adopt them."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import permissions, scope
 from app.access.permissions import OFFICIALS, VILLAGE_MANAGERS, roles_required
-from app.errors import DomainError
 from app.households.forms import ConfirmForm
 from app.ledger import rulebook_templates as templates
 from app.regions import bp
 from app.regions.forms import PublishTemplateForm
-from app.views_util import flash_errors, managed_village
+from app.views_util import attempt, flash_errors, managed_village
 
 
 def _publisher_region(region_id: int):
@@ -28,13 +27,9 @@ def region_templates(region_id: int):
     form = PublishTemplateForm()
     form.village_id.choices = templates.village_choices(region)
     if form.validate_on_submit():
-        try:
-            templates.publish(current_user, region, scope.region_or_404(
-                current_user, form.village_id.data), form.name.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Template published; villages that adopted it are up to date."), "success")
+        if attempt(templates.publish, current_user, region,
+                   scope.region_or_404(current_user, form.village_id.data), form.name.data,
+                   done=_("Template published; villages that adopted it are up to date.")):
             return redirect(url_for(".region_templates", region_id=region.id))
     return render_template("regions/templates.html", region=region, form=form,
                            templates=templates.templates_of(region))
@@ -58,13 +53,8 @@ def adopt_template(template_id: int):
     template = templates.adoptable(village, template_id) or abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            result = templates.adopt(current_user, village, template)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Template adopted: %(added)d rules added, %(kept)d of your own kept.",
-                    **result), "success")
+        if attempt(templates.adopt, current_user, village, template, done=lambda result: _(
+                "Template adopted: %(added)d rules added, %(kept)d of your own kept.", **result)):
             return redirect(url_for("rulebook.rulebook", village=village.id))
     else:
         flash_errors(form)

@@ -5,11 +5,11 @@ from flask_login import current_user
 
 from app.access import scope
 from app.access.permissions import permission_required
-from app.errors import DomainError
 from app.regions import bp, tree_export, tree_import
 from app.regions.forms import ConfirmImportForm, TreeImportForm
 from app.spreadsheets import write
 from app.spreadsheets.read import MAX_BYTES
+from app.views_util import attempt
 
 
 def _page(form, plan=None, status=200):
@@ -24,13 +24,10 @@ def import_tree():
     form = TreeImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            plan = tree_import.preview_upload(upload.filename or "", upload.read(MAX_BYTES + 1),
-                                              current_user)
-        except DomainError as error:
-            form.file.errors.append(error.message)
-        else:
-            return _page(TreeImportForm(formdata=None), plan)
+        plan = attempt(tree_import.preview_upload, upload.filename or "", upload.read(MAX_BYTES + 1),
+                       current_user, field=form.file)
+        if plan:
+            return _page(TreeImportForm(formdata=None), plan.value)
     return _page(form)
 
 
@@ -42,17 +39,12 @@ def confirm_tree():
     if not form.validate_on_submit():
         flash(_("This import has expired or was already done. Upload the file again."), "danger")
         return redirect(url_for(".import_tree"))
-    try:
-        plan = tree_import.confirm(form.token.data, current_user)
-    except tree_import.TreeRefused as refused:
-        flash(refused.message, "danger")
-        return _page(TreeImportForm(formdata=None), refused.plan, refused.status)
-    except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(url_for(".import_tree"))
-    flash(_("Region tree imported: %(new)d added, %(renamed)d renamed.", new=len(plan.new),
-            renamed=len(plan.renamed)), "success")
-    return redirect(url_for(".overview"))
+    done = attempt(tree_import.confirm, form.token.data, current_user, done=lambda plan: _(
+        "Region tree imported: %(new)d added, %(renamed)d renamed.", new=len(plan.new),
+        renamed=len(plan.renamed)))
+    if isinstance(done.error, tree_import.TreeRefused):
+        return _page(TreeImportForm(formdata=None), done.error.plan, done.status)
+    return redirect(url_for(".overview") if done else url_for(".import_tree"))
 
 
 @bp.route("/export.xlsx")

@@ -1,18 +1,17 @@
 """Catalogue pages: the shop keeper's and committee's products and stock, the household's shop."""
-from flask import abort, flash, redirect, render_template, send_from_directory, url_for
+from flask import abort, redirect, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import lookup, scope
 from app.access.permissions import permission_required
-from app.errors import DomainError
 from app.ledger import photos
 from app.shop import bp
 from app.shop.catalogue import services as catalogue
 from app.shop.catalogue.forms import (MOVEMENT_LABELS, SOURCE_CHOICES, CountForm, ProductForm,
                                       ReceiveForm, VoucherDaysForm)
 from app.shop.pages import shop_arg
-from app.views_util import flash_errors
+from app.views_util import attempt, flash_errors
 
 
 PHOTO_SIDE = 480  # pixels: enough for a phone's list, about 30 KB on a village's network
@@ -21,14 +20,7 @@ PHOTO_SIDE = 480  # pixels: enough for a phone's list, about 30 KB on a village'
 def _saved(form, write):
     """Store the form's new photo (if any) and call write(photo_name); a refused write or photo
     leaves no file behind. Returns write's result; DomainError as write raised it."""
-    name = None
-    try:
-        if form.photo.data and getattr(form.photo.data, "filename", ""):
-            name = photos.save_photo(form.photo.data, max_side=PHOTO_SIDE)
-        return write(name)
-    except DomainError:
-        photos.discard(name)
-        raise
+    return photos.stored(form.photo.data, write, max_side=PHOTO_SIDE)
 
 
 def _product_or_404(product_id: int):
@@ -55,12 +47,8 @@ def settings():
     shop = shop_arg()
     form = VoucherDaysForm()
     if form.validate_on_submit():
-        try:
-            catalogue.set_voucher_days(current_user, shop.id, form.voucher_days.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Saved."), "success")
+        attempt(catalogue.set_voucher_days, current_user, shop.id, form.voucher_days.data,
+                done=_("Saved."))
     else:
         flash_errors(form)
     return redirect(url_for(".products", shop=shop.id))
@@ -73,15 +61,12 @@ def product_new():
     shop = shop_arg()
     form = ProductForm()
     if form.validate_on_submit():
-        try:
-            product = _saved(form, lambda photo: catalogue.create_product(
-                current_user, shop.id, form.name.data, form.points.data, form.category.data,
-                form.unit.data, form.low_stock.data, photo=photo))
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Product added. Record the goods received to give it stock."), "success")
-            return redirect(url_for(".product", product_id=product.id))
+        product = attempt(_saved, form, lambda photo: catalogue.create_product(
+            current_user, shop.id, form.name.data, form.points.data, form.category.data,
+            form.unit.data, form.low_stock.data, photo=photo),
+            done=_("Product added. Record the goods received to give it stock."))
+        if product:
+            return redirect(url_for(".product", product_id=product.value.id))
     return render_template("shop/product_form.html", form=form, shop=shop, product=None)
 
 
@@ -93,17 +78,12 @@ def product_edit(product_id: int):
     form = ProductForm(obj=product)
     if form.validate_on_submit():
         old_photo = product.photo
-        try:
-            _saved(form, lambda photo: catalogue.update_product(
+        if attempt(_saved, form, lambda photo: catalogue.update_product(
                 current_user, product.id, form.name.data, form.points.data, form.category.data,
                 form.unit.data, form.low_stock.data, form.active.data, photo=photo,
-                remove_photo=form.remove_photo.data))
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
+                remove_photo=form.remove_photo.data), done=_("Product saved.")):
             if old_photo and old_photo != product.photo:
                 photos.discard(old_photo)
-            flash(_("Product saved."), "success")
             return redirect(url_for(".product", product_id=product.id))
     return render_template("shop/product_form.html", form=form, shop=None, product=product)
 
@@ -126,13 +106,8 @@ def product_receive(product_id: int):
     product = _product_or_404(product_id)
     form = ReceiveForm()
     if form.validate_on_submit():
-        try:
-            catalogue.receive_goods(current_user, product.id, form.quantity.data, form.source.data,
-                                    form.note.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Stock added."), "success")
+        attempt(catalogue.receive_goods, current_user, product.id, form.quantity.data,
+                form.source.data, form.note.data, done=_("Stock added."))
     else:
         flash_errors(form)
     return redirect(url_for(".product", product_id=product.id))
@@ -145,12 +120,8 @@ def product_count(product_id: int):
     product = _product_or_404(product_id)
     form = CountForm()
     if form.validate_on_submit():
-        try:
-            moved = catalogue.stock_take(current_user, product.id, form.counted.data, form.reason.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Stock-take saved.") if moved else _("The count matches the stock."), "success")
+        attempt(catalogue.stock_take, current_user, product.id, form.counted.data, form.reason.data,
+                done=lambda moved: _("Stock-take saved.") if moved else _("The count matches the stock."))
     else:
         flash_errors(form)
     return redirect(url_for(".product", product_id=product.id))

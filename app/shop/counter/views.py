@@ -2,13 +2,13 @@
 import secrets
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import permissions
 from app.access.permissions import permission_required
-from app.errors import DomainError, NotFound
+from app.errors import NotFound
 from app.security import scanner_csp
 from app.shop import bp, checkout, codes
 from app.shop.cards import services as cards
@@ -17,7 +17,7 @@ from app.shop.reports import reads as reports
 from app.shop.forms import CodeForm, ConfirmForm, basket_items
 from app.shop.cards.scanned import card_read
 from app.shop.pages import shop_arg
-from app.views_util import limit_typed_codes
+from app.views_util import attempt, limit_typed_codes
 
 
 @bp.route("/shop/scan", methods=["GET", "POST"])
@@ -27,12 +27,10 @@ def scan():
     """The camera scanner with a typed-code fallback; a code read opens its household's basket."""
     form, status = CodeForm(), 200
     if form.validate_on_submit():
-        try:
-            kind, found = counter.read_code(current_user, form.code.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-            status = error.status
-        else:
+        read = attempt(counter.read_code, current_user, form.code.data)
+        status = read.status
+        if read:
+            kind, found = read.value
             if kind == "voucher":
                 return redirect(url_for(".voucher", voucher_id=found))
             if kind == "card":
@@ -45,11 +43,7 @@ def scan():
 
 
 def _basket_or_rescan(code_id: int):
-    try:
-        return counter.basket(current_user, code_id)
-    except DomainError as error:
-        flash(error.message, "danger")
-        return None
+    return attempt(counter.basket, current_user, code_id).value
 
 
 @bp.route("/shop/basket/<int:code_id>")
@@ -72,13 +66,11 @@ def basket_confirm(code_id: int):
     form = ConfirmForm()
     if found is None or not form.validate_on_submit():
         return redirect(url_for(".scan"))
-    try:
-        wanted = checkout.quantities(basket_items(request.form))
-    except DomainError as error:
-        flash(error.message, "danger")
+    wanted = attempt(lambda: checkout.quantities(basket_items(request.form)))
+    if not wanted:
         return redirect(url_for(".basket", code_id=code_id))
     prices = {p.id: p for p in found.products}
-    lines = [(prices[p], q) for p, q in wanted.items() if p in prices]
+    lines = [(prices[p], q) for p, q in wanted.value.items() if p in prices]
     total = sum(p.points * q for p, q in lines)
     return render_template("shop/confirm.html", basket=found, lines=lines, total=total, form=form)
 
@@ -90,16 +82,13 @@ def basket_checkout(code_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for(".basket", code_id=code_id))
-    try:
-        sale = checkout.sell(current_user, basket_items(request.form),
-                                 form.idempotency_key.data or None, code_id=code_id)
-    except codes.CodeInvalid as error:
-        flash(error.message, "danger")
+    sale = attempt(lambda: checkout.sell(current_user, basket_items(request.form),
+                                         form.idempotency_key.data or None, code_id=code_id))
+    if isinstance(sale.error, codes.CodeInvalid):
         return redirect(url_for(".scan"))
-    except DomainError as error:
-        flash(error.message, "danger")
+    if not sale:
         return redirect(url_for(".basket", code_id=code_id))
-    return redirect(url_for(".receipt", redemption_id=sale.id))
+    return redirect(url_for(".receipt", redemption_id=sale.value.id))
 
 
 @bp.route("/shop/redemptions/<int:redemption_id>")
@@ -138,12 +127,6 @@ def void(redemption_id: int):
     """Void a redemption with a reason: points back by a reversal, goods back into stock."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            checkout.void(current_user, redemption_id, form.reason.data)
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Redemption voided: the points and the goods are back."), "success")
+        attempt(checkout.void, current_user, redemption_id, form.reason.data, not_found_404=True,
+                done=_("Redemption voided: the points and the goods are back."))
     return redirect(url_for(".receipt", redemption_id=redemption_id))

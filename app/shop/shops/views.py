@@ -7,13 +7,12 @@ from flask_login import current_user
 from app.access import lookup, permissions, scope
 from app.access.permissions import permission_required
 from app.accounts.bulk_views import site_qr
-from app.errors import DomainError
 from app.extensions import db
 from app.models import Region, Shop
 from app.shop import bp
 from app.shop.shops import services as shops
 from app.shop.shops.forms import KeeperForm, OpenShopForm, RenameShopForm, ShopButtonForm
-from app.views_util import db_id, flash_errors
+from app.views_util import attempt, db_id, flash_errors
 
 MAX_VILLAGE_CHOICES = 300  # beyond this an official opens a shop from the village's township
 
@@ -54,13 +53,10 @@ def shop_open():
     form = OpenShopForm()
     form.village_id.choices = _village_choices()
     if form.validate_on_submit():
-        try:
-            shop = shops.open_shop(current_user, form.village_id.data, form.name.data)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Shop opened. Give it a shop keeper's account and products."), "success")
-            return redirect(url_for(".shop_settings", shop_id=shop.id))
+        shop = attempt(shops.open_shop, current_user, form.village_id.data, form.name.data,
+                       done=_("Shop opened. Give it a shop keeper's account and products."))
+        if shop:
+            return redirect(url_for(".shop_settings", shop_id=shop.value.id))
     else:
         flash_errors(form)
     return redirect(url_for(".shops_index"))
@@ -85,12 +81,7 @@ def shop_settings(shop_id: int):
     form = RenameShopForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                shops.rename(current_user, shop.id, form.name.data)
-            except DomainError as error:
-                flash(error.message, "danger")
-            else:
-                flash(_("Saved."), "success")
+            if attempt(shops.rename, current_user, shop.id, form.name.data, done=_("Saved.")):
                 return redirect(url_for(".shop_settings", shop_id=shop.id))
         return _settings_page(shop, rename=form), 422
     return _settings_page(shop)
@@ -104,13 +95,11 @@ def shop_villages(shop_id: int):
     if ShopButtonForm().validate_on_submit():
         try:
             ids = [db_id(v) for v in request.form.getlist("village_id")]
-            served = shops.set_served(current_user, shop.id, ids)
         except ValueError:
             flash(_("Choose villages of the shop's township."), "danger")
-        except DomainError as error:
-            flash(error.message, "danger")
         else:
-            flash(_("The shop now serves %(count)d village(s).", count=len(served)), "success")
+            attempt(shops.set_served, current_user, shop.id, ids, done=lambda served: _(
+                "The shop now serves %(count)d village(s).", count=len(served)))
     return redirect(url_for(".shop_settings", shop_id=shop.id))
 
 
@@ -121,12 +110,10 @@ def shop_keeper_add(shop_id: int):
     shop = _shop_or_404(shop_id)
     form = KeeperForm()
     if form.validate_on_submit():
-        try:
-            slip = shops.add_keeper(current_user, shop.id, form.display_name.data)
-        except DomainError as error:
-            form.display_name.errors.append(error.message)
-        else:
-            return render_template("accounts/slips.html", slips=[slip], region=shop.village,
+        slip = attempt(shops.add_keeper, current_user, shop.id, form.display_name.data,
+                       field=form.display_name)
+        if slip:
+            return render_template("accounts/slips.html", slips=[slip.value], region=shop.village,
                                    qr=site_qr(), site=url_for("auth.login", _external=True))
     return _settings_page(shop, keeper=form), 422
 
@@ -137,11 +124,7 @@ def shop_keeper_active(shop_id: int, user_id: int, state: str):
     """Switch a keeper's account off when they leave, or on again."""
     shop = _shop_or_404(shop_id)
     if ShopButtonForm().validate_on_submit():
-        try:
-            keeper = shops.set_keeper_active(current_user, shop.id, user_id, state == "on")
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("%(name)s can sign in again.", name=keeper.username) if keeper.active else
-                  _("%(name)s can no longer sign in.", name=keeper.username), "success")
+        attempt(shops.set_keeper_active, current_user, shop.id, user_id, state == "on",
+                done=lambda keeper: _("%(name)s can sign in again.", name=keeper.username)
+                if keeper.active else _("%(name)s can no longer sign in.", name=keeper.username))
     return redirect(url_for(".shop_settings", shop_id=shop.id))

@@ -1,14 +1,13 @@
 """Order ahead: the household's order page and vouchers; the counter's pickup and cancel."""
 import secrets
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.access import lookup, scope
 from app.access.permissions import permission_required
-from app.errors import DomainError
 from app.shop import bp, codes
 from app.shop.catalogue import services as catalogue
 from app.shop.vouchers import services as vouchers
@@ -17,6 +16,7 @@ from app.shop.pages import shop_arg
 
 VOUCHER_LABELS = {"held": _l("Waiting for pickup"), "redeemed": _l("Picked up"),
                   "cancelled": _l("Cancelled"), "expired": _l("Expired")}
+from app.views_util import attempt
 
 
 def _voucher_or_404(voucher_id: int):
@@ -31,16 +31,13 @@ def order():
     shop = shop_arg()
     form, status = ConfirmForm(), 200
     if form.validate_on_submit():
-        try:
-            voucher = vouchers.order(current_user, basket_items(request.form),
-                                     form.idempotency_key.data or None, shop_id=shop.id)
-        except DomainError as error:
-            flash(error.message, "danger")
-            if error.code == "idempotency_key_reused":
-                status = 409  # the key placed another order: a conflict, as the API answers
-        else:
-            flash(_("Order placed: show this voucher at the shop."), "success")
-            return redirect(url_for(".voucher", voucher_id=voucher.id))
+        voucher = attempt(lambda: vouchers.order(current_user, basket_items(request.form),
+                                                 form.idempotency_key.data or None, shop_id=shop.id),
+                          done=_("Order placed: show this voucher at the shop."))
+        if voucher:
+            return redirect(url_for(".voucher", voucher_id=voucher.value.id))
+        if voucher.code == "idempotency_key_reused":
+            status = voucher.status  # the key placed another order: a conflict, as the API answers
     products = [p for p in catalogue.products(shop.id, active_only=True) if p.stock > 0]
     return render_template("shop/order.html", shop=shop, household=household, products=products,
                            shops=catalogue.shops_for(current_user),
@@ -74,12 +71,10 @@ def voucher_redeem(voucher_id: int):
     _voucher_or_404(voucher_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".voucher", voucher_id=voucher_id))
-    try:
-        sale = vouchers.redeem(current_user, voucher_id)
-    except DomainError as error:
-        flash(error.message, "danger")
+    sale = attempt(vouchers.redeem, current_user, voucher_id)
+    if not sale:
         return redirect(url_for(".voucher", voucher_id=voucher_id))
-    return redirect(url_for(".receipt", redemption_id=sale.id))
+    return redirect(url_for(".receipt", redemption_id=sale.value.id))
 
 
 @bp.route("/shop/vouchers/<int:voucher_id>/cancel", methods=["POST"])
@@ -88,10 +83,6 @@ def voucher_cancel(voucher_id: int):
     """Cancel a held voucher (the household or the shop): points and stock come back."""
     _voucher_or_404(voucher_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            vouchers.cancel(current_user, voucher_id)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Voucher cancelled: the points and the goods are back."), "success")
+        attempt(vouchers.cancel, current_user, voucher_id,
+                done=_("Voucher cancelled: the points and the goods are back."))
     return redirect(url_for(".voucher", voucher_id=voucher_id))

@@ -7,13 +7,13 @@ from flask_login import current_user
 
 from app.access import scope
 from app.access.permissions import permission_required
-from app.errors import DomainError, NotFound
+from app.errors import NotFound
 from app.links import query_args
 from app.shop import bp
 from app.shop.cards import services as cards, sheets as card_sheets
 from app.shop.cards.forms import CardsIssueForm
 from app.shop.forms import ConfirmForm
-from app.views_util import db_id
+from app.views_util import attempt, db_id
 
 READERS = "shop.cards_pages"  # committee and admin reach the pages; "shop.cards" decides the village
 
@@ -69,13 +69,11 @@ def cards_issue():
         flash(_("Replacing cards needs the confirmation ticked: the old cards stop working."),
               "warning")
         return redirect(url_for(".cards", village=village.id, grid=form.grid.data or None))
-    try:
-        slips = cards.issue_cards(current_user, village.id, int(form.grid.data or 0) or None,
-                                  reissue=form.reissue.data)
-    except DomainError as error:
-        flash(error.message, "danger")
+    slips = attempt(cards.issue_cards, current_user, village.id, int(form.grid.data or 0) or None,
+                    reissue=form.reissue.data)
+    if not slips:
         return redirect(url_for(".cards", village=village.id))
-    return _slips(slips, village, _("New household cards"))
+    return _slips(slips.value, village, _("New household cards"))
 
 
 @bp.route("/shop/cards/households/<int:household_id>/reissue", methods=["POST"])
@@ -112,14 +110,11 @@ def card_new_pin(card_id: int):
     slip shown once."""
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for(".cards"))
-    try:
-        slip = cards.set_pin(current_user, card_id, ConfirmForm().reason.data or "")
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        flash(error.message, "danger")
+    slip = attempt(cards.set_pin, current_user, card_id, ConfirmForm().reason.data or "",
+                   not_found_404=True)
+    if not slip:
         return redirect(url_for(".cards", village=request.args.get("village", type=db_id)))
-    return _slips([slip], slip.household.village, _("New PIN"))
+    return _slips([slip.value], slip.value.household.village, _("New PIN"))
 
 
 def _sheet_data():

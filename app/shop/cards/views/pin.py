@@ -4,7 +4,7 @@ Which card was scanned is kept in the shop keeper's signed session for a few min
 page cannot be opened for another card by editing an address; the basket itself opens only on a
 payment code that a right PIN made and holds for this keeper.
 """
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, redirect, render_template, session, url_for
 from flask_login import current_user
 
 from app.access.permissions import permission_required
@@ -14,6 +14,7 @@ from app.shop import bp
 from app.shop.cards import services as cards
 from app.shop.cards.scanned import scanned_card
 from app.shop.cards.forms import PinForm
+from app.views_util import attempt
 
 
 def _pin_limit() -> str:
@@ -38,18 +39,11 @@ def card_pin():
         return redirect(url_for(".scan"))
     form, status = PinForm(), 200
     if form.validate_on_submit():
-        try:
-            code = cards.open_with_pin(current_user, card_id, form.pin.data.strip())
-        except cards.WrongPin as error:
-            flash(error.message, "danger")
-            status = error.status
-        except DomainError as error:
+        code = attempt(cards.open_with_pin, current_user, card_id, form.pin.data.strip())
+        if not isinstance(code.error, cards.WrongPin):  # opened, or refused for good
             session.pop("card_read", None)
-            flash(error.message, "danger")
-            return redirect(url_for(".scan"))
-        else:
-            session.pop("card_read", None)
-            return redirect(url_for(".basket", code_id=code.id))
+            return redirect(url_for(".basket", code_id=code.value.id) if code else url_for(".scan"))
+        status = code.status
     try:
         household = cards.scanned_household(current_user, card_id)
     except DomainError:
