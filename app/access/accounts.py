@@ -67,6 +67,10 @@ def remember(user: User, target: Any = None) -> bool:
 
 menu_item("accounts.create_unit", "accounts.units_index", _l("Responsible units"), 90, section="admin")
 
+# The pages of one's own account (the landing redirect, one's password and notifications): anyone
+# signed in.
+role_rule("account.own", permissions.EVERYONE)
+
 # Backups hold every household's data: only administrators see, make and download them.
 role_rule("backups.admin", frozenset({Role.ADMIN}))
 menu_item("backups.admin", "accounts.backups", _l("Backups"), 92, section="admin")

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.access import scope
 from app.access.permissions import (CLAIMANTS, LEDGER_READERS, OFFICIALS, REGISTER_READERS,
-                                    VILLAGE_MANAGERS, menu_item, role_rule, rule)
+                                    VILLAGE_MANAGERS, VILLAGE_READERS, menu_item, role_rule, rule)
 from app.models import Household, Role, User
 
 
@@ -57,7 +57,16 @@ role_rule("households.register", REGISTER_READERS)
 role_rule("households.manage", VILLAGE_MANAGERS)
 role_rule("ledger.read", LEDGER_READERS)
 role_rule("ledger.committee", VILLAGE_MANAGERS)
+role_rule("ledger.entries", VILLAGE_READERS)  # the village's entries, read-only for officials
 role_rule("claims.own", CLAIMANTS)
+role_rule("claims.decide", VILLAGE_MANAGERS)
+role_rule("households.export", VILLAGE_READERS)
+role_rule("rulebook.rules", LEDGER_READERS)  # the village's rules, as a list to read
+role_rule("rulebook.read", VILLAGE_READERS)  # the rulebook and the year-end settlement pages
+role_rule("rulebook.manage", VILLAGE_MANAGERS)
+role_rule("notice.read", LEDGER_READERS)
+role_rule("notice.object", frozenset({Role.HOUSEHOLD}))
+role_rule("notice.objections", VILLAGE_MANAGERS)
 role_rule("regions.overview", OFFICIALS)
 role_rule("accounts.admin", frozenset({Role.ADMIN}))
 role_rule("me.household", frozenset({Role.HOUSEHOLD}))

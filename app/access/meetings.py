@@ -10,7 +10,7 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 
 from app.access import scope
-from app.access.permissions import OFFICIALS, menu_item, role_rule, rule
+from app.access.permissions import EVERYONE, OFFICIALS, menu_item, role_rule, rule
 from app.extensions import db
 from app.models import Household, Issue, Meeting, Region, Role, User
 
@@ -115,7 +115,8 @@ def confirm_issue(user: User, issue: Optional[Issue]) -> bool:
 
 role_rule("meetings.list", MEETING_RUNNERS | {Role.HOUSEHOLD})
 role_rule("meetings.plan", MEETING_RUNNERS)
-role_rule("meetings.attend", frozenset({Role.HOUSEHOLD}))  # sees which meetings it attended
+role_rule("meetings.attend", frozenset({Role.HOUSEHOLD}))
+role_rule("meetings.scan", EVERYONE)  # the check-in code's landing page: the rule "meetings.check_in" decides  # sees which meetings it attended
 role_rule("meetings.host_in_person", frozenset({Role.OFFICIAL}))  # hosts what it plans
 role_rule("issues.list", ISSUE_READERS)
 role_rule("issues.open", ISSUE_READERS | {Role.UNIT})  # open one issue (scope decides which)

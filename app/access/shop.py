@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.access import scope
 from app.access.meetings import official_over, runs_village
-from app.access.permissions import menu_item, role_rule, rule
+from app.access.permissions import EVERYONE, menu_item, role_rule, rule
 from app.database import Prepared
 from app.models import Role, Shop, ShopVillage, User
 from app.models.shop import Redemption, Voucher
@@ -96,6 +96,7 @@ role_rule("shop.shops", frozenset({Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN}))
 menu_item("shop.shops", "shop.shops_index", _l("Shops"), 22, section="shop")
 role_rule("shop.catalogue_manage", frozenset({Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 role_rule("shop.catalogue_read", frozenset({Role.HOUSEHOLD}))
+role_rule("shop.product_photo", EVERYONE)  # which photos: the shops scope.shops_for gives
 role_rule("shop.catalogue_any", frozenset({Role.HOUSEHOLD, Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 
 menu_item("shop.counter", "shop.scan", _l("Scan"), 11)

@@ -1,7 +1,7 @@
 """Each role's landing page, the household's own page and /healthz."""
 import sqlalchemy as sa
 from flask import abort, current_app, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.access import scope
 from app.access.permissions import permission_required
@@ -24,7 +24,7 @@ HOME_OF = {
 
 
 @bp.route("/")
-@login_required
+@permission_required("account.own")
 def index():
     """Send each role to the page it starts from."""
     return redirect(url_for(HOME_OF[Role(current_user.role)]))

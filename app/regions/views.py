@@ -3,14 +3,14 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from app.access import permissions, scope
-from app.access.permissions import OFFICIALS, roles_required
+from app.access.permissions import permission_required
 from app.views_util import db_id
 from app.models import Role
 from app.regions import bp, first_run, services
 
 
 @bp.route("/")
-@roles_required(OFFICIALS)
+@permission_required("regions.overview")
 def overview():
     """The villages under the official's region (or under ?region=), with household counts."""
     root = scope.root_region(current_user)

@@ -1,7 +1,7 @@
 """Catalogue pages: the shop keeper's and committee's products and stock, the household's shop."""
 from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.access import lookup, scope
 from app.access.permissions import permission_required
@@ -164,7 +164,7 @@ def product_count(product_id: int):
 
 
 @bp.route("/shop/products/<int:product_id>/photo")
-@login_required
+@permission_required("shop.product_photo")
 def product_photo(product_id: int):
     """A product's photo, for everyone who may see the product's shop."""
     product = _product_or_404(product_id)
