@@ -29,6 +29,39 @@ CLAIMANTS = frozenset({Role.HOUSEHOLD, Role.GRID_LEADER})
 OFFICIALS = frozenset({Role.OFFICIAL, Role.ADMIN})
 
 
+class SystemActor:
+    """The site itself, acting by rule where no person decides: the issue loop's contribution
+    points and the periodic jobs. It has no account and no id (the ledger entries and audit rows
+    it makes carry no actor; the audit log shows it as the system), no role, village or household;
+    `may` lets it do the actions `system_may` names and nothing else."""
+
+    id = None
+    username = "system"
+    role = None
+    household_id = None
+    village_id = None
+    region_id = None
+    active = True
+    is_authenticated = True
+
+    def __repr__(self) -> str:
+        return "<System>"
+
+
+SYSTEM = SystemActor()
+_SYSTEM_ACTIONS: set[str] = set()
+
+
+def system_may(action: str) -> None:
+    """Let the System actor do `action` (to any target): automatic work the rules foresee."""
+    _SYSTEM_ACTIONS.add(action)
+
+
+def is_system(actor: Any) -> bool:
+    """True for the System actor (automatic work), never for an account."""
+    return isinstance(actor, SystemActor)
+
+
 def rule(action: str) -> Callable[[Rule], Rule]:
     """Register the function that answers `may(user, action, target)`; one per action."""
 
@@ -53,6 +86,8 @@ def role_rule(action: str, roles: frozenset) -> None:
 
 def may(user: Optional[User], action: str, target: Any = None) -> bool:
     """True when `user` may do `action` (to `target`); unknown actions are a programming error."""
+    if isinstance(user, SystemActor):
+        return action in _SYSTEM_ACTIONS
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
     return bool(_RULES[action](user, target))

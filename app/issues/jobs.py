@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
+from app.access.permissions import SYSTEM
 from app.database import transaction
 from app.extensions import db
 from app.issues import services
@@ -66,7 +67,7 @@ def verify_figures(now: datetime) -> str:
     wrong = verify() + rankings.verify() + rule_points.verify()
     detail = (f"{len(wrong)} difference(s): " + "; ".join(wrong[:20]) if wrong
               else "ok: the figures rollup matches the meetings and issues; the rankings the ledger")
-    audit.record("figures.verify", "figures", detail[:500])
+    audit.record("figures.verify", "figures", detail[:500], SYSTEM)
     db.session.commit()
     if wrong:
         raise RuntimeError(detail[:500])

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit, events
+from app.access.permissions import SYSTEM
 from app.database import transaction
 from app.extensions import db
 from app.jobs import job
@@ -102,7 +103,7 @@ def nightly_verify(now: datetime) -> str:
               + ", ".join(str(household.id) for household, _b, _s in wrong[:50])
               if wrong else "ok: every balance and score matches the ledger")
     with transaction():  # recorded even when the check then fails the job
-        audit.record("ledger.verify", "ledger", detail)
+        audit.record("ledger.verify", "ledger", detail, SYSTEM)
     if wrong:
         raise RuntimeError(detail)
     return detail
