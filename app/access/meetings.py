@@ -7,6 +7,7 @@ village's committee, officials above it and their responsible person.
 """
 from typing import Optional
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.access import scope
@@ -85,6 +86,23 @@ def unit_serves(unit: User, village: Optional[Region]) -> bool:
     one of the regions above it (a county's 水利局 serves every village of the county)."""
     return (unit.role == Role.UNIT and unit.region_id is not None and village is not None
             and unit.region_id in village.ancestor_ids)
+
+
+def unit_elsewhere(person: User, village: Optional[Region]) -> bool:
+    """True for a responsible unit's account that serves another region than the village (it
+    cannot be given the village's issues)."""
+    return person.role == Role.UNIT and not unit_serves(person, village)
+
+
+def responsibles(issue: Issue) -> list[User]:
+    """Accounts that may be made responsible: the village's committee, officials above it, and
+    the responsible units (责任单位) serving the village or a region above it."""
+    ancestors = issue.village.ancestor_ids
+    return list(db.session.scalars(sa.select(User).where(User.active.is_(True), sa.or_(
+        sa.and_(User.role == Role.COMMITTEE.value, User.region_id == issue.village_id),
+        sa.and_(User.role == Role.OFFICIAL.value, User.region_id.in_(ancestors[:-1] or [-1])),
+        sa.and_(User.role == Role.UNIT.value, User.region_id.in_(ancestors))))
+        .order_by(User.role, User.username)))
 
 
 @rule("issues.manage")

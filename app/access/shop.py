@@ -26,11 +26,6 @@ _SERVES = Prepared(sa.select(ShopVillage.shop_id).where(
     ShopVillage.shop_id == sa.bindparam("shop"), ShopVillage.village_id == sa.bindparam("village")))
 
 
-def shops_serving(village_id: Optional[int]) -> sa.Select:
-    """The ids of the shops that serve a village's households."""
-    return sa.select(ShopVillage.shop_id).where(ShopVillage.village_id == (village_id or -1))
-
-
 @rule("shop.open")
 def open_shop(user: User, village_id: Optional[int]) -> bool:
     """Open a points shop in a village, rename it, give it shop keepers: the village's committee,
@@ -89,6 +84,13 @@ def cancel_voucher(user: User, voucher: Optional[Voucher]) -> bool:
     from app.extensions import db
 
     return manage_shop(user, db.session.get(Shop, voucher.shop_id))
+
+
+@rule("shop.voucher_code")
+def show_voucher_code(user: User, voucher: Optional[Voucher]) -> bool:
+    """See a held voucher's QR and number, which hand its goods over: the household that placed it."""
+    return (voucher is not None and user.role == Role.HOUSEHOLD
+            and user.household_id == voucher.household_id)
 
 
 role_rule("shop.counter", frozenset({Role.SHOP}))

@@ -50,7 +50,7 @@ def products():
     items = catalogue.products(shop.id)
     return render_template("shop/products.html", shop=shop, products=items,
                            low=[p for p in items if p.active and p.is_low],
-                           shops=catalogue.shops_for(current_user),
+                           shops=scope.shops_for(current_user),
                            days_form=VoucherDaysForm(voucher_days=shop.voucher_days)
                            if scope.can_manage_village(current_user, shop.village_id) else None)
 
@@ -181,7 +181,7 @@ def product_photo(product_id: int):
 def catalogue_page():
     """The household's shop: products on sale, prices, and which it can afford now."""
     household = scope.own_household_or_404(current_user)
-    shops = catalogue.shops_for(current_user)
+    shops = scope.shops_for(current_user)
     if not shops:
         return render_template("shop/catalogue.html", shop=None, household=household, products=[])
     shop = shop_arg()
