@@ -133,8 +133,8 @@ def confirm_issue(user: User, issue: Optional[Issue]) -> bool:
 
 role_rule("meetings.list", MEETING_RUNNERS | {Role.HOUSEHOLD})
 role_rule("meetings.plan", MEETING_RUNNERS)
-role_rule("meetings.attend", frozenset({Role.HOUSEHOLD}))
-role_rule("meetings.scan", EVERYONE)  # the check-in code's landing page: the rule "meetings.check_in" decides  # sees which meetings it attended
+role_rule("meetings.attend", frozenset({Role.HOUSEHOLD}))  # sees which meetings it attended
+role_rule("meetings.scan", EVERYONE)  # the check-in code's landing; "meetings.check_in" decides
 role_rule("meetings.host_in_person", frozenset({Role.OFFICIAL}))  # hosts what it plans
 role_rule("issues.list", ISSUE_READERS)
 role_rule("issues.open", ISSUE_READERS | {Role.UNIT})  # open one issue (scope decides which)

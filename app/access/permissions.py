@@ -57,11 +57,6 @@ def system_may(action: str) -> None:
     _SYSTEM_ACTIONS.add(action)
 
 
-def is_system(actor: Any) -> bool:
-    """True for the System actor (automatic work), never for an account."""
-    return isinstance(actor, SystemActor)
-
-
 def rule(action: str) -> Callable[[Rule], Rule]:
     """Register the function that answers `may(user, action, target)`; one per action."""
 

@@ -13,7 +13,8 @@ from app.access import lookup
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import name_key
-from app.models import Grid, Household, Issue, Meeting, Region, RegionLevel, Role, Shop, ShopVillage, User
+from app.models import (Grid, Household, Issue, Meeting, Region, RegionLevel, Role, Shop, ShopVillage,
+                        User)
 from app.models.region import subtree_clause
 from app.models.shop import Voucher
 

@@ -1,4 +1,4 @@
-"""Which shop a user works with (among scope.shops_for), and the shop's products: add, edit, receive goods, stock-take."""
+"""Which shop a user works with, and the shop's products: add, edit, receive goods, stock-take."""
 from typing import Optional
 
 import sqlalchemy as sa
