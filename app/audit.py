@@ -5,6 +5,7 @@ from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.access.permissions import SYSTEM
 from app.extensions import db
 from app.models import AuditLog, User
 
@@ -53,6 +54,14 @@ ACTION_LABELS = {
 }
 
 
+def actor_label(entry: AuditLog) -> str:
+    """Who did it, as the audit page says: the account's name, the system for automatic work (the
+    System actor has no account, so no id), or a dash for no one (a failed sign-in)."""
+    if entry.actor_id is None and entry.actor_name == SYSTEM.username:
+        return str(_l("System (automatic)"))
+    return entry.actor_name or "—"
+
+
 def client_address() -> str:
     """The address the request came from (the proxy's view when behind one)."""
     if not has_request_context():
@@ -61,7 +70,8 @@ def client_address() -> str:
 
 
 def record(action: str, target: str = "", detail: str = "", actor: Optional[User] = None) -> AuditLog:
-    """Add an audit entry to the session: actor defaults to the signed-in user."""
+    """Add an audit entry to the session: actor defaults to the signed-in user; the System actor
+    (automatic work) is recorded with no id under its name."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     entry = AuditLog(

@@ -129,10 +129,12 @@ def init_app(app: Flask) -> None:
         locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
         from flask_login import current_user
 
-        from app.access.permissions import menu_for, menu_sections_for
+        from app.access.permissions import may, menu_for, menu_sections_for
         from app.events import unread_count
 
         return {"current_locale": locale, "html_lang": html_lang(locale),
                 "language_names": LANGUAGE_NAMES, "menu_for": menu_for,
                 "menu_sections_for": menu_sections_for,
+                # what the signed-in user may do, for a page's links (a rule of app/access/)
+                "user_may": lambda action, target=None: may(current_user, action, target),
                 "unread_notifications": unread_count(current_user)}

@@ -4,10 +4,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from app.access import scope
+from app.errors import InvalidInput, NotAllowed, NotFound
 from app.extensions import db
 from app.ledger import reads
-from app.models import Region, ShopVillage, User
+from app.models import ShopVillage, User
 from app.regions import manage
 from app.shop import checkout, codes
 from app.shop.counter import services as counter
@@ -62,9 +63,7 @@ def test_a_household_of_a_served_village_pays_there_and_of_others_not(w):
     assert (sale.household_id, sale.points) == (w.far.id, 10)
     assert reads.verify() == []
     # The household of the served village sees the shop in its catalogue too.
-    from app.shop.catalogue import services as catalogue
-
-    assert {s.id for s in catalogue.shops_for(w.far_user)} == {w.shop.id, w.other_shop.id}
+    assert {s.id for s in scope.shops_for(w.far_user)} == {w.shop.id, w.other_shop.id}
     shops.set_served(w.township_official, w.shop.id, [])
     with pytest.raises(NotAllowed):
         counter.open_basket(w.keeper, codes.issue(w.far_user)["secret"])
@@ -123,10 +122,9 @@ def test_shop_pages_open_serve_and_add_a_keeper(client, w):
 
 def test_a_household_served_by_two_shops_starts_at_its_own_and_can_order_at_the_other(client, w):
     shops.set_served(w.township_official, w.shop.id, [w.other.id])
-    from app.shop.catalogue import services as catalogue
     from app.shop.vouchers import services as vouchers
 
-    assert [s.id for s in catalogue.shops_for(w.far_user)] == [w.other_shop.id, w.shop.id]
+    assert [s.id for s in scope.shops_for(w.far_user)] == [w.other_shop.id, w.shop.id]
     voucher = vouchers.order(w.far_user, [(w.soap.id, 1)], "far-order", shop_id=w.shop.id)
     assert (voucher.shop_id, voucher.points) == (w.shop.id, 5)
     client.post("/login", data={"username": "far", "password": "secret-pass"})

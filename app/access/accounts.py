@@ -13,6 +13,23 @@ REMEMBERED = frozenset({Role.HOUSEHOLD, Role.GRID_LEADER})
 BULK_ACCOUNT_MAKERS = frozenset({Role.ADMIN, Role.OFFICIAL, Role.COMMITTEE})
 
 
+# The page each role starts from after signing in (and at "/").
+HOME_OF = {
+    Role.HOUSEHOLD: "main.me",
+    Role.COMMITTEE: "main.workbench",
+    Role.GRID_LEADER: "households.register",
+    Role.OFFICIAL: "main.workbench",
+    Role.ADMIN: "regions.overview",
+    Role.SHOP: "main.shop_home",
+    Role.UNIT: "issues.assigned",
+}
+
+
+def home_endpoint(user: User) -> str:
+    """The endpoint of the page this account starts from."""
+    return HOME_OF[Role(user.role)]
+
+
 @rule("accounts.create")
 def create_account(user: User, target: Any) -> bool:
     """Create an account scoped to `target`: administrators any; a village's managers the
@@ -66,6 +83,10 @@ def remember(user: User, target: Any = None) -> bool:
 
 
 menu_item("accounts.create_unit", "accounts.units_index", _l("Responsible units"), 90, section="admin")
+
+# The pages of one's own account (the landing redirect, one's password and notifications): anyone
+# signed in.
+role_rule("account.own", permissions.EVERYONE)
 
 # Backups hold every household's data: only administrators see, make and download them.
 role_rule("backups.admin", frozenset({Role.ADMIN}))

@@ -5,12 +5,32 @@ from flask_babel import lazy_gettext as _l
 
 from app.access import scope
 from app.access.permissions import (CLAIMANTS, LEDGER_READERS, OFFICIALS, REGISTER_READERS,
-                                    VILLAGE_MANAGERS, menu_item, role_rule, rule)
+                                    VILLAGE_MANAGERS, VILLAGE_READERS, menu_item, role_rule, rule,
+                                    system_may)
 from app.models import Household, Role, User
 
 
 def _own_household(user: User, household: Household) -> bool:
     return user.household_id is not None and user.household_id == household.id
+
+
+def own_household_id(user: User) -> Optional[int]:
+    """The household whose points this actor's office may never move: the one an account acting
+    for an office (committee, shop, official, admin) lives in; None for a household's own
+    account (see `self_dealing`) and for the System actor."""
+    return None if user.role == Role.HOUSEHOLD else user.household_id
+
+
+def self_dealing(user: User, household: Household, spending: bool) -> bool:
+    """The no-self-dealing rule, the one place it is decided (the rule "ledger.manage" below and
+    app/ledger/policy.py both ask it): an account acting for an office never moves the points of
+    the household it lives in, up or down (no awards, deductions, adjustments, spending or
+    reversals of them); a household's own account may spend its points but never raise them (a
+    reversal of its own spending is a refund, and refunds are the committee's or shop's)."""
+    if user.role == Role.HOUSEHOLD:
+        return not spending
+    own = own_household_id(user)
+    return own is not None and own == household.id
 
 
 @rule("village.manage")
@@ -23,7 +43,11 @@ def manage_village(user: User, village_id: Optional[int]) -> bool:
 def manage_points(user: User, household: Optional[Household]) -> bool:
     """Award, deduct, adjust or reverse for a household: its village's managers, never for their own."""
     return (household is not None and scope.can_manage_village(user, household.village_id)
-            and not _own_household(user, household))
+            and not self_dealing(user, household, spending=False))
+
+
+# Awards by rule that no person decides (an issue's contribution points, app/issues/points.py).
+system_may("ledger.manage")
 
 
 @rule("ledger.spend")
@@ -57,7 +81,16 @@ role_rule("households.register", REGISTER_READERS)
 role_rule("households.manage", VILLAGE_MANAGERS)
 role_rule("ledger.read", LEDGER_READERS)
 role_rule("ledger.committee", VILLAGE_MANAGERS)
+role_rule("ledger.entries", VILLAGE_READERS)  # the village's entries, read-only for officials
 role_rule("claims.own", CLAIMANTS)
+role_rule("claims.decide", VILLAGE_MANAGERS)
+role_rule("households.export", VILLAGE_READERS)
+role_rule("rulebook.rules", LEDGER_READERS)  # the village's rules, as a list to read
+role_rule("rulebook.read", VILLAGE_READERS)  # the rulebook and the year-end settlement pages
+role_rule("rulebook.manage", VILLAGE_MANAGERS)
+role_rule("notice.read", LEDGER_READERS)
+role_rule("notice.object", frozenset({Role.HOUSEHOLD}))
+role_rule("notice.objections", VILLAGE_MANAGERS)
 role_rule("regions.overview", OFFICIALS)
 role_rule("accounts.admin", frozenset({Role.ADMIN}))
 role_rule("me.household", frozenset({Role.HOUSEHOLD}))

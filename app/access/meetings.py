@@ -7,10 +7,11 @@ village's committee, officials above it and their responsible person.
 """
 from typing import Optional
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.access import scope
-from app.access.permissions import OFFICIALS, menu_item, role_rule, rule
+from app.access.permissions import EVERYONE, OFFICIALS, menu_item, role_rule, rule
 from app.extensions import db
 from app.models import Household, Issue, Meeting, Region, Role, User
 
@@ -87,6 +88,23 @@ def unit_serves(unit: User, village: Optional[Region]) -> bool:
             and unit.region_id in village.ancestor_ids)
 
 
+def unit_elsewhere(person: User, village: Optional[Region]) -> bool:
+    """True for a responsible unit's account that serves another region than the village (it
+    cannot be given the village's issues)."""
+    return person.role == Role.UNIT and not unit_serves(person, village)
+
+
+def responsibles(issue: Issue) -> list[User]:
+    """Accounts that may be made responsible: the village's committee, officials above it, and
+    the responsible units (责任单位) serving the village or a region above it."""
+    ancestors = issue.village.ancestor_ids
+    return list(db.session.scalars(sa.select(User).where(User.active.is_(True), sa.or_(
+        sa.and_(User.role == Role.COMMITTEE.value, User.region_id == issue.village_id),
+        sa.and_(User.role == Role.OFFICIAL.value, User.region_id.in_(ancestors[:-1] or [-1])),
+        sa.and_(User.role == Role.UNIT.value, User.region_id.in_(ancestors))))
+        .order_by(User.role, User.username)))
+
+
 @rule("issues.manage")
 def manage_issue(user: User, issue: Optional[Issue]) -> bool:
     """Assign a responsible person, deadline and measures; publish to the village; adopt."""
@@ -116,6 +134,7 @@ def confirm_issue(user: User, issue: Optional[Issue]) -> bool:
 role_rule("meetings.list", MEETING_RUNNERS | {Role.HOUSEHOLD})
 role_rule("meetings.plan", MEETING_RUNNERS)
 role_rule("meetings.attend", frozenset({Role.HOUSEHOLD}))  # sees which meetings it attended
+role_rule("meetings.scan", EVERYONE)  # the check-in code's landing; "meetings.check_in" decides
 role_rule("meetings.host_in_person", frozenset({Role.OFFICIAL}))  # hosts what it plans
 role_rule("issues.list", ISSUE_READERS)
 role_rule("issues.open", ISSUE_READERS | {Role.UNIT})  # open one issue (scope decides which)

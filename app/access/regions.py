@@ -3,7 +3,7 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 
-from app.access.permissions import OFFICIALS, menu_item, role_rule, rule
+from app.access.permissions import OFFICIALS, VILLAGE_MANAGERS, menu_item, role_rule, rule
 from app.models import Region, Role, User
 
 
@@ -33,6 +33,9 @@ def add_under(user: User, parent: Optional[Region]) -> bool:
 
 role_rule("regions.import", frozenset({Role.ADMIN}))
 role_rule("regions.export", OFFICIALS)
+role_rule("regions.manage_pages", OFFICIALS)  # which region: the "regions.manage" rule above
+role_rule("regions.templates", OFFICIALS)  # a region's rulebook templates
+role_rule("regions.adopt_templates", VILLAGE_MANAGERS)
 menu_item("regions.import", "regions.import_tree", _l("Places"), 15, section="admin")
 menu_item("me.committee", "accounts.bulk_accounts", _l("Household accounts"), 13, section="households")
 menu_item("me.committee", "regions.adopt_templates", _l("Rulebook templates"), 25, section="points")

@@ -7,12 +7,16 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 
 from app.access import lookup
+from app.errors import NotFound
 from app.extensions import db
 from app.i18n import name_key
-from app.models import Grid, Household, Issue, Meeting, Region, RegionLevel, Role, User
+from app.models import (Grid, Household, Issue, Meeting, Region, RegionLevel, Role, Shop, ShopVillage,
+                        User)
 from app.models.region import subtree_clause
+from app.models.shop import Voucher
 
 
 def root_region(user: User) -> Optional[Region]:
@@ -196,3 +200,36 @@ def managed_account_or_404(user: User, account_id: int) -> User:
     if not manages_account(user, account):
         abort(404)
     return account
+
+
+def shops_serving(village_id: Optional[int]) -> sa.Select:
+    """The ids of the shops that serve a village's households."""
+    return sa.select(ShopVillage.shop_id).where(ShopVillage.village_id == (village_id or -1))
+
+
+def shops_for(user: User) -> list[Shop]:
+    """The shops a user may see: a shop keeper's own, the shops serving a household's village,
+    a committee's village's own shops, or every shop (admin). A household's own village's shop
+    comes first: it is the one its pages open with."""
+    query = sa.select(Shop).where(Shop.active.is_(True)).order_by(Shop.id)
+    if user.role == Role.SHOP:
+        query = query.where(Shop.id == (user.shop_id or -1))
+    elif user.role == Role.HOUSEHOLD:
+        query = query.where(Shop.id.in_(shops_serving(user.village_id))).order_by(None).order_by(
+            Shop.village_id != (user.village_id or -1), Shop.id)
+    elif user.role != Role.ADMIN:
+        query = query.where(Shop.village_id == (user.village_id or -1))
+    return list(db.session.scalars(query))
+
+
+def voucher_for(user: User, voucher_id: int) -> Voucher:
+    """A voucher of the user's own household, or of a shop the user works in; else NotFound."""
+    voucher = db.session.get(Voucher, voucher_id)
+    if voucher is None:
+        raise NotFound(_("This voucher does not exist."))
+    if user.role == Role.HOUSEHOLD:
+        if voucher.household_id == user.household_id:
+            return voucher
+    elif voucher.shop_id in {s.id for s in shops_for(user)}:
+        return voucher
+    raise NotFound(_("This voucher does not exist."))

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.access import scope
 from app.access.meetings import official_over, runs_village
-from app.access.permissions import menu_item, role_rule, rule
+from app.access.permissions import EVERYONE, menu_item, role_rule, rule
 from app.database import Prepared
 from app.models import Role, Shop, ShopVillage, User
 from app.models.shop import Redemption, Voucher
@@ -24,11 +24,6 @@ def serves(shop_id: Optional[int], village_id: Optional[int]) -> bool:
 # Asked on every sale at the counter: built once, run with parameters.
 _SERVES = Prepared(sa.select(ShopVillage.shop_id).where(
     ShopVillage.shop_id == sa.bindparam("shop"), ShopVillage.village_id == sa.bindparam("village")))
-
-
-def shops_serving(village_id: Optional[int]) -> sa.Select:
-    """The ids of the shops that serve a village's households."""
-    return sa.select(ShopVillage.shop_id).where(ShopVillage.village_id == (village_id or -1))
 
 
 @rule("shop.open")
@@ -91,11 +86,19 @@ def cancel_voucher(user: User, voucher: Optional[Voucher]) -> bool:
     return manage_shop(user, db.session.get(Shop, voucher.shop_id))
 
 
+@rule("shop.voucher_code")
+def show_voucher_code(user: User, voucher: Optional[Voucher]) -> bool:
+    """See a held voucher's QR and number, which hand its goods over: the household that placed it."""
+    return (voucher is not None and user.role == Role.HOUSEHOLD
+            and user.household_id == voucher.household_id)
+
+
 role_rule("shop.counter", frozenset({Role.SHOP}))
 role_rule("shop.shops", frozenset({Role.COMMITTEE, Role.OFFICIAL, Role.ADMIN}))
 menu_item("shop.shops", "shop.shops_index", _l("Shops"), 22, section="shop")
 role_rule("shop.catalogue_manage", frozenset({Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 role_rule("shop.catalogue_read", frozenset({Role.HOUSEHOLD}))
+role_rule("shop.product_photo", EVERYONE)  # which photos: the shops scope.shops_for gives
 role_rule("shop.catalogue_any", frozenset({Role.HOUSEHOLD, Role.SHOP, Role.COMMITTEE, Role.ADMIN}))
 
 menu_item("shop.counter", "shop.scan", _l("Scan"), 11)

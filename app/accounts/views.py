@@ -86,4 +86,5 @@ def set_active(user_id: int):
 def audit_log():
     """The audit log, newest first."""
     page = services.audit_page(request.args.get("after"), current_app.config["PAGE_SIZE"])
-    return render_template("accounts/audit.html", page=page, labels=audit.ACTION_LABELS)
+    return render_template("accounts/audit.html", page=page, labels=audit.ACTION_LABELS,
+                           who=audit.actor_label)

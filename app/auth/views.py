@@ -1,8 +1,9 @@
 """Sign-in, sign-out, own password and language."""
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 
+from app.access.permissions import permission_required
 from app.auth import bp, services, throttle
 from app.auth.sessions import start_session
 from app.auth.forms import LanguageForm, LoginForm, PasswordForm
@@ -44,7 +45,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
+@permission_required("account.own")
 def password():
     """Change one's own password."""
     form = PasswordForm()

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app
 
 from app import audit
+from app.access.permissions import SYSTEM
 from app.backup import archive, services
 from app.database import transaction
 from app.jobs import job
@@ -52,5 +53,5 @@ def daily_backup(now: datetime) -> str:
     config = current_app.config
     deleted = prune(path.parent, config["BACKUP_KEEP_DAILY"], config["BACKUP_KEEP_MONTHLY"])
     with transaction():
-        audit.record("backup_created", path.name, f"deleted: {', '.join(deleted) or '-'}")
+        audit.record("backup_created", path.name, f"deleted: {', '.join(deleted) or '-'}", SYSTEM)
     return f"{path.name}; deleted {len(deleted)}: {', '.join(deleted)}"

@@ -13,7 +13,7 @@ from app.access import permissions, scope
 from app.access.permissions import permission_required
 from app.certificates import document, reads, services, signing
 from app.extensions import db, limiter
-from app.models import Certificate, Role
+from app.models import Certificate
 from app.views_util import attempt, db_id, village_arg
 
 bp = Blueprint("certificates", __name__)
@@ -30,7 +30,7 @@ def _certificate_or_404(certificate_id: int) -> Certificate:
 @permission_required("certificates.list")
 def issue():
     """Issue a certificate for the household's own figures, or (committee) a household's."""
-    if current_user.role == Role.HOUSEHOLD:
+    if permissions.may(current_user, "me.household"):
         household = scope.own_household_or_404(current_user)
     else:
         try:
@@ -48,7 +48,7 @@ def issue():
 @permission_required("certificates.list")
 def listing():
     """A household's own certificates, or a village's (committee, officials above it)."""
-    if current_user.role == Role.HOUSEHOLD:
+    if permissions.may(current_user, "me.household"):
         household = scope.own_household_or_404(current_user)
         page = reads.of_household(household.id, request.args.get("after"))
         return render_template("certificates/list.html", page=page, village=None, household=household)

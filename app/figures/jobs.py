@@ -1,6 +1,7 @@
 """The figures' nightly job: the summaries recounted from their sources, the result in the audit log."""
 from datetime import datetime, timedelta
 
+from app.access.permissions import SYSTEM
 from app.extensions import db
 from app.jobs import job
 
@@ -17,7 +18,7 @@ def verify_figures(now: datetime) -> str:
     wrong = verify() + rankings.verify() + rule_points.verify()
     detail = (f"{len(wrong)} difference(s): " + "; ".join(wrong[:20]) if wrong
               else "ok: the figures rollup matches the meetings and issues; the rankings the ledger")
-    audit.record("figures.verify", "figures", detail[:500])
+    audit.record("figures.verify", "figures", detail[:500], SYSTEM)
     db.session.commit()
     if wrong:
         raise RuntimeError(detail[:500])

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.access import scope
 from app.accounts import services as accounts
-from app.access.permissions import REGISTER_READERS, VILLAGE_MANAGERS, roles_required
+from app.access.permissions import permission_required
 from app.households import bp, services
 from app.ledger import reads as ledger_reads
 from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdForm, ResetForm, SearchForm
@@ -20,7 +20,7 @@ def _grid_choices(village_id: int):
 
 
 @bp.route("/")
-@roles_required(REGISTER_READERS)
+@permission_required("households.register")
 def register():
     """The village register, searchable, a page at a time."""
     village = readable_village()
@@ -37,7 +37,7 @@ def register():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("households.manage")
 def create():
     """Add a household to the register."""
     village = managed_village()
@@ -52,7 +52,7 @@ def create():
 
 
 @bp.route("/<int:household_id>")
-@roles_required(REGISTER_READERS)
+@permission_required("households.register")
 def detail(household_id: int):
     """One household's record and its sign-in accounts."""
     household = scope.household_or_404(current_user, household_id)
@@ -63,7 +63,7 @@ def detail(household_id: int):
 
 
 @bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("households.manage")
 def edit(household_id: int):
     """Change a household's details or grid."""
     household = scope.managed_household_or_404(current_user, household_id)
@@ -79,7 +79,7 @@ def edit(household_id: int):
 
 
 @bp.route("/<int:household_id>/active", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("households.manage")
 def set_active(household_id: int):
     """Deactivate or reactivate (the detail page asks for confirmation first)."""
     household = scope.managed_household_or_404(current_user, household_id)
@@ -91,7 +91,7 @@ def set_active(household_id: int):
 
 
 @bp.route("/<int:household_id>/accounts", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("households.manage")
 def create_account(household_id: int):
     """Create a sign-in account for a household."""
     household = scope.managed_household_or_404(current_user, household_id)
@@ -106,7 +106,7 @@ def create_account(household_id: int):
 
 
 @bp.route("/accounts/<int:user_id>/password", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("households.manage")
 def reset_password(user_id: int):
     """Reset the password of a household or grid-leader account of the committee's village."""
     user = scope.managed_account_or_404(current_user, user_id)
@@ -120,7 +120,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/grids", methods=["GET", "POST"])
-@roles_required(REGISTER_READERS)
+@permission_required("households.register")
 def grids():
     """The village's grids with their household counts and leaders; committees add grids."""
     village = readable_village()
@@ -135,7 +135,7 @@ def grids():
 
 
 @bp.route("/grids/<int:grid_id>/leader", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("households.manage")
 def create_leader(grid_id: int):
     """Create the grid leader's account."""
     grid = scope.managed_grid_or_404(current_user, grid_id)

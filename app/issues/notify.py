@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from app import events
 from app.extensions import db
 from app.ledger.notify import household_accounts
-from app.models import Issue, IssueEvent, OutboxEvent, User
+from app.models import Issue, IssueEvent, OutboxEvent, Role, User
 
 
 def _params(issue: Issue, **extra) -> dict:
@@ -39,7 +39,7 @@ def _overdue(payload: dict, event: OutboxEvent) -> None:
     if issue is None:
         return
     readers = set(db.session.scalars(sa.select(User.id).where(
-        User.role == "committee", User.region_id == issue.village_id, User.active.is_(True))))
+        User.role == Role.COMMITTEE, User.region_id == issue.village_id, User.active.is_(True))))
     if issue.responsible_user_id:
         readers.add(issue.responsible_user_id)
     for user_id in sorted(readers):

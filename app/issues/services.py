@@ -11,19 +11,18 @@ same transaction, from the issue's row locked at the start; assigning changes no
 from datetime import date, datetime
 from typing import Optional
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import events
 from app.access import permissions
-from app.access.meetings import unit_serves
+from app.access.meetings import responsibles, unit_elsewhere
 from app.database import transaction
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.figures import rollup
 from app.issues import points
 from app.models import (Household, Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus,
-                        Meeting, Role, User)
+                        Meeting, User)
 from app.models.base import utcnow
 
 issues_table = Issue.__table__
@@ -99,7 +98,7 @@ def assign(actor: User, issue_id: int, responsible_user_id: Optional[int], respo
     unit = (responsible_unit or "").strip()[:64]
     if responsible_user_id is not None:
         person = db.session.get(User, responsible_user_id)
-        if person is not None and person.role == Role.UNIT and not unit_serves(person, issue.village):
+        if person is not None and unit_elsewhere(person, issue.village):
             raise InvalidInput(_("%(unit)s serves another region, not this village. Choose a unit "
                                  "of this village's township, county or city.",
                                  unit=person.display_name or person.username), code="unit_elsewhere")
@@ -119,17 +118,6 @@ def assign(actor: User, issue_id: int, responsible_user_id: Optional[int], respo
     if responsible_user_id is not None:
         events.emit("issue.assigned", {"issue_id": issue.id, "user_id": responsible_user_id})
     return issue
-
-
-def responsibles(issue: Issue) -> list[User]:
-    """Accounts that may be made responsible: the village's committee, officials above it, and
-    the responsible units (责任单位) serving the village or a region above it."""
-    ancestors = issue.village.ancestor_ids
-    return list(db.session.scalars(sa.select(User).where(User.active.is_(True), sa.or_(
-        sa.and_(User.role == Role.COMMITTEE.value, User.region_id == issue.village_id),
-        sa.and_(User.role == Role.OFFICIAL.value, User.region_id.in_(ancestors[:-1] or [-1])),
-        sa.and_(User.role == Role.UNIT.value, User.region_id.in_(ancestors))))
-        .order_by(User.role, User.username)))
 
 
 @transaction()

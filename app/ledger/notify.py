@@ -6,16 +6,17 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit, events
+from app.access.permissions import SYSTEM
 from app.database import transaction
 from app.extensions import db
 from app.jobs import job
-from app.models import Claim, Household, Objection, OutboxEvent, Rule, User
+from app.models import Claim, Household, Objection, OutboxEvent, Role, Rule, User
 
 
 def household_accounts(household_id: int) -> list[int]:
     """The ids of the active accounts that sign in as this household."""
     return list(db.session.scalars(sa.select(User.id).where(
-        User.household_id == household_id, User.role == "household", User.active.is_(True))))
+        User.household_id == household_id, User.role == Role.HOUSEHOLD, User.active.is_(True))))
 
 
 @events.handler("claim.decided")
@@ -53,7 +54,7 @@ def _left_for_another(payload: dict, event: OutboxEvent) -> None:
     if household is None or rule is None:
         return
     readers = db.session.scalars(sa.select(User.id).where(
-        User.role == "committee", User.region_id == household.village_id, User.active.is_(True),
+        User.role == Role.COMMITTEE, User.region_id == household.village_id, User.active.is_(True),
         User.id != payload["actor_id"],
         sa.or_(User.household_id.is_(None), User.household_id != household.id)))
     params = {"number": household.number, "name": household.head_name, "rule": rule.name,
@@ -102,7 +103,7 @@ def nightly_verify(now: datetime) -> str:
               + ", ".join(str(household.id) for household, _b, _s in wrong[:50])
               if wrong else "ok: every balance and score matches the ledger")
     with transaction():  # recorded even when the check then fails the job
-        audit.record("ledger.verify", "ledger", detail)
+        audit.record("ledger.verify", "ledger", detail, SYSTEM)
     if wrong:
         raise RuntimeError(detail)
     return detail

@@ -12,28 +12,19 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.access import permissions, scope
+from app.access.ledger import own_household_id, self_dealing
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.models import Household, LedgerEntry, Role, Rule, User
+from app.models import Household, LedgerEntry, Rule, User
 from app.models.ledger import RULE_KINDS
 
 Ref = Optional[tuple[str, int]]
 
 
 def refuse_self_dealing(actor: User, household: Household, spending: bool) -> None:
-    """The no-self-dealing rule, the one place it is decided; every service that moves points
-    calls it (through check_manager and check_spender) before writing.
-
-    An account acting for an office (committee, shop, official, admin) never moves the points of
-    the household it lives in, whether up or down: no awards, deductions, adjustments, spending,
-    or reversals of them. A household's own account may spend its points but never raise them
-    (a reversal of its own spending is a refund, and refunds are the committee's or shop's)."""
-    if actor.role == Role.HOUSEHOLD:
-        if not spending:
-            raise NotAllowed(_("You cannot change the points of your own household."),
-                             code="own_household")
-        return
-    if actor.household_id is not None and actor.household_id == household.id:
+    """Refuse (code own_household) what the no-self-dealing rule of app/access/ledger.py forbids;
+    every service that moves points calls it (through check_manager and check_spender)."""
+    if self_dealing(actor, household, spending):
         raise NotAllowed(_("You cannot change the points of your own household."),
                          code="own_household")
 
@@ -43,21 +34,21 @@ def split_own(actor: User, household_ids) -> tuple[list[int], list[int]]:
     that names the member's own household goes to the rest and leaves that one, under the
     no-self-dealing rule above, for another member of the committee (as closing a meeting does)."""
     ids = list(dict.fromkeys(int(h) for h in household_ids))
-    if actor.role == Role.HOUSEHOLD or actor.household_id is None:
+    own = own_household_id(actor)
+    if own is None:
         return ids, []
-    return ([h for h in ids if h != actor.household_id],
-            [h for h in ids if h == actor.household_id])
+    return [h for h in ids if h != own], [h for h in ids if h == own]
 
 
 def check_manager(actor: User, household: Optional[Household]) -> Household:
     """The household, when the actor may award, deduct and reverse for it; else NotAllowed."""
+    if household is not None and permissions.may(actor, "ledger.manage", household):
+        return household
     # Unknown and out-of-scope households get the same answer, so ids reveal nothing.
     if household is None or not scope.can_manage_village(actor, household.village_id):
         raise NotAllowed(_("This household is not in your area."))
     refuse_self_dealing(actor, household, spending=False)
-    permissions.require(actor, "ledger.manage", household,
-                        _("You cannot change the points of your own household."))
-    return household
+    raise NotAllowed(_("You cannot change the points of your own household."))
 
 
 def check_spender(actor: User, household: Optional[Household], refund: bool = False,

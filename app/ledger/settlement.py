@@ -156,7 +156,8 @@ def settle(settlement_id: int, now: datetime, today: date) -> Optional[Settlemen
             settings_table.c.settlement_on == settlement.settle_on).values(settlement_on=following))
         audit.record("ledger.settlement", f"village:{settlement.village_id}",
                      f"{settlement.settle_on.isoformat()}: {settlement.points} points of "
-                     f"{settlement.households} households lapsed; next {following.isoformat()}")
+                     f"{settlement.households} households lapsed; next {following.isoformat()}",
+                     permissions.SYSTEM)
     return settlement
 
 

@@ -1,33 +1,22 @@
 """Each role's landing page, the household's own page and /healthz."""
 import sqlalchemy as sa
 from flask import abort, current_app, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.access import scope
-from app.access.permissions import permission_required
+from app.access.accounts import home_endpoint
+from app.access.permissions import may, permission_required
 from app.extensions import db, limiter
 from app.ledger.reads import entry_flags, history
 from app.households import services as household_services
 from app.main import bp
 from app.main import workbench as workbench_reads
-from app.models import Role
-
-HOME_OF = {
-    Role.HOUSEHOLD: "main.me",
-    Role.COMMITTEE: "main.workbench",
-    Role.GRID_LEADER: "households.register",
-    Role.OFFICIAL: "main.workbench",
-    Role.ADMIN: "regions.overview",
-    Role.SHOP: "main.shop_home",
-    Role.UNIT: "issues.assigned",
-}
-
 
 @bp.route("/")
-@login_required
+@permission_required("account.own")
 def index():
     """Send each role to the page it starts from."""
-    return redirect(url_for(HOME_OF[Role(current_user.role)]))
+    return redirect(url_for(home_endpoint(current_user)))
 
 
 @bp.route("/me")
@@ -58,7 +47,7 @@ def workbench():
     from app.models.base import utcnow
 
     today = local_today(utcnow())
-    if current_user.role == Role.COMMITTEE:
+    if may(current_user, "me.committee"):  # the committee's workbench, else an official's
         village_id = current_user.village_id or abort(404)
         return render_template("main/workbench.html", committee=True,
                                waiting=workbench_reads.committee_waiting(village_id, today))

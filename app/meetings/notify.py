@@ -4,7 +4,7 @@ from flask_babel import format_datetime, gettext as _
 
 from app import events
 from app.extensions import db
-from app.models import Household, Meeting, OutboxEvent, User
+from app.models import Household, Meeting, OutboxEvent, Role, User
 from app.models.base import utcnow
 
 
@@ -15,7 +15,7 @@ def _meeting_planned(payload: dict, event: OutboxEvent) -> None:
         return
     readers = db.session.scalars(sa.select(User.id).join(Household, Household.id == User.household_id)
                                  .where(Household.village_id == meeting.village_id,
-                                        Household.active.is_(True), User.role == "household",
+                                        Household.active.is_(True), User.role == Role.HOUSEHOLD,
                                         User.active.is_(True)).order_by(User.id))
     params = {"topic": meeting.topic, "place": meeting.place,
               "at": meeting.starts_at.isoformat(), "meeting_id": meeting.id}

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.figures import rollup
 from app.health import metrics
 from app.ledger import services as ledger
+from app.ledger.policy import split_own
 from app.models import (Attendance, CheckInMethod, Household, LedgerEntry, Meeting, MeetingFormat,
                         MeetingHost, MeetingStatus, Region, Rule, User)
 from app.models.base import utcnow
@@ -220,8 +221,7 @@ def _award_attendance(actor: User, meeting: Meeting) -> tuple[int, int]:
         Attendance.meeting_id == meeting.id)))
     missing = sorted(attendees - _awarded(meeting, rule))
     # The ledger never lets a committee member award their own household.
-    own = [h for h in missing if h == actor.household_id]
-    missing = [h for h in missing if h != actor.household_id]
+    missing, own = split_own(actor, missing)
     if missing:
         ledger.award_entries(actor, missing, rule.id, _("Attended: %(topic)s", topic=meeting.topic),
                              ref=("meeting", meeting.id))

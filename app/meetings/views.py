@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import (Response, abort, current_app, flash, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.access import lookup, permissions
 from app.access.permissions import permission_required
@@ -139,7 +139,7 @@ def code_svg(meeting_id: int):
 
 
 @bp.route("/m/<token>", methods=["GET", "POST"])
-@login_required
+@permission_required("meetings.scan")
 def scan(token: str):
     """Where a household's phone lands after scanning the code: one tap (a POST) checks it in."""
     form = CheckInForm()

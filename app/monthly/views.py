@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from app.access import permissions, scope
 from app.access.permissions import permission_required
-from app.models import Role
 from app.monthly import report
 from app.regions import services as region_services
 from app.shop.reports import statement
@@ -17,8 +16,8 @@ bp = Blueprint("monthly", __name__)
 
 def _village():
     """The village asked for (a committee's own by default) that the user may read; else 404."""
-    village_id = village_arg() or (current_user.village_id if current_user.role == Role.COMMITTEE
-                                   else None)
+    own = permissions.may(current_user, "me.committee")  # a committee's own village by default
+    village_id = village_arg() or (current_user.village_id if own else None)
     if village_id is None:
         return None
     village = scope.region_or_404(current_user, village_id)

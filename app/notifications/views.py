@@ -1,15 +1,16 @@
 """The signed-in account's notifications."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from app.access.permissions import permission_required
 from app.events import text_of
 from app.households.forms import ConfirmForm
 from app.notifications import bp, services
 
 
 @bp.route("/notifications")
-@login_required
+@permission_required("account.own")
 def index():
     """Newest first, unread ones marked; a button marks them all read."""
     page = services.page_for(current_user, request.args.get("after"), current_app.config["PAGE_SIZE"])
@@ -17,7 +18,7 @@ def index():
 
 
 @bp.route("/notifications/read", methods=["POST"])
-@login_required
+@permission_required("account.own")
 def mark_read():
     """Mark every notification read."""
     if ConfirmForm().validate_on_submit():

@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.access import permissions, scope
 from app.access.permissions import permission_required
 from app.extensions import db
-from app.models import Grid, Role
+from app.models import Grid
 from app.rankings import periods, poster, reads
 from app.regions import services as region_services
 from app.views_util import attempt, db_id, village_arg
@@ -36,7 +36,7 @@ def _period() -> periods.Period:
 def _grid_arg() -> Optional[int]:
     raw = request.args.get("grid")
     if raw in (None, ""):
-        return current_user.grid_id if current_user.role == Role.GRID_LEADER else None
+        return current_user.grid_id if permissions.may(current_user, "me.grid_leader") else None
     try:
         return db_id(raw)
     except ValueError:
@@ -66,7 +66,7 @@ def _page_number() -> int:
 @permission_required("rankings.list")
 def ranking():
     """A village's or grid's households ranked by points gained, and who moved most."""
-    if current_user.role in (Role.OFFICIAL, Role.ADMIN) and village_arg() is None:
+    if permissions.may(current_user, "regions.overview") and village_arg() is None:
         return _choose_village()
     village, grid = _target()
     period = _period()
@@ -74,7 +74,8 @@ def ranking():
     size = current_app.config["PAGE_SIZE"]
     pages = max(1, math.ceil(len(rows) / size))
     number = min(_page_number(), pages)
-    grids = scope.grids(current_user, village.id) if current_user.role != Role.GRID_LEADER else []
+    own_grid_only = permissions.may(current_user, "me.grid_leader")
+    grids = [] if own_grid_only else scope.grids(current_user, village.id)
     return render_template("rankings/ranking.html", village=village, grid=grid, period=period,
                            rows=rows[(number - 1) * size:number * size], total=len(rows),
                            page=number, pages=pages, movers=reads.movers(rows), grids=grids,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit
-from app.access import permissions
+from app.access import permissions, scope
 from app.database import Prepared, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed, NotFound
 from app.extensions import db
@@ -24,7 +24,6 @@ from app.ledger.services import reverse_entry, spend_entry
 from app.models import Household, User
 from app.models.shop import Product, Redemption, RedemptionLine
 from app.shop import codes, stock
-from app.shop.catalogue import services as catalogue
 
 MAX_QUANTITY = 999
 redemptions_table = Redemption.__table__
@@ -193,7 +192,7 @@ def checkout(actor: User, items: Iterable, idempotency_key: Optional[str] = None
 def redemption_for(user: User, redemption_id: int) -> Redemption:
     """A redemption of a shop the user may see, or NotFound."""
     redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None or redemption.shop_id not in {s.id for s in catalogue.shops_for(user)}:
+    if redemption is None or redemption.shop_id not in {s.id for s in scope.shops_for(user)}:
         raise NotFound(_("This redemption does not exist."))
     return redemption
 

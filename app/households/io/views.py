@@ -5,7 +5,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.access import scope
-from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
+from app.access.permissions import permission_required
 from app.views_util import attempt, managed_village, readable_village
 from app.households import bp
 from app.households.io import exporter, importer
@@ -22,7 +22,7 @@ def _page(village, form, preview=None, status=200):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("households.manage")
 def import_register():
     """Upload a household list and see every bad row; nothing is written here."""
     village = managed_village()
@@ -37,7 +37,7 @@ def import_register():
 
 
 @bp.route("/import/confirm", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("households.manage")
 def confirm_import():
     """Import every previewed row in one transaction, or none."""
     village = managed_village()
@@ -54,7 +54,7 @@ def confirm_import():
 
 
 @bp.route("/import/template.xlsx")
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("households.manage")
 def import_template():
     """An empty household list with the Chinese headers and one example row."""
     village = managed_village()
@@ -63,7 +63,7 @@ def import_template():
 
 
 @bp.route("/export.xlsx")
-@roles_required(VILLAGE_READERS)
+@permission_required("households.export")
 def export_register():
     """The whole village register (active and inactive) as an Excel workbook."""
     village = readable_village()

@@ -6,7 +6,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.access.permissions import CLAIMANTS, VILLAGE_MANAGERS, roles_required
+from app.access.permissions import permission_required
 from app.ledger.views import claims_bp as bp
 from app.ledger import claims, photos, reads
 from app.ledger.forms.claims import ClaimForm, DecideForm, RejectForm
@@ -15,7 +15,7 @@ from app.views_util import attempt, flash_errors, readable_village
 
 
 @bp.route("/claims/mine")
-@roles_required(CLAIMANTS)
+@permission_required("claims.own")
 def my_claims():
     """The claims of the household (or of the grid leader's households), newest first."""
     page = reads.my_claims(current_user, request.args.get("after"), current_app.config["PAGE_SIZE"])
@@ -30,7 +30,7 @@ def _claim_choices(form: ClaimForm) -> None:
 
 
 @bp.route("/claims/new", methods=["GET", "POST"])
-@roles_required(CLAIMANTS)
+@permission_required("claims.own")
 def claim_new():
     """A household claims points for itself, or a grid leader for a household of the grid."""
     form = ClaimForm()
@@ -44,7 +44,7 @@ def claim_new():
 
 
 @bp.route("/claims")
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("claims.decide")
 def claims_queue():
     """The village's claims: pending ones oldest first, or decided ones newest first."""
     village = readable_village()
@@ -56,7 +56,7 @@ def claims_queue():
 
 
 @bp.route("/claims/<int:claim_id>/approve", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("claims.decide")
 def claim_approve(claim_id: int):
     """Approve a claim: the award is made by claims.approve_claim."""
     claim = reads.claim_or_404(current_user, claim_id)
@@ -67,7 +67,7 @@ def claim_approve(claim_id: int):
 
 
 @bp.route("/claims/<int:claim_id>/reject", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("claims.decide")
 def claim_reject(claim_id: int):
     """Reject a claim with the reason the household will read."""
     claim = reads.claim_or_404(current_user, claim_id)

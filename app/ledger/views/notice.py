@@ -6,12 +6,11 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, roles_required
+from app.access.permissions import permission_required
 from app.ledger import claims, notice as board
 from app.ledger.reads import entry_flags, settings_for
 from app.ledger.views import notice_bp as bp
 from app.ledger.forms.notice import AnswerForm, ObjectionForm
-from app.models import Role
 from app.views_util import attempt, flash_errors, readable_village
 
 # A village-month is a few thousand rows; this only guards the print view against the absurd.
@@ -25,7 +24,7 @@ def _month():
 
 
 @bp.route("/notice")
-@roles_required(LEDGER_READERS)
+@permission_required("notice.read")
 def notice():
     """The month's awards and deductions of the village, for everyone in it to check."""
     village = readable_village()
@@ -40,7 +39,7 @@ def notice():
 
 
 @bp.route("/notice/print")
-@roles_required(LEDGER_READERS)
+@permission_required("notice.read")
 def notice_print():
     """Every award and deduction of the village-month on A4 pages, oldest first."""
     village = readable_village()
@@ -55,7 +54,7 @@ def notice_print():
 # --- objections ----------------------------------------------------------------------------------
 
 @bp.route("/entries/<int:entry_id>/object", methods=["GET", "POST"])
-@roles_required(Role.HOUSEHOLD)
+@permission_required("notice.object")
 def objection_new(entry_id: int):
     """A household objects to one of its own awards or deductions."""
     entry = board.own_entry_or_404(current_user, entry_id)
@@ -69,7 +68,7 @@ def objection_new(entry_id: int):
 
 
 @bp.route("/objections/mine")
-@roles_required(Role.HOUSEHOLD)
+@permission_required("notice.object")
 def my_objections():
     """The household's objections and their answers, newest first."""
     page = board.my_objections(current_user, request.args.get("after"), current_app.config["PAGE_SIZE"])
@@ -77,7 +76,7 @@ def my_objections():
 
 
 @bp.route("/objections")
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("notice.objections")
 def objections_queue():
     """The village's objections: open ones oldest first, or answered ones newest first."""
     village = readable_village()
@@ -99,14 +98,14 @@ def _answer(objection_id: int, service, done: str):
 
 
 @bp.route("/objections/<int:objection_id>/uphold", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("notice.objections")
 def objection_uphold(objection_id: int):
     """Keep the entry and answer the objection."""
     return _answer(objection_id, claims.uphold_objection, _("The entry stands; the answer was sent."))
 
 
 @bp.route("/objections/<int:objection_id>/reverse", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("notice.objections")
 def objection_reverse(objection_id: int):
     """Agree with the objection: the entry is reversed."""
     return _answer(objection_id, claims.reverse_for_objection,

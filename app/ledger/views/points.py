@@ -12,8 +12,7 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from app.access import scope
-from app.access.permissions import (LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS,
-                                    permission_required, roles_required)
+from app.access.permissions import permission_required
 from app.errors import InvalidInput
 from app.ledger import photos, reads, services
 from app.ledger.policy import split_own
@@ -111,7 +110,7 @@ def _commit(kind: str):
 
 
 @bp.route("/award")
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("ledger.committee")
 def award():
     """Step one of an award: a rule, and one household, a grid or households found by a search."""
     village = managed_village()
@@ -122,7 +121,7 @@ def award():
 
 
 @bp.route("/award/preview", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("ledger.committee")
 def award_preview():
     """Show who gets what before anything is written."""
     village = managed_village()
@@ -139,14 +138,14 @@ def award_preview():
 
 
 @bp.route("/award/confirm", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("ledger.committee")
 def award_confirm():
     """Write the award the confirmation page showed (a replay adds nothing)."""
     return _commit("award")
 
 
 @bp.route("/deduct", methods=["GET", "POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("ledger.committee")
 def deduct():
     """Step one of a deduction: a deduction rule, household numbers and the reason."""
     village = managed_village()
@@ -163,14 +162,14 @@ def deduct():
 
 
 @bp.route("/deduct/confirm", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("ledger.committee")
 def deduct_confirm():
     """Write the deduction the confirmation page showed (a replay adds nothing)."""
     return _commit("deduction")
 
 
 @bp.route("/entries")
-@roles_required(VILLAGE_READERS)
+@permission_required("ledger.entries")
 def entries():
     """The village's ledger, newest first, filtered by kind and household number."""
     village = readable_village()
@@ -186,7 +185,7 @@ def entries():
 
 
 @bp.route("/entries/<int:entry_id>/reverse", methods=["GET", "POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("ledger.committee")
 def reverse(entry_id: int):
     """Reverse (撤销) an entry after a confirmation page that names what it will do."""
     entry = reads.managed_entry_or_404(current_user, entry_id)
@@ -212,7 +211,7 @@ def me_history():
 
 
 @bp.route("/photos/<name>")
-@roles_required(LEDGER_READERS)
+@permission_required("ledger.read")
 def photo(name: str):
     """An evidence photo, only for users whose scope covers its household."""
     if not photos.NAME.match(name) or not photos.visible_to(current_user, name):

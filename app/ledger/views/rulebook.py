@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import scope
-from app.access.permissions import LEDGER_READERS, VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
+from app.access.permissions import permission_required
 from app.ledger import reads, rules as book
 from app.ledger.views import rulebook_bp as bp
 from app.households.forms import ConfirmForm
@@ -18,7 +18,7 @@ from app.views_util import attempt, flash_errors, managed_village, readable_vill
 
 
 @bp.route("/rules")
-@roles_required(LEDGER_READERS)
+@permission_required("rulebook.rules")
 def rules():
     """The village's active rules by category, with points and limits (read-only)."""
     village = readable_village()
@@ -27,7 +27,7 @@ def rules():
 
 
 @bp.route("/rulebook")
-@roles_required(VILLAGE_READERS)
+@permission_required("rulebook.read")
 def rulebook():
     """The village's rulebook: categories and their rules, active and retired."""
     village = readable_village()
@@ -39,7 +39,7 @@ def rulebook():
 
 
 @bp.route("/rulebook/categories", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("rulebook.manage")
 def create_category():
     """Add a heading to the rulebook."""
     village = managed_village()
@@ -63,7 +63,7 @@ def _rule_fields(form: RuleForm) -> dict:
 
 
 @bp.route("/rulebook/new", methods=["GET", "POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("rulebook.manage")
 def create_rule():
     """Add a rule to the rulebook."""
     village = managed_village()
@@ -77,7 +77,7 @@ def create_rule():
 
 
 @bp.route("/rulebook/<int:rule_id>/edit", methods=["GET", "POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("rulebook.manage")
 def edit_rule(rule_id: int):
     """Change a rule; entries already made keep their points."""
     rule, village = reads.managed_rule_or_404(current_user, rule_id)
@@ -93,7 +93,7 @@ def edit_rule(rule_id: int):
 
 
 @bp.route("/rulebook/<int:rule_id>/retire", methods=["GET", "POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("rulebook.manage")
 def retire_rule(rule_id: int):
     """Retire a rule after a confirmation page; rules are never deleted."""
     rule, village = reads.managed_rule_or_404(current_user, rule_id)
@@ -106,7 +106,7 @@ def retire_rule(rule_id: int):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("rulebook.manage")
 def settings():
     """Star thresholds on the score and the days households have to object to a notice."""
     village = managed_village()

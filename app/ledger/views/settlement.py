@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import scope
-from app.access.permissions import VILLAGE_MANAGERS, VILLAGE_READERS, roles_required
+from app.access.permissions import permission_required
 from app.extensions import db
 from app.ledger import settlement as settlements
 from app.ledger.reads import settings_for
@@ -31,7 +31,7 @@ def _page(rows: list, key) -> tuple[list, int | None]:
 
 
 @bp.route("/settlement")
-@roles_required(VILLAGE_READERS)
+@permission_required("rulebook.read")
 def settlement():
     """The settings, the households whose points would lapse now, and past settlements."""
     village = readable_village()
@@ -45,7 +45,7 @@ def settlement():
 
 
 @bp.route("/settlement", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("rulebook.manage")
 def save_settlement():
     """Switch the settlement on with its date and warning days, or off."""
     village = managed_village()
@@ -60,7 +60,7 @@ def save_settlement():
 
 
 @bp.route("/settlement/<int:settlement_id>")
-@roles_required(VILLAGE_READERS)
+@permission_required("rulebook.read")
 def settlement_done(settlement_id: int):
     """What one settlement lapsed, household by household."""
     record = db.session.get(Settlement, settlement_id)

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import permissions, scope
-from app.access.permissions import OFFICIALS, roles_required
+from app.access.permissions import permission_required
 from app.households.forms import ConfirmForm
 from app.regions import bp, manage
 from app.regions.forms import AddRegionForm, MergeForm, MoveForm, RegionNameForm
@@ -29,7 +29,7 @@ def _forms(region):
 
 
 @bp.route("/<int:region_id>/manage")
-@roles_required(OFFICIALS)
+@permission_required("regions.manage_pages")
 def manage_region(region_id: int):
     """Rename, add under, deactivate, move or merge one place."""
     region = _region(region_id)
@@ -47,7 +47,7 @@ def _act(region, form, action, done: str):
 
 
 @bp.route("/<int:region_id>/rename", methods=["POST"])
-@roles_required(OFFICIALS)
+@permission_required("regions.manage_pages")
 def rename_region(region_id: int):
     """Give a place its new name."""
     region, form = _region(region_id), RegionNameForm(prefix="rename")
@@ -56,7 +56,7 @@ def rename_region(region_id: int):
 
 
 @bp.route("/<int:region_id>/children", methods=["POST"])
-@roles_required(OFFICIALS)
+@permission_required("regions.manage_pages")
 def add_region(region_id: int):
     """Add a township or village under this place."""
     region, form = _region(region_id), AddRegionForm(prefix="add")
@@ -65,7 +65,7 @@ def add_region(region_id: int):
 
 
 @bp.route("/<int:region_id>/active", methods=["POST"])
-@roles_required(OFFICIALS)
+@permission_required("regions.manage_pages")
 def set_region_active(region_id: int):
     """Deactivate or reactivate a place (the page asks for confirmation first)."""
     region, active = _region(region_id), request.form.get("active") == "1"
@@ -75,7 +75,7 @@ def set_region_active(region_id: int):
 
 
 @bp.route("/<int:region_id>/move", methods=["POST"])
-@roles_required(OFFICIALS)
+@permission_required("regions.manage_pages")
 def move_village(region_id: int):
     """Put a village under another township."""
     region = _region(region_id)
@@ -86,7 +86,7 @@ def move_village(region_id: int):
 
 
 @bp.route("/<int:region_id>/merge", methods=["POST"])
-@roles_required(OFFICIALS)
+@permission_required("regions.manage_pages")
 def merge_village(region_id: int):
     """Merge this village into another one of its township."""
     region = _region(region_id)

@@ -3,14 +3,13 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 
 from app.access import permissions, scope
-from app.access.permissions import OFFICIALS, roles_required
+from app.access.permissions import permission_required
 from app.views_util import db_id
-from app.models import Role
 from app.regions import bp, first_run, services
 
 
 @bp.route("/")
-@roles_required(OFFICIALS)
+@permission_required("regions.overview")
 def overview():
     """The villages under the official's region (or under ?region=), with household counts."""
     root = scope.root_region(current_user)
@@ -27,7 +26,7 @@ def overview():
         children=services.children(scope.regions_query(current_user), under)
         if under is None or not under.is_village else [],
         q=request.args.get("q", "")[:64],
-        first_steps=current_user.role == Role.ADMIN and not first_run.has_regions(),
+        first_steps=permissions.may(current_user, "regions.import") and not first_run.has_regions(),
         changeable={r.id for r in page.items + ([under] if under else [])
                     if permissions.may(current_user, "regions.manage", r)
                     or permissions.may(current_user, "regions.add_under", r)},

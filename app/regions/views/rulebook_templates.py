@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import permissions, scope
-from app.access.permissions import OFFICIALS, VILLAGE_MANAGERS, roles_required
+from app.access.permissions import permission_required
 from app.households.forms import ConfirmForm
 from app.ledger import rulebook_templates as templates
 from app.regions import bp
@@ -20,7 +20,7 @@ def _publisher_region(region_id: int):
 
 
 @bp.route("/<int:region_id>/templates", methods=["GET", "POST"])
-@roles_required(OFFICIALS)
+@permission_required("regions.templates")
 def region_templates(region_id: int):
     """The place's templates; publish or update one from a village's rulebook."""
     region = _publisher_region(region_id)
@@ -36,7 +36,7 @@ def region_templates(region_id: int):
 
 
 @bp.route("/templates")
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("regions.adopt_templates")
 def adopt_templates():
     """The templates published above the committee's village, to adopt in one step."""
     village = managed_village()
@@ -46,7 +46,7 @@ def adopt_templates():
 
 
 @bp.route("/templates/<int:template_id>/adopt", methods=["POST"])
-@roles_required(VILLAGE_MANAGERS)
+@permission_required("regions.adopt_templates")
 def adopt_template(template_id: int):
     """Copy a template into the village's rulebook."""
     village = managed_village()

@@ -7,7 +7,7 @@ from flask_babel import format_datetime, gettext as _
 
 from app import events
 from app.extensions import db
-from app.models import Household, OutboxEvent, User
+from app.models import Household, OutboxEvent, Role, User
 
 
 @events.handler("card.locked")
@@ -16,7 +16,7 @@ def _locked(payload: dict, event: OutboxEvent) -> None:
     if household is None:
         return
     readers = db.session.scalars(sa.select(User.id).where(
-        User.role == "committee", User.region_id == household.village_id, User.active.is_(True)))
+        User.role == Role.COMMITTEE, User.region_id == household.village_id, User.active.is_(True)))
     params = {"name": household.head_name, "number": household.number}
     for user_id in sorted(readers):
         events.notify(user_id, "card.locked", params, "shop.cards", event)
@@ -31,7 +31,7 @@ def _locked_text(params: dict) -> str:
 @events.handler("card.pin_reset")
 def _pin_reset(payload: dict, event: OutboxEvent) -> None:
     readers = db.session.scalars(sa.select(User.id).where(
-        User.role == "household", User.household_id == payload["household_id"],
+        User.role == Role.HOUSEHOLD, User.household_id == payload["household_id"],
         User.active.is_(True)))
     params = {"by": payload.get("by", ""), "at": payload.get("at", ""),
               "reason": payload.get("reason", "")}

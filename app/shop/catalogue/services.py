@@ -6,11 +6,10 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.access import permissions, scope
-from app.access.shop import shops_serving
 from app.database import transaction
 from app.errors import InvalidInput, NotAllowed, NotFound
 from app.extensions import db
-from app.models import Role, Shop, User
+from app.models import Shop, User
 from app.models.shop import Product, StockMovement
 from app.shop import stock
 
@@ -18,24 +17,9 @@ MAX_POINTS = 100_000
 MAX_UNITS = 100_000
 
 
-def shops_for(user: User) -> list[Shop]:
-    """The shops a user may see: a shop keeper's own, the shops serving a household's village,
-    a committee's village's own shops, or every shop (admin). A household's own village's shop
-    comes first: it is the one its pages open with."""
-    query = sa.select(Shop).where(Shop.active.is_(True)).order_by(Shop.id)
-    if user.role == Role.SHOP:
-        query = query.where(Shop.id == (user.shop_id or -1))
-    elif user.role == Role.HOUSEHOLD:
-        query = query.where(Shop.id.in_(shops_serving(user.village_id))).order_by(None).order_by(
-            Shop.village_id != (user.village_id or -1), Shop.id)
-    elif user.role != Role.ADMIN:
-        query = query.where(Shop.village_id == (user.village_id or -1))
-    return list(db.session.scalars(query))
-
-
 def shop_for(user: User, shop_id: Optional[int] = None) -> Shop:
     """The shop a page shows: `shop_id` when visible to the user, else the user's first; NotFound."""
-    shops = shops_for(user)
+    shops = scope.shops_for(user)
     if shop_id is not None:
         shops = [s for s in shops if s.id == shop_id]
     if not shops:
@@ -54,7 +38,7 @@ def products(shop_id: int, active_only: bool = False) -> list[Product]:
 def product_for(user: User, product_id: int) -> Product:
     """A product of a shop the user may see, or NotFound."""
     product = db.session.get(Product, product_id)
-    if product is None or product.shop_id not in {s.id for s in shops_for(user)}:
+    if product is None or product.shop_id not in {s.id for s in scope.shops_for(user)}:
         raise NotFound(_("This product does not exist."))
     return product
 

@@ -1,7 +1,7 @@
 """Catalogue pages: the shop keeper's and committee's products and stock, the household's shop."""
 from flask import abort, redirect, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.access import lookup, scope
 from app.access.permissions import permission_required
@@ -35,7 +35,7 @@ def products():
     items = catalogue.products(shop.id)
     return render_template("shop/products.html", shop=shop, products=items,
                            low=[p for p in items if p.active and p.is_low],
-                           shops=catalogue.shops_for(current_user),
+                           shops=scope.shops_for(current_user),
                            days_form=VoucherDaysForm(voucher_days=shop.voucher_days)
                            if scope.can_manage_village(current_user, shop.village_id) else None)
 
@@ -128,7 +128,7 @@ def product_count(product_id: int):
 
 
 @bp.route("/shop/products/<int:product_id>/photo")
-@login_required
+@permission_required("shop.product_photo")
 def product_photo(product_id: int):
     """A product's photo, for everyone who may see the product's shop."""
     product = _product_or_404(product_id)
@@ -145,7 +145,7 @@ def product_photo(product_id: int):
 def catalogue_page():
     """The household's shop: products on sale, prices, and which it can afford now."""
     household = scope.own_household_or_404(current_user)
-    shops = catalogue.shops_for(current_user)
+    shops = scope.shops_for(current_user)
     if not shops:
         return render_template("shop/catalogue.html", shop=None, household=household, products=[])
     shop = shop_arg()

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from app.access import permissions, scope
 from app.database import transaction
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 from app.extensions import db
 from app.jobs import job
 from app.ledger.services import release_hold_entry
@@ -128,23 +128,10 @@ def _release(actor: Optional[User], voucher: Voucher, reason: str) -> None:
         stock.move(actor, line.product, "released", line.quantity, note=reason)
 
 
-def voucher_for(user: User, voucher_id: int) -> Voucher:
-    """A voucher of the user's own household, or of a shop the user works in; else NotFound."""
-    voucher = db.session.get(Voucher, voucher_id)
-    if voucher is None:
-        raise NotFound(_("This voucher does not exist."))
-    if user.role == "household":
-        if voucher.household_id == user.household_id:
-            return voucher
-    elif voucher.shop_id in {s.id for s in catalogue.shops_for(user)}:
-        return voucher
-    raise NotFound(_("This voucher does not exist."))
-
-
 @transaction()
 def cancel(actor: User, voucher_id: int) -> Voucher:
     """The household or the shop cancels a held voucher: points and stock come back."""
-    voucher = voucher_for(actor, voucher_id)
+    voucher = scope.voucher_for(actor, voucher_id)
     permissions.require(actor, "shop.voucher_cancel", voucher)
     if not _close(voucher, "cancelled", actor, datetime.now(UTC)):
         raise Conflict(_("This voucher is no longer open."), code="voucher_closed")

@@ -7,20 +7,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.access import lookup, scope
-from app.access.permissions import permission_required
+from app.access.permissions import may, permission_required
 from app.shop import bp, codes
 from app.shop.catalogue import services as catalogue
 from app.shop.vouchers import services as vouchers
 from app.shop.forms import ConfirmForm, basket_items
 from app.shop.pages import shop_arg
+from app.views_util import attempt
 
 VOUCHER_LABELS = {"held": _l("Waiting for pickup"), "redeemed": _l("Picked up"),
                   "cancelled": _l("Cancelled"), "expired": _l("Expired")}
-from app.views_util import attempt
 
 
 def _voucher_or_404(voucher_id: int):
-    return lookup.found_or_404(vouchers.voucher_for, current_user, voucher_id)
+    return lookup.found_or_404(scope.voucher_for, current_user, voucher_id)
 
 
 @bp.route("/shop/order", methods=["GET", "POST"])
@@ -40,7 +40,7 @@ def order():
             status = voucher.status  # the key placed another order: a conflict, as the API answers
     products = [p for p in catalogue.products(shop.id, active_only=True) if p.stock > 0]
     return render_template("shop/order.html", shop=shop, household=household, products=products,
-                           shops=catalogue.shops_for(current_user),
+                           shops=scope.shops_for(current_user),
                            key=f"order-{secrets.token_hex(12)}"), status
 
 
@@ -58,7 +58,7 @@ def voucher(voucher_id: int):
     """A voucher: its QR and number while held (household), or the pickup button (shop)."""
     found = _voucher_or_404(voucher_id)
     shown = None
-    if found.status == "held" and current_user.role == "household":
+    if found.status == "held" and may(current_user, "shop.voucher_code", found):
         shown = {"qr": codes.qr_data_uri(vouchers.secret_of(found)), "number": vouchers.number_of(found)}
     return render_template("shop/voucher.html", voucher=found, shown=shown, form=ConfirmForm(),
                            voucher_labels=VOUCHER_LABELS)
