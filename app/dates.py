@@ -21,6 +21,11 @@ def local_now() -> datetime:
     return datetime.now(zone).replace(tzinfo=None)
 
 
+def local_today(now: datetime) -> date:
+    """The date it is in the scheme's time zone (deadlines are local dates)."""
+    return now.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def period_start(period: str, now: Optional[datetime] = None) -> datetime:
     """The UTC instant the current day, month or year began in the scheme's local time."""
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")

@@ -86,6 +86,16 @@ def village_arg() -> Optional[int]:
         abort(404)
 
 
+def region_arg() -> Optional[int]:
+    """?village= or ?region= of a list: a region to narrow it to (404 when malformed)."""
+    if request.args.get("region"):
+        try:
+            return db_id(request.args["region"])
+        except ValueError:
+            abort(404)
+    return village_arg()
+
+
 def readable_village():
     """The village a page shows: ?village= (officials, admins) or the account's own; 404 when it
     is outside the user's scope or not a village."""
