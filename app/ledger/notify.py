@@ -9,6 +9,7 @@ from app import audit, events
 from app.database import transaction
 from app.extensions import db
 from app.jobs import job
+from app.ledger.queries import verify
 from app.models import Claim, Household, Objection, OutboxEvent, Rule, User
 
 
@@ -95,8 +96,6 @@ def _upheld_text(params: dict) -> str:
 @job("ledger-verify", every=timedelta(days=1))
 def nightly_verify(now: datetime) -> str:
     """Recompute every balance and score from the ledger; the result goes to the audit log."""
-    from app.ledger.queries import verify
-
     wrong = verify()
     detail = (f"{len(wrong)} household(s) disagree: "
               + ", ".join(str(household.id) for household, _b, _s in wrong[:50])
