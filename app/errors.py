@@ -88,7 +88,6 @@ def json_error(status: int, code: str, message: str):
     return jsonify(error={"code": code, "message": message, "request_id": request_id()}), status
 
 
-
 def _same_site_referrer() -> Optional[str]:
     """The page the request came from, when it is on this site; else None."""
     referrer = request.referrer or ""

@@ -10,7 +10,6 @@ from app.access.shop import serves
 from app.models import Household, Role, User
 
 
-
 def _own_household(user: User, household: Household) -> bool:
     return user.household_id is not None and user.household_id == household.id
 

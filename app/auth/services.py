@@ -77,7 +77,6 @@ def revoke_api_tokens(user: User) -> None:
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
 
 
-
 @transaction()
 def end_sessions(user: User) -> None:
     """Sign the account out everywhere: every session and remember-me cookie stops working."""

@@ -47,7 +47,6 @@ class AccountForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-
 class SearchForm(FlaskForm):
     """The register's search box (GET, so no CSRF)."""
 

@@ -15,7 +15,6 @@ from app.jobs import job
 from app.models import Issue, IssueSettings, IssueStatus
 
 
-
 @job("issues-overdue", every=timedelta(hours=1))
 def flag_overdue(now: datetime) -> str:
     """Mark every open issue past its deadline as supervised (督办) and tell its responsible person."""

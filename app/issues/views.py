@@ -19,7 +19,6 @@ from app.models.base import utcnow
 from app.views_util import flash_errors, managed_village, region_arg
 
 
-
 LABELS = {"kinds": dict(KINDS), "categories": dict(CATEGORIES)}
 
 

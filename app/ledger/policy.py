@@ -68,7 +68,6 @@ def check_spender(actor: User, household: Optional[Household], refund: bool = Fa
     return household
 
 
-
 def check_limit(rule: Rule, household: Household, ref: Ref) -> None:
     """Refuse an entry that would exceed the rule's limit for this household (reversed ones don't count)."""
     if not rule.limit_count or not rule.limit_period:

@@ -59,7 +59,6 @@ def _number_hash(number: str) -> str:
     return hmac.new(key, b"pay-number:" + number.encode(), hashlib.sha256).hexdigest()
 
 
-
 def hash_of(text: str) -> tuple[sa.ColumnElement, str]:
     """The column and hash that find a code from what was scanned or typed."""
     number = typed_number(text)
