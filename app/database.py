@@ -11,7 +11,8 @@ from flask import has_request_context
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import DomainError
+from app.errors import Conflict, DomainError
+from app.extensions import db
 
 
 def configure_engines(engine: Engine) -> None:
@@ -133,13 +134,9 @@ class transaction:
     @classmethod
     def active(cls) -> bool:
         """True inside a `transaction()` block."""
-        from app.extensions import db
-
         return db.session.info.get(cls._DEPTH, 0) > 0
 
     def __enter__(self):
-        from app.extensions import db
-
         session = db.session()
         depth = session.info.get(self._DEPTH, 0)
         if depth == 0:
@@ -153,8 +150,6 @@ class transaction:
         return db.session
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
-        from app.extensions import db
-
         depth = db.session.info[self._DEPTH] - 1
         db.session.info[self._DEPTH] = depth
         if depth > 0:
@@ -165,8 +160,6 @@ class transaction:
             _WRITING.set(False)
 
     def _end(self, exc_type, exc) -> bool:
-        from app.extensions import db
-
         if exc_type is not None:
             db.session.rollback()
             if self.conflict and issubclass(exc_type, IntegrityError):
@@ -189,8 +182,6 @@ class transaction:
         return False
 
     def _conflict(self):
-        from app.errors import Conflict
-
         return Conflict(self.conflict)
 
     def __call__(self, function: Callable) -> Callable:
@@ -207,8 +198,6 @@ class transaction:
                 if not outermost:
                     raise
                 from flask_babel import gettext as _
-
-                from app.errors import Conflict
 
                 if replay is not None:
                     bound = signature.bind(*args, **kwargs)
@@ -316,8 +305,6 @@ def _driver():
 
     Kept in the session's info until the transaction ends: asking the session every time cost
     more than some of the statements it then ran."""
-    from app.extensions import db
-
     session = db.session()
     found = session.info.get(_DRIVER)
     if found is None:
@@ -339,8 +326,6 @@ def as_loaded(model: type, values: dict, **related):
     others load lazily as usual. For a Prepared row on a path every API call takes, where the
     ORM's loading of two objects cost more than the statement that read them.
     """
-    from app.extensions import db
-
     session = db.session()
     mapper = sa.inspect(model)
     key = mapper.identity_key_from_primary_key([values[name] for name in _primary_key_names(mapper)])

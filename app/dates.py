@@ -3,7 +3,7 @@
 A deadline of 2062 or a meeting of last spring is a slip of the finger, not a plan; the forms
 refuse it with a message instead of storing it. YEARS_AHEAD is the one place the window is set.
 """
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Optional, Union
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,23 @@ def local_now() -> datetime:
     """The scheme's local time, naive (as a datetime-local field gives it)."""
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
     return datetime.now(zone).replace(tzinfo=None)
+
+
+def local_today(now: datetime) -> date:
+    """The date it is in the scheme's time zone (deadlines are local dates)."""
+    return now.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def period_start(period: str, now: Optional[datetime] = None) -> datetime:
+    """The UTC instant the current day, month or year began in the scheme's local time."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    local = (now or datetime.now(UTC)).astimezone(zone)
+    local = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period in ("month", "year"):
+        local = local.replace(day=1)
+    if period == "year":
+        local = local.replace(month=1)
+    return local.astimezone(UTC)
 
 
 def latest(today: date) -> date:

@@ -10,6 +10,11 @@ from flask_babel import force_locale, gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.calls import is_call
+from app.extensions import db, limiter, login
+from app.health.requestlog import request_id
+from app.i18n import LANGUAGE_NAMES, html_lang, normalise
+
 
 class DomainError(Exception):
     """A business rule refused the request; the message is shown to the user as it is.
@@ -77,25 +82,13 @@ HTTP_CODES = {400: "bad_request", 401: "not_signed_in", 403: "not_allowed", 404:
 def wants_json() -> bool:
     """True for calls to the JSON API, which never get an HTML page (its documentation page is
     a page)."""
-    from app.api.sessions import is_call
-
     return is_call(request.path)
 
 
 def json_error(status: int, code: str, message: str):
     """The JSON API's error answer: {"error": {"code", "message", "request_id"}} with the status
     (the request id, also sent as X-Request-ID, is what the helpdesk looks up in the logs)."""
-    from app.health.requestlog import request_id
-
     return jsonify(error={"code": code, "message": message, "request_id": request_id()}), status
-
-
-def _login_again(message: str) -> str:
-    """The sign-in page itself, with the rate-limit message, so the user knows what to do."""
-    from app.auth.forms import LoginForm
-
-    form = LoginForm(formdata=None, username=request.form.get("username", "")[:64])
-    return render_template("auth/login.html", form=form, limit_message=message)
 
 
 def _same_site_referrer() -> Optional[str]:
@@ -117,8 +110,6 @@ def _retry_after(error: HTTPException) -> Optional[int]:
         return max(1, math.ceil((given - datetime.now(timezone.utc)).total_seconds()))
     if isinstance(given, int):
         return max(1, given)
-    from app.extensions import limiter
-
     try:
         current = limiter.current_limit
     except Exception:  # no limiter context in this request
@@ -129,7 +120,7 @@ def _retry_after(error: HTTPException) -> Optional[int]:
     return limit.get_expiry() if limit is not None else None
 
 
-def _with_error_headers(response, error: HTTPException):
+def with_error_headers(response, error: HTTPException):
     """Keep what an HTTP error tells a client in its headers: `Allow` on a 405 (RFC 9110) and
     `Retry-After` on a 429, which a page or JSON answer built afresh would otherwise drop."""
     if error.code == 405 and getattr(error, "valid_methods", None):
@@ -151,8 +142,6 @@ def register(app: Flask) -> None:
         # terminated backend) makes the closing ROLLBACK fail: the answer already stands (what
         # was committed is committed), so the connection is invalidated, not rolled back, and
         # the client gets its answer instead of the server's bare 500.
-        from app.extensions import db
-
         try:
             db.session.remove()
         except sa.exc.DBAPIError:
@@ -181,13 +170,8 @@ def register(app: Flask) -> None:
         if error.code == 405 and (wants_json() or "GET" in (getattr(error, "valid_methods", None) or ())):
             # Not a form's address (an API call, or a page sent a form it does not take).
             message = _("This address does not accept that kind of request.")
-        if error.code == 429 and request.endpoint == "auth.login":
-            response = make_response(_login_again(message), 429)
-        else:
-            response = make_response(page(error.code or 500, title, message))
-        return _with_error_headers(response, error)
-
-    from app.extensions import login
+        response = make_response(page(error.code or 500, title, message))
+        return with_error_headers(response, error)
 
     @login.unauthorized_handler
     def not_signed_in():
@@ -203,8 +187,6 @@ def register(app: Flask) -> None:
     def domain_error(error: DomainError):
         # Views normally turn a DomainError into a message on their own page; this is the net
         # under them: JSON for the API, otherwise the message back on the page the user came from.
-        from app.extensions import db
-
         db.session.rollback()
         if wants_json():
             return json_error(error.status, error.code, error.message)
@@ -225,20 +207,14 @@ def register(app: Flask) -> None:
     def database_error(error: Exception):
         if not unavailable(error):
             return server_error(error)
-        from app.health.requestlog import request_id
-
         app.logger.warning("Database unavailable (request %s): %s", request_id(),
                            str(error).splitlines()[0][:300])
         return database_unavailable()
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
-        from app.health.requestlog import request_id
-
         # The request id the error page shows leads the helpdesk to this traceback.
         app.logger.exception("Unhandled error (request %s)", request_id())
-        from app.extensions import db
-
         db.session.rollback()
         return page(500, _("Something went wrong"),
                     _("Something went wrong on our side. Nothing was saved. Please try again later."))
@@ -257,9 +233,6 @@ def _language_without_database() -> str:
     account's when already loaded, else the session's, then the browser's, then the default."""
     from flask import current_app
 
-    from app.i18n import LANGUAGE_NAMES, normalise
-    from app.api.sessions import is_call
-
     user = g.get("_login_user")
     if not is_call(request.path) and getattr(user, "language", None) in LANGUAGE_NAMES:
         return user.language
@@ -277,8 +250,6 @@ def database_unavailable():
     the database for the account again."""
     from flask import current_app
 
-    from app.extensions import db, login
-
     try:
         db.session.rollback()
     except sa.exc.SQLAlchemyError:
@@ -294,9 +265,6 @@ def database_unavailable():
             body, status = json_error(503, "unavailable", message)
             body.headers.extend(headers)
             return body, status
-        from app.health.requestlog import request_id
-        from app.i18n import html_lang
-
         # Rendered without the context processors: they read the signed-in account's menu and
         # notifications from the database.
         html = current_app.jinja_env.get_template("errors/unavailable.html").render(

@@ -15,11 +15,11 @@ from app.database import transaction
 from app.extensions import db
 from app.models import Notification, OutboxEvent
 from app.models.base import utcnow
+from app.models.outbox import MAX_ATTEMPTS
 
 Handler = Callable[[dict, OutboxEvent], None]
 _HANDLERS: dict[str, list[Handler]] = {}
 _TEXTS: dict[str, Callable[[dict], str]] = {}
-MAX_ATTEMPTS = 5
 
 
 def emit(kind: str, payload: Optional[dict[str, Any]] = None) -> OutboxEvent:

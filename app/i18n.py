@@ -5,6 +5,8 @@ from typing import Optional
 from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
+from app.calls import is_call
+
 # Browsers send region tags; Babel's catalogues are named by script.
 BROWSER_TAGS = {
     "zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "zh_hans": "zh_Hans",
@@ -30,7 +32,6 @@ def select_locale() -> str:
     """Flask-Babel locale selector."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    from app.api.sessions import is_call
 
     if is_call(request.path):
         return _api_locale()

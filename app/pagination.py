@@ -2,6 +2,7 @@
 import base64
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Optional, Sequence
 
 import sqlalchemy as sa
@@ -75,6 +76,27 @@ def keyset_page(query: sa.Select, columns: Sequence[sa.ColumnElement], cursor: O
     last = rows[-1]
     values = [getattr(last, c.key) for c in columns]
     return Page(rows, encode_cursor(values))
+
+
+def newest_first(query: sa.Select, time_column, id_column, cursor: Optional[str], size: int) -> Page:
+    """Keyset pages newest first by (time, id); the cursor carries the time as ISO text."""
+    after = decode_cursor(cursor, 2)
+    if after is not None:
+        try:
+            at, last_id = datetime.fromisoformat(after[0]), int(after[1])
+        except (TypeError, ValueError):
+            at = None
+        if at is not None:
+            query = query.where(sa.or_(time_column < at,
+                                       sa.and_(time_column == at, id_column < last_id)))
+    rows = list(db.session.scalars(query.order_by(time_column.desc(), id_column.desc())
+                                   .limit(size + 1)))
+    if len(rows) <= size:
+        return Page(rows, None)
+    rows = rows[:size]
+    last = rows[-1]
+    return Page(rows, encode_cursor([getattr(last, time_column.key).isoformat(),
+                                     getattr(last, id_column.key)]))
 
 
 def like_pattern(text: str) -> str:

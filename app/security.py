@@ -6,6 +6,9 @@ from flask import Flask, abort, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.access.permissions import may, menu_for, menu_sections_for
+from app.calls import is_call
+from app.events import unread_count
 from app.i18n import LANGUAGE_NAMES, html_lang
 
 # Only our own scripts and styles; no inline code, so an injected <script> cannot run.
@@ -115,8 +118,6 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in response.headers:
             from flask_login import current_user
 
-            from app.api.sessions import is_call
-
             # An API call answers one account's data (its token's, never a cookie's): never kept.
             if is_call(request.path) or current_user.is_authenticated:
                 # Signed-in pages show personal data: never kept by the browser or a proxy, so
@@ -128,9 +129,6 @@ def init_app(app: Flask) -> None:
     def inject_language():
         locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
         from flask_login import current_user
-
-        from app.access.permissions import may, menu_for, menu_sections_for
-        from app.events import unread_count
 
         return {"current_locale": locale, "html_lang": html_lang(locale),
                 "language_names": LANGUAGE_NAMES, "menu_for": menu_for,

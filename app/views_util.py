@@ -8,6 +8,9 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from app.errors import DomainError, NotFound
+from app.access import scope
+from app.extensions import limiter
+from app.typed_codes import typed_number
 
 
 def flash_errors(form) -> None:
@@ -128,11 +131,19 @@ def village_arg() -> Optional[int]:
         abort(404)
 
 
+def region_arg() -> Optional[int]:
+    """?village= or ?region= of a list: a region to narrow it to (404 when malformed)."""
+    if request.args.get("region"):
+        try:
+            return db_id(request.args["region"])
+        except ValueError:
+            abort(404)
+    return village_arg()
+
+
 def readable_village():
     """The village a page shows: ?village= (officials, admins) or the account's own; 404 when it
     is outside the user's scope or not a village."""
-    from app.access import scope
-
     village_id = village_arg() or current_user.village_id or abort(404)
     village = scope.region_or_404(current_user, village_id)
     return village if village.is_village else abort(404)
@@ -140,8 +151,6 @@ def readable_village():
 
 def managed_village():
     """The village a page changes: the committee's own, or ?village= for an admin; else 404."""
-    from app.access import scope
-
     return scope.managed_village_or_404(current_user, village_arg())
 
 
@@ -155,15 +164,11 @@ def _typed_code_key() -> str:
 
 def _failed_typed_code(response) -> bool:
     """Only failed lookups of a typed 12-digit code count (a guessing guard, not a speed limit)."""
-    from app.shop.codes import typed_number
-
     return response.status_code == 409 and typed_number(request.form.get("code", "")) is not None
 
 
 def limit_typed_codes(view):
     """Limit each signed-in user's failed lookups of typed payment-code numbers (shop counter,
     meeting desk); one budget per user across the pages that take them."""
-    from app.extensions import limiter
-
     return limiter.limit(_typed_code_limit, key_func=_typed_code_key, methods=["POST"],
                          deduct_when=_failed_typed_code)(view)

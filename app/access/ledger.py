@@ -7,6 +7,7 @@ from app.access import scope
 from app.access.permissions import (CLAIMANTS, LEDGER_READERS, OFFICIALS, REGISTER_READERS,
                                     VILLAGE_MANAGERS, VILLAGE_READERS, menu_item, role_rule, rule,
                                     system_may)
+from app.access.shop import serves
 from app.models import Household, Role, User
 
 
@@ -59,8 +60,6 @@ def spend_points(user: User, household: Optional[Household]) -> bool:
         return _own_household(user, household)
     if scope.can_manage_village(user, household.village_id):
         return True
-    from app.access.shop import serves
-
     return (user.role == Role.SHOP and user.shop is not None and user.shop.active
             and serves(user.shop_id, household.village_id))
 

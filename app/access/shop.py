@@ -10,6 +10,8 @@ from app.access import scope
 from app.access.meetings import official_over, runs_village
 from app.access.permissions import EVERYONE, menu_item, role_rule, rule
 from app.database import Prepared
+from app.dates import period_start
+from app.extensions import db
 from app.models import Role, Shop, ShopVillage, User
 from app.models.shop import Redemption, Voucher
 
@@ -64,12 +66,8 @@ def void(user: User, redemption: Optional[Redemption]) -> bool:
     """Void a redemption: its shop keeper on the same (local) day, its village's committee later."""
     if redemption is None:
         return False
-    from app.ledger.policy import period_start
-
     if _keeper_of(user, redemption.shop_id):
         return redemption.created_at >= period_start("day", datetime.now(UTC))
-    from app.extensions import db
-
     shop = db.session.get(Shop, redemption.shop_id)
     return shop is not None and scope.can_manage_village(user, shop.village_id)
 
@@ -81,8 +79,6 @@ def cancel_voucher(user: User, voucher: Optional[Voucher]) -> bool:
         return False
     if user.role == Role.HOUSEHOLD:
         return user.household_id == voucher.household_id
-    from app.extensions import db
-
     return manage_shop(user, db.session.get(Shop, voucher.shop_id))
 
 

@@ -7,7 +7,7 @@ from app.accounts import bp
 from app.access.permissions import permission_required
 from app.backup import BackupError, services
 from app.errors import NotFound
-from app.households.forms import ConfirmForm
+from app.auth.forms import ConfirmForm
 
 
 @bp.route("/backups")

@@ -7,7 +7,7 @@ from app import audit
 from app.accounts import bp, services
 from app.accounts.forms import ROLE_LABELS, NewAccountForm, OwnHouseholdForm, RoleForm
 from app.access.permissions import permission_required
-from app.households.forms import ConfirmForm, ResetForm
+from app.auth.forms import ConfirmForm, ResetForm
 from app.models import Role
 from app.views_util import attempt, flash_errors
 

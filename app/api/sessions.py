@@ -9,13 +9,7 @@ a page like the others (the site's menu, its language form) and keeps the real s
 from flask import Flask
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-DOCS_PATH = "/api/v1/docs"
-
-
-def is_call(path: str) -> bool:
-    """True for an API call's address (everything under /api/ but the documentation page): no
-    cookie session, JSON errors, the language of Accept-Language or of the token's account."""
-    return path.startswith("/api/") and path != DOCS_PATH
+from app.calls import DOCS_PATH, is_call  # noqa: F401  (kept here for the API's own modules)
 
 
 class Unsaved(SecureCookieSession):

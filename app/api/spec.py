@@ -19,6 +19,7 @@ from limits import RateLimitItem, parse
 from pydantic import BaseModel, ConfigDict, ValidationError
 from werkzeug.exceptions import TooManyRequests
 
+from app.api.tokens import current
 from app.errors import DomainError
 from app.extensions import limiter
 
@@ -198,8 +199,6 @@ def operation(bp, method: str, path: str, summary: str, *, body=None, query=None
         @wraps(view)
         def entry(**path_args):
             if auth:
-                from app.api.tokens import current
-
                 g.api_user, g.api_token = current()
                 _limit_holder()
             return limited(**path_args)

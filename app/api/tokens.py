@@ -123,12 +123,6 @@ def revoke(user: User, token_id: int) -> None:
     audit.record("api_token_revoked", target=user.username, actor=user)
 
 
-def revoke_all(user: User) -> int:
-    """Revoke every token of the account (inside the caller's transaction); how many there were."""
-    done = db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
-    return done.rowcount
-
-
 def tokens_of(user: User) -> list[ApiToken]:
     """The account's live tokens, newest first (a handful at most, so no paging)."""
     return list(db.session.scalars(sa.select(ApiToken).where(

@@ -7,7 +7,8 @@ from app.api.spec import BadRequest, operation, require_cursor
 from app.errors import DomainError, json_error
 from app.events import text_of
 from app.auth import throttle
-from app.extensions import login
+from app.extensions import db, login
+from app.health.requestlog import request_id
 from app.models import Notification
 from app.notifications import services as notifications
 from app.pagination import decode_cursor
@@ -70,11 +71,7 @@ def docs():
 @bp.errorhandler(BadRequest)
 def bad_request(error: BadRequest):
     """400 with the offending field named, so a program can point at it (413 for a body too large)."""
-    from app.extensions import db
-
     db.session.rollback()
-    from app.health.requestlog import request_id
-
     return jsonify(error={"code": error.code, "message": error.message, "field": error.field,
                           "request_id": request_id()}), error.status
 
@@ -84,7 +81,5 @@ def refused(error: DomainError):
     """A service's refusal, with the status its class gives it (pages answer the same): an
     InvalidInput (well-formed, but no such rule...) is 422; 400 means only a request that does
     not fit the document."""
-    from app.extensions import db
-
     db.session.rollback()
     return json_error(error.status, error.code, error.message)

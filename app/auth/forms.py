@@ -56,3 +56,16 @@ class LanguageForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """An empty form, so signing out is a POST with a CSRF token."""
+
+
+class ResetForm(FlaskForm):
+    """Set a new password for an account the committee manages."""
+
+    password = new_password_field(_l("New password"))
+    submit = SubmitField(_l("Reset password"))
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation button with a CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -14,7 +14,7 @@ from app.auth.passwords import check_new_password
 from app.database import transaction
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
-from app.models import User
+from app.models import ApiToken, User
 from app.models.base import utcnow
 
 # A real hash to check against when the username is unknown, so timing does not tell.
@@ -74,9 +74,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def revoke_api_tokens(user: User) -> None:
     """A new password or a deactivation signs out every program too (in the caller's transaction)."""
-    from app.api.tokens import revoke_all
-
-    revoke_all(user)
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
 
 
 @transaction()

@@ -10,6 +10,7 @@ from flask import redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp, services
+from app.calls import is_call
 from app.models import User
 
 _SEEN = "_seen"
@@ -33,7 +34,6 @@ def start_session(user: User, remember: bool) -> None:
 def enforce_session_rules():
     """End sessions left idle too long; send an account with a password set by someone else
     to change it before anything else."""
-    from app.api.sessions import is_call
 
     if request.endpoint == "static" or is_call(request.path) or not current_user.is_authenticated:
         return None  # (an API call's account comes from its token alone, never from a cookie)

@@ -1,5 +1,5 @@
 """Sign-in, sign-out, own password and language."""
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -7,6 +7,7 @@ from app.access.permissions import permission_required
 from app.auth import bp, services, throttle
 from app.auth.sessions import start_session
 from app.auth.forms import LanguageForm, LoginForm, PasswordForm
+from app.errors import with_error_headers
 from app.views_util import attempt, safe_next
 
 
@@ -28,6 +29,16 @@ def login():
                 return redirect(url_for("auth.password"))
             return redirect(safe_next(form.next.data) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """The sign-in page itself with the rate-limit message, so the user knows what to do (the
+    sign-in is the only page of this blueprint with a limit)."""
+    form = LoginForm(formdata=None, username=request.form.get("username", "")[:64])
+    page = render_template("auth/login.html", form=form,
+                           limit_message=_("Too many attempts. Please wait a few minutes and try again."))
+    return with_error_headers(make_response(page, 429), error)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -10,9 +10,13 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from app import audit
 from app.backup import BackupError, archive, databases
 from app.config import BASE_DIR
+from app.database import transaction
+from app.errors import NotFound
 from app.extensions import db
+from app.ledger.reads import verify
 from app.models.base import utcnow
 
 FIGURE_LABELS = {
@@ -136,8 +140,6 @@ def _upgrade_and_verify(revision: str, lines: list[str]) -> bool:
     """Bring an older backup's schema up to this version's, then run the ledger verify."""
     from flask_migrate import upgrade
 
-    from app.ledger.reads import verify
-
     head = ScriptDirectory(str(BASE_DIR / "migrations")).get_current_head()
     if revision != head:
         try:
@@ -180,9 +182,6 @@ def overview() -> list[dict]:
 
 def make_now(actor) -> Path:
     """An administrator's backup made from the page, recorded in the audit log."""
-    from app import audit
-    from app.database import transaction
-
     # A request's reads take no write lock (database.py), so none is held while the backup runs.
     path, _manifest = create()
     with transaction():
@@ -193,10 +192,6 @@ def make_now(actor) -> Path:
 def for_download(name: str, actor) -> Path:
     """The backup file called `name` in BACKUP_DIR, its download recorded in the audit log;
     NotFound for any other name (so no path can lead out of the folder)."""
-    from app import audit
-    from app.database import transaction
-    from app.errors import NotFound
-
     folder = archive.directory()
     path = folder / name
     if archive.time_of(name) is None or path.is_symlink() or not path.is_file():

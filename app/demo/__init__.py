@@ -11,6 +11,7 @@ from app.demo import cards, ledger, meetings, notices, places, templates
 from app.demo.places import DEMO_PASSWORD, HOME_VILLAGE, OUTSIDER_VILLAGE  # noqa: F401
 from app.extensions import db
 from app.models import Household, Region, User
+from app.models.ledger import EntryKindRow
 
 
 def database_is_empty() -> bool:
@@ -21,8 +22,6 @@ def database_is_empty() -> bool:
 
 def clear_all() -> None:
     """Delete every row of every table (for `demo-data --force`), children first."""
-    from app.models.ledger import EntryKindRow
-
     with ledger.append_only_lifted():  # the database otherwise refuses to delete ledger entries
         for table in reversed(db.metadata.sorted_tables):
             # alembic_version is not in the metadata; entry kinds are reference rows, kept.

@@ -4,11 +4,11 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("health", __name__)
 
+from app.health import requestlog, views  # noqa: E402  (views registers the routes)
+
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the per-request hooks."""
-    from app.health import requestlog, views  # noqa: F401  (views registers the routes)
-
     views.allowed_networks(app)  # a bad LIANXIN_METRICS_ALLOW stops the start, with the reason
     app.register_blueprint(bp)
     requestlog.init_app(app)

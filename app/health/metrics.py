@@ -22,6 +22,10 @@ from flask import current_app
 from prometheus_client import CollectorRegistry, Counter, Histogram, REGISTRY, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from app.extensions import db
+from app.models import JobRun, OutboxEvent
+from app.models.outbox import MAX_ATTEMPTS
+
 REQUESTS = Counter("lianxin_http_requests", "HTTP requests answered, by endpoint and status.",
                    ["endpoint", "status"])
 LATENCY = Histogram("lianxin_http_request_duration_seconds",
@@ -38,8 +42,6 @@ _PENDING = "lianxin.metrics_pending"
 
 def after_commit(counter, amount: int = 1) -> None:
     """Add `amount` to `counter` once the current transaction commits (nothing if it rolls back)."""
-    from app.extensions import db
-
     db.session.info.setdefault(_PENDING, []).append((counter, amount))
 
 
@@ -91,8 +93,6 @@ class ScrapeTimeCollector:
     """Figures read when /metrics is scraped, from the database and the backup folder."""
 
     def collect(self):
-        from app.extensions import db
-
         try:
             families = self._from_database()
         except sa.exc.SQLAlchemyError:  # the database is down: the rest of /metrics still answers
@@ -111,10 +111,6 @@ class ScrapeTimeCollector:
     @staticmethod
     def _from_database() -> list:
         """The outbox backlog and the job runs."""
-        from app.events import MAX_ATTEMPTS
-        from app.extensions import db
-        from app.models import JobRun, OutboxEvent
-
         backlog = GaugeMetricFamily(
             "lianxin_outbox_backlog", "Outbox events not delivered yet (given_up: failed "
             f"{MAX_ATTEMPTS} times, no longer retried).", labels=["state"])

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from app.auth.forms import ConfirmForm, ResetForm  # noqa: F401  (moved down for accounts/; kept here)
 from app.auth.forms import new_password_field, username_field
 from app.views_util import form_id
 
@@ -44,19 +45,6 @@ class AccountForm(FlaskForm):
     username = username_field()
     password = new_password_field()
     submit = SubmitField(_l("Create account"))
-
-
-class ResetForm(FlaskForm):
-    """Set a new password for an account the committee manages."""
-
-    password = new_password_field(_l("New password"))
-    submit = SubmitField(_l("Reset password"))
-
-
-class ConfirmForm(FlaskForm):
-    """A confirmation button with a CSRF token."""
-
-    submit = SubmitField(_l("Confirm"))
 
 
 class SearchForm(FlaskForm):

@@ -12,7 +12,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.figures import rollup
 from app.i18n import name_key
-from app.models import Grid, Household, Region, User
+from app.models import Grid, Household, Region, Role, User
 from app.pagination import Page, keyset_page, like_pattern
 
 FIELDS = ("number", "head_name", "members", "address", "phone")
@@ -132,8 +132,6 @@ def create_grid(actor: User, village: Region, name: str) -> Grid:
 
 def grid_summaries(village_id: int) -> list[tuple[Grid, int, Optional[User]]]:
     """Each grid of a village with its active household count and its leader, in two queries."""
-    from app.models import Role
-
     counts = (sa.select(Household.grid_id, sa.func.count(Household.id).label("n"))
               .where(Household.village_id == village_id, Household.active.is_(True))
               .group_by(Household.grid_id).subquery())

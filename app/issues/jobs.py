@@ -4,21 +4,15 @@ Each step is its own transaction with a conditional UPDATE, so two runners at on
 and a raiser confirming) do every step exactly once.
 """
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.database import transaction
+from app.dates import local_today
 from app.extensions import db
 from app.issues import services
 from app.jobs import job
 from app.models import Issue, IssueSettings, IssueStatus
-
-
-def local_today(now: datetime):
-    """The date it is in the scheme's time zone (deadlines are local dates)."""
-    return now.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 @job("issues-overdue", every=timedelta(hours=1))

@@ -13,8 +13,7 @@ from app.access import lookup, permissions, scope
 from app.extensions import db
 from app.models import Issue, IssueEvent, IssueSettings, IssueStatus, Meeting, User
 from app.models.issue import OPEN_STATUSES
-from app.meetings.reads import newest_first
-from app.pagination import Page
+from app.pagination import Page, newest_first
 
 FILTERS = ("registered", "handling", "resolved", "confirmed", "done", "overdue", "supervised")
 

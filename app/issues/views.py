@@ -15,17 +15,7 @@ from app.issues.notify import action_name
 from app.ledger import photos
 from app.ledger.reads import active_households
 from app.models.base import utcnow
-from app.views_util import attempt, db_id, flash_errors, managed_village, village_arg
-
-
-def region_arg():
-    """?village= or ?region= of a list: a region to narrow it to (404 when malformed)."""
-    if request.args.get("region"):
-        try:
-            return db_id(request.args["region"])
-        except ValueError:
-            abort(404)
-    return village_arg()
+from app.views_util import attempt, flash_errors, managed_village, region_arg
 
 
 LABELS = {"kinds": dict(KINDS), "categories": dict(CATEGORIES)}

@@ -10,6 +10,7 @@ from app.access.permissions import SYSTEM
 from app.database import transaction
 from app.extensions import db
 from app.jobs import job
+from app.ledger.reads import verify
 from app.models import Claim, Household, Objection, OutboxEvent, Role, Rule, User
 
 
@@ -96,8 +97,6 @@ def _upheld_text(params: dict) -> str:
 @job("ledger-verify", every=timedelta(days=1))
 def nightly_verify(now: datetime) -> str:
     """Recompute every balance and score from the ledger; the result goes to the audit log."""
-    from app.ledger.reads import verify
-
     wrong = verify()
     detail = (f"{len(wrong)} household(s) disagree: "
               + ", ".join(str(household.id) for household, _b, _s in wrong[:50])

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.access import scope
+from app.database import DiskFull
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
 from app.models import Claim, Household, LedgerEntry, User
@@ -103,8 +104,6 @@ def save_photo(file_storage, max_side: int = MAX_SIDE) -> str:
     except OSError as error:  # no half-written photo is left behind
         (target / name).unlink(missing_ok=True)
         if error.errno == errno.ENOSPC:
-            from app.database import DiskFull
-
             raise DiskFull() from error
         raise
     return name

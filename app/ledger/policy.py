@@ -2,17 +2,15 @@
 
 Nothing here writes; app/ledger/services.py calls these inside its own transaction.
 """
-from datetime import UTC, datetime
 from typing import Callable, Optional
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 from flask_babel import gettext as _
 
 from app.access import permissions, scope
 from app.access.ledger import own_household_id, self_dealing
+from app.dates import period_start  # noqa: F401  (moved down for access/shop.py; kept here)
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
 from app.models import Household, LedgerEntry, Rule, User
@@ -59,18 +57,6 @@ def check_spender(actor: User, household: Optional[Household], refund: bool = Fa
         raise refusal() if refusal else NotAllowed(_("This household is not in your area."))
     refuse_self_dealing(actor, household, spending=not refund)
     return household
-
-
-def period_start(period: str, now: Optional[datetime] = None) -> datetime:
-    """The UTC instant the current day, month or year began in the scheme's local time."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    local = (now or datetime.now(UTC)).astimezone(zone)
-    local = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period in ("month", "year"):
-        local = local.replace(day=1)
-    if period == "year":
-        local = local.replace(month=1)
-    return local.astimezone(UTC)
 
 
 def check_limit(rule: Rule, household: Household, ref: Ref) -> None:

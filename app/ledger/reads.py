@@ -304,12 +304,7 @@ def verify() -> list[tuple[Household, int, int]]:
 
 def settings_for(village_id: int) -> VillageSettings:
     """The village's ledger settings, or unsaved defaults when it has none."""
-    found = db.session.get(VillageSettings, village_id)
-    if found is not None:
-        return found
-    star2, star3, star4, star5 = VillageSettings.DEFAULT_STARS
-    return VillageSettings(village_id=village_id, star2=star2, star3=star3, star4=star4,
-                           star5=star5, objection_days=VillageSettings.DEFAULT_OBJECTION_DAYS)
+    return VillageSettings.of(village_id)
 
 
 def star_rating(household: Household) -> int:

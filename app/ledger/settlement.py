@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from app import audit, events
 from app.access import permissions
 from app.database import transaction
-from app.dates import local_now, problem
+from app.dates import local_now, local_today, problem
 from app.errors import InvalidInput, NotAllowed
 from app.extensions import db
 from app.jobs import job
 from app.ledger import services
 from app.ledger.reads import settings_for
-from app.models import Household, OutboxEvent, Region, Role, Settlement, User, VillageSettings
+from app.models import Household, LedgerEntry, OutboxEvent, Region, Role, Settlement, User, VillageSettings
 from app.models.ledger import RefType
 
 MAX_WARN_DAYS = 180
@@ -162,8 +162,6 @@ def settle(settlement_id: int, now: datetime, today: date) -> Optional[Settlemen
 
 
 def _local_today(now: datetime) -> date:
-    from app.issues.jobs import local_today
-
     return local_today(now)
 
 
@@ -231,8 +229,6 @@ def expired_page(settlement: Settlement, after: Optional[int],
                  limit: int = PAGE_SIZE) -> list[tuple]:
     """What a settlement lapsed: (household, points) by household id, as its entries' unique keys
     order them (a range of the idempotency key's index)."""
-    from app.models import LedgerEntry
-
     prefix = key_prefix(settlement.village_id, settlement.settle_on)
     query = (sa.select(Household, -LedgerEntry.points)
              .join(Household, Household.id == LedgerEntry.household_id)

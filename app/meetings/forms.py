@@ -8,11 +8,9 @@ from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, S
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.dates import Plausible
+from app.models.meeting import FORMATS
 from app.views_util import form_id
 
-FORMATS = [("group", _l("Open group talk (集中畅谈)")), ("forum", _l("Themed forum (专题座谈)")),
-           ("home_visit", _l("Home visit (入户访谈)")), ("reception", _l("Reception hours (定点接谈)")),
-           ("online", _l("Online talk (随机e谈)"))]
 LEVELS = [(4, _l("Village")), (3, _l("Township")), (2, _l("County")), (1, _l("City"))]
 
 

@@ -2,15 +2,14 @@
 
 Anything outside the user's scope is a 404, through app/access/scope.py.
 """
-from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
 
-from app.access import lookup, scope
+from app.access import lookup, permissions, scope
 from app.extensions import db
 from app.models import Attendance, Household, Meeting, Region, User
-from app.pagination import Page, decode_cursor, encode_cursor
+from app.pagination import Page, newest_first
 
 
 def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size: int,
@@ -63,28 +62,6 @@ def attendee_count(meeting_id: int) -> int:
 
 def plannable_villages(user: User, limit: int = 2000) -> list[Region]:
     """The villages in which the user may plan meetings (a committee's own, officials' subtree)."""
-    from app.access import permissions
-
     villages = db.session.scalars(scope.villages_query(user).order_by(Region.path).limit(limit))
     return [v for v in villages if permissions.may(user, "meetings.host", v.id)]
 
-
-def newest_first(query: sa.Select, time_column, id_column, cursor: Optional[str], size: int) -> Page:
-    """Keyset pages newest first by (time, id); the cursor carries the time as ISO text."""
-    after = decode_cursor(cursor, 2)
-    if after is not None:
-        try:
-            at, last_id = datetime.fromisoformat(after[0]), int(after[1])
-        except (TypeError, ValueError):
-            at = None
-        if at is not None:
-            query = query.where(sa.or_(time_column < at,
-                                       sa.and_(time_column == at, id_column < last_id)))
-    rows = list(db.session.scalars(query.order_by(time_column.desc(), id_column.desc())
-                                   .limit(size + 1)))
-    if len(rows) <= size:
-        return Page(rows, None)
-    rows = rows[:size]
-    last = rows[-1]
-    return Page(rows, encode_cursor([getattr(last, time_column.key).isoformat(),
-                                     getattr(last, id_column.key)]))

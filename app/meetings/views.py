@@ -18,7 +18,7 @@ from app.meetings.forms import FORMATS, ButtonForm, CheckInForm, CloseForm, Plan
 from app.models.base import utcnow
 from app.security import scanner_csp
 from app.shop.forms import CodeForm
-from app.views_util import attempt, db_id, flash_errors, limit_typed_codes
+from app.views_util import attempt, db_id, flash_errors, limit_typed_codes, region_arg
 
 
 def _host_or_404(meeting):
@@ -30,8 +30,6 @@ def _host_or_404(meeting):
 def index():
     """The meetings of the user's village or region, newest first, with attendance for a household."""
     status = request.args.get("status")
-    from app.issues.views import region_arg
-
     page = reads.meetings_page(current_user, status, request.args.get("after"),
                                current_app.config["PAGE_SIZE"], region_arg())
     household = permissions.may(current_user, "meetings.attend")

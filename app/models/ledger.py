@@ -181,6 +181,16 @@ class VillageSettings(db.Model):
         """The scores needed for 2, 3, 4 and 5 stars."""
         return (self.star2, self.star3, self.star4, self.star5)
 
+    @classmethod
+    def of(cls, village_id: int) -> "VillageSettings":
+        """The village's ledger settings, or unsaved defaults when it has none."""
+        found = db.session.get(cls, village_id)
+        if found is not None:
+            return found
+        star2, star3, star4, star5 = cls.DEFAULT_STARS
+        return cls(village_id=village_id, star2=star2, star3=star3, star4=star4, star5=star5,
+                   objection_days=cls.DEFAULT_OBJECTION_DAYS)
+
 
 class Settlement(db.Model):
     """One year-end settlement of a village on a date: claimed once for the warning and once

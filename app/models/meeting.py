@@ -5,6 +5,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
@@ -20,6 +21,12 @@ class MeetingFormat(enum.StrEnum):
     HOME_VISIT = "home_visit"  # 入户访谈
     RECEPTION = "reception"    # 定点接谈
     ONLINE = "online"          # 随机e谈
+
+
+# The formats' names as pages, forms and the figures show them (below all of them, in the model).
+FORMATS = [("group", _l("Open group talk (集中畅谈)")), ("forum", _l("Themed forum (专题座谈)")),
+           ("home_visit", _l("Home visit (入户访谈)")), ("reception", _l("Reception hours (定点接谈)")),
+           ("online", _l("Online talk (随机e谈)"))]
 
 
 class MeetingStatus(enum.StrEnum):

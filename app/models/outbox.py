@@ -8,6 +8,8 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
+MAX_ATTEMPTS = 5  # an event that failed this often is given up (events.deliver, /metrics)
+
 
 class OutboxEvent(db.Model):
     """Something that happened, written in the transaction that made it happen, delivered later."""

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import (Attendance, Household, Issue, LedgerEntry, Meeting, Region, Rule,
                         RuleCategory, Shop)
 from app.models.issue import OPEN_STATUSES
+from app.models.meeting import FORMATS
 from app.rankings import periods, reads
 from app.shop.reports import reads as shop_reports, statement
 from app.spreadsheets import write
@@ -110,8 +111,6 @@ def _sheet(book: Workbook, title: str, headers) -> object:
 
 def workbook(found: Month):
     """The month as an .xlsx workbook (bytes buffer)."""
-    from app.meetings.forms import FORMATS
-
     formats = {key: str(label) for key, label in FORMATS}
     book = Workbook(write_only=True)
     t = write.text

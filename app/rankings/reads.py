@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.ledger.reads import settings_for
-from app.models import Household
+from app.models import Household, VillageSettings
 from app.models.ranking import RankingMonth
 from app.rankings import periods
 from app.rankings.keep import month_of
@@ -88,7 +87,7 @@ def ranking(village_id: int, period: periods.Period, grid_id: Optional[int] = No
              .group_by(Household.id, Household.number, Household.head_name, Household.score))
     if grid_id is not None:
         query = query.where(Household.grid_id == grid_id)
-    thresholds = settings_for(village_id).thresholds
+    thresholds = VillageSettings.of(village_id).thresholds
     rows = [Row(h, number, name, score, int(g), int(b), stars(score, thresholds))
             for h, number, name, score, g, b in db.session.execute(query)]
     rows.sort(key=lambda r: _number_key(r.number))
@@ -149,6 +148,6 @@ def standing(household: Household) -> Standing:
         .outerjoin(RankingMonth, sa.and_(RankingMonth.household_id == Household.id,
                                          RankingMonth.month == month))
         .where(Household.village_id == household.village_id, Household.active.is_(True))).one()
-    thresholds = settings_for(household.village_id).thresholds
+    thresholds = VillageSettings.of(household.village_id).thresholds
     return Standing(periods.current("month", now), int(above) + 1, int(total), int(gained or 0),
                     stars(household.score, thresholds), to_next_star(household.score, thresholds))

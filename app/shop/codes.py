@@ -28,6 +28,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.models import User
 from app.models.shop import PaymentCode
+from app.typed_codes import typed_number
 
 PREFIX = "P1"  # what a payment code's QR starts with (cards and vouchers get their own)
 codes_table = PaymentCode.__table__
@@ -56,12 +57,6 @@ def _secret_hash(secret: str) -> str:
 def _number_hash(number: str) -> str:
     key = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(key, b"pay-number:" + number.encode(), hashlib.sha256).hexdigest()
-
-
-def typed_number(text: str) -> Optional[str]:
-    """The 12 digits of a typed code (spaces and dashes allowed), or None when it is not one."""
-    digits = "".join(ch for ch in (text or "") if ch not in " -")
-    return digits if len(digits) == 12 and digits.isascii() and digits.isdigit() else None
 
 
 def hash_of(text: str) -> tuple[sa.ColumnElement, str]:

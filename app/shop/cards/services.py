@@ -28,7 +28,7 @@ from app.database import transaction
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Household, User
-from app.models.shop import HouseholdCard, PaymentCode
+from app.models.shop import HouseholdCard, PaymentCode, Redemption
 from app.shop import codes
 
 PREFIX = "K1"
@@ -261,8 +261,6 @@ def last_pin_reset(card: Optional[HouseholdCard]) -> Optional[PinReset]:
 def pin_reset_for_receipt(redemption) -> Optional[PinReset]:
     """The PIN reset a receipt must tell: the household's card PIN was reset before this sale and
     no sale of the household came between (the first receipt after a reset says so)."""
-    from app.models.shop import Redemption
-
     card = db.session.scalar(sa.select(HouseholdCard).where(
         HouseholdCard.household_id == redemption.household_id,
         HouseholdCard.pin_reset_at.is_not(None), HouseholdCard.pin_reset_at <= redemption.created_at)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.access import permissions
 from app.access.permissions import permission_required
 from app.errors import NotFound
+from app.ledger.settlement import lapse_notice
 from app.security import scanner_csp
 from app.shop import bp, checkout, codes
 from app.shop.cards import services as cards
@@ -99,8 +100,6 @@ def receipt(redemption_id: int):
         sale = checkout.redemption_for(current_user, redemption_id)
     except NotFound:
         abort(404)
-    from app.ledger.settlement import lapse_notice
-
     return render_template("shop/receipt.html", sale=sale, form=ConfirmForm(),
                            pin_reset=cards.pin_reset_for_receipt(sale),
                            lapse=None if sale.voided_at else lapse_notice(sale.household),
