@@ -23,23 +23,6 @@ CLI = "cli"
 # Modules below the pages: they must never import a page (views) module.
 BELOW_PAGES = {"services", "reads", "models", "forms", "notify", "jobs"}
 
-# Left on purpose, each with the reason; an entry that no longer matches anything is ignored.
-# Function-level imports in files another branch of issue 20 moves (the figures to app/figures/,
-# the shop into sub-packages); once moved, lift them to the top of their new modules.
-LEFT_TO_THE_MOVES = {
-    "app.issues.jobs": "verify_figures moves to app/figures/jobs.py",
-    "app.issues.figures": "moves to app/figures/",
-    "app.shop.counter": "moves to app/shop/counter/services.py",
-    "app.main.views": "its lazy imports name shop modules that move into shop sub-packages",
-    "app.demo": "its lazy import names app/issues/recount.py, which moves to app/figures/",
-}
-# Package pairs that still import each other only through files being moved elsewhere.
-PAIRS_LEFT_TO_THE_MOVES = {
-    frozenset({"app.issues", "app.meetings"}):
-        "only through app/issues/{charts,views_figures,rollup}.py, which move to app/figures/ "
-        "(import FORMATS from app.models.meeting there)",
-}
-
 
 class Import(NamedTuple):
     source: str  # the importing module, e.g. app.shop.views_counter
@@ -212,7 +195,7 @@ def test_no_two_packages_import_each_other():
     edges = _edges(lambda found: not _hangs_pages_on_a_blueprint(found))
     problems = []
     for (a, b), there in sorted(edges.items()):
-        if a < b and (b, a) in edges and frozenset({a, b}) not in PAIRS_LEFT_TO_THE_MOVES:
+        if a < b and (b, a) in edges:
             problems.append(f"  {a} <-> {b}\n    {a} -> {b}:\n{_sites(there)}\n"
                             f"    {b} -> {a}:\n{_sites(edges[(b, a)])}")
     assert not problems, (
@@ -224,9 +207,7 @@ def test_no_two_packages_import_each_other():
 def test_no_package_cycle_below_the_pages():
     # Pages (views) and the command line sit on top and may use any package; what they use must
     # not go round in a circle.
-    edges = _edges(lambda found: not is_page(found.source) and not is_cli(found.source)
-                   and frozenset({package(found.source), package(found.target)})
-                   not in PAIRS_LEFT_TO_THE_MOVES)
+    edges = _edges(lambda found: not is_page(found.source) and not is_cli(found.source))
     problems = []
     for cycle, group in _cycles(edges):
         steps = "\n".join(f"    {a} -> {b}:\n{_sites(edges[(a, b)], 2)}"
@@ -247,8 +228,7 @@ def test_nothing_below_the_pages_imports_a_page():
 
 def test_imports_inside_functions_only_where_the_app_is_wired():
     wrong = [found for found in IMPORTS
-             if found.function and found.source != FACTORY and not is_cli(found.source)
-             and found.source not in LEFT_TO_THE_MOVES]
+             if found.function and found.source != FACTORY and not is_cli(found.source)]
     assert not wrong, (
         "Imports of app modules inside functions (they hide package cycles; only app/__init__.py's "
         "factory and the cli modules may defer imports): lift each to the top of its module, "

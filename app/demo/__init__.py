@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.demo import cards, ledger, meetings, notices, places, templates
 from app.demo.places import DEMO_PASSWORD, HOME_VILLAGE, OUTSIDER_VILLAGE  # noqa: F401
 from app.extensions import db
+from app.figures import recount
 from app.models import Household, Region, User
 from app.models.ledger import EntryKindRow
 
@@ -41,8 +42,6 @@ def load(extra_villages: int = 0, households_per_village: int = 410, seed: int =
     templates.load_template()
     carded = cards.load()
     notices.load(HOME_VILLAGE)  # delivered to the demo accounts by the next `flask jobs run`
-    from app.figures import recount
-
     recount.rebuild()  # the history above was inserted in bulk, past the services that keep it
     db.session.commit()
     return {"villages": villages,

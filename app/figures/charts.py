@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.figures import reads as figures, rollup
-from app.meetings.forms import FORMATS
+from app.models.meeting import FORMATS
 from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureVillage, Grid, Household,
                         Issue, RankingMonth, Region)
 from app.models.base import utcnow

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.figures import rollup
+from app.i18n import name_key
 from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount,
                         FigureVillage, Issue, Region, RegionLevel)
 from app.models.issue import OPEN_STATUSES
@@ -176,8 +177,6 @@ def _name_key(name: str) -> tuple:
     """The pinyin sort key of a village's name, remembered: computing it is some 0.2 ms a name,
     most of the city page's time for 1,950 villages, and names seldom change (a renamed village
     just gets a new entry)."""
-    from app.i18n import name_key
-
     return name_key(name)
 
 

@@ -12,9 +12,9 @@ from openpyxl.cell import WriteOnlyCell
 from app.access import scope
 from app.access.permissions import permission_required
 from app.figures import charts, reads as figures
+from app.dates import local_today
 from app.issues import bp
-from app.issues.jobs import local_today
-from app.meetings.forms import FORMATS
+from app.models.meeting import FORMATS
 from app.models.base import utcnow
 from app.pagination import Page
 from app.spreadsheets import write

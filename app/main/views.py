@@ -6,11 +6,18 @@ from flask_login import current_user
 from app.access import scope
 from app.access.accounts import home_endpoint
 from app.access.permissions import may, permission_required
+from app.dates import local_today
 from app.extensions import db, limiter
 from app.ledger.reads import entry_flags, history
 from app.households import services as household_services
 from app.main import bp
 from app.main import workbench as workbench_reads
+from app.models.base import utcnow
+from app.rankings.reads import standing as ranking_standing
+from app.ledger.settlement import lapse_notice
+from app.shop.cards import services as cards
+from app.shop.reports import reads as reports
+
 
 @bp.route("/")
 @permission_required("account.own")
@@ -25,11 +32,6 @@ def me():
     """The household's own figures, star rating and newest entries, in large type."""
     household = scope.own_household_or_404(current_user)
     recent, _next = history(household.id, limit=10, with_rule=True)
-    from app.shop.cards import services as cards
-    from app.rankings.reads import standing as ranking_standing
-
-    from app.ledger.settlement import lapse_notice
-
     standing = ranking_standing(household)  # rank this month, stars and points to the next star
     # After the standing has read the village's settings: no query of its own (identity map).
     lapse = lapse_notice(household)
@@ -43,9 +45,6 @@ def me():
 def workbench():
     """A committee's or official's first page: what waits for it, one tap to each, and the
     frequent actions as large buttons."""
-    from app.issues.jobs import local_today
-    from app.models.base import utcnow
-
     today = local_today(utcnow())
     if may(current_user, "me.committee"):  # the committee's workbench, else an official's
         village_id = current_user.village_id or abort(404)
@@ -60,8 +59,6 @@ def workbench():
 def shop_home():
     """The shop keeper's workbench: today's redemptions, low stock, and the way to the scanner."""
     shop = current_user.shop or abort(404)
-    from app.shop.reports import reads as reports
-
     return render_template("main/shop.html", shop=shop,
                            counts=household_services.village_counts(shop.village_id),
                            today=reports.day_totals(shop.id, reports.today()),

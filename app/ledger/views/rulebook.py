@@ -11,7 +11,7 @@ from app.access import scope
 from app.access.permissions import permission_required
 from app.ledger import reads, rules as book
 from app.ledger.views import rulebook_bp as bp
-from app.households.forms import ConfirmForm
+from app.auth.forms import ConfirmForm
 from app.ledger.forms.rulebook import CategoryForm, RuleEditForm, RuleForm, SettingsForm
 from app.ledger.settings import save_settings
 from app.views_util import attempt, flash_errors, managed_village, readable_village

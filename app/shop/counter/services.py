@@ -13,6 +13,8 @@ from app.extensions import db
 from app.models import Household, User
 from app.models.shop import PaymentCode, Product
 from app.shop import codes
+from app.shop.cards import services as cards
+from app.shop.vouchers import services as vouchers
 
 
 def code_id(text: str) -> Optional[int]:
@@ -55,9 +57,6 @@ def read_code(actor: User, text: str) -> tuple[str, int]:
     Unknown, used and expired codes all raise the same CodeInvalid; cards that cannot pay here
     raise CardInvalid.
     """
-    from app.shop.cards import services as cards
-    from app.shop.vouchers import services as vouchers
-
     def voucher() -> tuple[str, int]:
         permissions.require(actor, "shop.checkout", actor.shop)
         found = vouchers.find(text)
