@@ -56,15 +56,10 @@ _SQLITE_ENGINES: set = set()
 
 
 def _begin(connection, sql: str) -> None:
-    """Send BEGIN to the driver itself: a fixed statement with no result, for which SQLAlchemy's
-    execution path cost ten times what SQLite needs, on every transaction. A driver error (the
-    database stayed locked past the busy timeout) is SQLAlchemy's, as it would have been."""
-    dialect = connection.dialect
-    try:
-        connection.connection.dbapi_connection.execute(sql)
-    except dialect.loaded_dbapi.Error as error:
-        raise sa.exc.DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error,
-                                         dialect=dialect) from error
+    """Send BEGIN as SQLAlchemy's documented pysqlite recipe does (exec_driver_sql): sending it
+    to the driver itself saved some 13 µs a transaction, under 1 % of a sale in bench/api.py.
+    A driver error (the database stayed locked past the busy timeout) is SQLAlchemy's."""
+    connection.exec_driver_sql(sql)
 
 
 def _take_write_lock(session) -> None:

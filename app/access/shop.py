@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.access import scope
 from app.access.meetings import official_over, runs_village
 from app.access.permissions import menu_item, role_rule, rule
-from app.extensions import db
+from app.fast import Prepared
 from app.models import Role, Shop, ShopVillage, User
 from app.models.shop import Redemption, Voucher
 
@@ -18,13 +18,12 @@ def serves(shop_id: Optional[int], village_id: Optional[int]) -> bool:
     """True when the shop serves the households of this village (its own, or one it was given)."""
     if shop_id is None or village_id is None:
         return False
-    return db.session.connection().execute(
-        _SERVES, {"shop": shop_id, "village": village_id}).first() is not None
+    return _SERVES.run({"shop": shop_id, "village": village_id}).first() is not None
 
 
 # Asked on every sale at the counter: built once, run with parameters.
-_SERVES = sa.select(ShopVillage.shop_id).where(ShopVillage.shop_id == sa.bindparam("shop"),
-                                               ShopVillage.village_id == sa.bindparam("village"))
+_SERVES = Prepared(sa.select(ShopVillage.shop_id).where(
+    ShopVillage.shop_id == sa.bindparam("shop"), ShopVillage.village_id == sa.bindparam("village")))
 
 
 def shops_serving(village_id: Optional[int]) -> sa.Select:
