@@ -1,24 +1,29 @@
 """The speed layer, fenced: the sale at the counter and the API's token read, and nothing else,
-run their statements here, straight on the driver, instead of through SQLAlchemy's execution path.
+run their statements here, straight on the driver, instead of through SQLAlchemy's execution path;
+and API calls without limits of their own pass over Flask-Limiter's hook (SkipUnlimitedApiCalls).
 
-SQLAlchemy's execution path costs some 50 µs of Python a statement, ten times what the driver
-needs, and the ORM's loading of an account and its shop cost more than the statement that read
-them; on those two paths (every API call reads its token; a sale runs a dozen statements) that
-was about a quarter of a sale's throughput in bench/api.py. Everything else uses plain SQLAlchemy.
+SQLAlchemy's execution path costs some 60 µs of Python a statement, eight times what the driver
+needs (a sale runs a dozen), and the ORM's loading of an account and its shop cost more than the
+statement that read them; Flask-Limiter's hook costs about a tenth of a token read. Together that
+was about a quarter of a sale's throughput in bench/api.py. Everything else uses plain SQLAlchemy
+(Prepared.run_plain for a statement shared with the sale).
 
-What this module relies on below SQLAlchemy's public API (all checked by tests/test_fast_layer.py,
-on SQLite and PostgreSQL): a compiled statement's `binds` (`required`, `effective_value`, `type`),
-`positional`/`positiontup`, `insert_prefetch`/`update_prefetch`; a type's `dialect_impl`,
+What this relies on below the libraries' public API, all checked by tests/test_fast_layer.py on
+SQLite and PostgreSQL: a compiled statement's `binds` (`required`, `effective_value`, `type`),
+`positional`/`positiontup` and `insert_prefetch`/`update_prefetch`; a type's `dialect_impl`,
 `bind_processor` and `result_processor`; a column default's `arg`/`is_callable`; a dialect's
 `loaded_dbapi` and `is_disconnect`; `DBAPIError.instance`; a mapper's `class_manager.new_instance`
-and `identity_key_from_primary_key`, and an instance's state kept in its `__dict__`. They are
-the ones of the SQLAlchemy version pinned in requirements.txt: before upgrading it, run
-tests/test_fast_layer.py and tests/test_prepared.py on both databases, then bench/api.py.
+and `identity_key_from_primary_key`, an instance's loaded state kept in its `__dict__`; and
+Flask-Limiter's `_check_request_limit`. (app/ratelimits.py's local:// storage and the Limiter's
+Redis fallback in app/extensions.py reach into `limits` and Flask-Limiter too; the same tests
+cover them.) requirements.txt pins the versions they were written for: before upgrading one,
+run tests/test_fast_layer.py and tests/test_prepared.py on both databases, then bench/api.py.
 """
 from functools import lru_cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.Session's events)
+from flask import request
 
 
 class Prepared:
@@ -202,3 +207,19 @@ def _named(names: tuple):
     from collections import namedtuple
 
     return namedtuple("Row", names, rename=True)
+
+
+class SkipUnlimitedApiCalls:
+    """Mixed into Flask-Limiter's Limiter (app/extensions.py): its hook before every request
+    passes over the API calls that have no limits of their own. Those are counted per token
+    holder by the API itself (api/spec._limit_holder), and the hook's bookkeeping cost more
+    than that whole count (about a tenth of a token read's CPU). Overrides Flask-Limiter's
+    private `_check_request_limit(callable_name, in_middleware)`, which its hook calls with
+    in_middleware=True and its decorators with False."""
+
+    api_endpoints: set[str]  # API endpoints limited through Flask-Limiter too (sign-in attempts)
+
+    def _check_request_limit(self, callable_name=None, in_middleware: bool = True) -> None:
+        if in_middleware and request.blueprint == "api" and request.endpoint not in self.api_endpoints:
+            return
+        super()._check_request_limit(callable_name, in_middleware)  # type: ignore[misc]

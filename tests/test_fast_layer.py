@@ -1,6 +1,7 @@
-"""The speed layer's fence: what app/fast.py, the Limiter subclass (app/extensions.py) and the
-local:// storage (app/ratelimits.py) take from SQLAlchemy, Flask-Limiter and limits beyond their
-public API still exists and still does what they rely on, on SQLite and PostgreSQL.
+"""The speed layer's fence: what app/fast.py (Prepared, as_loaded, SkipUnlimitedApiCalls), the
+Limiter's Redis fallback (app/extensions.py) and the local:// storage (app/ratelimits.py) take
+from SQLAlchemy, Flask-Limiter and limits beyond their public API still exists and still does
+what they rely on, on SQLite and PostgreSQL; and only the sale and the token read use it.
 
 A failure here after an upgrade means the layer must be brought in line (or dropped for plain
 SQLAlchemy / Flask-Limiter) before the upgrade ships; requirements.txt pins the versions it was
@@ -42,6 +43,19 @@ def test_the_versions_the_layer_was_written_for_are_pinned_and_installed():
         assert metadata.version(name) == pin.group(1), f"{name} installed is not the pinned version"
         before = text[:pin.start()].rstrip().splitlines()[-1]
         assert before.startswith("#") and "test_fast_layer" in before + text[pin.start():].splitlines()[0]
+
+
+# The modules of the sale (claim the code, read the household and the basket, who the shop
+# serves, debit, stock), of the token read, and the Limiter: by file name, wherever they move.
+USERS = {"checkout.py", "codes.py", "shop.py", "services.py", "stock.py", "tokens.py", "extensions.py"}
+
+
+def test_only_the_sale_and_the_token_read_use_the_speed_layer():
+    app_dir = Path(__file__).resolve().parent.parent / "app"
+    users = {path.relative_to(app_dir).as_posix() for path in app_dir.rglob("*.py")
+             if re.search(r"^\s*(from app\.fast import|from app import fast|import app\.fast)",
+                          path.read_text(encoding="utf-8"), re.MULTILINE)}
+    assert {Path(user).name for user in users} <= USERS, sorted(users)
 
 
 # -- SQLAlchemy: Prepared and as_loaded -------------------------------------------------------
