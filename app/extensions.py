@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
 from app import ratelimits  # noqa: F401  (registers the local:// rate-limit storage)
+from app.fast import SkipUnlimitedApiCalls
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -41,10 +42,10 @@ babel = Babel()
 STORAGE_RECHECK_SECONDS = 30.0  # while Redis is out, how often an API call asks whether it is back
 
 
-class Limiter(flask_limiter.Limiter):
+class Limiter(SkipUnlimitedApiCalls, flask_limiter.Limiter):
     """Flask-Limiter, whose hook before every request passes over the API calls that have no
-    limits of their own: those are counted per token holder by the API itself
-    (api/spec._limit_holder), and the hook's bookkeeping cost more than that whole count."""
+    limits of their own (app/fast.py), and which falls back to this process's memory while
+    Redis is out, for the API's own counts and the counts kept after a response too."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,11 +64,6 @@ class Limiter(flask_limiter.Limiter):
             # The fallback counts like local:// (no timer thread per request while Redis is out).
             self._fallback_storage = ratelimits.LocalStorage()
             self._fallback_limiter = type(self._fallback_limiter)(self._fallback_storage)
-
-    def _check_request_limit(self, callable_name=None, in_middleware: bool = True) -> None:
-        if in_middleware and request.blueprint == "api" and request.endpoint not in self.api_endpoints:
-            return
-        super()._check_request_limit(callable_name, in_middleware)
 
     def hit(self, item, *identifiers: str) -> bool:
         """Count one against `item` for `identifiers`; False when the limit is reached. When the

@@ -1,12 +1,13 @@
-"""database.Prepared sends the counter's statements straight to the driver: what it writes and
+"""fast.Prepared sends the counter's statements straight to the driver: what it writes and
 reads must be exactly what SQLAlchemy's own execution would, on both databases."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.database import Prepared, as_loaded, transaction
+from app.database import transaction
 from app.extensions import db
+from app.fast import Prepared, as_loaded
 from app.models import LedgerEntry, Role, Shop, User
 from app.models.shop import Product
 from tests import factories

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from app.access import scope
 from app.access.meetings import official_over, runs_village
 from app.access.permissions import EVERYONE, menu_item, role_rule, rule
-from app.database import Prepared
 from app.dates import period_start
 from app.extensions import db
+from app.fast import Prepared
 from app.models import Role, Shop, ShopVillage, User
 from app.models.shop import Redemption, Voucher
 

@@ -15,9 +15,10 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.auth.services import authenticate
-from app.database import Prepared, as_loaded, transaction
+from app.database import transaction
 from app.errors import DomainError, NotFound
 from app.extensions import db
+from app.fast import Prepared, as_loaded
 from app.models import ApiToken, Shop, User
 from app.models.base import utcnow
 

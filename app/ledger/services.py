@@ -14,9 +14,10 @@ from flask_babel import gettext as _
 
 from app import audit, events
 from app.access import permissions
-from app.database import Prepared, transaction
+from app.database import transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
+from app.fast import Prepared
 from app.figures import rule_points
 from app.health import metrics
 from app.ledger.policy import Ref, check_limit, check_manager, check_spender, split_own
@@ -264,7 +265,8 @@ def _spendable(actor: User, household, cost: int, refusal: Optional[Callable[[],
                           code="household_inactive")
 
 
-# A spend's two statements, built once (the shop counter runs them on every sale).
+# A spend's two statements, built once (the shop counter runs them on every sale, on the driver;
+# redeem() through SQLAlchemy).
 _TAKE_POINTS = Prepared(households_table.update()
                         .where(households_table.c.id == sa.bindparam("household"),
                                households_table.c.balance >= sa.bindparam("cost"))
@@ -274,13 +276,16 @@ _SPEND_ENTRY = Prepared(entries_table.insert().returning(entries_table.c.id))
 
 
 def _debit(actor: User, household_id: int, village_id: int, cost: int, ref: Ref, note: str,
-           idempotency_key: Optional[str]) -> Optional[tuple[int, int]]:
+           idempotency_key: Optional[str], sale: bool = False) -> Optional[tuple[int, int]]:
     """Take the points and write the entry: (entry id, balance after), or None when the balance
     is too low. The check and the debit are one statement, so concurrent spends cannot overdraw."""
-    balance = _TAKE_POINTS.run({"household": household_id, "cost": cost}).scalar()
+    def run(statement: Prepared, params: dict):
+        return statement.run(params) if sale else statement.run_plain(params)
+
+    balance = run(_TAKE_POINTS, {"household": household_id, "cost": cost}).scalar()
     if balance is None:
         return None
-    entry_id = _SPEND_ENTRY.run({
+    entry_id = run(_SPEND_ENTRY, {
         "household_id": household_id, "village_id": village_id, "points": -cost,
         "kind": EntryKind.REDEMPTION.value, "ref_type": ref[0] if ref else None,
         "ref_id": ref[1] if ref else None, "note": (note or "")[:500], "actor_id": actor.id,
@@ -294,7 +299,7 @@ def spend_entry(actor: User, household, cost: int, ref: Ref, note: str = "",
     (entry id, balance after). The caller has read `household` (a row will do) and keeps its
     own idempotency key; the rules are redeem_entry's."""
     _spendable(actor, household, cost, refusal)
-    done = _debit(actor, household.id, household.village_id, cost, ref, note, None)
+    done = _debit(actor, household.id, household.village_id, cost, ref, note, None, sale=True)
     if done is None:
         raise InsufficientPoints(_("Not enough points: this needs %(cost)d.", cost=cost))
     return done

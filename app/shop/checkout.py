@@ -16,9 +16,10 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.access import permissions, scope
-from app.database import Prepared, transaction
+from app.database import transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed, NotFound
 from app.extensions import db
+from app.fast import Prepared
 from app.health import metrics
 from app.ledger.services import reverse_entry, spend_entry
 from app.models import Household, User

@@ -23,9 +23,10 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.access import permissions, scope
-from app.database import Prepared, transaction
+from app.database import transaction
 from app.errors import Conflict
 from app.extensions import db
+from app.fast import Prepared
 from app.models import User
 from app.models.shop import PaymentCode
 from app.typed_codes import typed_number

@@ -8,9 +8,9 @@ from typing import Optional
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.database import Prepared
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
+from app.fast import Prepared
 from app.models import User
 from app.models.shop import SOURCES, Product, StockMovement
 
@@ -25,7 +25,8 @@ class InsufficientStock(DomainError):
     code = "insufficient_stock"
 
 
-# The stock's conditional UPDATE and a movement's INSERT, built once (every sale runs them).
+# The stock's conditional UPDATE and a movement's INSERT, built once (every sale runs them on
+# the driver; other stock changes run them through SQLAlchemy).
 _CHANGE = Prepared(products_table.update()
                    .where(products_table.c.id == sa.bindparam("product"),
                           products_table.c.stock + sa.bindparam("quantity") >= 0)
@@ -34,10 +35,11 @@ _CHANGE = Prepared(products_table.update()
 _LOG = Prepared(movements_table.insert())
 
 
-def _change(product, quantity: int) -> int:
+def _change(product, quantity: int, sale: bool = False) -> int:
     """One conditional UPDATE of a product's stock by `quantity` (signed): the stock after, or
     InsufficientStock naming the product. `product` is a Product or a row with its id and name."""
-    stock_after = _CHANGE.run({"product": product.id, "quantity": quantity}).scalar()
+    params = {"product": product.id, "quantity": quantity}
+    stock_after = (_CHANGE.run(params) if sale else _CHANGE.run_plain(params)).scalar()
     if stock_after is None:
         left = db.session.scalar(sa.select(products_table.c.stock)
                                  .where(products_table.c.id == product.id))
@@ -50,7 +52,7 @@ def sell(actor: User, shop_id: int, products: dict, wanted: dict[int, int], rede
     """A sale's stock: each product of the basket down by its quantity (in id order, so
     concurrent baskets queue instead of deadlocking), never below zero, logged in one INSERT."""
     rows = [dict(shop_id=shop_id, product_id=product_id, kind="redeemed", quantity=-wanted[product_id],
-                 stock_after=_change(products[product_id], -wanted[product_id]), source=None, note="",
+                 stock_after=_change(products[product_id], -wanted[product_id], sale=True), source=None, note="",
                  redemption_id=redemption_id, actor_id=actor.id)
             for product_id in sorted(wanted)]
     _LOG.run(rows)
