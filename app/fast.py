@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.Session's events)
-from flask import request
+from flask import current_app, request
 
 
 class Prepared:
@@ -85,9 +85,7 @@ class Prepared:
     def run_plain(self, params=None) -> sa.CursorResult:
         """The same statement through SQLAlchemy on the session's connection: for the paths that
         share a statement with the sale but are not the sale (a void's stock, redeem())."""
-        from app.extensions import db
-
-        return db.session.connection().execute(self.statement, params)
+        return _session().connection().execute(self.statement, params)
 
     def run(self, params=None) -> "Rows":
         connection, driver = _driver()
@@ -123,14 +121,18 @@ class Prepared:
 _DRIVER = "lianxin.driver"
 
 
+def _session() -> sa.orm.Session:
+    """The request's session, asked of Flask-SQLAlchemy through the app (app.extensions imports
+    this module for its Limiter, so this module does not import app.extensions)."""
+    return current_app.extensions["sqlalchemy"].session()
+
+
 def _driver():
     """The session's connection and its driver connection, in (or beginning) its transaction.
 
     Kept in the session's info until the transaction ends: asking the session every time cost
     more than some of the statements it then ran."""
-    from app.extensions import db
-
-    session = db.session()
+    session = _session()
     found = session.info.get(_DRIVER)
     if found is None:
         connection = session.connection()
@@ -151,9 +153,7 @@ def as_loaded(model: type, values: dict, **related):
     others load lazily as usual. For a Prepared row on a path every API call takes, where the
     ORM's loading of two objects cost more than the statement that read them.
     """
-    from app.extensions import db
-
-    session = db.session()
+    session = _session()
     mapper = sa.inspect(model)
     key = mapper.identity_key_from_primary_key([values[name] for name in _primary_key_names(mapper)])
     found = session.identity_map.get(key)
