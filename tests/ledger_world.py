@@ -1,7 +1,7 @@
 """A small village world for the ledger tests: two villages, households, accounts, rules."""
 from types import SimpleNamespace
 
-from app.ledger import rulebook, services
+from app.ledger import rulebook
 from tests import factories
 
 

@@ -4,10 +4,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from app.errors import InvalidInput, NotAllowed, NotFound
 from app.extensions import db
 from app.ledger import queries
-from app.models import Region, ShopVillage, User
+from app.models import ShopVillage, User
 from app.regions import manage
 from app.shop import checkout, codes, counter, shops
 from tests import factories
