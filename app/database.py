@@ -3,7 +3,7 @@ import inspect
 import sqlite3
 from contextvars import ContextVar
 from functools import lru_cache, wraps
-from typing import Callable, Optional
+from typing import Callable, Literal, Optional
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.Session's events)
@@ -152,7 +152,7 @@ class transaction:
         session.info[self._DEPTH] = depth + 1
         return db.session
 
-    def __exit__(self, exc_type, exc, traceback) -> bool:
+    def __exit__(self, exc_type, exc, traceback) -> Literal[False]:  # never swallows an error
         from app.extensions import db
 
         depth = db.session.info[self._DEPTH] - 1
@@ -164,7 +164,7 @@ class transaction:
         finally:
             _WRITING.set(False)
 
-    def _end(self, exc_type, exc) -> bool:
+    def _end(self, exc_type, exc) -> Literal[False]:
         from app.extensions import db
 
         if exc_type is not None:
