@@ -87,6 +87,8 @@ lint: $(DEV_STAMP)
 		echo "Settings and the per-package backlog: [tool.mypy] in pyproject.toml."; \
 		exit 1; }
 
+# --dist worksteal: a worker that runs out of tests takes some of the other's queue, so the slow
+# files (gunicorn races, browsers, state machines) do not leave one worker alone at the end.
 test: $(DEV_STAMP) compile-translations lint
 	@echo "Optional suites:"
 	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
@@ -100,7 +102,7 @@ test: $(DEV_STAMP) compile-translations lint
 	else \
 		echo "  browser: SKIPPED, no Chromium at $$chromium"; \
 	fi
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # scripts/translations.sh (when present) also reads templates/_partials and _macros, which
 # Babel's default directory filter skips.
