@@ -2,7 +2,8 @@
 #
 #   make run           create .venv, install, migrate, load the demo if empty, serve on :5000
 #   make run DEMO=0    the same without the demo (a real county); says how to create an admin
-#   make test          create .venv, install with dev tools, run the whole test suite
+#   make test          create .venv, install with dev tools, run ruff and mypy, then the whole test suite
+#   make lint          ruff and mypy only (their settings are in pyproject.toml)
 #   make translations  extract messages into app/translations/messages.pot and update the .po files
 #   make vendor        refresh static/vendor (Bootstrap, the QR decoders, ECharts) from npm (the files are committed)
 #
@@ -27,7 +28,7 @@ hash = $(shell cat $(1) | sha256sum | cut -c1-16)
 RUN_STAMP := $(VENV)/.installed-$(call hash,requirements.txt)
 DEV_STAMP := $(VENV)/.installed-dev-$(call hash,requirements.txt requirements-dev.txt)
 
-.PHONY: run test translations compile-translations vendor clean-venv
+.PHONY: run test lint translations compile-translations vendor clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,7 +72,24 @@ run: $(RUN_STAMP) compile-translations
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(DEV_STAMP) compile-translations
+# ruff (rules that find bugs) and mypy (app/, strict where the code is typed): a finding fails
+# the run before the tests start. Both keep caches (.ruff_cache, .mypy_cache): a few seconds.
+lint: $(DEV_STAMP)
+	@echo "ruff check ."
+	@$(BIN)/ruff check --quiet . || { \
+		echo "ruff found the problems above. Fix each line; 'ruff check --fix' fixes those marked [*]."; \
+		echo "Where a rule is wrong for one line, end it with '# noqa: CODE  (why)'; rules: pyproject.toml."; \
+		exit 1; }
+	@echo "mypy app/"
+	@$(BIN)/mypy || { \
+		echo "mypy found the problems above. Fix the types (a None check, an annotation)."; \
+		echo "Where mypy is wrong for one line, end it with '# type: ignore[code]  # why'."; \
+		echo "Settings and the per-package backlog: [tool.mypy] in pyproject.toml."; \
+		exit 1; }
+
+# --dist worksteal: a worker that runs out of tests takes some of the other's queue, so the slow
+# files (gunicorn races, browsers, state machines) do not leave one worker alone at the end.
+test: $(DEV_STAMP) compile-translations lint
 	@echo "Optional suites:"
 	@if [ -n "$${TEST_DATABASE_URL:-}" ]; then \
 		echo "  PostgreSQL: on (TEST_DATABASE_URL is set)"; \
@@ -84,7 +102,7 @@ test: $(DEV_STAMP) compile-translations
 	else \
 		echo "  browser: SKIPPED, no Chromium at $$chromium"; \
 	fi
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # scripts/translations.sh (when present) also reads templates/_partials and _macros, which
 # Babel's default directory filter skips.

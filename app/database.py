@@ -3,7 +3,7 @@ import inspect
 import sqlite3
 from contextvars import ContextVar
 from functools import wraps
-from typing import Callable, Optional
+from typing import Callable, Literal, Optional
 
 import sqlalchemy as sa
 from flask import has_request_context
@@ -143,7 +143,7 @@ class transaction:
         session.info[self._DEPTH] = depth + 1
         return db.session
 
-    def __exit__(self, exc_type, exc, traceback) -> bool:
+    def __exit__(self, exc_type, exc, traceback) -> Literal[False]:  # never swallows an error
         depth = db.session.info[self._DEPTH] - 1
         db.session.info[self._DEPTH] = depth
         if depth > 0:
@@ -153,7 +153,7 @@ class transaction:
         finally:
             _WRITING.set(False)
 
-    def _end(self, exc_type, exc) -> bool:
+    def _end(self, exc_type, exc) -> Literal[False]:
         if exc_type is not None:
             db.session.rollback()
             if self.conflict and issubclass(exc_type, IntegrityError):

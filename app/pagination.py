@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Optional, Sequence
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app.extensions import db
 
@@ -24,7 +25,7 @@ def encode_cursor(values: Sequence[Any]) -> str:
 
 
 def decode_cursor(cursor: Optional[str], size: int,
-                  columns: Optional[Sequence[sa.ColumnElement]] = None) -> Optional[list]:
+                  columns: Optional[Sequence[sa.ColumnElement | so.QueryableAttribute]] = None) -> Optional[list]:
     """The sort key inside a cursor, or None when it is missing or malformed (start again).
     With `columns`, each value must also be of its column's type: PostgreSQL refuses to compare
     an integer column with a string (or the reverse) and the page would fail."""
@@ -43,7 +44,7 @@ def decode_cursor(cursor: Optional[str], size: int,
     return values
 
 
-def _fits(column: sa.ColumnElement, value) -> bool:
+def _fits(column: sa.ColumnElement | so.QueryableAttribute, value) -> bool:
     """True when `value` has the Python type of `column` (int for integers, str for text)."""
     try:
         wanted = column.type.python_type
@@ -61,7 +62,7 @@ def _plausible_key(value) -> bool:
     return isinstance(value, str) and len(value) <= 255 and "\x00" not in value
 
 
-def keyset_page(query: sa.Select, columns: Sequence[sa.ColumnElement], cursor: Optional[str],
+def keyset_page(query: sa.Select, columns: Sequence[sa.ColumnElement | so.QueryableAttribute], cursor: Optional[str],
                 limit: int, descending: bool = False) -> Page:
     """Run `query` ordered by `columns` (unique together), starting after `cursor`."""
     after = decode_cursor(cursor, len(columns), columns)

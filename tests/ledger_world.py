@@ -1,7 +1,7 @@
 """A small village world for the ledger tests: two villages, households, accounts, rules."""
 from types import SimpleNamespace
 
-from app.ledger import rules, services
+from app.ledger import rules
 from tests import factories
 
 

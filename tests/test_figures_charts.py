@@ -92,7 +92,7 @@ def test_attendance_rate_of_one_village(w):  # noqa: F811
     assert any(v is not None for v in rate)
 
 
-def _points_world(w):
+def _points_world(w):  # noqa: F811
     """甲村's rules in two categories: awards, a deduction and a reversal."""
     other = rules.create_category(w.committee, w.home.id, "环境卫生")
     clean = rules.create_rule(w.committee, w.home.id, other.id, "HJ01", "庭院整洁", 6)

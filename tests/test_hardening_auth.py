@@ -6,7 +6,6 @@ import sqlite3
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from app.accounts import services as accounts
 from app.auth import services as auth_services

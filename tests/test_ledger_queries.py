@@ -7,7 +7,7 @@ from tests.test_ledger_views_household import w  # noqa: F401 (the fixture: the 
 from tests.test_queries import count_queries
 
 
-def _add_entries(w, n: int) -> None:
+def _add_entries(w, n: int) -> None:  # noqa: F811
     """n awards to h1 by two actors; one reversed, one objected to."""
     for i in range(n):
         services.award(w.committee if i % 2 else w.admin, [w.h1.id], w.good.id, f"第{i}次")
@@ -26,7 +26,7 @@ def _count(client, path: str) -> int:
 
 @pytest.mark.parametrize("path, user", [("/ledger/entries", "committee"), ("/me", "h1"),
                                         ("/ledger/me/history", "h1"), ("/ledger/notice", "h1")])
-def test_ledger_pages_do_not_grow_with_their_rows(client, w, path, user):
+def test_ledger_pages_do_not_grow_with_their_rows(client, w, path, user):  # noqa: F811
     w.auth.login(user)
     _add_entries(w, 3)
     few = _count(client, path)

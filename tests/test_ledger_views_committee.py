@@ -176,7 +176,7 @@ def test_entries_list_filters_pages_and_marks_reversed(app, client, w):
     after = re.search(r'after=([\w-]+)', page).group(1)
     page2 = client.get(f"/ledger/entries?after={after}").get_data(as_text=True)
     assert "第一条" in page2 and "Reversed" in page2 and f"/ledger/entries/{first.id}/reverse" not in page2
-    page = client.get(f"/ledger/entries?kind=deduction").get_data(as_text=True)
+    page = client.get("/ledger/entries?kind=deduction").get_data(as_text=True)
     assert "扣分原因" in page and "撤销原因" not in page
     page = client.get(f"/ledger/entries?household={w.h2.number}").get_data(as_text=True)
     assert "见义勇为" in page and "扣分原因" not in page

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.errors import InvalidInput
 from app.extensions import db
 from app.ledger import reads as ledger_reads, services
 from app.ledger.settings import save_settings
@@ -155,7 +156,7 @@ def test_periods_parse_and_step():
     assert periods.parse("year", "2026").last == 202612
     for kind, key in (("month", "2026-13"), ("month", "x"), ("quarter", "2026-Q5"),
                       ("week", "2026"), ("year", "99999")):
-        with pytest.raises(Exception):
+        with pytest.raises(InvalidInput):
             periods.parse(kind, key)
 
 

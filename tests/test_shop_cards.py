@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import events
+from app.errors import Conflict, NotAllowed
 from app.extensions import db
 from app.models import Household, Notification, OutboxEvent
 from app.models.shop import HouseholdCard, PaymentCode, Redemption
@@ -59,7 +60,7 @@ def test_card_and_pin_pay_once_through_the_ordinary_checkout(w):
     again = checkout.checkout(w.keeper, [(w.rice.id, 1)], "card-basket-1",
                               code_id=sale.payment_code_id)
     assert again.id == sale.id  # the same basket key: the first sale, nothing more
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict):  # the code is used
         checkout.checkout(w.keeper, [(w.soap.id, 1)], "card-basket-2",
                           code_id=sale.payment_code_id)
     db.session.rollback()
@@ -141,7 +142,7 @@ def test_revoked_forged_locked_and_other_village_cards_get_one_answer(w):
 
 def test_committee_acts_only_on_its_own_village(w):
     _issue(w)
-    with pytest.raises(Exception):
+    with pytest.raises(NotAllowed):
         cards.issue_cards(w.other_committee, w.home.id)
     db.session.rollback()
     for action in (lambda: cards.reissue(w.other_committee, w.h1.id),
@@ -150,7 +151,7 @@ def test_committee_acts_only_on_its_own_village(w):
         with pytest.raises(cards.NotFound):
             action()
         db.session.rollback()
-    with pytest.raises(Exception):
+    with pytest.raises(NotAllowed):
         cards.issue_cards(w.keeper, w.home.id)
 
 

@@ -5,13 +5,9 @@ released together by a barrier. Exactly one sale per code and per request key, n
 and `ledger verify` clean afterwards.
 """
 import http.cookiejar
-import os
 import re
-import socket
-import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,6 +21,7 @@ from app.ledger import reads
 from app.models import Household
 from app.models.shop import Product, Redemption
 from app.shop import codes
+from tests.api_server import gunicorn
 from tests.shop_world import make_shop_world
 
 THREADS = 20
@@ -68,28 +65,12 @@ def server(app, tmp_path):
         pytest.skip("gunicorn is not installed")
     world = make_shop_world()
     db.session.commit()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = dict(os.environ, DATABASE_URL=str(app.config["SQLALCHEMY_DATABASE_URI"]),
-               LIANXIN_INSTANCE=str(tmp_path), SECRET_KEY=app.config["SECRET_KEY"],
-               LOGIN_LIMIT_PER_USERNAME="10000 per minute", LOGIN_LIMIT_PER_ADDRESS="10000 per minute",
-               LIANXIN_PER_PROCESS_LIMITS="1")
-    process = subprocess.Popen([str(GUNICORN), "-w", "4", "-b", f"127.0.0.1:{port}",
-                                "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+    # tests/api_server.py's gunicorn: started from one import of the app, stopped at once.
+    with gunicorn(str(app.config["SQLALCHEMY_DATABASE_URI"]), tmp_path, workers=4,
+                  SECRET_KEY=app.config["SECRET_KEY"], LOGIN_LIMIT_PER_USERNAME="10000 per minute",
+                  LOGIN_LIMIT_PER_ADDRESS="10000 per minute") as base:
         db.session.rollback()  # the test's own session must not hold SQLite's write lock
         yield base, world
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _sessions(base):

@@ -60,7 +60,7 @@ class Region(db.Model):
         return f"<Region {self.id} {self.name}>"
 
 
-def subtree_clause(column: sa.ColumnElement, path: str) -> sa.ColumnElement[bool]:
+def subtree_clause(column: sa.ColumnElement | so.QueryableAttribute, path: str) -> sa.ColumnElement[bool]:
     """Rows whose path lies under `path` (itself included), as an index range, not a LIKE."""
     # '/' is followed by '0' in byte order, so every path starting with `path` sorts below the bound.
     upper = path[:-1] + "0"

@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.household import Household
+from app.models.user import User
 
 # reserved/released: stock held for an order-ahead voucher, and given back when it is not picked up.
 MOVEMENT_KINDS = ("received", "redeemed", "voided", "counted", "reserved", "released")
@@ -250,7 +251,7 @@ class HouseholdCard(db.Model):
     pin_reset_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="", server_default="")
 
     household: so.Mapped[Household] = so.relationship()
-    pin_reset_by: so.Mapped[Optional["User"]] = so.relationship(foreign_keys=[pin_reset_by_id])
+    pin_reset_by: so.Mapped[Optional[User]] = so.relationship(foreign_keys=[pin_reset_by_id])
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('active','locked','revoked')", name="status_known"),

@@ -157,9 +157,9 @@ def load_user(user_id: str) -> Optional[User]:
     and the session's version is the account's current one (logout, password and role changes
     raise it, so copied cookies stop working)."""
     try:
-        account, version = str(user_id).split(":")
+        account, given = str(user_id).split(":")
         user = db.session.get(User, int(account))
-        version = int(version)
+        version = int(given)
     except (TypeError, ValueError, OverflowError):
         return None
     if user is None or version != user.session_version:

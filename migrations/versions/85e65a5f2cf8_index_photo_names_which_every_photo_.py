@@ -6,7 +6,6 @@ Create Date: 2026-11-28 05:28:19.675934
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
