@@ -222,4 +222,4 @@ class SkipUnlimitedApiCalls:
     def _check_request_limit(self, callable_name=None, in_middleware: bool = True) -> None:
         if in_middleware and request.blueprint == "api" and request.endpoint not in self.api_endpoints:
             return
-        super()._check_request_limit(callable_name, in_middleware)  # type: ignore[misc]
+        super()._check_request_limit(callable_name, in_middleware)
