@@ -1,4 +1,4 @@
-"""Register pages: thin views over households.services and accounts.services."""
+"""Register pages: thin views over households.services, households.reads and accounts.services."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.access import scope
 from app.accounts import services as accounts
 from app.access.permissions import permission_required
-from app.households import bp, services
+from app.households import bp, reads, services
 from app.ledger import reads as ledger_reads
 from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdForm, ResetForm, SearchForm
 from app.models import Role
@@ -27,12 +27,12 @@ def register():
     form = SearchForm(request.args)
     form.validate()
     can_manage = scope.can_manage_village(current_user, village.id)
-    page = services.register_page(village, scope.households_query(current_user),
+    page = reads.register_page(village, scope.households_query(current_user),
                                   q=form.q.data or "", status=form.status.data or "active",
                                   cursor=request.args.get("after"),
                                   limit=current_app.config["PAGE_SIZE"])
     return render_template("households/register.html", village=village, form=form, page=page,
-                           counts=services.village_counts(village.id), can_manage=can_manage,
+                           counts=reads.village_counts(village.id), can_manage=can_manage,
                            waiting=ledger_reads.waiting_counts(village.id) if can_manage else None)
 
 
@@ -130,7 +130,7 @@ def grids():
         if attempt(services.create_grid, current_user, village, form.name.data, done=_("Grid added.")):
             return redirect(url_for(".grids", village=village.id))
     return render_template("households/grids.html", village=village, form=form,
-                           grids=services.grid_summaries(village.id), can_manage=can_manage,
+                           grids=reads.grid_summaries(village.id), can_manage=can_manage,
                            account_form=AccountForm(), reset_form=ResetForm())
 
 

@@ -9,7 +9,7 @@ from app.access.permissions import may, permission_required
 from app.dates import local_today
 from app.extensions import db, limiter
 from app.ledger.reads import entry_flags, history
-from app.households import services as household_services
+from app.households import reads as household_reads
 from app.main import bp
 from app.main import workbench as workbench_reads
 from app.models.base import utcnow
@@ -60,7 +60,7 @@ def shop_home():
     """The shop keeper's workbench: today's redemptions, low stock, and the way to the scanner."""
     shop = current_user.shop or abort(404)
     return render_template("main/shop.html", shop=shop,
-                           counts=household_services.village_counts(shop.village_id),
+                           counts=household_reads.village_counts(shop.village_id),
                            today=reports.day_totals(shop.id, reports.today()),
                            low=workbench_reads.shop_low_stock(shop.id))
 

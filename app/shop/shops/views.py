@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.access import lookup, permissions, scope
 from app.access.permissions import permission_required
-from app.accounts.bulk_views import site_qr
+from app.accounts.reads import site_qr
 from app.extensions import db
 from app.models import Region, Shop
 from app.shop import bp

@@ -1,15 +1,13 @@
 """Accounts in bulk and their printable sign-in slips (passwords are shown once, on the slips)."""
-import qrcode
-import qrcode.image.svg
 from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 
 from app.access import scope
 from app.access.permissions import permission_required
 from app.accounts import bp, bulk
 from app.accounts.forms import BulkAccountsForm
+from app.accounts.reads import site_qr
 from app.views_util import attempt, db_id
 
 LABELS = {"committees": _l("A committee account for every village"),
@@ -21,14 +19,6 @@ def _choices(region) -> list[tuple[str, str]]:
     if region.is_village:  # a committee's scope is its village alone
         return [("households", LABELS["households"])]
     return [("committees", LABELS["committees"]), ("officials", LABELS["officials"])]
-
-
-def site_qr() -> Markup:
-    """The sign-in page's address as an SVG QR code (error correction M, four-module margin)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
-                         image_factory=qrcode.image.svg.SvgPathImage)
-    code.add_data(url_for("auth.login", _external=True))
-    return Markup(code.make_image().to_string(encoding="unicode"))
 
 
 @bp.route("/bulk", methods=["GET", "POST"])
