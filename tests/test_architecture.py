@@ -241,6 +241,6 @@ def test_the_rules_see_the_tree():
     assert {"app.errors", "app.ledger", "app.access", "app.models"} <= {package(m) for m in MODULES}
     assert any(is_page(m) for m in MODULES) and any(is_below_pages(m) for m in MODULES)
     assert not is_page("app.views_util") and is_page("app.ledger.views.points")
-    assert is_page("app.shop.views_counter") and is_page("app.accounts.backups_views")
+    assert is_page("app.shop.views_counter") and is_page("app.accounts.views.backups")
     assert is_below_pages("app.ledger.services") and is_below_pages("app.models.ledger")
     assert is_below_pages("app.shop.cards.services") and not is_below_pages("app.shop.cards.views.pin")
