@@ -40,17 +40,21 @@ def test_no_route_gives_a_500(app, client, role):
     assert client.post("/login", data={"username": role,
                                        "password": demo.DEMO_PASSWORD}).status_code == 302
     failures = []
-    for rule in _paths(app, "GET"):
-        for value in ("1", "2147483647", "99999999999999999999", "abc"):
-            path = _fill(rule, value)
-            for query in ("", "?village=abc&region=-1&after=%25%25&q=%00&month=2026-13&status=x",
-                          f"?village={value}&household={value}&kind=x",
-                          # Keyset cursors of the wrong type for the page's sort key: [5], ["zzzz"]
-                          "?after=WzVd&next=/x%0d%0aSet-Cookie:a=b", "?after=WyJ6enp6Il0",
-                          "?after=WyJcdTAwMDAiXQ"):
-                status = client.get(path + query).status_code
-                if status >= 500:
-                    failures.append(("GET", path + query, status))
+    # Each address once: a route without <parts> gives the same path for every value, and
+    # sending it four times checked nothing more (a quarter of the suite's slowest test).
+    urls = dict.fromkeys(
+        _fill(rule, value) + query
+        for rule in _paths(app, "GET")
+        for value in ("1", "2147483647", "99999999999999999999", "abc")
+        for query in ("", "?village=abc&region=-1&after=%25%25&q=%00&month=2026-13&status=x",
+                      f"?village={value}&household={value}&kind=x",
+                      # Keyset cursors of the wrong type for the page's sort key: [5], ["zzzz"]
+                      "?after=WzVd&next=/x%0d%0aSet-Cookie:a=b", "?after=WyJ6enp6Il0",
+                      "?after=WyJcdTAwMDAiXQ"))
+    for url in urls:
+        status = client.get(url).status_code
+        if status >= 500:
+            failures.append(("GET", url, status))
     for rule in _paths(app, "POST"):
         if rule.endpoint in ("auth.logout", "auth.login"):
             continue
