@@ -4,6 +4,7 @@ API (token-signed, its role matrix in tests/test_api_roles.py). A new page witho
 `test_every_endpoint_has_an_access_rule`; every role the rule refuses gets a 403 from every page.
 """
 import re
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,14 @@ def test_each_rule_guarding_a_page_lets_some_role_in(app, accounts):
     # A rule no role passes would be a page nobody can open: a misnamed group, say.
     for endpoint, _path, _method, action in _guarded(app):
         assert any(permissions.may(user, action) for user in accounts.values()), (endpoint, action)
+
+
+def test_templates_ask_the_rules_not_the_viewers_role():
+    # Who may see a link is a rule of app/access/ (`user_may('...')` in a template), never the
+    # signed-in user's role compared in the page.
+    root = Path(__file__).resolve().parent.parent / "templates"
+    found = [f"{path.relative_to(root)}:{number}: {line.strip()}"
+             for path in sorted(root.rglob("*.html"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"current_user\.role\b", line)]
+    assert not found, "templates comparing the viewer's role:\n" + "\n".join(found)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app import events
 from app.extensions import db
-from app.models import Issue, IssueEvent, Meeting, Region, User
+from app.models import Issue, IssueEvent, Meeting, Region, Role, User
 from app.models.base import utcnow
 
 
@@ -26,7 +26,7 @@ def load(home_village: str) -> int:
         .order_by(Meeting.id))
     emitted += [events.emit("meeting.planned", {"meeting_id": m}) for m in planned]
     with_accounts = set(db.session.scalars(sa.select(User.household_id).where(
-        User.role == "household", User.household_id.is_not(None))))
+        User.role == Role.HOUSEHOLD, User.household_id.is_not(None))))
     for issue in db.session.scalars(sa.select(Issue).where(Issue.village_id == home).order_by(Issue.id)):
         if issue.status == "handling" and issue.responsible_user_id and issue.deadline:
             emitted.append(events.emit("issue.assigned", {"issue_id": issue.id,
