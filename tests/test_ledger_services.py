@@ -192,7 +192,7 @@ def test_event_limit_is_per_ref(w):
 def test_period_start_is_shanghai_midnight(app):
     from datetime import UTC, datetime
 
-    from app.ledger.policy import period_start
+    from app.dates import period_start
 
     now = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)  # 01:30 on 2 March in Shanghai
     assert period_start("day", now) == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ a page like the others (the site's menu, its language form) and keeps the real s
 from flask import Flask
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-from app.calls import DOCS_PATH, is_call  # noqa: F401  (kept here for the API's own modules)
+from app.calls import is_call
 
 
 class Unsaved(SecureCookieSession):

@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.access.permissions import permission_required
 
 from app.api import pages_bp as bp, tokens
-from app.households.forms import ConfirmForm
+from app.auth.forms import ConfirmForm
 from app.views_util import attempt
 
 

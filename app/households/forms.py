@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from app.auth.forms import ConfirmForm, ResetForm  # noqa: F401  (moved down for accounts/; kept here)
 from app.auth.forms import new_password_field, username_field
 from app.views_util import form_id
 

@@ -8,7 +8,8 @@ from app.accounts import services as accounts
 from app.access.permissions import permission_required
 from app.households import bp, reads, services
 from app.ledger import reads as ledger_reads
-from app.households.forms import AccountForm, ConfirmForm, GridForm, HouseholdForm, ResetForm, SearchForm
+from app.auth.forms import ConfirmForm, ResetForm
+from app.households.forms import AccountForm, GridForm, HouseholdForm, SearchForm
 from app.models import Role
 from app.views_util import attempt, back_or, flash_errors, managed_village, readable_village
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.access import permissions, scope
 from app.access.ledger import own_household_id, self_dealing
-from app.dates import period_start  # noqa: F401  (moved down for access/shop.py; kept here)
+from app.dates import period_start
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
 from app.models import Household, LedgerEntry, Rule, User

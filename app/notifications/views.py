@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.access.permissions import permission_required
 from app.events import text_of
-from app.households.forms import ConfirmForm
+from app.auth.forms import ConfirmForm
 from app.notifications import bp, services
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.access import permissions, scope
 from app.access.permissions import permission_required
-from app.households.forms import ConfirmForm
+from app.auth.forms import ConfirmForm
 from app.regions import bp, manage
 from app.regions.forms import AddRegionForm, MergeForm, MoveForm, RegionNameForm
 from app.views_util import attempt, flash_errors

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.access import permissions, scope
 from app.access.permissions import permission_required
-from app.households.forms import ConfirmForm
+from app.auth.forms import ConfirmForm
 from app.ledger import rulebook_templates as templates
 from app.regions import bp
 from app.regions.forms import PublishTemplateForm
