@@ -14,6 +14,7 @@ from flask_login import current_user
 from app.access import permissions, scope
 from app.access.permissions import permission_required
 from app.extensions import db
+from app.links import query_args
 from app.models import Grid
 from app.rankings import periods, poster, reads
 from app.regions import services as region_services
@@ -121,8 +122,7 @@ def poster_pdf():
     except ImportError:
         flash(_("PDF printing is not installed on this server; print the poster from the browser."),
               "warning")
-        return redirect(url_for(".poster_page", **{k: v for k, v in request.args.items()
-                                                   if k in ("village", "grid", "month")}))
+        return redirect(url_for(".poster_page", **query_args()))
     response = _no_store(Response(pdf, mimetype="application/pdf"))
     response.headers["Content-Disposition"] = f"inline; filename=ranking-{data['period'].key}.pdf"
     return response
