@@ -254,6 +254,21 @@ def test_poster_pdf_download(client, auth, app):
     assert response.data.startswith(b"%PDF")
 
 
+def test_poster_pdf_without_pdf_printing_goes_back_to_the_page_with_its_arguments(
+        client, auth, app, monkeypatch):
+    make_world()
+    auth.login("leader")
+
+    def missing(_data):
+        raise ImportError("weasyprint")
+
+    monkeypatch.setattr(poster, "render_pdf", missing)
+    month = _this_month().key
+    response = client.get(f"/rankings/poster.pdf?month={month}&next=//evil.example&x=1")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/rankings/poster?month={month}"
+
+
 def test_figures_verify_covers_the_rankings(runner, app):
     w = make_world()
     services.award(w.committee, [w.h1.id], w.good.id)
