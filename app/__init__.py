@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     login.session_protection = app.config["SESSION_PROTECTION"]
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.install_template_gettext(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "local://")
     app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
                           ratelimits.storage_options(app.config["RATELIMIT_STORAGE_URI"]))

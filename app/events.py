@@ -72,6 +72,9 @@ def unread_count(user) -> int:
     """How many notifications this account has not read (0 when signed out)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
+    loaded = getattr(user, "unread_loaded", None)  # counted when the session loaded the account
+    if loaded is not None:
+        return loaded
     return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 

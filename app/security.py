@@ -130,9 +130,11 @@ def init_app(app: Flask) -> None:
         locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
         from flask_login import current_user
 
+        # The account itself, not Flask-Login's proxy: a page asks user_may a dozen times.
+        user = current_user._get_current_object()
         return {"current_locale": locale, "html_lang": html_lang(locale),
                 "language_names": LANGUAGE_NAMES, "menu_for": menu_for,
                 "menu_sections_for": menu_sections_for,
                 # what the signed-in user may do, for a page's links (a rule of app/access/)
-                "user_may": lambda action, target=None: may(current_user, action, target),
-                "unread_notifications": unread_count(current_user)}
+                "user_may": lambda action, target=None: may(user, action, target),
+                "unread_notifications": unread_count(user)}

@@ -187,3 +187,33 @@ def test_account_language_wins_over_the_session_of_the_sign_in_page(app, auth, c
     _assert_language(phone.get("/login"), "zh_Hans", "login")
     phone.post("/login", data={"username": "hh-i18n", "password": factories.PASSWORD})
     _assert_language(phone.get("/me"), "en", "me")
+
+
+# --- (d) the templates' fast paths give Flask-Babel's own text -----------------------------------
+
+def test_templates_translate_and_format_dates_as_flask_babel_does(app):
+    """Templates' _() and `dateformat` skip Flask-Babel's per-string context lookups (issue 21):
+    the text must be Flask-Babel's, in each language, under force_locale too, and a datetime late
+    in the UTC day must show the next day in the scheme's time zone (Asia/Shanghai)."""
+    from datetime import UTC, date, datetime
+
+    import flask_babel
+    from flask import render_template_string
+
+    late = datetime(2026, 3, 31, 20, 30, tzinfo=UTC)  # 1 April 04:30 in Shanghai
+    source = "{{ _('Points to spend') }}|{{ when|dateformat('medium') }}|{{ day|dateformat('long') }}"
+    for language in LANGUAGES:
+        with app.test_request_context("/", headers={"Accept-Language": language.replace("_", "-")}):
+            with flask_babel.force_locale(language):
+                expected = "|".join([flask_babel.gettext("Points to spend"),
+                                     flask_babel.format_date(late, "medium"),
+                                     flask_babel.format_date(date(2026, 4, 2), "long")])
+                shown = render_template_string(source, when=late, day=date(2026, 4, 2))
+        assert shown == expected, language
+        assert ("4月1日" in shown or "Apr 1, 2026" in shown), shown
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(source, when=late, day=date(2026, 4, 2)).startswith(
+            "Points to spend|Apr 1, 2026")
+        with flask_babel.force_locale("zh_Hans"):  # an error page in another language
+            assert render_template_string("{{ _('Points to spend') }}") == "可用积分"
+        assert render_template_string("{{ _('Points to spend') }}") == "Points to spend"

@@ -8,7 +8,7 @@ templates ask `may(...)` or `menu_for(user)`. No other module keeps a list of ro
 from functools import wraps
 from typing import Any, Callable, NamedTuple, Optional
 
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -150,8 +150,15 @@ def menu_item(action: str, endpoint: str, label: Any, order: int, section: str =
 
 
 def menu_for(user: Optional[User]) -> list[MenuItem]:
-    """The menu links this user sees, in order."""
-    return [item for item in _MENU if may(user, item.action)]
+    """The menu links this user sees, in order: asked once a request (the bar and the account's
+    dropdown both show it; each link is a rule to ask)."""
+    if not has_request_context():
+        return [item for item in _MENU if may(user, item.action)]
+    key = user.get_id() if user is not None and getattr(user, "is_authenticated", False) else None
+    found = g.get("menu_for")
+    if found is None or found[0] != key:
+        found = g.menu_for = (key, [item for item in _MENU if may(user, item.action)])
+    return found[1]
 
 
 def menu_sections_for(user: Optional[User], section: Optional[str] = None) -> list[MenuSection]:

@@ -6,6 +6,7 @@ scope is reported as not found (404), so ids of other villages reveal nothing.
 from typing import Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort
 from flask_babel import gettext as _
 
@@ -178,9 +179,19 @@ def managed_grid_or_404(user: User, grid_id: int) -> Grid:
     return grid
 
 
+# A household account's own row with its village and grid, built once (the households' pages are
+# the most visited: building the statement per request cost more than running it).
+_OWN_HOUSEHOLD = (sa.select(Household)
+                  .options(so.joinedload(Household.village), so.joinedload(Household.grid))
+                  .where(Household.id == sa.bindparam("household_id")))
+
+
 def own_household_or_404(user: User) -> Household:
     """The signed-in household's own record with its village and grid (every household page
     names them: read in the same query instead of two lazy loads), or 404."""
+    if user.role == Role.HOUSEHOLD:  # its scope is its own household: households_query's rule
+        found = db.session.scalar(_OWN_HOUSEHOLD, {"household_id": user.household_id or -1})
+        return found or abort(404)
     return lookup.scoped_or_404(
         households_query(user).options(sa.orm.joinedload(Household.village),
                                        sa.orm.joinedload(Household.grid)),

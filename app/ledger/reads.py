@@ -200,19 +200,33 @@ def history(household_id: int, before: Optional[tuple[datetime, int]] = None, li
     entries, and a reader pages by the dates shown. A household's entries are a range of the (household_id, id) index; their
     sort by time is of one household's rows only."""
     limit = max(1, min(int(limit), MAX_PAGE))
-    query = sa.select(LedgerEntry).where(LedgerEntry.household_id == household_id)
-    if with_rule:
-        query = query.options(so.joinedload(LedgerEntry.rule))
+    params = {"household_id": household_id, "limit": limit + 1}
     if before is not None:
-        at, last_id = before
-        query = query.where(sa.or_(LedgerEntry.created_at < at,
-                                   sa.and_(LedgerEntry.created_at == at, LedgerEntry.id < last_id)))
-    rows = list(db.session.scalars(query.order_by(LedgerEntry.created_at.desc(),
-                                                  LedgerEntry.id.desc()).limit(limit + 1)))
+        params["at"], params["last_id"] = before
+    rows = list(db.session.scalars(_HISTORY[with_rule, before is not None], params))
     if len(rows) > limit:
         last = rows[limit - 1]
         return rows[:limit], (last.created_at, last.id)
     return rows, None
+
+
+def _history_statement(with_rule: bool, after: bool) -> sa.Select:
+    query = sa.select(LedgerEntry).where(LedgerEntry.household_id == sa.bindparam("household_id"))
+    if with_rule:
+        query = query.options(so.joinedload(LedgerEntry.rule))
+    if after:
+        at, last_id = sa.bindparam("at", type_=LedgerEntry.created_at.type), sa.bindparam("last_id")
+        query = query.where(sa.or_(LedgerEntry.created_at < at,
+                                   sa.and_(LedgerEntry.created_at == at, LedgerEntry.id < last_id)))
+    return query.order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()).limit(
+        sa.bindparam("limit"))
+
+
+# Built once for each (with the rule, after a key): /me and the history pages run them on every
+# visit, and building a statement cost more than running it (SQLAlchemy keeps the compiled form
+# and cache key on the statement object).
+_HISTORY = {(rule, after): _history_statement(rule, after) for rule in (False, True)
+            for after in (False, True)}
 
 
 def history_key(cursor: Optional[str]) -> Optional[tuple[datetime, int]]:
@@ -242,14 +256,24 @@ def reversed_ids(entry_ids: list[int]) -> set[int]:
         sa.select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.in_(entry_ids))))
 
 
+# Which of some entries are reversed (True, id) and which have an open objection (False, id): one
+# query, built once (every /me and history page runs it).
+_FLAGS = sa.union_all(
+    sa.select(sa.true(), LedgerEntry.reverses_id)
+    .where(LedgerEntry.reverses_id.in_(sa.bindparam("ids", expanding=True))),
+    sa.select(sa.false(), Objection.entry_id)
+    .where(Objection.entry_id.in_(sa.bindparam("ids", expanding=True)), Objection.status == "open"))
+
+
 def entry_flags(entries: Iterable[LedgerEntry], household_id: Optional[int] = None) -> dict[str, set[int]]:
     """Which entries are reversed, have an open objection, or household `household_id` may object to."""
     entries = list(entries)
     ids = [e.id for e in entries]
-    reversed_, open_ids = reversed_ids(ids), set()
+    reversed_: set[int] = set()
+    open_ids: set[int] = set()
     if ids:
-        open_ids = set(db.session.scalars(sa.select(Objection.entry_id).where(
-            Objection.entry_id.in_(ids), Objection.status == "open")))
+        for is_reversal, entry_id in db.session.execute(_FLAGS, {"ids": ids}):
+            (reversed_ if is_reversal else open_ids).add(entry_id)
     objectable = set()
     if household_id is not None:
         days = {}

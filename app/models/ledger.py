@@ -183,13 +183,25 @@ class VillageSettings(db.Model):
 
     @classmethod
     def of(cls, village_id: int) -> "VillageSettings":
-        """The village's ledger settings, or unsaved defaults when it has none."""
-        found = db.session.get(cls, village_id)
+        """The village's ledger settings, or unsaved defaults when it has none.
+
+        A found row is the session's (no query the second time); a missing one is remembered for
+        the rest of the transaction, so a page that asks three times (the stars, the entries'
+        objection days, the lapse banner) queries once, and a transaction that saves the
+        defaults saves this same object."""
+        session = db.session()
+        transaction = session.get_transaction()
+        remembered = session.info.get(("village_settings", village_id))
+        if remembered is not None and transaction is not None and remembered[0] is transaction:
+            return remembered[1]
+        found = session.get(cls, village_id)
         if found is not None:
             return found
         star2, star3, star4, star5 = cls.DEFAULT_STARS
-        return cls(village_id=village_id, star2=star2, star3=star3, star4=star4, star5=star5,
-                   objection_days=cls.DEFAULT_OBJECTION_DAYS)
+        defaults = cls(village_id=village_id, star2=star2, star3=star3, star4=star4, star5=star5,
+                       objection_days=cls.DEFAULT_OBJECTION_DAYS)
+        session.info[("village_settings", village_id)] = (session.get_transaction(), defaults)
+        return defaults
 
 
 class Settlement(db.Model):

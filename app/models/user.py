@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db, login
 from app.models.base import UTCDateTime, utcnow
 from app.models.household import Household
+from app.models.outbox import Notification
 from app.models.region import Grid, Region
 
 
@@ -77,6 +78,8 @@ class User(UserMixin, db.Model):
     """A sign-in account with one role and the one scope that role needs."""
 
     __tablename__ = "users"
+    # Unread notifications counted by load_user with the account (not a column; None: not counted).
+    unread_loaded = None  # type: Optional[int]
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
@@ -158,10 +161,21 @@ def load_user(user_id: str) -> Optional[User]:
     raise it, so copied cookies stop working)."""
     try:
         account, given = str(user_id).split(":")
-        user = db.session.get(User, int(account))
         version = int(given)
+        # The menu's unread count comes in the same query: every signed-in page shows it.
+        found = db.session.execute(_LOAD, {"user_id": int(account)}).first()
     except (TypeError, ValueError, OverflowError):
         return None
-    if user is None or version != user.session_version:
+    if found is None or version != found[0].session_version:
         return None
+    user, user.unread_loaded = found
     return user
+
+
+# How many notifications an account has not read: an index range of ix_notifications_user_id_read_at.
+_UNREAD = (sa.select(sa.func.count(Notification.id))
+           .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+           .correlate(User).scalar_subquery())
+# Built once: every request of a signed-in page runs it (SQLAlchemy keeps its compiled form and
+# cache key on the statement object; building it per request cost more than running it).
+_LOAD = sa.select(User, _UNREAD).where(User.id == sa.bindparam("user_id"))

@@ -25,6 +25,7 @@ def mark_all_read(user: User) -> int:
     table = Notification.__table__
     done = db.session.execute(table.update().where(
         table.c.user_id == user.id, table.c.read_at.is_(None)).values(read_at=utcnow()))
+    user.unread_loaded = None  # the menu's count, if shown after this, is counted again
     return done.rowcount
 
 

@@ -98,10 +98,13 @@ def find(text: str) -> Optional[HouseholdCard]:
         HouseholdCard.secret_hash == _secret_hash(text)))
 
 
+_CARD_OF = sa.select(HouseholdCard).where(  # built once: /me asks on every visit
+    HouseholdCard.household_id == sa.bindparam("household_id"), HouseholdCard.status != "revoked")
+
+
 def card_of(household_id: int) -> Optional[HouseholdCard]:
     """The household's card in use (active or locked), or None."""
-    return db.session.scalar(sa.select(HouseholdCard).where(
-        HouseholdCard.household_id == household_id, HouseholdCard.status != "revoked"))
+    return db.session.scalar(_CARD_OF, {"household_id": household_id})
 
 
 def household_for_card(actor: User, text: str) -> Household:
