@@ -215,7 +215,8 @@ def _history_statement(with_rule: bool, after: bool) -> sa.Select:
     if with_rule:
         query = query.options(so.joinedload(LedgerEntry.rule))
     if after:
-        at, last_id = sa.bindparam("at", type_=LedgerEntry.created_at.type), sa.bindparam("last_id")
+        at = sa.bindparam("at", type_=LedgerEntry.created_at.type)
+        last_id = sa.bindparam("last_id", type_=sa.Integer)
         query = query.where(sa.or_(LedgerEntry.created_at < at,
                                    sa.and_(LedgerEntry.created_at == at, LedgerEntry.id < last_id)))
     return query.order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()).limit(
@@ -258,7 +259,7 @@ def reversed_ids(entry_ids: list[int]) -> set[int]:
 
 # Which of some entries are reversed (True, id) and which have an open objection (False, id): one
 # query, built once (every /me and history page runs it).
-_FLAGS = sa.union_all(
+_FLAGS: sa.CompoundSelect = sa.union_all(
     sa.select(sa.true(), LedgerEntry.reverses_id)
     .where(LedgerEntry.reverses_id.in_(sa.bindparam("ids", expanding=True))),
     sa.select(sa.false(), Objection.entry_id)
