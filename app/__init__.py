@@ -4,13 +4,14 @@ from typing import Any, Optional
 
 from flask import Flask
 
+from app.flask_app import LianxinFlask
 from app.config import BASE_DIR, Config, TestConfig
 from app.extensions import babel, csrf, db, limiter, login, migrate
 
 
 def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     """Build the application in named steps; `test_config` overrides settings for tests."""
-    app = Flask(
+    app = LianxinFlask(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),

@@ -46,3 +46,20 @@ def test_a_changed_file_gets_a_new_address_and_a_missing_one_none(app, tmp_path)
     with app.test_request_context("/"):
         assert url_for("static", filename="no/such.js") == "/static/no/such.js"
         assert url_for("static", filename="js/pay.js", v="mine") == "/static/js/pay.js?v=mine"
+
+
+def test_links_kept_per_process_follow_the_application_root_and_arguments(app):
+    """LianxinFlask keeps the links pages repeat (no arguments, static files) per process: an app
+    served under a path prefix (SCRIPT_NAME) must still get its own prefix, arguments and
+    _external must still count, and the kept answer must equal Flask's own."""
+    from flask import Flask
+
+    for root in ("", "/lianxin", ""):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            assert url_for("main.me") == f"{root}/me" == Flask.url_for(app, "main.me")
+            css = url_for("static", filename="css/app.css")
+            assert css == Flask.url_for(app, "static", filename="css/app.css")
+            assert css.startswith(f"{root}/static/css/app.css?v=")
+            assert url_for("main.me", _external=True) == f"http://localhost{root}/me"
+            assert url_for("main.me", tab="x") == f"{root}/me?tab=x"
+            assert url_for("main.me", _anchor="top") == f"{root}/me#top"
