@@ -15,7 +15,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.i18n import name_key
 from app.models import (Grid, Household, Issue, Meeting, Region, RegionLevel, Role, Shop, ShopVillage,
-                        User)
+                        User, VillageSettings)
 from app.models.region import subtree_clause
 from app.models.shop import Voucher
 
@@ -180,8 +180,10 @@ def managed_grid_or_404(user: User, grid_id: int) -> Grid:
 
 
 # A household account's own row with its village and grid, built once (the households' pages are
-# the most visited: building the statement per request cost more than running it).
-_OWN_HOUSEHOLD = (sa.select(Household)
+# the most visited: building the statement per request cost more than running it), and its
+# village's settings (its stars, objection days and year-end banner need them) in the same query.
+_OWN_HOUSEHOLD = (sa.select(Household, VillageSettings)
+                  .outerjoin(VillageSettings, VillageSettings.village_id == Household.village_id)
                   .options(so.joinedload(Household.village), so.joinedload(Household.grid))
                   .where(Household.id == sa.bindparam("household_id")))
 
@@ -190,8 +192,11 @@ def own_household_or_404(user: User) -> Household:
     """The signed-in household's own record with its village and grid (every household page
     names them: read in the same query instead of two lazy loads), or 404."""
     if user.role == Role.HOUSEHOLD:  # its scope is its own household: households_query's rule
-        found = db.session.scalar(_OWN_HOUSEHOLD, {"household_id": user.household_id or -1})
-        return found or abort(404)
+        found = db.session.execute(_OWN_HOUSEHOLD, {"household_id": user.household_id or -1}).first()
+        if found is None:
+            abort(404)
+        VillageSettings.read_along(found[0].village_id, found[1])
+        return found[0]
     return lookup.scoped_or_404(
         households_query(user).options(sa.orm.joinedload(Household.village),
                                        sa.orm.joinedload(Household.grid)),

@@ -195,11 +195,22 @@ class VillageSettings(db.Model):
         if remembered is not None and transaction is not None and remembered[0] is transaction:
             return remembered[1]
         found = session.get(cls, village_id)
-        if found is not None:
-            return found
+        return found if found is not None else cls._remember_defaults(village_id)
+
+    @classmethod
+    def read_along(cls, village_id: int, found: Optional["VillageSettings"]) -> None:
+        """What a query that read the village's settings along with another row found (an outer
+        join): a row is already the session's; none is remembered as the defaults, so `of`
+        needs no query of its own for the rest of the transaction."""
+        if found is None:
+            cls._remember_defaults(village_id)
+
+    @classmethod
+    def _remember_defaults(cls, village_id: int) -> "VillageSettings":
         star2, star3, star4, star5 = cls.DEFAULT_STARS
         defaults = cls(village_id=village_id, star2=star2, star3=star3, star4=star4, star5=star5,
                        objection_days=cls.DEFAULT_OBJECTION_DAYS)
+        session = db.session()
         session.info[("village_settings", village_id)] = (session.get_transaction(), defaults)
         return defaults
 
