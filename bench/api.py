@@ -27,6 +27,7 @@ Both go to the "api" section of bench/RESULTS.md (not with --no-results). Only l
 """
 import argparse
 import collections
+import contextlib
 import http.client
 import itertools
 import json
@@ -289,7 +290,8 @@ def run_open(args, url: str, env: dict, city: list[dict]) -> tuple[str, bool]:
         spent_before = {pid: openloop.cpu_seconds([pid]) for pid in watched}
         print(f"offering {args.rate:g} sales/s for {args.rate_seconds:g} s from {len(city)} shops "
               f"to gunicorn {args.rate_workers} {args.worker_class} workers...", flush=True)
-        run = openloop.offer(server.port, sales, args.rate)
+        with (openloop.Waits(url, database) if database else contextlib.nullcontext()) as waits:
+            run = openloop.offer(server.port, sales, args.rate)
         own = time.process_time() - own_before
         cpu_after = cpu_times()
 
@@ -297,7 +299,11 @@ def run_open(args, url: str, env: dict, city: list[dict]) -> tuple[str, bool]:
             return sum(openloop.cpu_seconds([pid]) - spent_before.get(pid, 0) for pid in pids)
 
         server_cpu = spent(openloop.family(server.process.pid))
-        database_cpu = spent(openloop.backends(database)) if database else 0.0
+        if waits:  # the sampler's thread and server process are not the load's
+            own -= waits.cpu
+            database_cpu = spent(set(openloop.backends(database)) - {waits.pid})
+        else:
+            database_cpu = 0.0
         load_after = os.getloadavg()
     finally:
         server.stop()
@@ -328,6 +334,9 @@ def run_open(args, url: str, env: dict, city: list[dict]) -> tuple[str, bool]:
         ["CPU (share of one core)", f"load generator {100 * own / wall:.0f} %, gunicorn "
                                     f"{100 * server_cpu / wall:.0f} %, PostgreSQL backends "
                                     f"{100 * database_cpu / wall:.0f} %; all CPUs busy: {machine_busy}"],
+        ["CPU a sale", f"{1000 * (own + server_cpu + database_cpu) / max(statuses.get(201, 0), 1):.1f} ms "
+                       f"(generator, gunicorn and PostgreSQL backends together)"],
+        ["database's server processes, when busy", waits.summary() if waits else "-"],
         ["load average", f"{load_before[0]:.2f} before, {load_after[0]:.2f} after"],
         ["server", f"gunicorn {args.rate_workers} {args.worker_class} workers"
                    + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")

@@ -4,12 +4,16 @@ Each sale has its send time (start + n / rate) and its latency is measured from 
 from when it was actually sent, so a slow server shows as latency instead of as a lower offered
 rate (no coordinated omission). One asyncio loop in one thread writes every request on its own
 loopback connection with `Connection: close` (gunicorn's sync workers close after every answer
-anyway), which costs the generator far less CPU than a thread a client; its own CPU is measured
-and reported, as are the server's and the database's.
+anyway, and nginx in front of them speaks to them so by default), which costs the generator far
+less CPU than a thread a client; its own CPU is measured and reported, as are the server's and
+the database's, and what the database's server processes waited on.
 """
 import asyncio
+import collections
 import json
 import os
+import threading
+import time
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -109,3 +113,48 @@ def backends(database: str) -> list[int]:
             if title.startswith("postgres: ") and f" {database} " in title:
                 found.append(int(entry.name))
     return found
+
+
+class Waits:
+    """What the database's server processes for `database` were doing, sampled every 0.2 s while
+    the load runs (pg_stat_activity): 'Lock' waits would be sales queueing on a shared row,
+    'IO:WALSync' the commits' flush, 'Client:ClientRead' in a transaction waiting on the app."""
+
+    def __init__(self, url: str, database: str):
+        import sqlalchemy as sa
+
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        self.query = sa.text(
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), state "
+            "FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid() "
+            "AND state <> 'idle'").bindparams(db=database)
+        self.seen: collections.Counter = collections.Counter()
+        self.pid, self.cpu = 0, 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            self.pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            while not self.stop.wait(0.2):
+                for wait, state in conn.execute(self.query):
+                    self.seen[f"{wait} ({state})"] += 1
+                conn.rollback()
+        self.cpu = time.thread_time()  # not the load generator's: taken off its figure
+
+    def __enter__(self) -> "Waits":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.engine.dispose()
+
+    def summary(self, shown: int = 5) -> str:
+        """The commonest states, with their share of the samples of busy server processes."""
+        total = sum(self.seen.values()) or 1
+        return ", ".join(f"{name} {100 * count / total:.0f} %"
+                         for name, count in self.seen.most_common(shown)) or "none sampled"
