@@ -14,10 +14,12 @@ It builds a database with the demo (BENCH_DATABASE_URL's database is emptied fir
   three products, and 200 sales a second offered for 60 s on a fixed schedule, every shop in
   turn, each sale a basket of two products paid by one of the village's households' codes, to
   gunicorn with 2 workers (gthread, 4 threads each; --worker-class sync for the sync workers of
-  deploy/) and no pins (the load generator shares the two cores; its CPU is reported). Latency is measured from each sale's scheduled send time (bench/openloop.py). It
-  prints the offered and achieved rates, p50/p95/p99, every answer that was not 201 by status,
-  the CPU the generator, gunicorn and PostgreSQL used, the database's commit settings, and
-  `flask ledger verify` run afterwards (goal: p95 under 100 ms, 0 errors, verify clean);
+  deploy/) and no pins (the load generator shares the two cores; its CPU is reported). Latency
+  is measured from each sale's scheduled send time (bench/openloop.py). It prints the offered
+  and achieved rates, p50/p95/p99, every answer that was not 201 by status, the CPU the
+  generator, gunicorn and PostgreSQL used, what the database's server processes waited on, its
+  commit settings, and `flask ledger verify` run afterwards (goal: p95 under 100 ms, 0 errors,
+  verify clean);
 - the closed loop: (1) bare Flask's hello world (bench/hello.py) and (2) POST /api/v1/redemptions
   by the demo shop keeper for 罗翠村's households, each under gunicorn with the same workers and
   the same clients, taking turns, and prints both rates, the ratio (goal: at least 20 %) and the
