@@ -125,16 +125,41 @@ def open_basket(household: Browser, keeper: Browser) -> str:
     return urlsplit(location).path
 
 
-def wrk(port: int, path: str, cookie: str, seconds: float, connections: int, cpus: str) -> float:
-    """Requests a second wrk got for `path`, signed in with `cookie` (non-2xx counted as failures)."""
+def server_cpu(server: Server) -> float:
+    """Seconds of CPU gunicorn's master and workers have used so far (/proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [server.process.pid]
+    try:
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        pids += [int(pid) for pid in children.read_text().split()]
+    except OSError:
+        pass
+    used = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError):
+            pass
+    return used / tick
+
+
+def wrk(server: Server, path: str, cookie: str, seconds: float, connections: int,
+        cpus: str) -> tuple[float, float]:
+    """(requests a second, server CPU milliseconds a request) wrk got for `path`, signed in with
+    `cookie` (a non-2xx answer fails the run). The CPU a request is what the server's processes
+    used divided by the requests: unlike req/s, it holds when something else shares the CPU."""
     pin = ["taskset", "-c", cpus] if cpus else []
+    before = server_cpu(server)
     out = subprocess.run([*pin, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
-                          "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"],
+                          "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{server.port}{path}"],
                          capture_output=True, text=True, check=True).stdout
+    used = server_cpu(server) - before
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if bad:
         raise RuntimeError(f"{path}: {bad.group(1)} failed requests under load\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    count = int(re.search(r"(\d+) requests in", out).group(1))
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), 1000 * used / max(count, 1)
 
 
 def served(url: str, instance: str, args) -> list[dict]:
@@ -156,22 +181,31 @@ def served(url: str, instance: str, args) -> list[dict]:
             path = path.format(basket=basket)
             status, _, _ = browsers[role].send("GET", path)
             assert status == 200, (role, path, status)
-            hello_rates, page_rates, load = [], [], {}
+            measured: dict[str, list] = {"hello": [], "page": []}
+            load = {}
             for _ in range(args.rounds):
-                for name, port, rates, cookie in (("hello", hello.port, hello_rates, ""),
-                                                  ("page", app.port, page_rates,
-                                                   browsers[role].cookie())):
+                for name, server, cookie in (("hello", hello, ""),
+                                             ("page", app, browsers[role].cookie())):
                     before = cpu_times()
-                    rates.append(wrk(port, "/" if name == "hello" else path, cookie,
-                                     args.seconds, args.connections, args.client_cpus))
+                    measured[name].append(wrk(server, "/" if name == "hello" else path, cookie,
+                                              args.seconds, args.connections, args.client_cpus))
                     load[name] = busy(before, cpu_times(), args.server_cpus)
-            ratio = statistics.median(p / h for p, h in zip(page_rates, hello_rates))
+            ratio = statistics.median(p[0] / h[0] for p, h in zip(measured["page"],
+                                                                   measured["hello"]))
+            cpu_ratio = statistics.median(h[1] / p[1] for p, h in zip(measured["page"],
+                                                                       measured["hello"]))
             rows.append({"role": role, "path": path, "target": target,
-                         "hello": statistics.median(hello_rates),
-                         "page": statistics.median(page_rates), "ratio": ratio, "load": load})
-            print(f"  {role:10} {path:28} {rows[-1]['page']:7.1f} req/s = {100 * ratio:5.1f} % of "
-                  f"hello world's {rows[-1]['hello']:7.1f} (target {100 * target:.0f} %) "
-                  f"{'ok' if ratio >= target else 'UNDER'}; server busy {load['page']}", flush=True)
+                         "hello": statistics.median(h[0] for h in measured["hello"]),
+                         "page": statistics.median(p[0] for p in measured["page"]),
+                         "ratio": ratio, "load": load, "cpu_ratio": cpu_ratio,
+                         "page_cpu": statistics.median(p[1] for p in measured["page"]),
+                         "hello_cpu": statistics.median(h[1] for h in measured["hello"])})
+            row = rows[-1]
+            print(f"  {role:10} {path:28} {row['page']:7.1f} req/s = {100 * ratio:5.1f} % of "
+                  f"hello world's {row['hello']:7.1f} (target {100 * target:.0f} %) "
+                  f"{'ok' if ratio >= target else 'UNDER'}; server CPU {row['page_cpu']:.2f} ms "
+                  f"a page, {row['hello_cpu']:.2f} ms a hello world ({100 * cpu_ratio:.1f} %); "
+                  f"CPU {args.server_cpus} busy {load['page']}", flush=True)
     finally:
         hello.stop()
         if app is not None:
@@ -259,12 +293,16 @@ def report(args, served_rows: dict, timings: dict) -> None:
         parts.append(f"### Served by gunicorn, {name}\n\n{args.workers} sync workers on CPU "
                      f"{args.server_cpus}, wrk (1 thread, {args.connections} connections, "
                      f"{args.seconds:g} s a load) on CPU {args.client_cpus}, {args.rounds} rounds "
-                     "of hello world and the page in turn; the ratio is the median of the rounds.\n")
+                     "of hello world and the page in turn; the ratio is the median of the rounds. "
+                     "Server CPU is gunicorn's processes' CPU time divided by the requests served "
+                     "(it holds when something else shares the CPU; req/s does not).\n")
         parts.append(results.table(
-            ["role", "page", "req/s", "hello world req/s", "share", "target", "met"],
+            ["role", "page", "req/s", "hello world req/s", "share", "target", "met",
+             "server CPU ms a page", "a hello world", "share by CPU"],
             [[r["role"], f"`{r['path']}`", f"{r['page']:.0f}", f"{r['hello']:.0f}",
               f"{100 * r['ratio']:.1f} %", f"{100 * r['target']:.0f} %",
-              "yes" if r["ratio"] >= r["target"] else "**no**"] for r in rows]))
+              "yes" if r["ratio"] >= r["target"] else "**no**", f"{r['page_cpu']:.2f}",
+              f"{r['hello_cpu']:.2f}", f"{100 * r['cpu_ratio']:.1f} %"] for r in rows]))
     names = list(timings)
     header = ["page"] + [f"{n}: CPU ms, wall ms (queries)" for n in names]
     if len(names) == 2:
