@@ -22,7 +22,8 @@ from app.extensions import db
 from app.figures import rollup
 from app.i18n import name_key
 from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount,
-                        FigureVillage, Issue, Region, RegionLevel)
+                        FigureRegionMonth, FigureRegionReach, FigureVillage, Issue, Region,
+                        RegionLevel)
 from app.models.issue import OPEN_STATUSES
 from app.models.region import subtree_clause
 
@@ -30,6 +31,7 @@ FORMATS = ("group", "forum", "home_visit", "reception", "online")
 LEVELS = (1, 2, 3, 4)
 COLUMNS = ("meetings", "cadres", "reached", "attendance_rate", "issues", "suggestions", "resolved",
            "on_time", "overdue", "avg_days", "satisfaction")
+PARTS = ("households", "months", "cadres", "reach", "overdue")
 
 
 @dataclass
@@ -94,9 +96,16 @@ def month_number(day: date) -> int:
 
 def figures(root: Optional[Region], first: date, last: date, today: date) -> tuple[list[Row], Row]:
     """Every village's figures under `root` (None: everything) for the months from `first`'s to
-    `last`'s (inclusive), and the totals; overdue is as of `today`."""
-    villages = _villages(root)
+    `last`'s (inclusive), and the totals; overdue is as of `today`. For the .xlsx, which lists
+    every village: the page reads one page of them (`page`) and the totals (`total`)."""
     months = (month_number(first), month_number(last))
+    rows = _rows(_villages(root), months, today)
+    return list(rows.values()), total(root, first, last, today, rows.values())
+
+
+def _rows(villages, months: tuple[int, int], today: date, parts=PARTS) -> dict[int, Row]:
+    """{village_id: Row} of the villages (a query of their ids, or a list), with the figures of
+    `parts` (any of PARTS) filled in, the others left at zero."""
     rows = {vid: Row(vid, name) for vid, name in db.session.execute(
         sa.select(Region.id, Region.name).where(Region.id.in_(villages)))}
 
@@ -110,38 +119,102 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
 
     # Active households from the register's counter (app/figures/rollup.households), not a count
     # of the city's some 800,000 households per request.
-    for row, (n,) in each(sa.select(FigureVillage.village_id, FigureVillage.households)
-                          .where(FigureVillage.village_id.in_(villages))):
-        row.households = n
+    if "households" in parts:
+        for row, (n,) in each(sa.select(FigureVillage.village_id, FigureVillage.households)
+                              .where(FigureVillage.village_id.in_(villages))):
+            row.households = n
     sums = [sa.func.coalesce(sa.func.sum(FigureMonth.__table__.c[f]), 0) for f in rollup.FIELDS]
     for row, values in each(sa.select(FigureMonth.village_id, *sums).where(*period(FigureMonth))
-                            .group_by(FigureMonth.village_id)):
-        found = dict(zip(rollup.FIELDS, map(int, values)))  # PostgreSQL sums bigints as numeric
-        for fmt in FORMATS:
-            row.by_format[fmt] = found[f"meetings_{fmt}"]
-        (row.attendances, row.issues, row.suggestions, row.resolved, row.on_time, row.answered,
-         row.satisfied) = (found[k] for k in ("attendances", "issues", "suggestions", "resolved",
-                                               "on_time", "answered", "satisfied"))
-        row.resolve_days = found["resolve_seconds"] / 86400.0
+                            .group_by(FigureMonth.village_id)) if "months" in parts else ():
+        _fill(row, dict(zip(rollup.FIELDS, map(int, values))))  # PostgreSQL sums bigints as numeric
     cadres = FigureCadreCount
     by_level = [sa.func.coalesce(sa.func.sum(sa.case((cadres.level == level, cadres.cadres))), 0)
                 for level in LEVELS]  # one row a village, not one a village and level
     for row, counts in each(sa.select(cadres.region_id, *by_level)
                             .where(cadres.region_id.in_(villages), *_first_seen(cadres, months))
-                            .group_by(cadres.region_id)):
+                            .group_by(cadres.region_id)) if "cadres" in parts else ():
         row.by_level = dict(zip(LEVELS, map(int, counts)))
     reach = FigureReachCount
     for row, (n,) in each(sa.select(reach.village_id, sa.func.sum(reach.households))
                           .where(reach.village_id.in_(villages), *_first_seen(reach, months))
-                          .group_by(reach.village_id)):
+                          .group_by(reach.village_id)) if "reach" in parts else ():
         row.reached = int(n)
     # Overdue is about now, not the period: open issues past their deadline, by the
     # (status, deadline) index, so it costs what is overdue, not what was ever raised.
     for row, (n,) in each(sa.select(Issue.village_id, sa.func.count()).where(
             Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
-            .group_by(Issue.village_id)):
+            .group_by(Issue.village_id)) if "overdue" in parts else ():
         row.overdue = n
-    return list(rows.values()), _totals(rows.values(), root, months)
+    return rows
+
+
+def _fill(row: Row, found: dict) -> None:
+    """Set a row's counters from the rollup's sums ({field: n})."""
+    for fmt in FORMATS:
+        row.by_format[fmt] = found[f"meetings_{fmt}"]
+    (row.attendances, row.issues, row.suggestions, row.resolved, row.on_time, row.answered,
+     row.satisfied) = (found[k] for k in ("attendances", "issues", "suggestions", "resolved",
+                                           "on_time", "answered", "satisfied"))
+    row.resolve_days = found["resolve_seconds"] / 86400.0
+
+
+# What each sortable column needs of a village's figures.
+NEEDS = {"meetings": ("months",), "cadres": ("cadres",), "reached": ("reach",),
+         "attendance_rate": ("months", "households"), "overdue": ("overdue",)}
+
+
+def page(root: Optional[Region], first: date, last: date, today: date, sort: str,
+         descending: bool, start: int, size: int) -> tuple[list[Row], bool]:
+    """The villages under `root` from position `start` to `start + size` in the order of `sort`
+    (a column of COLUMNS, else the name), and whether more follow: only the page's villages get
+    all their figures. Sorting by a figure reads that figure of every village over the period."""
+    months = (month_number(first), month_number(last))
+    villages = _villages(root)
+    if sort in COLUMNS:
+        ordered = [r.village_id for r in sort_rows(
+            list(_rows(villages, months, today, NEEDS.get(sort, ("months",))).values()),
+            sort, descending)]
+    else:
+        named = db.session.execute(sa.select(Region.id, Region.name).where(Region.id.in_(villages)))
+        ordered = [vid for vid, _name in sorted(named, key=lambda r: _name_key(r[1]),
+                                                reverse=descending)]
+    ids = ordered[start:start + size]
+    rows = _rows(ids, months, today) if ids else {}
+    return [rows[vid] for vid in ids], start + size < len(ordered)
+
+
+def total(root: Optional[Region], first: date, last: date, today: date, rows=None) -> Row:
+    """The totals of the villages under `root` for the period: a village's own figures; a
+    region's from its monthly summary (app/figures/regions.py), a row a month, whatever the
+    number of villages under it. `rows`: the villages' figures when already read (a village's
+    page holds its own row)."""
+    months = (month_number(first), month_number(last))
+    if root is not None and root.is_village:
+        if rows is None or [r.village_id for r in rows] != [root.id]:
+            rows = _rows([root.id], months, today).values()
+        return _totals(rows, root, months)
+    regions = [root.id] if root is not None else sa.select(Region.id).where(
+        Region.level == RegionLevel.CITY)
+    total = Row(None, "", invited_sum=0)
+    m = FigureRegionMonth.__table__.c
+    fields = rollup.FIELDS + ("invited",)
+    found = db.session.execute(sa.select(*(sa.func.coalesce(sa.func.sum(m[f]), 0) for f in fields))
+                               .where(m.region_id.in_(regions), m.month.between(*months))).one()
+    found = dict(zip(fields, map(int, found)))
+    _fill(total, found)
+    total.invited_sum = found["invited"]
+    reach = FigureRegionReach
+    total.reached = int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(reach.households), 0))
+        .where(reach.region_id.in_(regions), *_first_seen(reach, months))))
+    villages = _villages(root)
+    total.households = int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(FigureVillage.households), 0))
+        .where(FigureVillage.village_id.in_(villages))))
+    total.overdue = db.session.scalar(sa.select(sa.func.count()).select_from(Issue).where(
+        Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages)))
+    total.by_level = _cadres(root, months)
+    return total
 
 
 def _first_seen(model, months: tuple[int, int]) -> tuple:
@@ -158,8 +231,14 @@ def _totals(rows, root: Optional[Region], months: tuple[int, int]) -> Row:
             setattr(total, name, getattr(total, name) + getattr(row, name))
         for fmt in FORMATS:
             total.by_format[fmt] += row.by_format[fmt]
-    # A cadre who visited several villages counts once in the region: from the region's own
-    # counts, or for everything (no root, the administrator) counted distinct.
+    total.by_level = _cadres(root, months)
+    return total
+
+
+def _cadres(root: Optional[Region], months: tuple[int, int]) -> dict:
+    """The region's cadres by level: a cadre who visited several villages counts once, from the
+    region's own counts, or for everything (no root, the administrator) counted distinct."""
+    by_level = dict.fromkeys(LEVELS, 0)
     if root is not None:
         query = (sa.select(FigureCadreCount.level, sa.func.sum(FigureCadreCount.cadres))
                  .where(FigureCadreCount.region_id == root.id, *_first_seen(FigureCadreCount, months))
@@ -168,8 +247,8 @@ def _totals(rows, root: Optional[Region], months: tuple[int, int]) -> Row:
         query = (sa.select(FigureCadre.level, sa.func.count(sa.distinct(FigureCadre.cadre)))
                  .where(FigureCadre.month.between(*months)).group_by(FigureCadre.level))
     for level, n in db.session.execute(query):
-        total.by_level[level] = int(n)
-    return total
+        by_level[level] = int(n)
+    return by_level
 
 
 @lru_cache(maxsize=8192)
