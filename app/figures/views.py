@@ -3,7 +3,7 @@ import io
 from datetime import date
 from urllib.parse import quote
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -103,7 +103,17 @@ def figures_page():
     return render_template("figures/index.html", region=region, start=start, end=end,
                            rows=page.items, page=page, total=total, sort=sort, charts=specs,
                            descending=descending, formats=FORMATS, columns=figures.COLUMNS,
-                           link_args=_link_args(region, start, end))
+                           link_args=_link_args(region, start, end), links=_row_links(start, end))
+
+
+def _row_links(start: date, end: date) -> dict[str, str]:
+    """The links of a village's row, each ending in the argument its id completes."""
+    span = {"start": start.strftime("%Y-%m"), "end": end.strftime("%Y-%m")}
+    return {"figures": url_for("issues.figures_page", **span, region=""),
+            "meetings": url_for("meetings.index", status="closed", village=""),
+            "issues": url_for("issues.index", village=""),
+            "resolved": url_for("issues.index", status="done", village=""),
+            "overdue": url_for("issues.index", status="overdue", village="")}
 
 
 def _percent(value):
