@@ -1,8 +1,8 @@
 """The figures page's charts: monthly series of a region, points by rule category, the villages.
 
-Each monthly series is one GROUP BY month over the figures' rollup (app/models/figure.py) for the
-region's villages, so a city's year costs what the table does, not a scan of its meetings and
-issues. Overdue issues are counted by the month they were raised from the open issues past their
+Each monthly series of a region above the village is one GROUP BY month over its own monthly
+summary (app/figures/regions.py), a row a month; a village's over its rollup
+(app/models/figure.py); never a scan of meetings and issues. Overdue issues are counted by the month they were raised from the open issues past their
 deadline only (the (status, deadline) index), as the table's "overdue now" is.
 Points by rule category come from the ledger's own summary by village, month and rule
 (app/models/figure_points.py, kept by app/ledger/services.py): a reversal takes its points off

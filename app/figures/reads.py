@@ -1,9 +1,11 @@
 """The figures officials are judged by, per region and period, for every village under it.
 
 The figures come from the rollup the services keep in their own transactions (app/models/figure.py,
-app/figures/rollup.py): per village and local month, so the period is whole months. Each figure is
-one GROUP BY village_id over the region's villages (by their path range) and the months asked
-for; a city's year is some 23,000 small rows, not its meetings, check-ins and issues. Households
+app/figures/rollup.py): per village and local month, so the period is whole months. A page of the
+villages table reads its villages' rows only (`page`); a region's totals come from its own
+monthly summary (app/figures/regions.py), a row a month (`total`). Sorting the table by a figure
+reads that figure of every village under the region, one GROUP BY village_id over the months
+asked for; the .xlsx, which lists every village, reads them all (`figures`). Households
 reached and cadres are distinct over the period: they are summed from the counts by month and
 previous month seen (a household or cadre counts at its first month in the period), a village's
 cadres from its own counts and the region's total from the region's, so a cadre of several

@@ -12,6 +12,10 @@ sums (figure_reach_counts, figure_cadre_counts): finding the months before and a
 must not race another writer adding the same household or cadre in another month, so on
 PostgreSQL those writers take a transaction-scoped advisory lock on it first (in sorted order, so
 two never wait on each other); SQLite's writers are serialised anyway.
+
+Every change of a village's month is also added to the regions above it (app/figures/regions.py),
+so a city's page reads a row a month. On PostgreSQL every writer of a village's figures first
+takes that village's advisory lock (regions.lock), before any other lock of the rollup.
 """
 import zlib
 from collections import Counter
