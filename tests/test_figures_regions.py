@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.errors import DomainError
 from app.extensions import db
 from app.figures import recount, regions
-from app.figures.reads import figures, total
+from app.figures.reads import COLUMNS, figures, page, sort_rows, total
 from app.households import services as households
 from app.issues import services as issues
 from app.meetings import services as meetings
@@ -121,6 +121,25 @@ def test_the_summary_equals_a_direct_computation_after_every_kind_of_change(app)
     db.session.commit()
     _agrees(w._city, w._county, w._township, second)
     assert recount.verify() == []
+    _pages_agree(w._city)
+
+
+def _pages_agree(root):
+    """Every page of the table, in every column's order both ways, holds the villages and the
+    figures the whole table sorted in memory had (as the page was built before)."""
+    first, last, today = (NOW - timedelta(days=400)).date(), NOW.date(), NOW.date()
+    rows, _total = figures(root, first, last, today)
+    for column in ("name",) + COLUMNS:
+        for descending in (False, True):
+            expected = [(r.village_id, r.meetings, r.reached, r.overdue, r.attendance_rate)
+                        for r in sort_rows(rows, column, descending)]
+            got = []
+            for start in range(0, len(expected) + 1):
+                found, more = page(root, first, last, today, column, descending, start, 1)
+                got += [(r.village_id, r.meetings, r.reached, r.overdue, r.attendance_rate)
+                        for r in found]
+                assert more == (start + 1 < len(expected))
+            assert got == expected, (column, descending)
 
 
 def test_verify_finds_a_wrong_region_row_and_rebuild_mends_it(app, runner):

@@ -33,7 +33,6 @@ FORMATS = ("group", "forum", "home_visit", "reception", "online")
 LEVELS = (1, 2, 3, 4)
 COLUMNS = ("meetings", "cadres", "reached", "attendance_rate", "issues", "suggestions", "resolved",
            "on_time", "overdue", "avg_days", "satisfaction")
-PARTS = ("households", "months", "cadres", "reach", "overdue")
 
 
 @dataclass
@@ -105,9 +104,8 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
     return list(rows.values()), total(root, first, last, today, rows.values())
 
 
-def _rows(villages, months: tuple[int, int], today: date, parts=PARTS) -> dict[int, Row]:
-    """{village_id: Row} of the villages (a query of their ids, or a list), with the figures of
-    `parts` (any of PARTS) filled in, the others left at zero."""
+def _rows(villages, months: tuple[int, int], today: date) -> dict[int, Row]:
+    """{village_id: Row} of the villages (a query of their ids, or a list of a page of them)."""
     rows = {vid: Row(vid, name) for vid, name in db.session.execute(
         sa.select(Region.id, Region.name).where(Region.id.in_(villages)))}
 
@@ -121,31 +119,30 @@ def _rows(villages, months: tuple[int, int], today: date, parts=PARTS) -> dict[i
 
     # Active households from the register's counter (app/figures/rollup.households), not a count
     # of the city's some 800,000 households per request.
-    if "households" in parts:
-        for row, (n,) in each(sa.select(FigureVillage.village_id, FigureVillage.households)
-                              .where(FigureVillage.village_id.in_(villages))):
-            row.households = n
+    for row, (n,) in each(sa.select(FigureVillage.village_id, FigureVillage.households)
+                          .where(FigureVillage.village_id.in_(villages))):
+        row.households = n
     sums = [sa.func.coalesce(sa.func.sum(FigureMonth.__table__.c[f]), 0) for f in rollup.FIELDS]
     for row, values in each(sa.select(FigureMonth.village_id, *sums).where(*period(FigureMonth))
-                            .group_by(FigureMonth.village_id)) if "months" in parts else ():
+                            .group_by(FigureMonth.village_id)):
         _fill(row, dict(zip(rollup.FIELDS, map(int, values))))  # PostgreSQL sums bigints as numeric
     cadres = FigureCadreCount
     by_level = [sa.func.coalesce(sa.func.sum(sa.case((cadres.level == level, cadres.cadres))), 0)
                 for level in LEVELS]  # one row a village, not one a village and level
     for row, counts in each(sa.select(cadres.region_id, *by_level)
                             .where(cadres.region_id.in_(villages), *_first_seen(cadres, months))
-                            .group_by(cadres.region_id)) if "cadres" in parts else ():
+                            .group_by(cadres.region_id)):
         row.by_level = dict(zip(LEVELS, map(int, counts)))
     reach = FigureReachCount
     for row, (n,) in each(sa.select(reach.village_id, sa.func.sum(reach.households))
                           .where(reach.village_id.in_(villages), *_first_seen(reach, months))
-                          .group_by(reach.village_id)) if "reach" in parts else ():
+                          .group_by(reach.village_id)):
         row.reached = int(n)
     # Overdue is about now, not the period: open issues past their deadline, by the
     # (status, deadline) index, so it costs what is overdue, not what was ever raised.
     for row, (n,) in each(sa.select(Issue.village_id, sa.func.count()).where(
             Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
-            .group_by(Issue.village_id)) if "overdue" in parts else ():
+            .group_by(Issue.village_id)):
         row.overdue = n
     return rows
 
@@ -160,9 +157,55 @@ def _fill(row: Row, found: dict) -> None:
     row.resolve_days = found["resolve_seconds"] / 86400.0
 
 
-# What each sortable column needs of a village's figures.
-NEEDS = {"meetings": ("months",), "cadres": ("cadres",), "reached": ("reach",),
-         "attendance_rate": ("months", "households"), "overdue": ("overdue",)}
+RATES = ("attendance_rate", "avg_days", "satisfaction")  # None where nothing to divide by
+
+
+def _sort_values(villages, column: str, months: tuple[int, int], today: date) -> dict[int, object]:
+    """{village_id: its value of `column`} for the villages that have a row to count from: one
+    GROUP BY village_id of the one figure, no Row built per village."""
+    if column == "cadres":
+        c = FigureCadreCount
+        query = (sa.select(c.region_id, sa.func.sum(c.cadres))
+                 .where(c.region_id.in_(villages), *_first_seen(c, months)).group_by(c.region_id))
+    elif column == "reached":
+        r = FigureReachCount
+        query = (sa.select(r.village_id, sa.func.sum(r.households))
+                 .where(r.village_id.in_(villages), *_first_seen(r, months)).group_by(r.village_id))
+    elif column == "overdue":
+        query = (sa.select(Issue.village_id, sa.func.count()).where(
+            Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
+            .group_by(Issue.village_id))
+    else:
+        return _month_values(villages, column, months)
+    return {vid: int(n) for vid, n in db.session.execute(query)}
+
+
+def _month_values(villages, column: str, months: tuple[int, int]) -> dict[int, object]:
+    """{village_id: value} of a column counted from the village rollup's months (and for the
+    attendance rate its households), by the same arithmetic as Row's properties."""
+    m = FigureMonth.__table__.c
+    held = sum(m[f"meetings_{f}"] for f in FORMATS)
+    fields = {"meetings": (held,), "attendance_rate": (m.attendances, held),
+              "avg_days": (m.resolve_seconds, m.resolved), "satisfaction": (m.satisfied, m.answered)}
+    fields = fields.get(column) or (m[column],)
+    query = (sa.select(m.village_id, *(sa.func.sum(f) for f in fields))
+             .where(m.village_id.in_(villages), m.month.between(*months)).group_by(m.village_id))
+    if column == "attendance_rate":
+        query = query.add_columns(sa.func.max(FigureVillage.households)).outerjoin(
+            FigureVillage, FigureVillage.village_id == m.village_id)
+    found = {}
+    for vid, *values in db.session.execute(query):
+        values = [int(v or 0) for v in values]
+        if column == "attendance_rate":
+            attendances, meetings, households = values
+            found[vid] = attendances / (meetings * households) if meetings * households else None
+        elif column == "avg_days":
+            found[vid] = values[0] / 86400.0 / values[1] if values[1] else None
+        elif column == "satisfaction":
+            found[vid] = values[0] / values[1] if values[1] else None
+        else:
+            found[vid] = values[0]
+    return found
 
 
 def page(root: Optional[Region], first: date, last: date, today: date, sort: str,
@@ -173,9 +216,13 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     months = (month_number(first), month_number(last))
     villages = _villages(root)
     if sort in COLUMNS:
-        ordered = [r.village_id for r in sort_rows(
-            list(_rows(villages, months, today, NEEDS.get(sort, ("months",))).values()),
-            sort, descending)]
+        values = _sort_values(villages, sort, months, today)
+        every = sorted(db.session.scalars(villages))
+        default = None if sort in RATES else 0
+        present = [(values.get(vid, default), vid) for vid in every
+                   if values.get(vid, default) is not None]
+        ordered = [vid for _value, vid in sorted(present, reverse=descending)]
+        ordered += [vid for vid in every if values.get(vid, default) is None]
     else:
         named = db.session.execute(sa.select(Region.id, Region.name).where(Region.id.in_(villages)))
         ordered = [vid for vid, _name in sorted(named, key=lambda r: _name_key(r[1]),
