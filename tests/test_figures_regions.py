@@ -19,7 +19,6 @@ from app.meetings import services as meetings
 from app.models import FigureReachCount, FigureRegionMonth, FigureRegionReach, Region, RegionLevel, User
 from app.regions import manage
 from app.regions.services import add_regions
-from tests import factories
 from tests.meetings_world import make_meeting_world
 from tests.test_queries import count_queries
 from tests.races import race
