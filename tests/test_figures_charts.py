@@ -326,7 +326,9 @@ def test_one_charts_xlsx_reads_only_its_own_summary(client, auth, w):  # noqa: F
     with count_queries() as statements:
         assert client.get(f"/figures/charts/issues.xlsx?{span}").status_code == 200
     read = " ".join(statements)
-    assert "figure_months" in read and "figure_points" not in read and "figure_cadre_counts" not in read
+    # the city's months from its own summary, a row a month, not its villages' rows
+    assert "figure_region_months" in read and "figure_months" not in read
+    assert "figure_points" not in read and "figure_cadre_counts" not in read
     with count_queries() as statements:
         assert client.get(f"/figures?{span}").status_code == 200
     assert not [s for s in statements if s.startswith("SELECT issues.created_at")], statements

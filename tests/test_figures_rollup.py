@@ -11,7 +11,7 @@ from app.figures import recount
 from app.issues import services as issues
 from app.meetings import services as meetings
 from app.models import (Attendance, FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
-                        FigureReachCount, User)
+                        FigureReachCount, FigureRegionMonth, FigureRegionReach, User)
 from tests import factories
 from tests.meetings_world import make_meeting_world, open_meeting
 from tests.races import race
@@ -25,9 +25,11 @@ def _rollup():
     db.session.expire_all()
     rollup = {model.__tablename__: sorted(tuple(row) for row in db.session.execute(
         sa.select(*model.__table__.c))) for model in (FigureMonth, FigureReach, FigureCadre)}
-    for model in (FigureReachCount, FigureCadreCount):  # a count moved back to 0 is as no row
+    for model in (FigureReachCount, FigureCadreCount, FigureRegionReach):  # a count back to 0: no row
         rollup[model.__tablename__] = sorted(tuple(row) for row in db.session.execute(
             sa.select(*model.__table__.c)) if row[-1])
+    rollup["figure_region_months"] = sorted(tuple(row) for row in db.session.execute(
+        sa.select(*FigureRegionMonth.__table__.c)) if any(row[2:]))
     return rollup
 
 

@@ -1,6 +1,7 @@
 """The officials' figures: the summaries the writes keep, their recount, the pages and exports.
 
 rollup.py        the figures' rollup, kept by the meetings', issues' and register's writes
+regions.py       the same summed for every region above the village, kept by the same writes
 rule_points.py   the points by rule, kept by the ledger's writes
 recount.py       the rollup recounted (`flask figures verify|rebuild`, cli.py; the nightly job, jobs.py)
 reads.py         the figures per village of a region and period

@@ -1,8 +1,8 @@
 """The figures page's charts: monthly series of a region, points by rule category, the villages.
 
-Each monthly series is one GROUP BY month over the figures' rollup (app/models/figure.py) for the
-region's villages, so a city's year costs what the table does, not a scan of its meetings and
-issues. Overdue issues are counted by the month they were raised from the open issues past their
+Each monthly series of a region above the village is one GROUP BY month over its own monthly
+summary (app/figures/regions.py), a row a month; a village's over its rollup
+(app/models/figure.py); never a scan of meetings and issues. Overdue issues are counted by the month they were raised from the open issues past their
 deadline only (the (status, deadline) index), as the table's "overdue now" is.
 Points by rule category come from the ledger's own summary by village, month and rule
 (app/models/figure_points.py, kept by app/ledger/services.py): a reversal takes its points off
@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.figures import reads as figures, rollup
 from app.models.meeting import FORMATS
-from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureVillage, Grid, Household,
-                        Issue, RankingMonth, Region)
+from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureRegionMonth,
+                        FigureRegionReach, FigureVillage, Grid, Household, Issue, RankingMonth,
+                        Region, RegionLevel)
 from app.models.base import utcnow
 from app.models.issue import OPEN_STATUSES
 from app.models.ledger import Rule, RuleCategory
@@ -64,6 +65,36 @@ def monthly(root: Optional[Region], first: date, last: date, today: date) -> dic
     villages = figures._villages(root)
     months = months_between(first, last)
     span = (months[0], months[-1])
+    if root is None or not root.is_village:
+        found, reached = _region_months(root, span)
+    else:
+        found, reached = _village_months(villages, span)
+    overdue = dict.fromkeys(months, 0)
+    overdue.update(_overdue_by_month(villages, months, today))
+    empty = dict.fromkeys(rollup.FIELDS + ("invited",), 0)
+    return {"months": months, "counts": {k: found.get(k, empty) for k in months},
+            "reached": {k: reached.get(k, 0) for k in months}, "overdue": overdue}
+
+
+def _region_months(root: Optional[Region], span: tuple[int, int]) -> tuple[dict, dict]:
+    """A region's counters and households reached by month, from its monthly summary
+    (app/figures/regions.py): a row a month, whatever the number of villages under it."""
+    regions = [root.id] if root is not None else sa.select(Region.id).where(
+        Region.level == RegionLevel.CITY)
+    m = FigureRegionMonth.__table__.c
+    fields = rollup.FIELDS + ("invited",)
+    found = {month: dict(zip(fields, map(int, values))) for month, *values in db.session.execute(
+        sa.select(m.month, *(sa.func.sum(m[f]) for f in fields))
+        .where(m.region_id.in_(regions), m.month.between(*span)).group_by(m.month))}
+    reach = FigureRegionReach
+    reached = {month: int(n) for month, n in db.session.execute(
+        sa.select(reach.month, sa.func.sum(reach.households))
+        .where(reach.region_id.in_(regions), reach.month.between(*span)).group_by(reach.month))}
+    return found, reached
+
+
+def _village_months(villages, span: tuple[int, int]) -> tuple[dict, dict]:
+    """A village's counters and households reached by month, from its own rollup."""
     m = FigureMonth
     held = sum(m.__table__.c[f"meetings_{f}"] for f in figures.FORMATS)
     sums = [sa.func.coalesce(sa.func.sum(m.__table__.c[f]), 0) for f in rollup.FIELDS]
@@ -77,11 +108,7 @@ def monthly(root: Optional[Region], first: date, last: date, today: date) -> dic
     reached = {month: int(n) for month, n in db.session.execute(
         sa.select(reach.month, sa.func.sum(reach.households))
         .where(reach.village_id.in_(villages), reach.month.between(*span)).group_by(reach.month))}
-    overdue = dict.fromkeys(months, 0)
-    overdue.update(_overdue_by_month(villages, months, today))
-    empty = dict.fromkeys(rollup.FIELDS + ("invited",), 0)
-    return {"months": months, "counts": {k: found.get(k, empty) for k in months},
-            "reached": {k: reached.get(k, 0) for k in months}, "overdue": overdue}
+    return found, reached
 
 
 def _overdue_by_month(villages: sa.Select, months: list[int], today: date) -> dict[int, int]:

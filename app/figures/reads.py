@@ -1,9 +1,11 @@
 """The figures officials are judged by, per region and period, for every village under it.
 
 The figures come from the rollup the services keep in their own transactions (app/models/figure.py,
-app/figures/rollup.py): per village and local month, so the period is whole months. Each figure is
-one GROUP BY village_id over the region's villages (by their path range) and the months asked
-for; a city's year is some 23,000 small rows, not its meetings, check-ins and issues. Households
+app/figures/rollup.py): per village and local month, so the period is whole months. A page of the
+villages table reads its villages' rows only (`page`); a region's totals come from its own
+monthly summary (app/figures/regions.py), a row a month (`total`). Sorting the table by a figure
+reads that figure of every village under the region, one GROUP BY village_id over the months
+asked for; the .xlsx, which lists every village, reads them all (`figures`). Households
 reached and cadres are distinct over the period: they are summed from the counts by month and
 previous month seen (a household or cadre counts at its first month in the period), a village's
 cadres from its own counts and the region's total from the region's, so a cadre of several
@@ -22,7 +24,8 @@ from app.extensions import db
 from app.figures import rollup
 from app.i18n import name_key
 from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount,
-                        FigureVillage, Issue, Region, RegionLevel)
+                        FigureRegionMonth, FigureRegionReach, FigureVillage, Issue, Region,
+                        RegionLevel)
 from app.models.issue import OPEN_STATUSES
 from app.models.region import subtree_clause
 
@@ -94,9 +97,15 @@ def month_number(day: date) -> int:
 
 def figures(root: Optional[Region], first: date, last: date, today: date) -> tuple[list[Row], Row]:
     """Every village's figures under `root` (None: everything) for the months from `first`'s to
-    `last`'s (inclusive), and the totals; overdue is as of `today`."""
-    villages = _villages(root)
+    `last`'s (inclusive), and the totals; overdue is as of `today`. For the .xlsx, which lists
+    every village: the page reads one page of them (`page`) and the totals (`total`)."""
     months = (month_number(first), month_number(last))
+    rows = _rows(_villages(root), months, today)
+    return list(rows.values()), total(root, first, last, today, rows.values())
+
+
+def _rows(villages, months: tuple[int, int], today: date) -> dict[int, Row]:
+    """{village_id: Row} of the villages (a query of their ids, or a list of a page of them)."""
     rows = {vid: Row(vid, name) for vid, name in db.session.execute(
         sa.select(Region.id, Region.name).where(Region.id.in_(villages)))}
 
@@ -116,13 +125,7 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
     sums = [sa.func.coalesce(sa.func.sum(FigureMonth.__table__.c[f]), 0) for f in rollup.FIELDS]
     for row, values in each(sa.select(FigureMonth.village_id, *sums).where(*period(FigureMonth))
                             .group_by(FigureMonth.village_id)):
-        found = dict(zip(rollup.FIELDS, map(int, values)))  # PostgreSQL sums bigints as numeric
-        for fmt in FORMATS:
-            row.by_format[fmt] = found[f"meetings_{fmt}"]
-        (row.attendances, row.issues, row.suggestions, row.resolved, row.on_time, row.answered,
-         row.satisfied) = (found[k] for k in ("attendances", "issues", "suggestions", "resolved",
-                                               "on_time", "answered", "satisfied"))
-        row.resolve_days = found["resolve_seconds"] / 86400.0
+        _fill(row, dict(zip(rollup.FIELDS, map(int, values))))  # PostgreSQL sums bigints as numeric
     cadres = FigureCadreCount
     by_level = [sa.func.coalesce(sa.func.sum(sa.case((cadres.level == level, cadres.cadres))), 0)
                 for level in LEVELS]  # one row a village, not one a village and level
@@ -141,7 +144,126 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
             Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
             .group_by(Issue.village_id)):
         row.overdue = n
-    return list(rows.values()), _totals(rows.values(), root, months)
+    return rows
+
+
+def _fill(row: Row, found: dict) -> None:
+    """Set a row's counters from the rollup's sums ({field: n})."""
+    for fmt in FORMATS:
+        row.by_format[fmt] = found[f"meetings_{fmt}"]
+    (row.attendances, row.issues, row.suggestions, row.resolved, row.on_time, row.answered,
+     row.satisfied) = (found[k] for k in ("attendances", "issues", "suggestions", "resolved",
+                                           "on_time", "answered", "satisfied"))
+    row.resolve_days = found["resolve_seconds"] / 86400.0
+
+
+RATES = ("attendance_rate", "avg_days", "satisfaction")  # None where nothing to divide by
+
+
+def _sort_values(villages, column: str, months: tuple[int, int], today: date) -> dict[int, object]:
+    """{village_id: its value of `column`} for the villages that have a row to count from: one
+    GROUP BY village_id of the one figure, no Row built per village."""
+    if column == "cadres":
+        c = FigureCadreCount
+        query = (sa.select(c.region_id, sa.func.sum(c.cadres))
+                 .where(c.region_id.in_(villages), *_first_seen(c, months)).group_by(c.region_id))
+    elif column == "reached":
+        r = FigureReachCount
+        query = (sa.select(r.village_id, sa.func.sum(r.households))
+                 .where(r.village_id.in_(villages), *_first_seen(r, months)).group_by(r.village_id))
+    elif column == "overdue":
+        query = (sa.select(Issue.village_id, sa.func.count()).where(
+            Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
+            .group_by(Issue.village_id))
+    else:
+        return _month_values(villages, column, months)
+    return {vid: int(n) for vid, n in db.session.execute(query)}
+
+
+def _month_values(villages, column: str, months: tuple[int, int]) -> dict[int, object]:
+    """{village_id: value} of a column counted from the village rollup's months (and for the
+    attendance rate its households), by the same arithmetic as Row's properties."""
+    m = FigureMonth.__table__.c
+    held = sum(m[f"meetings_{f}"] for f in FORMATS)
+    fields = {"meetings": (held,), "attendance_rate": (m.attendances, held),
+              "avg_days": (m.resolve_seconds, m.resolved), "satisfaction": (m.satisfied, m.answered)}
+    fields = fields.get(column) or (m[column],)
+    query = (sa.select(m.village_id, *(sa.func.sum(f) for f in fields))
+             .where(m.village_id.in_(villages), m.month.between(*months)).group_by(m.village_id))
+    if column == "attendance_rate":
+        query = query.add_columns(sa.func.max(FigureVillage.households)).outerjoin(
+            FigureVillage, FigureVillage.village_id == m.village_id)
+    found = {}
+    for vid, *values in db.session.execute(query):
+        values = [int(v or 0) for v in values]
+        if column == "attendance_rate":
+            attendances, meetings, households = values
+            found[vid] = attendances / (meetings * households) if meetings * households else None
+        elif column == "avg_days":
+            found[vid] = values[0] / 86400.0 / values[1] if values[1] else None
+        elif column == "satisfaction":
+            found[vid] = values[0] / values[1] if values[1] else None
+        else:
+            found[vid] = values[0]
+    return found
+
+
+def page(root: Optional[Region], first: date, last: date, today: date, sort: str,
+         descending: bool, start: int, size: int) -> tuple[list[Row], bool]:
+    """The villages under `root` from position `start` to `start + size` in the order of `sort`
+    (a column of COLUMNS, else the name), and whether more follow: only the page's villages get
+    all their figures. Sorting by a figure reads that figure of every village over the period."""
+    months = (month_number(first), month_number(last))
+    villages = _villages(root)
+    if sort in COLUMNS:
+        values = _sort_values(villages, sort, months, today)
+        every = sorted(db.session.scalars(villages))
+        default = None if sort in RATES else 0
+        present = [(values.get(vid, default), vid) for vid in every
+                   if values.get(vid, default) is not None]
+        ordered = [vid for _value, vid in sorted(present, reverse=descending)]
+        ordered += [vid for vid in every if values.get(vid, default) is None]
+    else:
+        named = db.session.execute(sa.select(Region.id, Region.name).where(Region.id.in_(villages)))
+        ordered = [vid for vid, _name in sorted(named, key=lambda r: _name_key(r[1]),
+                                                reverse=descending)]
+    ids = ordered[start:start + size]
+    rows = _rows(ids, months, today) if ids else {}
+    return [rows[vid] for vid in ids], start + size < len(ordered)
+
+
+def total(root: Optional[Region], first: date, last: date, today: date, rows=None) -> Row:
+    """The totals of the villages under `root` for the period: a village's own figures; a
+    region's from its monthly summary (app/figures/regions.py), a row a month, whatever the
+    number of villages under it. `rows`: the villages' figures when already read (a village's
+    page holds its own row)."""
+    months = (month_number(first), month_number(last))
+    if root is not None and root.is_village:
+        if rows is None or [r.village_id for r in rows] != [root.id]:
+            rows = _rows([root.id], months, today).values()
+        return _totals(rows, root, months)
+    regions = [root.id] if root is not None else sa.select(Region.id).where(
+        Region.level == RegionLevel.CITY)
+    total = Row(None, "", invited_sum=0)
+    m = FigureRegionMonth.__table__.c
+    fields = rollup.FIELDS + ("invited",)
+    found = db.session.execute(sa.select(*(sa.func.coalesce(sa.func.sum(m[f]), 0) for f in fields))
+                               .where(m.region_id.in_(regions), m.month.between(*months))).one()
+    found = dict(zip(fields, map(int, found)))
+    _fill(total, found)
+    total.invited_sum = found["invited"]
+    reach = FigureRegionReach
+    total.reached = int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(reach.households), 0))
+        .where(reach.region_id.in_(regions), *_first_seen(reach, months))))
+    villages = _villages(root)
+    total.households = int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(FigureVillage.households), 0))
+        .where(FigureVillage.village_id.in_(villages))))
+    total.overdue = db.session.scalar(sa.select(sa.func.count()).select_from(Issue).where(
+        Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages)))
+    total.by_level = _cadres(root, months)
+    return total
 
 
 def _first_seen(model, months: tuple[int, int]) -> tuple:
@@ -158,8 +280,14 @@ def _totals(rows, root: Optional[Region], months: tuple[int, int]) -> Row:
             setattr(total, name, getattr(total, name) + getattr(row, name))
         for fmt in FORMATS:
             total.by_format[fmt] += row.by_format[fmt]
-    # A cadre who visited several villages counts once in the region: from the region's own
-    # counts, or for everything (no root, the administrator) counted distinct.
+    total.by_level = _cadres(root, months)
+    return total
+
+
+def _cadres(root: Optional[Region], months: tuple[int, int]) -> dict:
+    """The region's cadres by level: a cadre who visited several villages counts once, from the
+    region's own counts, or for everything (no root, the administrator) counted distinct."""
+    by_level = dict.fromkeys(LEVELS, 0)
     if root is not None:
         query = (sa.select(FigureCadreCount.level, sa.func.sum(FigureCadreCount.cadres))
                  .where(FigureCadreCount.region_id == root.id, *_first_seen(FigureCadreCount, months))
@@ -168,8 +296,8 @@ def _totals(rows, root: Optional[Region], months: tuple[int, int]) -> Row:
         query = (sa.select(FigureCadre.level, sa.func.count(sa.distinct(FigureCadre.cadre)))
                  .where(FigureCadre.month.between(*months)).group_by(FigureCadre.level))
     for level, n in db.session.execute(query):
-        total.by_level[level] = int(n)
-    return total
+        by_level[level] = int(n)
+    return by_level
 
 
 @lru_cache(maxsize=8192)

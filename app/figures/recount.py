@@ -10,7 +10,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.figures import rollup
+from app.figures import regions, rollup
 from app.models import Attendance, Household, Meeting, MeetingHost, RegionLevel
 from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
                                FigureReachCount, FigureVillage)
@@ -115,8 +115,8 @@ def rebuild() -> int:
         # committing, so every change is either in the recount or added after it, never both.
         # The months table last, as the services take it last (no lock cycle).
         db.session.execute(sa.text("LOCK TABLE figure_villages, figure_reach, figure_reach_counts, "
-                                   "figure_cadres, figure_cadre_counts, figure_months "
-                                   "IN EXCLUSIVE MODE"))
+                                   "figure_cadres, figure_cadre_counts, figure_months, "
+                                   "figure_region_reach, figure_region_months IN EXCLUSIVE MODE"))
     held = _held_meetings()
     months = _months(held)
     for model in (FigureMonth, FigureReachCount, FigureReach, FigureCadreCount, FigureCadre,
@@ -140,6 +140,7 @@ def rebuild() -> int:
     db.session.execute(sa.insert(FigureReachCount).from_select(
         ["village_id", "month", "since", "households"], sa.text(REACH_COUNTS).columns()))
     refresh_cadre_counts()
+    regions.rebuild()
     return len(months)
 
 
@@ -218,6 +219,7 @@ def verify(limit: int = 100) -> list[str]:
 
     try:
         wrong += _with_held(held, distinct)
+        wrong += regions.verify(limit)
         for name, model, key, counter, query in (
                 ("households reached", FigureReachCount, ("village_id", "month", "since"),
                  "households", sa.text(REACH_COUNTS)),

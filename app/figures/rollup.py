@@ -12,6 +12,10 @@ sums (figure_reach_counts, figure_cadre_counts): finding the months before and a
 must not race another writer adding the same household or cadre in another month, so on
 PostgreSQL those writers take a transaction-scoped advisory lock on it first (in sorted order, so
 two never wait on each other); SQLite's writers are serialised anyway.
+
+Every change of a village's month is also added to the regions above it (app/figures/regions.py),
+so a city's page reads a row a month. On PostgreSQL every writer of a village's figures first
+takes that village's advisory lock (regions.lock), before any other lock of the rollup.
 """
 import zlib
 from collections import Counter
@@ -24,6 +28,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.figures import regions
 from app.models import Issue, Meeting, MeetingHost, Region
 from app.models.figure import (COUNTERS, FORMATS, FigureCadre, FigureCadreCount, FigureMonth,
                                FigureReach, FigureReachCount, FigureVillage)
@@ -50,14 +55,17 @@ def _insert(table):
 
 
 def add(village_id: int, month: int, deltas: dict) -> None:
-    """Add `deltas` ({counter: n}) to a village's month, creating the row if needed."""
+    """Add `deltas` ({counter: n}) to a village's month, creating the row if needed, and to the
+    months of the regions above it."""
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
+    regions.lock([village_id])  # before the village's row: every writer of the village does
     statement = _insert(months_table).values(village_id=village_id, month=month, **deltas)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["village_id", "month"],
         set_={k: months_table.c[k] + statement.excluded[k] for k in deltas}))
+    regions.added(village_id, month, deltas)
 
 
 def households(village_id: int, delta: int) -> None:
@@ -65,10 +73,12 @@ def households(village_id: int, delta: int) -> None:
     in their transaction when a household is added, imported, deactivated, reactivated or moved)."""
     if not delta:
         return
+    regions.lock([village_id])
     table = FigureVillage.__table__
     statement = _insert(table).values(village_id=village_id, households=delta)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["village_id"], set_={"households": table.c.households + delta}))
+    regions.households(village_id, delta)
 
 
 # Advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)).
@@ -131,6 +141,7 @@ def _cadre_lock(level: int, cadre: str) -> int:
 def meeting_held(meeting: Meeting) -> None:
     """A meeting was opened: it counts as held in its month, with its hosts as cadres attending."""
     month = month_of(meeting.starts_at)
+    regions.lock([meeting.village_id])  # before the cadres' locks, as every writer of the village
     hosts = db.session.execute(sa.select(MeetingHost.user_id, MeetingHost.name, MeetingHost.level)
                                .where(MeetingHost.meeting_id == meeting.id)).all()
     seen = {(level, cadre_key(meeting.village_id, user_id, name)) for user_id, name, level in hosts}
@@ -172,6 +183,7 @@ def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
         return
     month = month_of(meeting.starts_at)
     village_id = meeting.village_id
+    regions.lock([village_id])  # before the households' locks, as every writer of the village
     _serialize(_REACH_LOCK, ids)
     new = [h for (h,) in _new_rows(FigureReach, [{"village_id": village_id, "month": month,
                                                   "household_id": h} for h in ids],
@@ -187,6 +199,7 @@ def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
                 .group_by(reach.household_id)):
             _step(deltas, (village_id,), month, before, after)
         _add_counts(FigureReachCount, ("village_id", "month", "since"), "households", deltas)
+        regions.reached(village_id, deltas)
     add(village_id, month, {"attendances": len(ids)})
 
 

@@ -3,7 +3,7 @@ import io
 from datetime import date
 from urllib.parse import quote
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
@@ -59,13 +59,14 @@ def _query():
     return region, start, end, rows, total
 
 
-def _slice(rows: list) -> Page:
-    """A page of the sorted villages: ?after= is the position where it starts."""
+def _page(region, start: date, end: date) -> Page:
+    """The page of sorted villages the request asks for: ?after= is the position where it
+    starts; only that page's villages are read in full (reads.page)."""
     raw = request.args.get("after") or "0"
-    start = int(raw) if raw.isdigit() and len(raw) < 10 else 0
-    start = min(start, len(rows))
+    first = int(raw) if raw.isdigit() and len(raw) < 10 else 0
     size = current_app.config["PAGE_SIZE"]
-    return Page(rows[start:start + size], str(start + size) if start + size < len(rows) else None)
+    rows, more = figures.page(region, start, end, local_today(utcnow()), *_sorting(), first, size)
+    return Page(rows, str(first + size) if more else None)
 
 
 SORTS = ("name",) + figures.COLUMNS
@@ -94,14 +95,25 @@ def _link_args(region, start: date, end: date) -> dict:
 @permission_required("issues.figures")
 def figures_page():
     """Meetings, cadres, households reached, issues and how they were settled, per village."""
-    region, start, end, rows, total = _query()
+    region, start, end = _asked()
     sort, descending = _sorting()
-    page = _slice(figures.sort_rows(rows, sort, descending))
+    page = _page(region, start, end)
+    total = figures.total(region, start, end, local_today(utcnow()), page.items)
     specs = charts.specs(region, start, end, local_today(utcnow()), page.items)
     return render_template("figures/index.html", region=region, start=start, end=end,
                            rows=page.items, page=page, total=total, sort=sort, charts=specs,
                            descending=descending, formats=FORMATS, columns=figures.COLUMNS,
-                           link_args=_link_args(region, start, end))
+                           link_args=_link_args(region, start, end), links=_row_links(start, end))
+
+
+def _row_links(start: date, end: date) -> dict[str, str]:
+    """The links of a village's row, each ending in the argument its id completes."""
+    span = {"start": start.strftime("%Y-%m"), "end": end.strftime("%Y-%m")}
+    return {"figures": url_for("issues.figures_page", **span, region=""),
+            "meetings": url_for("meetings.index", status="closed", village=""),
+            "issues": url_for("issues.index", village=""),
+            "resolved": url_for("issues.index", status="done", village=""),
+            "overdue": url_for("issues.index", status="overdue", village="")}
 
 
 def _percent(value):
@@ -150,9 +162,8 @@ def chart_xlsx(name):
         abort(404)
     region, start, end = _asked()
     villages = []
-    if name == "villages":  # only this chart needs the table's villages, every village's figures
-        rows, _total = figures.figures(region, start, end, local_today(utcnow()))
-        villages = _slice(figures.sort_rows(rows, *_sorting())).items
+    if name == "villages":  # only this chart needs the table's villages: the page's figures
+        villages = _page(region, start, end).items
     found = charts.specs(region, start, end, local_today(utcnow()), villages, names=(name,))
     if not found:
         abort(404)

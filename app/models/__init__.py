@@ -12,7 +12,8 @@ from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 from app.models.api_token import ApiToken
 from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
-                               FigureReachCount, FigureVillage)
+                               FigureReachCount, FigureRegionMonth, FigureRegionReach,
+                               FigureVillage)
 from app.models.template import RulebookTemplate, TemplateRule
 from app.models.ranking import RankingMonth
 from app.models.figure_points import FigurePoints
@@ -26,7 +27,7 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
            "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
            "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage", "FigureReachCount",
-           "FigureCadreCount",
+           "FigureCadreCount", "FigureRegionMonth", "FigureRegionReach",
            "RulebookTemplate", "TemplateRule", "RankingMonth", "FigurePoints"]
 from app.models.certificate import Certificate  # noqa: E402  (points certificates)
 

@@ -112,3 +112,42 @@ class FigureVillage(db.Model):
 
     village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
     households: so.Mapped[int] = _counter()
+
+
+class FigureRegionMonth(db.Model):
+    """The counters of every region above the village (township, county, city) for one local
+    month: the sum of its villages' FigureMonth rows, kept by the same writes in the same
+    transactions (app/figures/regions.py), so a city's page and charts read a row a month, not
+    a row a village and month. `invited` is the attendance rate's denominator: meetings held
+    times each village's active households now, summed over the villages."""
+
+    __tablename__ = "figure_region_months"
+
+    region_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    meetings_group: so.Mapped[int] = _counter()
+    meetings_forum: so.Mapped[int] = _counter()
+    meetings_home_visit: so.Mapped[int] = _counter()
+    meetings_reception: so.Mapped[int] = _counter()
+    meetings_online: so.Mapped[int] = _counter()
+    attendances: so.Mapped[int] = _counter()
+    issues: so.Mapped[int] = _counter()
+    suggestions: so.Mapped[int] = _counter()
+    resolved: so.Mapped[int] = _counter()
+    on_time: so.Mapped[int] = _counter()
+    resolve_seconds: so.Mapped[int] = _counter(big=True)
+    answered: so.Mapped[int] = _counter()
+    satisfied: so.Mapped[int] = _counter()
+    invited: so.Mapped[int] = _counter(big=True)
+
+
+class FigureRegionReach(db.Model):
+    """FigureReachCount summed over the villages of a region above the village: households of
+    the region's villages reached in `month` whose previous month reached there was `since`."""
+
+    __tablename__ = "figure_region_reach"
+
+    region_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    since: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    households: so.Mapped[int] = _counter()

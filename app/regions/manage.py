@@ -15,7 +15,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import (Claim, Grid, Household, Objection, Region, RegionLevel, Shop, ShopVillage,
                         User)
-from app.figures import recount, rollup
+from app.figures import recount, regions, rollup
 from app.regions import codes
 from app.models.region import subtree_clause
 from app.regions.services import path_segment
@@ -117,8 +117,10 @@ def move_village(actor: User, village: Region, township: Region,
         village.parent_id, village.path = township.id, township.path + path_segment(village.id)
         village.code = new_code or village.code
         db.session.flush()
+        regions.lock([village.id])  # before the cadres' tables, as the village's writers take it
         # Its cadres now count in the regions above its new place, no longer in the old ones.
         recount.refresh_cadre_counts(set(before + village.ancestor_ids) - {village.id})
+        regions.moved(village.id, before)  # and its months, from the regions it left to its new ones
         audit.record("village_moved", f"region:{village.id}",
                      f"{old} -> {township.name} {village.code or ''}", actor)
     return village
@@ -149,6 +151,7 @@ def merge_villages(actor: User, merged: Region, survivor: Region) -> dict[str, i
         counts["users"] = db.session.execute(
             sa.update(User).where(User.region_id == merged.id).values(region_id=survivor.id)).rowcount
         _move_served(merged, survivor)
+        regions.lock([merged.id, survivor.id])  # both at once, in order: no lock cycle
         rollup.households(merged.id, -moving)
         rollup.households(survivor.id, moving)
         merged.active, merged.merged_into_id = False, survivor.id
