@@ -54,6 +54,7 @@ PAGES = [
     ("shop", "{basket}", 0.15),
     ("committee", "/households/", 0.10),
 ]
+ROLES = ("household", "shop", "committee")
 PG_OVER_SQLITE = 1.5
 
 
@@ -174,8 +175,7 @@ def served(url: str, instance: str, args) -> list[dict]:
     rows = []
     try:
         app = Server("wsgi:app", args.workers, env, args.server_cpus)
-        browsers = {role: Browser(app.port).sign_in(role)
-                    for role in sorted({role for role, _, _ in PAGES})}
+        browsers = {role: Browser(app.port).sign_in(role) for role in ROLES}
         basket = open_basket(browsers["household"], browsers["shop"])
         for role, path, target in PAGES:
             path = path.format(basket=basket)
@@ -226,7 +226,7 @@ def in_process(url: str, instance: str, repeats: int) -> dict[str, tuple[float, 
         sa.event.listen(db.engine, "before_cursor_execute",
                         lambda *a, **k: statements.append(a[2]))
     clients = {}
-    for role in sorted({role for role, _, _ in PAGES}):
+    for role in ROLES:
         clients[role] = app.test_client()
         response = clients[role].post("/login", data={"username": role,
                                                       "password": demo.DEMO_PASSWORD})
@@ -264,8 +264,12 @@ def main() -> None:
     parser.add_argument("--server-cpus", default="0")
     parser.add_argument("--client-cpus", default="1")
     parser.add_argument("--skip-http", action="store_true", help="in-process timings only")
+    parser.add_argument("--only", nargs="*", default=[],
+                        help="measure only these pages (paths as listed in PAGES, e.g. /me)")
     parser.add_argument("--no-results", action="store_true", help="leave bench/RESULTS.md alone")
     args = parser.parse_args()
+    if args.only:
+        PAGES[:] = [page for page in PAGES if page[1] in args.only]
     databases = [("SQLite", None)]
     if os.environ.get("BENCH_DATABASE_URL"):
         databases.append(("PostgreSQL", os.environ["BENCH_DATABASE_URL"]))
