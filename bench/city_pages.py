@@ -302,9 +302,19 @@ def _sizes(app, url: str) -> dict:
     return sizes
 
 
-def serve_and_measure(url: str, instance: str, rounds: int) -> list[tuple[int, float]]:
+def _worker_rss(master: int) -> dict[int, float]:
+    """{pid: VmRSS in MB} of each child of gunicorn's master process."""
+    rss = {}
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(pid)] = int(line.split()[1]) / 1024
+    return rss
+
+
+def serve_and_measure(url: str, instance: str, rounds: int) -> list[tuple[int, float, float]]:
     """Serve the city with `gunicorn -w 2`, request the measured pages `rounds` times each as
-    their signed-in users, and return each worker's (pid, VmRSS in MB) after the run."""
+    their signed-in users; each worker's (pid, VmRSS in MB when started, after the run)."""
     import re
 
     import requests
@@ -316,6 +326,7 @@ def serve_and_measure(url: str, instance: str, rounds: int) -> list[tuple[int, f
            "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute"}
     server = Server("wsgi:app", 2, env)
     try:
+        started = _worker_rss(server.process.pid)
         base = f"http://127.0.0.1:{server.port}"
         sessions = {}
         for username in sorted({u for u, _t in SERVED}):
@@ -333,14 +344,8 @@ def serve_and_measure(url: str, instance: str, rounds: int) -> list[tuple[int, f
                 failures += sessions[username].get(base + path).status_code != 200
         if failures:
             print(f"  warning: {failures} requests did not answer 200")
-        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
-        workers = [int(p) for p in children.read_text().split()]
-        rss = []
-        for pid in workers:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    rss.append((pid, int(line.split()[1]) / 1024))
-        return rss
+        return [(pid, started.get(pid, 0.0), mb)
+                for pid, mb in _worker_rss(server.process.pid).items()]
     finally:
         server.stop()
 
@@ -415,9 +420,9 @@ def main() -> None:
         rows.append([f"{key[0]} `{key[1]}`", f"{small * 1000:.1f}", f"{small95 * 1000:.1f}",
                      f"{big * 1000:.1f}", f"{big95 * 1000:.1f}", f"{big / small:.2f}",
                      f"{big95 / small95:.2f}"])
-    for pid, mb in rss:
-        print(f"gunicorn worker {pid}: {mb:.0f} MB resident after {args.serve_rounds} rounds "
-              f"of {len(SERVED)} pages (goal <= 150 MB)")
+    for pid, first, mb in rss:
+        print(f"gunicorn worker {pid}: {first:.0f} MB resident when started, {mb:.0f} MB after "
+              f"{args.serve_rounds} rounds of {len(SERVED)} pages (goal <= 150 MB)")
     body = [f"Backend: {'PostgreSQL' if url else 'SQLite'}. In-process (Flask test client), warm, "
             f"{args.repeats} requests a page; goal: city within 1.3x of the demo.", ""]
     for label, report in reports.items():
@@ -432,7 +437,8 @@ def main() -> None:
                                "p50 ratio", "p95 ratio"], rows))
     if rss:
         body += ["", f"gunicorn -w 2 on the city after {args.serve_rounds} rounds of "
-                 f"{len(SERVED)} pages: " + ", ".join(f"worker {mb:.0f} MB" for _p, mb in rss)
+                 f"{len(SERVED)} pages: " + ", ".join(f"worker {mb:.0f} MB (at start {first:.0f} MB)"
+                                                      for _p, first, mb in rss)
                  + " resident (goal <= 150 MB)."]
     results.write("city", "A city of 1,950 villages against the demo", "\n".join(body),
                   enabled=not args.no_results)
