@@ -14,7 +14,7 @@ recounted by `flask figures rebuild` itself (whatever tables that command rebuil
 """
 import random
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -276,12 +276,76 @@ def _kept(connection, writer: Writer, who: list, balance: list, score: list, pg:
                                "WHERE id = ?", rows)
 
 
-def rebuild_and_verify(app, verify: bool, phases: Phases) -> list[str]:
-    """`flask figures rebuild`, then (with `verify`) `flask ledger verify` and `flask figures
-    verify`, run as the commands themselves; their output lines."""
+# The ledger's summaries recounted in SQL: a scoring (rankings) or rule-made (points by rule)
+# entry in its local month; a reversal of one in the month (and village and rule) of the entry
+# it reverses. The same definitions as app/rankings/recount.py and app/figures/rule_points.py.
+RANKINGS_SQL = """
+INSERT INTO ranking_months (household_id, month, gained)
+SELECT e.household_id, {month} AS m, sum(e.points) FROM ledger_entries e
+LEFT JOIN ledger_entries o ON o.id = e.reverses_id
+WHERE e.kind IN {scoring} OR (e.kind = 'reversal' AND o.kind IN {scoring})
+GROUP BY e.household_id, m HAVING sum(e.points) <> 0"""
+RULE_POINTS_SQL = """
+INSERT INTO figure_points (village_id, month, rule_id, points)
+SELECT coalesce(o.village_id, e.village_id) AS v, {month} AS m, coalesce(o.rule_id, e.rule_id) AS r,
+       sum(e.points) FROM ledger_entries e
+LEFT JOIN ledger_entries o ON o.id = e.reverses_id
+WHERE (e.kind IN {rule_kinds} AND e.rule_id IS NOT NULL)
+   OR (e.kind = 'reversal' AND o.kind IN {rule_kinds} AND o.rule_id IS NOT NULL)
+GROUP BY v, m, r HAVING sum(e.points) <> 0"""
+
+
+def _local_month(pg: bool, zone: str) -> str:
+    """SQL for the scheme's local month (YYYYMM) of coalesce(o.created_at, e.created_at)."""
+    at = "coalesce(o.created_at, e.created_at)"
+    if pg:
+        return (f"CAST(EXTRACT(YEAR FROM {at} AT TIME ZONE '{zone}') * 100 "
+                f"+ EXTRACT(MONTH FROM {at} AT TIME ZONE '{zone}') AS INTEGER)")
+    from zoneinfo import ZoneInfo
+    now = datetime.now(UTC)
+    offsets = {(now - i * timedelta(days=15)).astimezone(ZoneInfo(zone)).utcoffset()
+               for i in range(0, 60)}
+    if len(offsets) != 1:  # SQLite knows no time zones: only a fixed offset is right
+        raise SystemExit(f"{zone} changed its offset in the last two years: build without "
+                         "--sql-summaries")
+    minutes = int(offsets.pop().total_seconds() // 60)
+    return f"CAST(strftime('%Y%m', {at}, '{minutes:+d} minutes') AS INTEGER)"
+
+
+def sql_summaries(app, phases: Phases) -> None:
+    """Replace the ledger's summaries (rankings, points by rule) with a recount in SQL: what
+    `flask figures rebuild` does in Python, in minutes at 20 million entries where that takes
+    most of an hour and tens of GB. `flask figures verify` checks the result."""
+    from app.models.ledger import RULE_KINDS, SCORING_KINDS
+
+    pg = _postgresql()
+    month = _local_month(pg, app.config["BABEL_DEFAULT_TIMEZONE"])
+    kinds = lambda names: "(" + ", ".join(f"'{k}'" for k in names) + ")"  # noqa: E731
+    db.engine.dispose()
+    connection = _raw()
+    if not pg:
+        connection.execute("BEGIN")
+    for table, sql in (("ranking_months", RANKINGS_SQL), ("figure_points", RULE_POINTS_SQL)):
+        connection.execute(f"DELETE FROM {table}")
+        connection.execute(sql.format(month=month, scoring=kinds(SCORING_KINDS),
+                                      rule_kinds=kinds(RULE_KINDS)))
+    connection.commit() if pg else connection.execute("COMMIT")
+    if not pg:
+        connection.execute("PRAGMA journal_mode=WAL")
+    connection.close()
+    phases.done("rankings and points by rule recounted in SQL")
+
+
+def rebuild_and_verify(app, verify: bool, phases: Phases, sql: bool = False) -> list[str]:
+    """`flask figures rebuild` (with `sql`, the ledger's summaries in SQL instead: the figures
+    of meetings and issues are recounted when those are loaded), then (with `verify`) `flask
+    ledger verify` and `flask figures verify`, run as the commands themselves; their output."""
     runner = app.test_cli_runner()
     out = []
-    commands = [("figures", "rebuild")] + ([("ledger", "verify"), ("figures", "verify")] if verify else [])
+    if sql:
+        sql_summaries(app, phases)
+    commands = ([] if sql else [("figures", "rebuild")]) + (
+        [("ledger", "verify"), ("figures", "verify")] if verify else [])
     for command in commands:
         result = runner.invoke(args=list(command))
         text = result.output.strip()

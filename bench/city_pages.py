@@ -64,7 +64,7 @@ def opened(url: str, instance: str):
 
 
 def build(url: str, instance: str, villages: int, per_village: int, entries: int = 0,
-          verify: bool = False):
+          verify: bool = False, sql_summaries: bool = False):
     """A migrated database with the demo city and `villages` extra villages, those with about
     `entries` ledger entries a household over two years (bench/city_bulk.py); prints each
     phase's time and returns (app, {phase: seconds, counts, verify output})."""
@@ -90,7 +90,7 @@ def build(url: str, instance: str, villages: int, per_village: int, entries: int
             deep = db.session.scalar(sa.select(User.household_id).where(User.username == DEEP_USER))
             report["counts"] = city_bulk.load(villages, entries, deep,
                                               HISTORY_PAGES * app.config["PAGE_SIZE"] + 100, phases)
-            report["verify"] = city_bulk.rebuild_and_verify(app, verify, phases)
+            report["verify"] = city_bulk.rebuild_and_verify(app, verify, phases, sql_summaries)
         if url.startswith("postgresql"):
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("ANALYZE"))
@@ -365,6 +365,10 @@ def main() -> None:
                         help="PostgreSQL: build the city even when one of this size is there")
     parser.add_argument("--verify", action="store_true",
                         help="run flask ledger verify and flask figures verify on a new city")
+    parser.add_argument("--sql-summaries", action="store_true",
+                        help="recount the rankings and points by rule in SQL, not by `flask "
+                        "figures rebuild` (which at 20 million entries takes most of an hour "
+                        "and over 18 GB)")
     parser.add_argument("--serve-rounds", type=int, default=30,
                         help="rounds of the measured pages under gunicorn (0: no memory phase)")
     parser.add_argument("--no-results", action="store_true", help="leave bench/RESULTS.md alone")
@@ -383,7 +387,8 @@ def main() -> None:
                 if label == "city" and not args.rebuild and built_at_size(app, extra, per, density):
                     print(f"  reusing the city in {url.split('@')[-1]}")
                 else:
-                    app, reports[label] = build(target, tmp, extra, per, density, args.verify)
+                    app, reports[label] = build(target, tmp, extra, per, density, args.verify,
+                                                args.sql_summaries)
             elif args.keep:
                 os.makedirs(args.keep, exist_ok=True)
                 kept = Path(args.keep) / f"{label}-{extra}x{per}x{density}.db"
@@ -393,12 +398,13 @@ def main() -> None:
                     app = opened(target, tmp)
                 else:
                     _app, reports[label] = build(f"sqlite:///{kept}.part", tmp, extra, per, density,
-                                                 args.verify)
+                                                 args.verify, args.sql_summaries)
                     os.replace(f"{kept}.part", kept)
                     app = opened(target, tmp)
             else:
                 target = f"sqlite:///{tmp}/{label}.db"
-                app, reports[label] = build(target, tmp, extra, per, density, args.verify)
+                app, reports[label] = build(target, tmp, extra, per, density, args.verify,
+                                            args.sql_summaries)
             sizes = _sizes(app, target)
             print("  " + ", ".join(f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}"
                                    for k, v in sizes.items()), flush=True)
