@@ -2,7 +2,7 @@
 
 Run by hand (never in the test suite):
 
-    .venv/bin/python bench/city_pages.py --keep /tmp/city --verify
+    .venv/bin/python bench/city_pages.py --keep /tmp/city --verify --sql-summaries
 
 It builds two databases with the same code, the five-village demo (the baseline) and the demo
 plus N synthetic villages with two years of points history (by default 1,945 + 5 villages,
@@ -11,7 +11,9 @@ shops, sales, meetings and issues), times the same pages in both, and prints eac
 and 95th percentile in the city as a ratio of the demo's. Flat ratios mean no page scans the
 city. It then serves the city with `gunicorn -w 2`, signs in, requests the pages a few hundred
 times and reports each worker's resident memory. `--verify` runs `flask ledger verify` and
-`flask figures verify` on the built city.
+`flask figures verify` on the built city. At full size the build took about 31 minutes on a
+busy two-core machine and the verifies 15 more; `--sql-summaries` is needed there (the app's own
+`flask figures rebuild` held over 18 GB before it was stopped).
 
 Set BENCH_DATABASE_URL (a PostgreSQL URL whose database may be emptied) to bench PostgreSQL; the
 demo then goes in that database's schema `bench_demo`. `--keep DIR` keeps the SQLite databases
