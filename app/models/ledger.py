@@ -147,7 +147,9 @@ class LedgerEntry(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("points <> 0", name="points_nonzero"),
-        sa.Index("ix_ledger_entries_household_id_id", "household_id", "id"),
+        # A household's history pages by (created_at, id) newest first, as deep as it goes
+        # (a household of ten years); its limits count a period's entries by created_at.
+        sa.Index("ix_ledger_entries_household_id_created_at_id", "household_id", "created_at", "id"),
         sa.Index("ix_ledger_entries_village_id_created_at", "village_id", "created_at"),
         sa.Index("ix_ledger_entries_rule_id_household_id", "rule_id", "household_id"),
     )
