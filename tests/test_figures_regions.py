@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.errors import DomainError
 from app.extensions import db
-from app.figures import recount, regions
+from app.figures import charts, recount, regions
 from app.figures.reads import COLUMNS, figures, page, sort_rows, total
 from app.households import services as households
 from app.issues import services as issues
@@ -208,3 +208,24 @@ def test_the_city_page_reads_no_village_months(client, auth, app, monkeypatch):
     assert any("FROM figure_region_months" in s for s in statements)
     kept = total(w._city, (NOW - timedelta(days=330)).date(), NOW.date(), NOW.date())
     assert kept.meetings == 1 and kept.invited_sum == 3
+
+
+def test_everything_counts_a_county_that_stands_at_the_root(app):
+    """A county may be the root of the tree (a county-level city, or a county set up on its own:
+    regions/codes.may_be_root); the administrator's totals for everything (no root) must count
+    its villages as the villages' own rows do, not only the cities'."""
+    w = make_meeting_world()
+    county, = add_regions([("独立县", RegionLevel.COUNTY, None)])
+    township, = add_regions([("独立镇", RegionLevel.TOWNSHIP, county)])
+    village, = add_regions([("独立村", RegionLevel.VILLAGE, township)])
+    db.session.commit()
+    for place in (w.home, village):
+        held = meetings.plan(w.admin, place.id, "group", "夜谈", NOW)
+        meetings.open_meeting(w.admin, held.id)
+    db.session.commit()
+    _agrees(None, county, w._city)
+    month = NOW.year * 100 + NOW.month
+    first = (NOW - timedelta(days=40)).date()
+    held = {root: charts.monthly(root, first, NOW.date(), NOW.date())["counts"][month]
+            ["meetings_group"] for root in (None, county, w._city)}
+    assert held[None] == held[county] + held[w._city] and held[county] == 1, held

@@ -23,7 +23,7 @@ from app.figures import reads as figures, rollup
 from app.models.meeting import FORMATS
 from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureRegionMonth,
                         FigureRegionReach, FigureVillage, Grid, Household, Issue, RankingMonth,
-                        Region, RegionLevel)
+                        Region)
 from app.models.base import utcnow
 from app.models.issue import OPEN_STATUSES
 from app.models.ledger import Rule, RuleCategory
@@ -79,8 +79,7 @@ def monthly(root: Optional[Region], first: date, last: date, today: date) -> dic
 def _region_months(root: Optional[Region], span: tuple[int, int]) -> tuple[dict, dict]:
     """A region's counters and households reached by month, from its monthly summary
     (app/figures/regions.py): a row a month, whatever the number of villages under it."""
-    regions = [root.id] if root is not None else sa.select(Region.id).where(
-        Region.level == RegionLevel.CITY)
+    regions = figures.summarised_regions(root)
     m = FigureRegionMonth.__table__.c
     fields = rollup.FIELDS + ("invited",)
     found = {month: dict(zip(fields, map(int, values))) for month, *values in db.session.execute(

@@ -242,8 +242,7 @@ def total(root: Optional[Region], first: date, last: date, today: date, rows=Non
         if rows is None or [r.village_id for r in rows] != [root.id]:
             rows = _rows([root.id], months, today).values()
         return _totals(rows, root, months)
-    regions = [root.id] if root is not None else sa.select(Region.id).where(
-        Region.level == RegionLevel.CITY)
+    regions = summarised_regions(root)
     total = Row(None, "", invited_sum=0)
     m = FigureRegionMonth.__table__.c
     fields = rollup.FIELDS + ("invited",)
@@ -264,6 +263,15 @@ def total(root: Optional[Region], first: date, last: date, today: date, rows=Non
         Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages)))
     total.by_level = _cadres(root, months)
     return total
+
+
+def summarised_regions(root: Optional[Region]):
+    """The regions whose monthly summary (app/figures/regions.py) holds the figures under `root`:
+    itself, or for everything (no root) the tree's roots, whatever their level (a county may
+    stand at the root: regions/codes.may_be_root)."""
+    if root is not None:
+        return [root.id]
+    return sa.select(Region.id).where(Region.parent_id.is_(None))
 
 
 def _first_seen(model, months: tuple[int, int]) -> tuple:
