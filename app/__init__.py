@@ -34,9 +34,9 @@ def register_extensions(app: Flask) -> None:
     from app.database import configure_engines
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A pooled PostgreSQL connection may have died with a server restart: test it before use.
-        # An SQLite file has no server to lose, and the test would cost every request a statement.
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
+        # A pooled PostgreSQL connection may have died with a server restart: app/database.py
+        # tests its socket before each use, without pool_pre_ping's round trip.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         if "connect_timeout" not in app.config["SQLALCHEMY_DATABASE_URI"]:
             # A database host that is down answers nothing: give up after 5 s (a clean 503), not
             # after the system's TCP timeout (minutes, past gunicorn's worker timeout).

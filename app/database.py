@@ -1,5 +1,6 @@
 """Engine set-up (SQLite done right: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE where the writing starts), and transaction(). The sale's and the token read's statements go through app/fast.py."""
 import inspect
+import select
 import sqlite3
 from contextvars import ContextVar
 from functools import wraps
@@ -15,7 +16,10 @@ from app.extensions import db
 
 
 def configure_engines(engine: Engine) -> None:
-    """Make an SQLite engine safe for concurrent writers; leave other databases alone."""
+    """Make an SQLite engine safe for concurrent writers; test a PostgreSQL connection's
+    socket before each use (`_check_idle_socket`)."""
+    if engine.dialect.name == "postgresql":
+        sa.event.listen(engine, "checkout", _check_idle_socket)
     if engine.dialect.name != "sqlite":
         return
 
@@ -48,6 +52,24 @@ def configure_engines(engine: Engine) -> None:
             connection.info[_READ] = driver.total_changes  # to tell a read from a stray write
 
     _SQLITE_ENGINES.add(engine)
+
+
+def _check_idle_socket(dbapi_connection, connection_record, connection_proxy) -> None:
+    """A pooled PostgreSQL connection is tested before use without a round trip: an idle
+    connection has nothing to read, so a socket with something to read was ended by the server
+    (a restart or pg_terminate_backend sends a message and closes it) and is replaced. SQLAlchemy's
+    `pool_pre_ping` sent a statement on every checkout instead, one round trip of the nine on
+    `/me` and of the fifteen of a sale. Raising DisconnectionError makes the pool discard the
+    connection and check out another (a new one if need be), as its own pre-ping does; a message
+    the server sends an idle client otherwise (a changed setting's ParameterStatus) costs only a
+    new connection. A dead link that sends nothing (a cut cable) is found by neither this nor a
+    ping: the first statement fails and the request is a clean 503 (app/errors)."""
+    if dbapi_connection.closed:
+        raise sa.exc.DisconnectionError("the connection is closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
+        raise sa.exc.DisconnectionError("the server ended the idle connection")
 
 
 # Set while the outermost `transaction()` runs: SQLite's begin then takes the write lock.

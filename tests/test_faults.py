@@ -171,6 +171,51 @@ def test_connections_dropped_mid_request_give_a_503_then_the_app_recovers(app, b
         db.engine.dispose()
 
 
+def test_connections_dropped_while_idle_in_the_pool_cost_no_request(app, backend):
+    """PostgreSQL restarted between two requests (every pooled connection ended by the server):
+    the next page and the next sale are served, not a 503, with no ping sent for it
+    (app/database.py reads the idle socket)."""
+    if backend != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    from flask import request_started
+
+    from tests.conftest import _forget_previous_request
+
+    app = create_app({key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH",
+                                                      "UPLOAD_FOLDER")})
+    request_started.connect(_forget_previous_request, app)
+    assert not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
+    with app.app_context():
+        client = app.test_client()
+        app.config["WTF_CSRF_ENABLED"] = False
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        w = make_shop_world()
+        app.config["PAY_CODE_SECONDS"] = 600
+        code = codes.issue(w.h1_user)["secret"]
+        soap, household = w.soap.id, w.h1.id
+        db.session.commit()
+        token = client.post("/api/v1/tokens", json={"username": "keeper", "password": factories.PASSWORD}).json["token"]
+        assert client.post("/login", data={"username": "h1", "password": factories.PASSWORD}).status_code == 302
+
+        def restarted():
+            # The requests share the test's app context: end its session, as a worker's
+            # teardown does, so its connection goes back to the pool before the restart.
+            db.session.remove()
+            assert _terminate_app_connections(url) >= 1
+            time.sleep(0.2)  # the server's goodbye reaches the idle sockets
+
+        assert client.get("/me").status_code == 200
+        restarted()
+        assert client.get("/me").status_code == 200
+        restarted()
+        sale = {"code": code, "items": [{"product_id": soap, "quantity": 2}], "idempotency_key": "idle-1"}
+        made = client.post("/api/v1/redemptions", json=sale, headers={"Authorization": f"Bearer {token}"})
+        assert made.status_code == 201, made.json
+        assert db.session.get(Household, household).balance == 90
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _ledger_clean(app) -> None:
     result = app.test_cli_runner().invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
