@@ -8,6 +8,7 @@ from datetime import date
 from typing import Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app.access import lookup, permissions, scope
 from app.extensions import db
@@ -34,13 +35,20 @@ def _page(query, cursor, size) -> Page:
     return newest_first(query, Issue.created_at, Issue.id, cursor, size)
 
 
+def _with_villages(query: sa.Select) -> sa.Select:
+    """The lists that name each issue's village load the page's villages in one query: an
+    official's page of 50 issues from 50 villages loaded them one by one (54 queries)."""
+    return query.options(so.selectinload(Issue.village))
+
+
 def issues_page(user: User, status: Optional[str], today: date, cursor: Optional[str], size: int,
-                region_id: Optional[int] = None) -> Page:
-    """The issues a committee or official may see (optionally under a region), newest first."""
+                region_id: Optional[int] = None, villages: bool = False) -> Page:
+    """The issues a committee or official may see (optionally under a region), newest first;
+    `villages`: with their villages, for a page that names them."""
     query = _filtered(scope.issues_query(user), status, today)
     if region_id is not None:
         query = query.where(Issue.village_id.in_(scope.village_ids_under(user, region_id)))
-    return _page(query, cursor, size)
+    return _page(_with_villages(query) if villages else query, cursor, size)
 
 
 def public_page(user: User, cursor: Optional[str], size: int) -> Page:
@@ -51,9 +59,9 @@ def public_page(user: User, cursor: Optional[str], size: int) -> Page:
 
 def assigned_page(user: User, status: Optional[str], today: date, cursor: Optional[str],
                   size: int) -> Page:
-    """The issues the user is responsible for, across villages."""
-    return _page(_filtered(sa.select(Issue).where(Issue.responsible_user_id == user.id), status,
-                           today), cursor, size)
+    """The issues the user is responsible for, across villages (with their villages)."""
+    return _page(_with_villages(_filtered(sa.select(Issue).where(Issue.responsible_user_id == user.id),
+                                          status, today)), cursor, size)
 
 
 def issue_or_404(user: User, issue_id: int) -> tuple[Issue, bool]:

@@ -36,7 +36,7 @@ def index():
     if permissions.may(current_user, "issues.village_public"):
         return _list("issues/public.html", reads.public_page(current_user, after, size))
     page = reads.issues_page(current_user, request.args.get("status"), local_today(utcnow()),
-                             after, size, region_arg())
+                             after, size, region_arg(), villages=True)
     return _list("issues/index.html", page, title=_("Issues and suggestions"))
 
 

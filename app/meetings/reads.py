@@ -5,6 +5,7 @@ Anything outside the user's scope is a 404, through app/access/scope.py.
 from typing import Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app.access import lookup, permissions, scope
 from app.extensions import db
@@ -13,13 +14,16 @@ from app.pagination import Page, newest_first
 
 
 def meetings_page(user: User, status: Optional[str], cursor: Optional[str], size: int,
-                  region_id: Optional[int] = None) -> Page:
-    """The meetings the user may see (under a region), newest first; `status` planned, open, closed."""
+                  region_id: Optional[int] = None, villages: bool = False) -> Page:
+    """The meetings the user may see (under a region), newest first; `status` planned, open, closed;
+    `villages`: with their villages, for a page that names them."""
     query = scope.meetings_query(user)
     if region_id is not None:
         query = query.where(Meeting.village_id.in_(scope.village_ids_under(user, region_id)))
     if status in ("planned", "open", "closed"):
         query = query.where(Meeting.status == status)
+    if villages:  # the page's villages in one query, not one by one (50 for an official's page)
+        query = query.options(so.selectinload(Meeting.village))
     return newest_first(query, Meeting.starts_at, Meeting.id, cursor, size)
 
 

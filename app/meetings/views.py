@@ -30,9 +30,9 @@ def _host_or_404(meeting):
 def index():
     """The meetings of the user's village or region, newest first, with attendance for a household."""
     status = request.args.get("status")
-    page = reads.meetings_page(current_user, status, request.args.get("after"),
-                               current_app.config["PAGE_SIZE"], region_arg())
     household = permissions.may(current_user, "meetings.attend")
+    page = reads.meetings_page(current_user, status, request.args.get("after"),
+                               current_app.config["PAGE_SIZE"], region_arg(), villages=not household)
     attended = reads.attended(current_user.household_id if household else None,
                               [m.id for m in page.items])
     return render_template("meetings/index.html", page=page, attended=attended, status=status,
