@@ -1,8 +1,16 @@
-"""Language choice: the account's own, then the session's, then the browser's, then the default."""
+"""Language choice: the account's own, then the session's, then the browser's, then the default;
+and the pinyin sort key of Chinese names (the app's one use of pypinyin)."""
+import gzip
+import os
 import re
+import threading
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
-from functools import lru_cache
-from typing import Optional
+from functools import cache, lru_cache
+from itertools import groupby
+from pathlib import Path
+from typing import NamedTuple, Optional
 
 import flask_babel
 from babel import dates as babel_dates
@@ -116,10 +124,8 @@ def html_lang(locale: str) -> str:
 def name_key(name: str) -> tuple:
     """Sort key for Chinese names as people expect: by pinyin, with numbers in numeric order
     (第2网格 before 第10网格), not by Unicode code point."""
-    from pypinyin import lazy_pinyin
-
     key = []
-    for part in lazy_pinyin(name or ""):
+    for part in name_pinyin(name or ""):
         for piece in re.split(r"(\d+)", part):
             if piece:
                 key.append((0, int(piece), "") if piece.isdigit() else (1, 0, piece.lower()))
@@ -127,6 +133,102 @@ def name_key(name: str) -> tuple:
 
 
 def warm_up() -> None:
-    """Load pypinyin's dictionaries now (some 0.3-0.6 s) rather than in the first request that
-    sorts names; wsgi.py calls it, so a served app's workers start warm and tests do not pay it."""
+    """Load pypinyin and the phrase table now (some 0.2-0.3 s) rather than in the first request
+    that sorts names; wsgi.py calls it, so a served app's workers start warm and tests do not pay it."""
     name_key("罗翠村")
+
+
+# --- pinyin without pypinyin's 44 MB phrase dictionary (issue 21) -------------------------------
+# pypinyin is loaded with PYPINYIN_NO_PHRASES (its single-character readings only) and
+# PYPINYIN_NO_DICT_COPY (we never add readings of our own). data/pinyin-phrases.txt.gz (made by
+# scripts/pinyin_phrases.py from the pinned pypinyin) has every phrase of its dictionary, so a
+# name is cut into phrases exactly where pypinyin would cut it, and the readings of the 3,437
+# phrases that do not read as their characters do (长沙 cháng shā, 重庆 chóng qìng, 厦门 xià mén),
+# which are given to pypinyin with load_phrases_dict. A phrase is then handed to lazy_pinyin whole
+# and everything else character by character: the same plain pinyin as pypinyin with its whole
+# dictionary (tests/test_i18n_pinyin.py compares them). A worker's pinyin then costs some 14 MB
+# instead of 54 (bench/worker_memory.py); pypinyin's single readings are most of what is left.
+PHRASE_TABLE = Path(__file__).parent / "data" / "pinyin-phrases.txt.gz"
+_PYPINYIN_MEMORY = {"PYPINYIN_NO_PHRASES": "1", "PYPINYIN_NO_DICT_COPY": "1"}
+_LOADING = threading.Lock()  # the environment is the process's: one thread at a time sets it
+
+
+class _Pinyin(NamedTuple):
+    phrases: tuple[str, ...]  # every phrase of pypinyin's dictionary, in code point order
+    read_whole: frozenset[str]  # the phrases that do not read as their characters do
+    is_han: Callable[[str], object]  # pypinyin's test for a run of characters it has readings of
+    lazy_pinyin: Callable[[list[str]], list[str]]
+
+
+@cache
+def _pinyin() -> _Pinyin:
+    """pypinyin without its phrase dictionary, given the phrases that read differently; the
+    variables are set only while it is imported (pypinyin.constants reads them then), so that
+    processes the app starts do not inherit them."""
+    with _LOADING:
+        saved = {name: os.environ.get(name) for name in _PYPINYIN_MEMORY}
+        os.environ.update(_PYPINYIN_MEMORY)
+        try:
+            from pypinyin import lazy_pinyin, load_phrases_dict
+            from pypinyin.constants import RE_HANS
+        finally:
+            for variable, value in saved.items():
+                if value is None:
+                    del os.environ[variable]
+                else:
+                    os.environ[variable] = value
+    phrases, readings = _read_phrase_table()
+    load_phrases_dict(readings)
+    return _Pinyin(phrases, frozenset(readings), RE_HANS.match, lazy_pinyin)
+
+
+def _read_phrase_table() -> tuple[tuple[str, ...], dict[str, list[list[str]]]]:
+    """(every phrase, in code point order; {phrase: pypinyin's reading} of those that do not read as
+    their characters do). Made to leave little behind: a phrase alone on its line is kept as the
+    line itself, and the readings share one list per syllable (pypinyin copies them before use)."""
+    lines = gzip.decompress(PHRASE_TABLE.read_bytes()).decode("utf-8").splitlines()
+    syllables: dict[str, list[str]] = {}
+    readings = {}
+    for number, line in enumerate(lines):
+        if "\t" in line:
+            phrase, _tab, reading = line.partition("\t")
+            readings[phrase] = [syllables.setdefault(s, [s]) for s in reading.split(" ")]
+            lines[number] = phrase
+    return tuple(sorted(line for line in lines if not line.startswith("#"))), readings
+
+
+def _cut(run: str, phrases: Sequence[str]) -> Iterator[str]:
+    """Cut a run of Chinese characters into phrases and single characters as pypinyin 0.55.0's
+    mmseg.Seg(no_non_phrases=True).cut does: at each place the longest phrase among the prefixes
+    that begin some phrase, looking no further than the first that begins none; where the whole
+    rest begins some phrase but holds none, every character alone (its quirk, kept)."""
+    while run:
+        longest = at = 0
+        for end in range(1, len(run) + 1):
+            word = run[:end]
+            at = bisect_left(phrases, word, at)  # a longer word sorts no earlier
+            if at == len(phrases) or not phrases[at].startswith(word):
+                break
+            if phrases[at] == word:
+                longest = end
+        else:
+            if not longest:
+                yield from run
+                return
+        yield run[:longest or 1]
+        run = run[longest or 1:]
+
+
+def name_pinyin(name: str) -> list[str]:
+    """The plain pinyin of each character of `name` (other runs as they are), as pypinyin's
+    lazy_pinyin gives it with its whole phrase dictionary."""
+    pinyin = _pinyin()
+    pieces: list[str] = []
+    for han, run in groupby(name, key=lambda ch: bool(pinyin.is_han(ch))):
+        text = "".join(run)
+        if not han:
+            pieces.append(text)
+            continue
+        for word in _cut(text, pinyin.phrases):
+            pieces.extend([word] if word in pinyin.read_whole else word)
+    return pinyin.lazy_pinyin(pieces)
