@@ -9,13 +9,12 @@ ignores an expired counter, and at most once a minute a request sweeps the rest 
 Like `memory://` it is per process: with several gunicorn workers each counts on its own, so a
 county's server sets RATELIMIT_STORAGE_URI to Redis (README, "Configuration"), and gunicorn
 refuses to start several workers on a per-process storage unless told that is meant
-(`check_worker_storage`, called by gunicorn.conf.py). The threads of one worker (gunicorn's
+(gunicorn.conf.py's `check_worker_storage`). The threads of one worker (gunicorn's
 gthread workers, deploy/) share its counts, and one lock makes each operation whole: `memory://`
 locks a key only after reading it, and a thread that read a key not yet given its expiry dropped
 the count another thread had just made (16 threads' first wrong passwords all passed a limit of
 10; tests/test_ratelimits.py). It is also the Limiter's fallback while Redis is out.
 """
-import os
 import threading
 import time
 
@@ -97,24 +96,6 @@ class LocalStorage(MemoryStorage):
         super().__setstate__(state)
         self.timer.cancel()
         self._whole = threading.RLock()
-
-
-PER_PROCESS_SCHEMES = ("local", "memory")
-PER_PROCESS_ENV = "LIANXIN_PER_PROCESS_LIMITS"
-
-
-def check_worker_storage(workers: int, uri: str | None, environ=os.environ) -> None:
-    """Refuse (SystemExit, saying why) to serve with several workers whose rate limits would each
-    count on their own, unless LIANXIN_PER_PROCESS_LIMITS=1 says that is acceptable."""
-    scheme = (uri or "local://").partition("://")[0].lower()
-    if workers <= 1 or scheme not in PER_PROCESS_SCHEMES or environ.get(PER_PROCESS_ENV) == "1":
-        return
-    raise SystemExit(
-        f"Lianxin: {workers} workers with RATELIMIT_STORAGE_URI={uri or 'local://'} would count "
-        f"rate limits in each worker's memory, so the limits (10 wrong passwords per username, "
-        f"API calls per holder) would let {workers} times as many through. Set "
-        f"RATELIMIT_STORAGE_URI=redis://... so every worker and node shares the counts, or set "
-        f"{PER_PROCESS_ENV}=1 to accept counts per process.")
 
 
 def storage_options(uri: str) -> dict:
