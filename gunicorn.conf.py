@@ -8,8 +8,9 @@ threads answers what four sync workers would, in a quarter of the memory: measur
 bench/api.py's open loop (200 sales/s offered, two processes on PostgreSQL), two sync workers
 answered about 100/s with thousands of timeouts, two workers of 4 threads ~199/s with none.
 Size: workers about the number of cores, 4 threads each; the app keeps a database pool of at
-least LIANXIN_THREADS connections a process (app/__init__.py). `--threads 1` or
-`--worker-class sync` on a command line still gives sync workers.
+least LIANXIN_THREADS connections a process (app/__init__.py). For sync workers a command line
+says `--worker-class sync --threads 1` (or LIANXIN_THREADS=1): with threads > 1 gunicorn runs
+gthread whatever the worker class.
 
 The hooks run in gunicorn's master and import nothing of the `app` package: modules the master
 has imported are inherited by every worker it forks later, so after a HUP (`systemctl reload
