@@ -37,6 +37,9 @@ def register_extensions(app: Flask) -> None:
         # A pooled PostgreSQL connection may have died with a server restart: app/database.py
         # tests its socket before each use, without pool_pre_ping's round trip.
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        # One connection for each of a worker's threads, kept (SQLAlchemy's pool keeps 5 and
+        # opens and closes any beyond them for every request that needs one).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_size", max(5, app.config["THREADS"]))
         if "connect_timeout" not in app.config["SQLALCHEMY_DATABASE_URI"]:
             # A database host that is down answers nothing: give up after 5 s (a clean 503), not
             # after the system's TCP timeout (minutes, past gunicorn's worker timeout).

@@ -100,6 +100,11 @@ class Config:
     API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
     API_LIMIT_PER_HOLDER = os.environ.get("API_LIMIT_PER_HOLDER", "600 per minute")
 
+    # Threads per gunicorn worker process (gunicorn.conf.py reads the same variable): each
+    # serves a request at once with a database connection of its own, so the pool keeps at least
+    # this many (app/__init__.py) instead of opening and closing the ones beyond it.
+    THREADS = _positive_int("LIANXIN_THREADS", 4)
+
     PAGE_SIZE = 50
     # Points certificates (README "Points certificates"): the signing key is derived from SECRET_KEY;
     # the public keys of earlier SECRET_KEYs (base64url raw, comma-separated) keep old ones valid.

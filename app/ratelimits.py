@@ -9,9 +9,13 @@ ignores an expired counter, and at most once a minute a request sweeps the rest 
 Like `memory://` it is per process: with several gunicorn workers each counts on its own, so a
 county's server sets RATELIMIT_STORAGE_URI to Redis (README, "Configuration"), and gunicorn
 refuses to start several workers on a per-process storage unless told that is meant
-(`check_worker_storage`, called by gunicorn.conf.py).
+(gunicorn.conf.py's `check_worker_storage`). The threads of one worker (gunicorn's
+gthread workers, deploy/) share its counts, and one lock makes each operation whole: `memory://`
+locks a key only after reading it, and a thread that read a key not yet given its expiry dropped
+the count another thread had just made (16 threads' first wrong passwords all passed a limit of
+10; tests/test_ratelimits.py). It is also the Limiter's fallback while Redis is out.
 """
-import os
+import threading
 import time
 
 from limits.storage import MemoryStorage
@@ -28,6 +32,53 @@ class LocalStorage(MemoryStorage):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.timer.cancel()  # the parent's first timer; no other is started
         self._swept_at = time.monotonic()
+        # Reentrant: the sliding window's acquire calls get, incr and decr.
+        self._whole = threading.RLock()
+
+    # Every public operation of `memory://`, one thread at a time (a few µs each).
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        with self._whole:
+            return super().incr(key, expiry, amount)
+
+    def decr(self, key: str, amount: int = 1) -> int:
+        with self._whole:
+            return super().decr(key, amount)
+
+    def get(self, key: str) -> int:
+        with self._whole:
+            return super().get(key)
+
+    def get_expiry(self, key: str) -> float:
+        with self._whole:
+            return super().get_expiry(key)
+
+    def clear(self, key: str) -> None:
+        with self._whole:
+            super().clear(key)
+
+    def reset(self) -> int | None:
+        with self._whole:
+            return super().reset()
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        with self._whole:
+            return super().acquire_entry(key, limit, expiry, amount)
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        with self._whole:
+            return super().get_moving_window(key, limit, expiry)
+
+    def acquire_sliding_window_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        with self._whole:
+            return super().acquire_sliding_window_entry(key, limit, expiry, amount)
+
+    def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
+        with self._whole:
+            return super().get_sliding_window(key, expiry)
+
+    def clear_sliding_window(self, key: str, expiry: int) -> None:
+        with self._whole:
+            super().clear_sliding_window(key, expiry)
 
     def _MemoryStorage__schedule_expiry(self) -> None:
         """Called by the parent on every increment, where it would start a timer thread."""
@@ -36,27 +87,15 @@ class LocalStorage(MemoryStorage):
             self._swept_at = now
             self._MemoryStorage__expire_events()
 
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_whole", None)
+        return state
+
     def __setstate__(self, state) -> None:
         super().__setstate__(state)
         self.timer.cancel()
-
-
-PER_PROCESS_SCHEMES = ("local", "memory")
-PER_PROCESS_ENV = "LIANXIN_PER_PROCESS_LIMITS"
-
-
-def check_worker_storage(workers: int, uri: str | None, environ=os.environ) -> None:
-    """Refuse (SystemExit, saying why) to serve with several workers whose rate limits would each
-    count on their own, unless LIANXIN_PER_PROCESS_LIMITS=1 says that is acceptable."""
-    scheme = (uri or "local://").partition("://")[0].lower()
-    if workers <= 1 or scheme not in PER_PROCESS_SCHEMES or environ.get(PER_PROCESS_ENV) == "1":
-        return
-    raise SystemExit(
-        f"Lianxin: {workers} workers with RATELIMIT_STORAGE_URI={uri or 'local://'} would count "
-        f"rate limits in each worker's memory, so the limits (10 wrong passwords per username, "
-        f"API calls per holder) would let {workers} times as many through. Set "
-        f"RATELIMIT_STORAGE_URI=redis://... so every worker and node shares the counts, or set "
-        f"{PER_PROCESS_ENV}=1 to accept counts per process.")
+        self._whole = threading.RLock()
 
 
 def storage_options(uri: str) -> dict:

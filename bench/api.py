@@ -173,9 +173,13 @@ def _port() -> int:
 
 
 class Server:
-    """gunicorn serving `target` on a loopback port until stopped."""
+    """gunicorn serving `target` on a loopback port until stopped: sync workers unless `options`
+    name a worker class (gunicorn.conf.py, read from the repository, makes them gthread, and
+    `-k sync` alone with its threads > 1 would still be gthread to gunicorn)."""
 
     def __init__(self, target: str, workers: int, env: dict, cpus: str = "", options: tuple = ()):
+        if "-k" not in options:
+            options = ("-k", "sync", "--threads", "1", *options)
         self.port = _port()
         self.log = open(Path(env["LIANXIN_INSTANCE"]) / f"{target.split(':')[0]}.log", "wb")
         pin = ["taskset", "-c", cpus] if cpus else []
@@ -269,8 +273,8 @@ def run_open(args, url: str, env: dict, city: list[dict]) -> tuple[str, bool]:
 
     rng = random.Random(21)
     total = int(args.rate * args.rate_seconds)
-    options = ("-k", args.worker_class) + (("--threads", str(args.threads))
-                                           if args.worker_class == "gthread" else ())
+    options = ("-k", args.worker_class, "--threads",
+               str(args.threads) if args.worker_class == "gthread" else "1")
     server = Server("wsgi:app", args.rate_workers, env, options=options)
     try:
         sales = []

@@ -249,8 +249,10 @@ def bench_http(database_url: str, keepers: int, sales: int) -> int:
     env = dict(os.environ, DATABASE_URL=url, LIANXIN_INSTANCE=folder, SECRET_KEY="bench-secret",
                PAY_CODE_SECONDS="3600", LOGIN_LIMIT_PER_ADDRESS="100000 per minute",
                LOGIN_LIMIT_PER_USERNAME="100000 per minute", LIANXIN_PER_PROCESS_LIMITS="1")
+    # Sync workers, as measured before gunicorn.conf.py made the deployed ones threaded.
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "4", "-b",
-                               f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+                               f"127.0.0.1:{port}", "-k", "sync", "--threads", "1",
+                               "--log-level", "warning", "wsgi:app"],
                               cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

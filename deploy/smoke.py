@@ -5,14 +5,16 @@ one temporary folder and runs everything in it, on free high ports, touching nei
 own PostgreSQL cluster nor anything on ports 80, 443 or 6379:
 
     its own PostgreSQL 15 cluster (initdb, own port and socket folder, run as `postgres`) with WAL
-    archiving into a pgBackRest repository; its own redis-server; two app nodes (gunicorn, 2 workers
-    each, the same SECRET_KEY and upload folder, rate limits in that Redis); and an nginx master
+    archiving into a pgBackRest repository; its own redis-server; two app nodes (gunicorn, 2 worker
+    processes each with the env template's LIANXIN_THREADS threads, gunicorn.conf.py's gthread
+    workers; the same SECRET_KEY and upload folder, rate limits in that Redis); and an nginx master
     running deploy/nginx/lianxin.conf (only names, ports and paths swapped) over HTTPS with a
     self-signed certificate, balancing the two nodes.
 
 Then, through nginx only: every demo account signs in; a household pays at the shop; a household
 checks in at the open meeting; a committee awards a grid; one node is killed (SIGKILL) in the
-middle of 50 concurrent sales and every sale ends exactly once through the other; wrong passwords
+middle of 50 concurrent sales and every sale ends exactly once through the other; 40 requests at
+once to one node's threads are each counted once in its /metrics; wrong passwords
 spread over both nodes are limited as one; `ledger verify` is clean; `jobs run` started on two
 nodes at once runs each job once; and pgBackRest restores the
 cluster to a moment before a table was dropped. It prints what it checked and exits 1 on any
@@ -486,7 +488,12 @@ archive_command = '{" ".join(self.pgbr_cmd)} archive-push %p'
         for number, node in enumerate(self.nodes, 1):
             wait_for(lambda node=node: _plain_get(f"http://{node}/login") == 200, f"node{number} /login", 90,
                      alive=self.procs.groups[f"node{number}"])
-        return ", ".join(self.nodes)
+        # The worker model is gunicorn.conf.py's (the command line names none): threaded.
+        for number in (1, 2):
+            log = (self.tmp / f"node{number}" / "gunicorn.log").read_text()
+            assert "Using worker: gthread" in log, f"node{number} does not run gthread workers"
+        threads = self.app_env()["LIANXIN_THREADS"]
+        return f"{', '.join(self.nodes)}; gthread, 2 workers x {threads} threads"
 
     def start_nginx(self):
         prefix = self.tmp / "nginx"
@@ -760,6 +767,32 @@ archive_command = '{" ".join(self.pgbr_cmd)} archive-push %p'
         assert sale.status == 201, f"sale after the kill: {sale.status} {sale.text[:200]}"
         return "sign-in, token and a sale through nginx with node 1 dead"
 
+    def check_threads_counted(self):
+        """Many requests at once to one node, whose threads in two workers answer them: each is
+        counted once in its /metrics (prometheus_client's multiprocess files, one a worker)."""
+        node = getattr(self, "nodes_alive", self.nodes)[-1]
+        series = 'lianxin_http_requests_total{endpoint="main.healthz",status="200"}'
+
+        def count() -> float:
+            with urllib.request.urlopen(f"http://{node}/metrics", timeout=10) as r:
+                text = r.read().decode()
+            found = re.search("^" + re.escape(series) + r" (\S+)$", text, flags=re.M)
+            return float(found.group(1)) if found else 0.0
+
+        before, many = count(), 40
+        barrier = threading.Barrier(many)
+
+        def one(_i):
+            barrier.wait()
+            return _plain_get(f"http://{node}/healthz")
+
+        with concurrent.futures.ThreadPoolExecutor(many) as pool:
+            statuses = list(pool.map(one, range(many)))
+        assert statuses == [200] * many, f"statuses {sorted(set(statuses))}"
+        after = count()
+        assert after - before == many, f"{many} requests, counted {after - before:g}"
+        return f"{many} /healthz at once to {node}: counted {after - before:g} in /metrics"
+
     def check_ledger(self):
         done = subprocess.run([VENV_BIN / "flask", "--app", "wsgi", "ledger", "verify"], env=self.app_env(),
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -817,7 +850,7 @@ archive_command = '{" ".join(self.pgbr_cmd)} archive-push %p'
         self.step("PostgreSQL 15 cluster of its own + pgBackRest stanza", self.start_postgres, fatal=True)
         self.step("redis-server of its own", self.start_redis, fatal=True)
         self.step("migrations, demo data (flask demo-data)", self.load_demo, fatal=True)
-        self.step("two app nodes (gunicorn, 2 workers each)", self.start_nodes, fatal=True)
+        self.step("two app nodes (gunicorn, 2 threaded workers each)", self.start_nodes, fatal=True)
         self.step("nginx: deploy/nginx/lianxin.conf over HTTPS", self.start_nginx, fatal=True)
         self.step("HTTP->HTTPS, HTTP/2, HSTS, no version shown", self.check_front)
         self.step("/static from nginx: versioned, cached a year, gzip", self.check_static)
@@ -828,6 +861,7 @@ archive_command = '{" ".join(self.pgbr_cmd)} archive-push %p'
         self.step("wrong passwords over both nodes limited as one", self.check_shared_limit)
         if self.step(f"SIGKILL a node during {SALES} concurrent sales", self.check_kill_during_sales):
             self.step("the run goes on through the other node", self.check_goes_on)
+        self.step("one node's threads and workers counted as one in /metrics", self.check_threads_counted)
         self.step("flask ledger verify", self.check_ledger)
         self.step("flask jobs run on two nodes at once", self.check_jobs)
         self.step("pgBackRest: point-in-time restore before a DROP", self.check_pitr)

@@ -21,8 +21,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, instance: Path, workers: int = 4, **env):
+def gunicorn(database_url: str, instance: Path, workers: int = 4, threads: int | None = None, **env):
     """Serve the app with `workers` gunicorn workers; yields the base URL; stops the server after.
+
+    The workers are gunicorn.conf.py's (read from the repository, the working directory): threaded,
+    as deployed, with `threads` threads each when given (else LIANXIN_THREADS or 4); `threads=1`
+    asks for sync workers, the model before.
 
     Two departures from deploy/'s command line, both only to save the suite's time: `--preload`
     imports the app once and forks the workers from it (the app opens no connection before the
@@ -33,9 +37,12 @@ def gunicorn(database_url: str, instance: Path, workers: int = 4, **env):
     environment = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "race-test",
                    "LIANXIN_INSTANCE": str(instance), "API_LIMIT_PER_HOLDER": "100000 per minute",
                    "LIANXIN_PER_PROCESS_LIMITS": "1", **env}
+    if threads is not None:
+        environment["LIANXIN_THREADS"] = str(threads)
+    model = ["--worker-class", "sync"] if threads == 1 else []
     log = open(instance / "gunicorn.log", "wb")  # a file, not a pipe: a full pipe would block workers
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", *model,
          "--timeout", "60", "--log-level", "warning", "--preload", "--no-control-socket", "wsgi:app"],
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -1,5 +1,7 @@
-"""Races through the API under gunicorn with 4 workers, on each test database: 20 concurrent
-redemptions of one payment code make exactly one sale; replayed keys give the first result."""
+"""Races through the API under gunicorn as deployed (2 worker processes of 4 threads: the races
+run between the threads of one process and between processes), on each test database: 20
+concurrent redemptions of one payment code make exactly one sale; replayed keys give the first
+result. (tests/test_shop_gunicorn.py races sync workers.)"""
 import threading
 
 import sqlalchemy as sa
@@ -36,7 +38,7 @@ def test_twenty_concurrent_replays_of_an_award_make_one_entry(app, tmp_path):
         Rule.village_id == village, Rule.points > 0, Rule.limit_count.is_(None)).order_by(Rule.id).limit(1))
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
-    with gunicorn(url, tmp_path) as base:
+    with gunicorn(url, tmp_path, workers=2, threads=4) as base:
         status, body = call(base, "POST", "/tokens", {"username": "committee", "password": demo.DEMO_PASSWORD})
         assert status == 201
         award = {"household_ids": [household], "rule_id": rule, "note": "race", "idempotency_key": "race-1"}
@@ -67,7 +69,7 @@ def test_twenty_concurrent_redemptions_of_one_code_make_one_sale(app, tmp_path):
     sales = db.session.scalar(sa.select(sa.func.count(Redemption.id)))
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
-    with gunicorn(url, tmp_path) as base:
+    with gunicorn(url, tmp_path, workers=2, threads=4) as base:
         _, signed = call(base, "POST", "/tokens", {"username": "shop", "password": demo.DEMO_PASSWORD})
         _, mine = call(base, "POST", "/tokens", {"username": "household", "password": demo.DEMO_PASSWORD})
         _, code = call(base, "POST", "/payment-codes", token=mine["token"])

@@ -103,3 +103,64 @@ def test_the_nginx_site_parses(tmp_path):
                             capture_output=True, text=True)
     assert tested.returncode == 0, tested.stderr
     assert "server 127.0.0.1:18002 max_fails" in site.read_text()
+
+
+def _gunicorn_settings(environ: dict) -> dict:
+    """gunicorn.conf.py's settings as gunicorn reads them, in a process with this environment."""
+    import json
+    import sys
+
+    code = ("import json, runpy; s = runpy.run_path('gunicorn.conf.py'); "
+            "print(json.dumps({k: s[k] for k in ('worker_class', 'threads')}))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=environ,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr}
+
+
+def test_the_workers_are_threaded_as_the_template_says():
+    import os
+
+    assert re.search(r"^LIANXIN_THREADS=[1-9][0-9]*$", ENV_TEMPLATE, flags=re.M)
+    template = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", ENV_TEMPLATE, flags=re.M))
+    base = {k: v for k, v in os.environ.items() if k != "LIANXIN_THREADS"}
+    assert _gunicorn_settings({**base, "LIANXIN_THREADS": template["LIANXIN_THREADS"]}) == {
+        "worker_class": "gthread", "threads": int(template["LIANXIN_THREADS"])}
+    assert _gunicorn_settings(base) == {"worker_class": "gthread", "threads": 4}
+    assert "LIANXIN_THREADS" in _gunicorn_settings({**base, "LIANXIN_THREADS": "four"})["error"]
+    # The unit names no worker model of its own: gunicorn.conf.py's is the one.
+    unit = re.sub(r"^#.*\n", "", (DEPLOY / "systemd" / "lianxin.service").read_text(), flags=re.M)
+    assert "--threads" not in unit and "--worker-class" not in unit and " -k " not in unit
+    assert "--preload" not in unit  # a reload (HUP) must import the new code
+
+
+def test_gunicorns_hooks_import_nothing_of_the_app_into_its_master(tmp_path):
+    """A module the master imports is inherited, old, by the workers it forks after a HUP: the
+    hooks must leave none of `app` behind (they once imported app.ratelimits and app.health)."""
+    import sys
+
+    code = ("import runpy, sys, types; from pathlib import Path\n"
+            "hooks = runpy.run_path('gunicorn.conf.py')\n"
+            "server = types.SimpleNamespace(cfg=types.SimpleNamespace(workers=2))\n"
+            "hooks['on_starting'](server)\n"
+            f"Path({str(tmp_path)!r}, 'gauge_livesum_4242.db').write_bytes(b'')\n"
+            "hooks['child_exit'](server, types.SimpleNamespace(pid=4242))\n"
+            f"assert not Path({str(tmp_path)!r}, 'gauge_livesum_4242.db').exists()\n"
+            "print(sorted(m for m in sys.modules if m == 'app' or m.startswith('app.')))\n")
+    environ = {"PATH": "/usr/bin:/bin", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+               "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=environ,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_database_pool_holds_a_connection_for_each_thread(app):
+    from app import create_app
+    from app.extensions import db
+
+    settings = {key: app.config[key] for key in ("INSTANCE_PATH", "UPLOAD_FOLDER")}
+    url = "postgresql+psycopg://nobody@/lianxin?host=/nonexistent"  # never connected to
+    for threads, pool in ((4, 5), (8, 8)):
+        served = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url, "THREADS": threads})
+        with served.app_context():
+            assert db.engine.pool.size() == pool

@@ -1,5 +1,6 @@
 """The default rate-limit storage (local://): it counts and expires like memory://, without
 starting a thread on every request."""
+import sys
 import threading
 import time
 
@@ -46,3 +47,44 @@ def test_expired_counters_are_swept(monkeypatch):
     monkeypatch.setattr(time, "monotonic", lambda: storage._swept_at + ratelimits.SWEEP_EVERY + 1)
     limiter.hit(parse("5 per second"), "d")  # a request after a minute sweeps the stale ones
     assert [key.split("/")[1] for key in storage.storage] == ["d"]
+
+
+def test_threads_of_one_worker_count_together():
+    """gthread workers: the first wrong passwords of many threads at once are each counted, and
+    no more pass than the limit. `memory://` (before local:// locked each operation whole) lost
+    counts here: a thread reading a key not yet given its expiry dropped another's count, so in
+    many rounds all 16 passed a limit of 10. A tiny switch interval makes the threads interleave
+    inside the storage's operations, as a busy worker's would now and then."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        storage = storage_from_string("local://")
+        limiter = FixedWindowRateLimiter(storage)
+        ten = parse("10 per minute")
+        threads, wrong = 16, []
+        for round_ in range(60):
+            barrier, passed = threading.Barrier(threads), []
+
+            def attempt():
+                barrier.wait()
+                passed.append(limiter.hit(ten, "user", str(round_)))
+
+            running = [threading.Thread(target=attempt) for _ in range(threads)]
+            for thread in running:
+                thread.start()
+            for thread in running:
+                thread.join()
+            counted = storage.get(ten.key_for("user", str(round_)))
+            if passed.count(True) != 10 or counted != threads:
+                wrong.append((round_, passed.count(True), counted))
+    finally:
+        sys.setswitchinterval(previous)
+    assert wrong == [], f"(round, passed, counted) that went wrong: {wrong[:5]}"
+
+
+def test_a_pickled_local_storage_still_locks():
+    import pickle
+
+    storage = pickle.loads(pickle.dumps(storage_from_string("local://")))
+    assert FixedWindowRateLimiter(storage).hit(parse("1 per minute"), "copy")
+    assert not FixedWindowRateLimiter(storage).hit(parse("1 per minute"), "copy")

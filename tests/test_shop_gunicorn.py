@@ -1,4 +1,4 @@
-"""Races through HTTP: gunicorn with 4 worker processes, 20 shop-keeper sessions at once.
+"""Races through HTTP: gunicorn with 4 sync worker processes, 20 shop-keeper sessions at once.
 
 Each test's database (file SQLite or PostgreSQL) is served by a real gunicorn; the sessions are
 released together by a barrier. Exactly one sale per code and per request key, no overdraft,
@@ -66,7 +66,8 @@ def server(app, tmp_path):
     world = make_shop_world()
     db.session.commit()
     # tests/api_server.py's gunicorn: started from one import of the app, stopped at once.
-    with gunicorn(str(app.config["SQLALCHEMY_DATABASE_URI"]), tmp_path, workers=4,
+    # Sync workers, the model before gthread (tests/test_api_gunicorn.py races threaded ones).
+    with gunicorn(str(app.config["SQLALCHEMY_DATABASE_URI"]), tmp_path, workers=4, threads=1,
                   SECRET_KEY=app.config["SECRET_KEY"], LOGIN_LIMIT_PER_USERNAME="10000 per minute",
                   LOGIN_LIMIT_PER_ADDRESS="10000 per minute") as base:
         db.session.rollback()  # the test's own session must not hold SQLite's write lock

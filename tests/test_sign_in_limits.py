@@ -5,7 +5,6 @@ import time
 import pytest
 
 from app.models import Role
-from app.ratelimits import check_worker_storage
 from tests import factories
 
 ADDRESS = {"REMOTE_ADDR": "203.0.113.9"}  # one carrier address for the whole village
@@ -70,8 +69,18 @@ def test_web_and_api_count_the_same_usernames_failures(app):
     assert _web(app, "hh000", "typo") == 429 and _api(app, "hh000") == 429
 
 
+def _gunicorn_conf() -> dict:
+    """gunicorn.conf.py's names (its hooks and checks)."""
+    import runpy
+
+    from tests.api_server import ROOT
+
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
 @pytest.mark.parametrize("uri", ["local://", "memory://", None])
 def test_several_workers_on_per_process_storage_refuse_to_start(uri):
+    check_worker_storage = _gunicorn_conf()["check_worker_storage"]
     with pytest.raises(SystemExit) as refused:
         check_worker_storage(2, uri, environ={})
     message = str(refused.value.code)
@@ -81,4 +90,5 @@ def test_several_workers_on_per_process_storage_refuse_to_start(uri):
 
 
 def test_several_workers_on_redis_start():
+    check_worker_storage = _gunicorn_conf()["check_worker_storage"]
     check_worker_storage(4, "redis://127.0.0.1:6379/0", environ={})

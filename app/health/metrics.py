@@ -2,7 +2,9 @@
 
 Under gunicorn set PROMETHEUS_MULTIPROC_DIR (an empty folder, emptied at each start): every worker
 then writes its counters to files there, and /metrics adds up all workers' files
-(prometheus_client's multiprocess mode). Without it the counters live in this process.
+(prometheus_client's multiprocess mode; the threads of one worker share its files, and
+gunicorn.conf.py's child_exit drops a dead worker's live gauges). Without it the counters live
+in this process.
 
 Counted as the app serves (cheap: a counter is a few additions; the sale path is benchmarked):
 requests by endpoint and status with their latency, and sales, check-ins and award entries, each
@@ -142,11 +144,3 @@ def exposition() -> bytes:
     else:
         registry = REGISTRY
     return generate_latest(registry) + generate_latest(_SCRAPE_TIME)
-
-
-def worker_exit(pid: int) -> None:
-    """For gunicorn's child_exit hook: drop a dead worker's live gauges (multiprocess mode)."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(pid)
