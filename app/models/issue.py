@@ -74,6 +74,9 @@ class Issue(db.Model):
         # The figures count a region's overdue issues (by village and month raised) from the
         # index alone: a city's thousands of them without reading each row.
         sa.Index("ix_issues_overdue_village", "status", "deadline", "village_id", "created_at"),
+        # An official's list of a city's issues, newest first: an index walk that stops after
+        # a page (a township's uses village_id's index; the planner picks).
+        sa.Index("ix_issues_created_at_id", "created_at", "id"),
     )
 
     def overdue_days(self, today: date) -> int:

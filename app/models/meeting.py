@@ -77,6 +77,8 @@ class Meeting(db.Model):
         # A village's meetings by time; officials' figures group by village over a period.
         sa.Index("ix_meetings_village_id_starts_at", "village_id", "starts_at"),
         sa.Index("ix_meetings_status_starts_at", "status", "starts_at"),
+        # An official's list of a city's meetings, newest first (as issues' created_at, id).
+        sa.Index("ix_meetings_starts_at_id", "starts_at", "id"),
     )
 
     def __repr__(self) -> str:
