@@ -387,7 +387,9 @@ def main() -> None:
                 target = _demo_url(url) if label == "demo" else url
                 app = opened(target, tmp)
                 if label == "city" and not args.rebuild and built_at_size(app, extra, per, density):
-                    print(f"  reusing the city in {url.split('@')[-1]}")
+                    print(f"  reusing the city in {url.split('@')[-1]} (migrated to the head first)")
+                    with app.app_context():
+                        upgrade()  # as a kept SQLite city: it outlives schema changes
                 else:
                     app, reports[label] = build(target, tmp, extra, per, density, args.verify,
                                                 args.sql_summaries)
