@@ -34,13 +34,13 @@ def upgrade():
     )
     op.execute(f"""
 INSERT INTO figure_region_points (region_id, month, category, points)
-SELECT a.id, f.month, c.name, sum(f.points)
-FROM regions a {UNDER}
-JOIN figure_points f ON f.village_id = v.id
+SELECT p.region_id, f.month, c.name, sum(f.points)
+FROM (SELECT DISTINCT a.id AS region_id, v.id AS village_id FROM regions a {UNDER}
+      WHERE v.level = 4 AND a.level < 4) p
+JOIN figure_points f ON f.village_id = p.village_id
 JOIN rules r ON r.id = f.rule_id
 JOIN rule_categories c ON c.id = r.category_id
-WHERE v.level = 4 AND a.level < 4
-GROUP BY a.id, f.month, c.name
+GROUP BY p.region_id, f.month, c.name
 HAVING sum(f.points) <> 0""")
 
 
