@@ -155,9 +155,11 @@ def rebuild() -> int:
     by rule are rebuilt); the rows written."""
     if _postgresql():  # figure_points first, as its writers take it before this table
         db.session.execute(sa.text("LOCK TABLE figure_points, figure_region_points IN EXCLUSIVE MODE"))
-    db.session.execute(sa.delete(FigureRegionPoints))
-    return db.session.execute(sa.insert(FigureRegionPoints).from_select(
-        ["region_id", "month", "category", "points"], recount_query().columns())).rowcount
+    db.session.execute(sa.delete(table))
+    db.session.execute(sa.insert(table).from_select(
+        ["region_id", "month", "category", "points"], recount_query().columns()))
+    # counted, not the INSERT's rowcount: psycopg gives -1 for an INSERT ... SELECT here
+    return db.session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
 
 
 def stored() -> dict[tuple[int, int, str], int]:
