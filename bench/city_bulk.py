@@ -316,6 +316,7 @@ def sql_summaries(app, phases: Phases) -> None:
     """Replace the ledger's summaries (rankings, points by rule) with a recount in SQL: what
     `flask figures rebuild` does in Python, in minutes at 20 million entries where that takes
     most of an hour and tens of GB. `flask figures verify` checks the result."""
+    from app.figures import region_points
     from app.models.ledger import RULE_KINDS, SCORING_KINDS
 
     pg = _postgresql()
@@ -329,11 +330,15 @@ def sql_summaries(app, phases: Phases) -> None:
         connection.execute(f"DELETE FROM {table}")
         connection.execute(sql.format(month=month, scoring=kinds(SCORING_KINDS),
                                       rule_kinds=kinds(RULE_KINDS)))
+    # the regions' points by category, from the points by rule just recounted (its own recount)
+    connection.execute("DELETE FROM figure_region_points")
+    connection.execute("INSERT INTO figure_region_points (region_id, month, category, points) "
+                       + region_points.recount_query().text)
     connection.commit() if pg else connection.execute("COMMIT")
     if not pg:
         connection.execute("PRAGMA journal_mode=WAL")
     connection.close()
-    phases.done("rankings and points by rule recounted in SQL")
+    phases.done("rankings, points by rule and by region and category recounted in SQL")
 
 
 def rebuild_and_verify(app, verify: bool, phases: Phases, sql: bool = False) -> list[str]:

@@ -320,7 +320,8 @@ def test_one_charts_xlsx_reads_only_its_own_summary(client, auth, w):  # noqa: F
     with count_queries() as statements:
         assert client.get(f"/figures/charts/categories.xlsx?{span}").status_code == 200
     read = " ".join(statements)
-    assert "figure_points" in read
+    # the city's points by category from its own summary, not its villages' points by rule
+    assert "figure_region_points" in read and "figure_points" not in read
     for other in ("figure_months", "figure_reach_counts", "figure_cadre_counts", "issues"):
         assert other not in read, other
     with count_queries() as statements:

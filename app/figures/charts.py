@@ -5,8 +5,9 @@ summary (app/figures/regions.py), a row a month; a village's over its rollup
 (app/models/figure.py); never a scan of meetings and issues. Overdue issues are counted by the month they were raised from the open issues past their
 deadline only (the (status, deadline) index), as the table's "overdue now" is.
 Points by rule category come from the ledger's own summary by village, month and rule
-(app/models/figure_points.py, kept by app/ledger/services.py): a reversal takes its points off
-the month of the entry it reverses; categories are matched by name across villages.
+(app/models/figure_points.py, kept by app/ledger/services.py), for a region above the village
+from its sum by month and category name (app/figures/region_points.py): a reversal takes its
+points off the month of the entry it reverses; categories are matched by name across villages.
 A village's page compares its grids by households and points gained (the rankings' summary);
 meetings and issues are kept by village, not grid, so they have no grid chart.
 Each chart is a plain dict (a "spec"): the template draws it (static/js/charts.js), shows it as
@@ -22,8 +23,8 @@ from app.extensions import db
 from app.figures import reads as figures, rollup
 from app.models.meeting import FORMATS
 from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureRegionMonth,
-                        FigureRegionReach, FigureVillage, Grid, Household, Issue, RankingMonth,
-                        Region)
+                        FigureRegionPoints, FigureRegionReach, FigureVillage, Grid, Household,
+                        Issue, RankingMonth, Region)
 from app.models.base import utcnow
 from app.models.issue import OPEN_STATUSES
 from app.models.ledger import Rule, RuleCategory
@@ -133,14 +134,26 @@ def _overdue_by_month(villages: sa.Select, months: list[int], today: date) -> di
 
 def points_by_category(root: Optional[Region], first: date, last: date) -> list[tuple[str, int]]:
     """The points the region's rules gave in the months asked for, by rule category: (name, points),
-    categories of the same name in several villages together. One GROUP BY over the ledger's own
-    summary by village, month and rule (app/models/figure_points.py), never the ledger."""
+    categories of the same name in several villages together, those that net to nothing left out.
+    A region above the village reads its own summary by month and category name
+    (app/figures/region_points.py), a row a month and category; a village its points by rule
+    (app/models/figure_points.py), a row a month and rule; never the ledger."""
     months = (figures.month_number(first), figures.month_number(last))
-    return [(name, int(points)) for name, points in db.session.execute(
-        sa.select(RuleCategory.name, sa.func.sum(FigurePoints.points))
-        .join(Rule, Rule.id == FigurePoints.rule_id).join(RuleCategory, RuleCategory.id == Rule.category_id)
-        .where(FigurePoints.village_id.in_(figures._villages(root)), FigurePoints.month.between(*months))
-        .group_by(RuleCategory.name).order_by(RuleCategory.name))]
+    if root is None or not root.is_village:
+        kept = FigureRegionPoints
+        query = (sa.select(kept.category, sa.func.sum(kept.points))
+                 .where(kept.region_id.in_(figures.summarised_regions(root)),
+                        kept.month.between(*months))
+                 .group_by(kept.category).having(sa.func.sum(kept.points) != 0)
+                 .order_by(kept.category))
+    else:
+        query = (sa.select(RuleCategory.name, sa.func.sum(FigurePoints.points))
+                 .join(Rule, Rule.id == FigurePoints.rule_id)
+                 .join(RuleCategory, RuleCategory.id == Rule.category_id)
+                 .where(FigurePoints.village_id == root.id, FigurePoints.month.between(*months))
+                 .group_by(RuleCategory.name).having(sa.func.sum(FigurePoints.points) != 0)
+                 .order_by(RuleCategory.name))
+    return [(name, int(points)) for name, points in db.session.execute(query)]
 
 
 def grids(village: Region, first: date, last: date) -> list[tuple[str, int, int]]:

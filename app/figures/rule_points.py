@@ -5,7 +5,8 @@ import, so the ledger can import it.
 
 app/ledger/services.py calls `written`, `reversed_` and `imported` in the transaction that writes
 the entries, beside the rankings' keeper (app/rankings/keep.py), with the same relative upsert in
-key order. `verify()` and `rebuild()` recount from the ledger for `flask figures verify|rebuild`.
+key order, and the same points by category name of the regions above each village
+(region_points.py). `verify()` and `rebuild()` recount from the ledger for `flask figures verify|rebuild`.
 Counted: entries of kind award or deduction that name a rule, in their local month; a reversal
 of one, in the month of the entry it reverses.
 """
@@ -17,6 +18,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.figures import region_points
 from app.models.figure_points import FigurePoints
 from app.models.ledger import RULE_KINDS, EntryKind, LedgerEntry
 from app.rankings.keep import month_of
@@ -30,15 +32,18 @@ def add(changes: Iterable[tuple[int, int, object, int]]) -> None:
     sums = Counter()
     for village_id, rule_id, moment, points in changes:
         sums[village_id, month_of(moment), rule_id] += points
-    params = [{"village_id": v, "month": m, "rule_id": r, "points": n}
-              for (v, m, r), n in sorted(sums.items()) if n]
-    if not params:
+    sums = Counter({key: n for key, n in sums.items() if n})
+    if not sums:
         return
+    region_points.lock(sums)  # before any row: the regions' writers read paths and names after it
+    params = [{"village_id": v, "month": m, "rule_id": r, "points": n}
+              for (v, m, r), n in sorted(sums.items())]
     dialect = db.session.get_bind().dialect.name
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["village_id", "month", "rule_id"],
         set_={"points": table.c.points + statement.excluded.points}), params)
+    region_points.added(sums)  # the township, county and city above, by category name
 
 
 def _counted(entry) -> bool:

@@ -1,6 +1,7 @@
 """The village rulebook (积分管理细则): categories and rules, kept by the committee.
 
-Editing a rule changes future entries only: entries copy the points they were made with.
+Editing a rule changes future entries only: entries copy the points they were made with. A rule
+moved to another category takes its past points with it in the figures' points by category.
 Rules are retired, never deleted, because past entries name them.
 """
 from typing import Optional
@@ -12,6 +13,7 @@ from app.access import permissions
 from app.database import transaction
 from app.errors import InvalidInput
 from app.extensions import db
+from app.figures import region_points
 from app.models import Rule, RuleCategory, User
 from app.models.ledger import LIMIT_PERIODS
 
@@ -92,7 +94,9 @@ def update_rule(actor: User, rule_id: int, **changes) -> Rule:
                                  fields=", ".join(sorted(unknown))))
         merged = {field: changes.get(field, getattr(rule, field)) for field in EDITABLE}
         _validate(merged)
-        _category(rule.village_id, merged["category_id"])
+        category = _category(rule.village_id, merged["category_id"])
+        if category.id != rule.category_id:  # its points move to the new name in the regions' figures
+            region_points.recategorised(rule.id, rule.village_id, rule.category.name, category.name)
         for field, value in changes.items():
             setattr(rule, field, value.strip() if isinstance(value, str) and field != "limit_period"
                     else value)

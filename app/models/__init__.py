@@ -16,7 +16,7 @@ from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, Figur
                                FigureVillage)
 from app.models.template import RulebookTemplate, TemplateRule
 from app.models.ranking import RankingMonth
-from app.models.figure_points import FigurePoints
+from app.models.figure_points import FigurePoints, FigureRegionPoints
 
 __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop", "ShopVillage", "AuditLog",
            "Settlement",
@@ -28,7 +28,8 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
            "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage", "FigureReachCount",
            "FigureCadreCount", "FigureRegionMonth", "FigureRegionReach",
-           "RulebookTemplate", "TemplateRule", "RankingMonth", "FigurePoints"]
+           "RulebookTemplate", "TemplateRule", "RankingMonth", "FigurePoints",
+           "FigureRegionPoints"]
 from app.models.certificate import Certificate  # noqa: E402  (points certificates)
 
 __all__ += ["Certificate"]

@@ -15,7 +15,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import (Claim, Grid, Household, Objection, Region, RegionLevel, Shop, ShopVillage,
                         User)
-from app.figures import recount, regions, rollup
+from app.figures import recount, region_points, regions, rollup
 from app.regions import codes
 from app.models.region import subtree_clause
 from app.regions.services import path_segment
@@ -121,6 +121,7 @@ def move_village(actor: User, village: Region, township: Region,
         # Its cadres now count in the regions above its new place, no longer in the old ones.
         recount.refresh_cadre_counts(set(before + village.ancestor_ids) - {village.id})
         regions.moved(village.id, before)  # and its months, from the regions it left to its new ones
+        region_points.moved(village.id, before)  # and its points by rule category
         audit.record("village_moved", f"region:{village.id}",
                      f"{old} -> {township.name} {village.code or ''}", actor)
     return village
