@@ -326,7 +326,7 @@ def test_upgrade_backfills_the_regions_points_by_category(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}",
                       "INSTANCE_PATH": str(tmp_path)})
     with app.app_context():
-        upgrade(revision="b7d2e4f6a8c1")
+        upgrade(revision="d4f6a8c0e2b1")
         city, county, township, (v1, v2) = factories.region_tree()
         (other,) = add_regions([("他镇", RegionLevel.TOWNSHIP, county)])
         (v3,) = add_regions([("丙村", RegionLevel.VILLAGE, other)])

@@ -2,7 +2,7 @@
 county, city), kept with the villages' points by rule; backfilled from them
 
 Revision ID: c8e1f3a5b7d9
-Revises: b7d2e4f6a8c1
+Revises: d4f6a8c0e2b1
 Create Date: 2026-12-08 10:00:00.000000
 
 The backfill is a frozen copy of app/figures/region_points.py's recount at this revision: each
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c8e1f3a5b7d9'
-down_revision = 'b7d2e4f6a8c1'
+down_revision = 'd4f6a8c0e2b1'
 branch_labels = None
 depends_on = None
 

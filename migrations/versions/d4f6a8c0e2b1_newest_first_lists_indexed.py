@@ -2,7 +2,7 @@
 official's list of a whole city or county is an index walk that stops after a page, not a sort
 of every meeting or issue under it
 
-Revision ID: c8e1f3a5b7d9
+Revision ID: d4f6a8c0e2b1
 Revises: b7d2e4f6a8c1
 Create Date: 2026-12-07 17:45:00.000000
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = 'c8e1f3a5b7d9'
+revision = 'd4f6a8c0e2b1'
 down_revision = 'b7d2e4f6a8c1'
 branch_labels = None
 depends_on = None
