@@ -8,6 +8,7 @@ from typing import Callable, Literal, Optional
 
 import sqlalchemy as sa
 from flask import has_request_context
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -70,6 +71,20 @@ def _check_idle_socket(dbapi_connection, connection_record, connection_proxy) ->
     poller.register(dbapi_connection.fileno(), select.POLLIN)
     if poller.poll(0):
         raise sa.exc.DisconnectionError("the server ended the idle connection")
+
+
+def add_to(table: sa.Table, keys: list[str], rows: list[dict]) -> None:
+    """Add each row's other columns to the row with the same `keys`, made at zero if missing: one
+    relative upsert (`n = n + :n`), never a read-modify-write, so concurrent writers lose nothing.
+    The summaries the writers keep in their transactions (figures, rankings) go through here;
+    give `rows` in key order, so writers lock rows in one order (no deadlock)."""
+    if not rows:
+        return
+    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql"
+              else sqlite.insert)(table)
+    added = [column for column in rows[0] if column not in keys]
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=keys, set_={c: table.c[c] + insert.excluded[c] for c in added}), rows)
 
 
 # Set while the outermost `transaction()` runs: SQLite's begin then takes the write lock.

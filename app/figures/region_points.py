@@ -24,8 +24,8 @@ from collections import Counter
 from typing import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.database import add_to
 from app.extensions import db
 from app.figures import regions
 from app.models import Region, Rule, RuleCategory
@@ -50,14 +50,9 @@ def _above(village_ids: Iterable[int]) -> dict[int, list[int]]:
 
 def _add(sums: dict[tuple[int, int, str], int]) -> None:
     """Add points ({(region, month, category): n}) to the regions' rows, in key order."""
-    params = [{"region_id": r, "month": m, "category": c, "points": n}
-              for (r, m, c), n in sorted(sums.items()) if n]
-    if not params:
-        return
-    insert = (postgresql.insert if _postgresql() else sqlite.insert)(table)
-    db.session.execute(insert.on_conflict_do_update(
-        index_elements=["region_id", "month", "category"],
-        set_={"points": table.c.points + insert.excluded.points}), params)
+    add_to(table, ["region_id", "month", "category"],
+           [{"region_id": r, "month": m, "category": c, "points": n}
+            for (r, m, c), n in sorted(sums.items()) if n])
 
 
 def lock(sums: dict[tuple[int, int, int], int]) -> None:

@@ -17,8 +17,8 @@ before any other lock of the rollup, and `lock` takes several in id order: no cy
 from typing import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.database import add_to
 from app.extensions import db
 from app.models import Region
 from app.models.figure import (COUNTERS, FORMATS, FigureMonth, FigureReachCount, FigureRegionMonth,
@@ -51,26 +51,16 @@ def _above(village_id: int) -> list[int]:
 
 def _add(region_ids: Iterable[int], rows: dict[int, dict]) -> None:
     """Add each month's deltas ({month: {field: n}}) to every region's month, in key order."""
-    params = [dict(region_id=r, month=m, **{f: d.get(f, 0) for f in FIELDS})
-              for r in sorted(set(region_ids)) for m, d in sorted(rows.items()) if any(d.values())]
-    if not params:
-        return
-    insert = (postgresql.insert if _postgresql() else sqlite.insert)(table)
-    db.session.execute(insert.on_conflict_do_update(
-        index_elements=["region_id", "month"],
-        set_={f: table.c[f] + insert.excluded[f] for f in FIELDS}), params)
+    add_to(table, ["region_id", "month"],
+           [dict(region_id=r, month=m, **{f: d.get(f, 0) for f in FIELDS})
+            for r in sorted(set(region_ids)) for m, d in sorted(rows.items()) if any(d.values())])
 
 
 def _add_reach(region_ids: Iterable[int], counts: dict[tuple[int, int], int]) -> None:
     """Add households reached ({(month, since): n}) to every region's counts, in key order."""
-    params = [{"region_id": r, "month": m, "since": since, "households": n}
-              for r in sorted(set(region_ids)) for (m, since), n in sorted(counts.items()) if n]
-    if not params:
-        return
-    insert = (postgresql.insert if _postgresql() else sqlite.insert)(reach_table)
-    db.session.execute(insert.on_conflict_do_update(
-        index_elements=["region_id", "month", "since"],
-        set_={"households": reach_table.c.households + insert.excluded.households}), params)
+    add_to(reach_table, ["region_id", "month", "since"],
+           [{"region_id": r, "month": m, "since": since, "households": n}
+            for r in sorted(set(region_ids)) for (m, since), n in sorted(counts.items()) if n])
 
 
 def reached(village_id: int, deltas: dict[tuple[int, int, int], int]) -> None:

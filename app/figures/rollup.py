@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.database import add_to
 from app.extensions import db
 from app.figures import regions
 from app.models import Issue, Meeting, MeetingHost, Region
@@ -61,10 +62,7 @@ def add(village_id: int, month: int, deltas: dict) -> None:
     if not deltas:
         return
     regions.lock([village_id])  # before the village's row: every writer of the village does
-    statement = _insert(months_table).values(village_id=village_id, month=month, **deltas)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["village_id", "month"],
-        set_={k: months_table.c[k] + statement.excluded[k] for k in deltas}))
+    add_to(months_table, ["village_id", "month"], [dict(village_id=village_id, month=month, **deltas)])
     regions.added(village_id, month, deltas)
 
 
@@ -74,10 +72,7 @@ def households(village_id: int, delta: int) -> None:
     if not delta:
         return
     regions.lock([village_id])
-    table = FigureVillage.__table__
-    statement = _insert(table).values(village_id=village_id, households=delta)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["village_id"], set_={"households": table.c.households + delta}))
+    add_to(FigureVillage.__table__, ["village_id"], [{"village_id": village_id, "households": delta}])
     regions.households(village_id, delta)
 
 
@@ -112,14 +107,8 @@ def _step(deltas: Counter, key: tuple, month: int, before: Optional[int], after:
 
 def _add_counts(model, keys: tuple[str, ...], counter: str, deltas: Counter) -> None:
     """Add the deltas ({key values: n}) to the count table, in key order (no lock cycles)."""
-    params = [dict(zip(keys, key), **{counter: n}) for key, n in sorted(deltas.items()) if n]
-    if not params:
-        return
-    table = model.__table__
-    statement = _insert(table)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=list(keys), set_={counter: table.c[counter] + statement.excluded[counter]}),
-        params)
+    add_to(model.__table__, list(keys),
+           [dict(zip(keys, key), **{counter: n}) for key, n in sorted(deltas.items()) if n])
 
 
 def _around(months: Iterable[int], month: int) -> tuple[Optional[int], Optional[int]]:

@@ -15,8 +15,8 @@ from typing import Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.database import add_to
 from app.extensions import db
 from app.figures import region_points
 from app.models.figure_points import FigurePoints
@@ -36,13 +36,9 @@ def add(changes: Iterable[tuple[int, int, object, int]]) -> None:
     if not sums:
         return
     region_points.lock(sums)  # before any row: the regions' writers read paths and names after it
-    params = [{"village_id": v, "month": m, "rule_id": r, "points": n}
-              for (v, m, r), n in sorted(sums.items())]
-    dialect = db.session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["village_id", "month", "rule_id"],
-        set_={"points": table.c.points + statement.excluded.points}), params)
+    add_to(table, ["village_id", "month", "rule_id"],
+           [{"village_id": v, "month": m, "rule_id": r, "points": n}
+            for (v, m, r), n in sorted(sums.items())])
     region_points.added(sums)  # the township, county and city above, by category name
 
 

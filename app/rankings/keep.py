@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.database import add_to
 from app.extensions import db
 from app.models.ledger import SCORING_KINDS, EntryKind, LedgerEntry
 from app.models.ranking import RankingMonth
@@ -35,14 +35,8 @@ def add(changes: Iterable[tuple[int, datetime, int]]) -> None:
     sums = Counter()
     for household_id, moment, points in changes:
         sums[household_id, month_of(moment)] += points
-    params = [{"household_id": h, "month": m, "gained": n} for (h, m), n in sorted(sums.items()) if n]
-    if not params:
-        return
-    dialect = db.session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["household_id", "month"],
-        set_={"gained": table.c.gained + statement.excluded.gained}), params)
+    add_to(table, ["household_id", "month"],
+           [{"household_id": h, "month": m, "gained": n} for (h, m), n in sorted(sums.items()) if n])
 
 
 def written(entries: Iterable[LedgerEntry]) -> None:
