@@ -73,6 +73,11 @@ def _check_idle_socket(dbapi_connection, connection_record, connection_proxy) ->
         raise sa.exc.DisconnectionError("the server ended the idle connection")
 
 
+def on_postgresql() -> bool:
+    """Whether the session's database is PostgreSQL (its locks and upserts differ from SQLite's)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def add_to(table: sa.Table, keys: list[str], rows: list[dict]) -> None:
     """Add each row's other columns to the row with the same `keys`, made at zero if missing: one
     relative upsert (`n = n + :n`), never a read-modify-write, so concurrent writers lose nothing.
@@ -80,8 +85,7 @@ def add_to(table: sa.Table, keys: list[str], rows: list[dict]) -> None:
     give `rows` in key order, so writers lock rows in one order (no deadlock)."""
     if not rows:
         return
-    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)(table)
+    insert = (postgresql.insert if on_postgresql() else sqlite.insert)(table)
     added = [column for column in rows[0] if column not in keys]
     db.session.execute(insert.on_conflict_do_update(
         index_elements=keys, set_={c: table.c[c] + insert.excluded[c] for c in added}), rows)

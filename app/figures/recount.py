@@ -9,6 +9,7 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from app.database import on_postgresql
 from app.extensions import db
 from app.figures import regions, rollup
 from app.models import Attendance, Household, Meeting, MeetingHost, RegionLevel
@@ -104,13 +105,9 @@ def _households() -> dict:
                                    .where(Household.active.is_(True)).group_by(Household.village_id)).all())
 
 
-def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def rebuild() -> int:
     """Replace the rollup with a recount (in the caller's transaction); the months written."""
-    if _postgresql():
+    if on_postgresql():
         # Writers add to the rollup as their last step: with the tables locked they wait before
         # committing, so every change is either in the recount or added after it, never both.
         # The months table last, as the services take it last (no lock cycle).
@@ -162,7 +159,7 @@ def refresh_cadre_counts(region_ids=None) -> None:
         if not region_ids:
             return
         delete = delete.where(table.c.region_id.in_(region_ids))
-        if _postgresql():  # no meeting opened meanwhile is missed or counted twice
+        if on_postgresql():  # no meeting opened meanwhile is missed or counted twice
             db.session.execute(sa.text("LOCK TABLE figure_cadres, figure_cadre_counts "
                                        "IN EXCLUSIVE MODE"))
     db.session.execute(delete)
@@ -185,7 +182,7 @@ def verify(limit: int = 100) -> list[str]:
     Runs in a transaction of its own; on PostgreSQL a REPEATABLE READ one, so every query sees
     the same snapshot while writers go on (SQLite's write transaction is one snapshot anyway)."""
     db.session.rollback()
-    if _postgresql():
+    if on_postgresql():
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     held = _held_meetings()
     expected, stored = _months(held), _stored_months()

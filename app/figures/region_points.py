@@ -25,7 +25,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from app.database import add_to
+from app.database import add_to, on_postgresql
 from app.extensions import db
 from app.figures import regions
 from app.models import Region, Rule, RuleCategory
@@ -34,10 +34,6 @@ from app.rankings.recount import differences
 
 table = FigureRegionPoints.__table__
 points_table = FigurePoints.__table__
-
-
-def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _above(village_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -58,7 +54,7 @@ def _add(sums: dict[tuple[int, int, str], int]) -> None:
 def lock(sums: dict[tuple[int, int, int], int]) -> None:
     """Before a ledger write's rows ({(village, month, rule): n}): wait for any other writer of
     its villages or its rules' villages (PostgreSQL)."""
-    if not _postgresql():
+    if not on_postgresql():
         return
     rules = sorted({r for _v, _m, r in sums})
     own = db.session.scalars(sa.select(Rule.village_id).where(Rule.id.in_(rules)))
@@ -148,7 +144,7 @@ def recount_query() -> sa.TextClause:
 def rebuild() -> int:
     """Replace the regions' rows with a recount (in the caller's transaction, after the points
     by rule are rebuilt); the rows written."""
-    if _postgresql():  # figure_points first, as its writers take it before this table
+    if on_postgresql():  # figure_points first, as its writers take it before this table
         db.session.execute(sa.text("LOCK TABLE figure_points, figure_region_points IN EXCLUSIVE MODE"))
     db.session.execute(sa.delete(table))
     db.session.execute(sa.insert(table).from_select(

@@ -18,7 +18,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from app.database import add_to
+from app.database import add_to, on_postgresql
 from app.extensions import db
 from app.models import Region
 from app.models.figure import (COUNTERS, FORMATS, FigureMonth, FigureReachCount, FigureRegionMonth,
@@ -31,13 +31,9 @@ FIELDS = MEETINGS + COUNTERS + ("invited",)
 _VILLAGE_LOCK = 7303  # advisory lock namespace, beside rollup's 7301 and 7302
 
 
-def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def lock(village_ids: Iterable[int]) -> None:
     """On PostgreSQL, wait for any other transaction changing these villages' figures."""
-    if not _postgresql():
+    if not on_postgresql():
         return
     for village_id in sorted(set(village_ids)):
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_VILLAGE_LOCK, village_id)))

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.database import add_to
+from app.database import add_to, on_postgresql
 from app.extensions import db
 from app.figures import regions
 from app.models import Issue, Meeting, MeetingHost, Region
@@ -82,7 +82,7 @@ _REACH_LOCK, _CADRE_LOCK = 7301, 7302
 
 def _serialize(namespace: int, keys: Iterable[int]) -> None:
     """On PostgreSQL, wait for any other transaction adding the same households or cadres."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql():
         return
     for key in sorted(set(keys)):
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(namespace, key)))

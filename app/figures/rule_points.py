@@ -16,7 +16,7 @@ from typing import Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.database import add_to
+from app.database import add_to, on_postgresql
 from app.extensions import db
 from app.figures import region_points
 from app.models.figure_points import FigurePoints
@@ -106,7 +106,7 @@ def verify(limit: int = 100) -> list[str]:
 
 def rebuild() -> int:
     """Replace the rows with a recount (in the caller's transaction); the rows written."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(sa.text("LOCK TABLE figure_points IN EXCLUSIVE MODE"))
     rows = expected()
     db.session.execute(sa.delete(FigurePoints))

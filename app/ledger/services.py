@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from app import audit, events
 from app.access import permissions
-from app.database import transaction
+from app.database import on_postgresql, transaction
 from app.errors import Conflict, DomainError, InsufficientPoints, InvalidInput, NotAllowed
 from app.extensions import db
 from app.fast import Prepared
@@ -446,7 +446,7 @@ def import_entries(rows: list[dict]) -> None:
     db.session.execute(sa.insert(LedgerEntry), rows)
     rankings.imported(rows)
     rule_points.imported(rows)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         # Statistics for what was just loaded (ANALYZE sees this transaction's rows): planned
         # on the stale ones of a small or emptied table, the sums below took seconds a chunk.
         db.session.execute(sa.text("ANALYZE ledger_entries, households"))

@@ -9,6 +9,7 @@ from typing import Callable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.database import on_postgresql
 from app.extensions import db
 from app.models.ledger import SCORING_KINDS, EntryKind, LedgerEntry
 from app.models.ranking import RankingMonth
@@ -51,7 +52,7 @@ def differences(expected: Callable[[], dict], stored: Callable[[], dict], limit:
     lines. Both are read in a transaction of their own; on PostgreSQL a REPEATABLE READ one, so
     the ledger and the summary come from one snapshot while writers go on."""
     db.session.rollback()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     try:
         want, have = expected(), stored()
@@ -68,7 +69,7 @@ def differences(expected: Callable[[], dict], stored: Callable[[], dict], limit:
 
 def rebuild() -> int:
     """Replace the summary with a recount (in the caller's transaction); the rows written."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         # Writers add to it after their entry: with the table locked they wait, so every entry is
         # either in the recount or added after it, never both.
         db.session.execute(sa.text("LOCK TABLE ranking_months IN EXCLUSIVE MODE"))
