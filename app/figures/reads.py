@@ -223,13 +223,16 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
                    if values.get(vid, default) is not None]
         ordered = [vid for _value, vid in sorted(present, reverse=descending)]
         ordered += [vid for vid in every if values.get(vid, default) is None]
+        ids = ordered[start:start + size + 1]
     else:
-        named = db.session.execute(sa.select(Region.id, Region.name).where(Region.id.in_(villages)))
-        ordered = [vid for vid, _name in sorted(named, key=lambda r: _name_key(r[1]),
-                                                reverse=descending)]
-    ids = ordered[start:start + size]
+        # By the stored pinyin key (app.i18n.sort_key, in name_key's order), ties by id as the
+        # figures' sorts have them: an index walk of one page, not every name under a city
+        # read and sorted here.
+        order = (Region.sort_key.desc(), Region.id.desc()) if descending else (Region.sort_key, Region.id)
+        ids = list(db.session.scalars(villages.order_by(*order).offset(start).limit(size + 1)))
+    ids, more = ids[:size], len(ids) > size
     rows = _rows(ids, months, today) if ids else {}
-    return [rows[vid] for vid in ids], start + size < len(ordered)
+    return [rows[vid] for vid in ids], more
 
 
 def total(root: Optional[Region], first: date, last: date, today: date, rows=None) -> Row:
