@@ -14,7 +14,7 @@ An issue counts in the month it was raised, with how it was settled since; a mee
 check-ins in the month it starts, once opened.
 """
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Optional
 
@@ -26,6 +26,7 @@ from app.i18n import name_key
 from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount,
                         FigureRegionMonth, FigureRegionReach, FigureVillage, Issue, Region,
                         RegionLevel)
+from app.models.base import utcnow
 from app.models.issue import OPEN_STATUSES
 from app.models.region import subtree_clause
 
@@ -235,11 +236,12 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     return [rows[vid] for vid in ids], more
 
 
-def total(root: Optional[Region], first: date, last: date, today: date, rows=None) -> Row:
+def total(root: Optional[Region], first: date, last: date, today: date, rows=None,
+          overdue: Optional[dict[int, int]] = None) -> Row:
     """The totals of the villages under `root` for the period: a village's own figures; a
     region's from its monthly summary (app/figures/regions.py), a row a month, whatever the
     number of villages under it. `rows`: the villages' figures when already read (a village's
-    page holds its own row)."""
+    page holds its own row); `overdue`: overdue_by_month's answer when already read."""
     months = (month_number(first), month_number(last))
     if root is not None and root.is_village:
         if rows is None or [r.village_id for r in rows] != [root.id]:
@@ -258,14 +260,53 @@ def total(root: Optional[Region], first: date, last: date, today: date, rows=Non
     total.reached = int(db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(reach.households), 0))
         .where(reach.region_id.in_(regions), *_first_seen(reach, months))))
-    villages = _villages(root)
-    total.households = int(db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(FigureVillage.households), 0))
-        .where(FigureVillage.village_id.in_(villages))))
-    total.overdue = db.session.scalar(sa.select(sa.func.count()).select_from(Issue).where(
-        Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages)))
+    total.households = int(db.session.scalar(_under(
+        sa.select(sa.func.coalesce(sa.func.sum(FigureVillage.households), 0)),
+        FigureVillage.village_id, root)))
+    if overdue is None:
+        overdue = overdue_by_month(root, [], today)
+    total.overdue = sum(overdue.values())
     total.by_level = _cadres(root, months)
     return total
+
+
+def _under(query: sa.Select, village_id, root: Optional[Region]) -> sa.Select:
+    """`query` limited to rows whose village (`village_id`) lies under `root` (None: all), by a
+    join on the village's path: on SQLite half the time of IN (the villages under it)."""
+    if root is None:
+        return query
+    return query.join(Region, Region.id == village_id).where(subtree_clause(Region.path, root.path))
+
+
+def overdue_by_month(root: Optional[Region], months: list[int], today: date) -> dict[int, int]:
+    """The open issues under `root` past their deadline on `today`, by the local month they were
+    raised: {YYYYMM: n} for the `months` asked for that have some, and {0: n} for all others. One
+    pass over what is overdue (the (status, deadline) index) serves the totals' "overdue now"
+    (the sum) and the chart's series (the months), which were a pass each. Each month is its
+    first local midnight in UTC, found by a balanced CASE (four comparisons a row for a year, not
+    up to twelve); only months that can hold one are asked: none is raised in a month still to
+    come, nor (for a period typed from year 1) before 1970."""
+    months = [k for k in months if 197001 <= k <= rollup.month_of(utcnow())]
+    month: sa.ColumnElement = sa.literal(0)
+    if months:
+        zone = rollup.zone()
+        starts = [datetime(k // 100, k % 100, 1, tzinfo=zone) for k in months]
+        after = months[-1] + (89 if months[-1] % 100 == 12 else 1)  # the month after the last
+        ends = starts[1:] + [datetime(after // 100, after % 100, 1, tzinfo=zone)]
+
+        def within(low: int, high: int) -> sa.ColumnElement:
+            if high - low == 1:
+                return sa.literal(months[low])
+            middle = (low + high) // 2
+            return sa.case((Issue.created_at < ends[middle - 1], within(low, middle)),
+                           else_=within(middle, high))
+
+        month = sa.case((Issue.created_at < starts[0], 0), (Issue.created_at >= ends[-1], 0),
+                        else_=within(0, len(months)))
+    raised = _under(sa.select(month.label("month")).select_from(Issue).where(
+        Issue.status.in_(OPEN_STATUSES), Issue.deadline < today), Issue.village_id, root).subquery()
+    return {k: n for k, n in db.session.execute(
+        sa.select(raised.c.month, sa.func.count()).group_by(raised.c.month))}
 
 
 def summarised_regions(root: Optional[Region]):
