@@ -161,24 +161,27 @@ def _fill(row: Row, found: dict) -> None:
 RATES = ("attendance_rate", "avg_days", "satisfaction")  # None where nothing to divide by
 
 
-def _sort_values(villages, column: str, months: tuple[int, int], today: date) -> dict[int, object]:
-    """{village_id: its value of `column`} for the villages that have a row to count from: one
-    GROUP BY village_id of the one figure, no Row built per village."""
+def _counted(villages, column: str, months: tuple[int, int], today: date) -> Optional[sa.Select]:
+    """(vid, value) of a counted column (not a rate) for the villages that have a row to count
+    from: one GROUP BY village_id of the one figure; None for a rate (`_month_values`)."""
     if column == "cadres":
         c = FigureCadreCount
-        query = (sa.select(c.region_id, sa.func.sum(c.cadres))
-                 .where(c.region_id.in_(villages), *_first_seen(c, months)).group_by(c.region_id))
-    elif column == "reached":
+        return (sa.select(c.region_id.label("vid"), sa.func.sum(c.cadres).label("value"))
+                .where(c.region_id.in_(villages), *_first_seen(c, months)).group_by(c.region_id))
+    if column == "reached":
         r = FigureReachCount
-        query = (sa.select(r.village_id, sa.func.sum(r.households))
-                 .where(r.village_id.in_(villages), *_first_seen(r, months)).group_by(r.village_id))
-    elif column == "overdue":
-        query = (sa.select(Issue.village_id, sa.func.count()).where(
+        return (sa.select(r.village_id.label("vid"), sa.func.sum(r.households).label("value"))
+                .where(r.village_id.in_(villages), *_first_seen(r, months)).group_by(r.village_id))
+    if column == "overdue":
+        return (sa.select(Issue.village_id.label("vid"), sa.func.count().label("value")).where(
             Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
             .group_by(Issue.village_id))
-    else:
-        return _month_values(villages, column, months)
-    return {vid: int(n) for vid, n in db.session.execute(query)}
+    if column in RATES:
+        return None
+    m = FigureMonth.__table__.c
+    counted = sum(m[f"meetings_{f}"] for f in FORMATS) if column == "meetings" else m[column]
+    return (sa.select(m.village_id.label("vid"), sa.func.sum(counted).label("value"))
+            .where(m.village_id.in_(villages), m.month.between(*months)).group_by(m.village_id))
 
 
 def _month_values(villages, column: str, months: tuple[int, int]) -> dict[int, object]:
@@ -216,14 +219,21 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     all their figures. Sorting by a figure reads that figure of every village over the period."""
     months = (month_number(first), month_number(last))
     villages = _villages(root)
-    if sort in COLUMNS:
-        values = _sort_values(villages, sort, months, today)
+    counted = _counted(villages, sort, months, today) if sort in COLUMNS else None
+    if counted is not None:
+        # A count (0 where a village has no row), ordered and cut to the page by the database:
+        # not every village's id and value read and sorted here.
+        found = counted.subquery()
+        value = sa.func.coalesce(found.c.value, 0)
+        order = (value.desc(), Region.id.desc()) if descending else (value, Region.id)
+        ids = list(db.session.scalars(villages.outerjoin(found, found.c.vid == Region.id)
+                                      .order_by(*order).offset(start).limit(size + 1)))
+    elif sort in COLUMNS:  # a rate: None (nothing to divide by) goes last either way
+        values = _month_values(villages, sort, months)
         every = sorted(db.session.scalars(villages))
-        default = None if sort in RATES else 0
-        present = [(values.get(vid, default), vid) for vid in every
-                   if values.get(vid, default) is not None]
+        present = [(values[vid], vid) for vid in every if values.get(vid) is not None]
         ordered = [vid for _value, vid in sorted(present, reverse=descending)]
-        ordered += [vid for vid in every if values.get(vid, default) is None]
+        ordered += [vid for vid in every if values.get(vid) is None]
         ids = ordered[start:start + size + 1]
     else:
         # By the stored pinyin key (app.i18n.sort_key, in name_key's order), ties by id as the
