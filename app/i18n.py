@@ -132,6 +132,28 @@ def name_key(name: str) -> tuple:
     return tuple(key)
 
 
+SORT_KEY_LENGTH = 1024  # regions.sort_key: 64 characters of 6-letter pinyin take 512
+
+
+def sort_key(name: str) -> str:
+    """name_key as a string that sorts byte by byte (PostgreSQL collation "C", SQLite's BINARY)
+    exactly as name_key's tuples compare, so a database can order by it (regions.sort_key).
+    A number is "0", its digit count as a character and its digits (numeric order, no end mark
+    needed; UTF-8 keeps code point order byte by byte); a text
+    piece is "1", its text and "\\x01", which sorts below every character left in the text (those
+    up to "\\x02" are written "\\x02" and a higher byte): so digits come before text, and a key
+    before its own extensions, as in the tuples."""
+    out = []
+    for numeric, number, text in name_key(name):
+        if numeric == 0:
+            digits = str(number)
+            out.append(f"0{chr(0x30 + len(digits))}{digits}")
+        else:
+            out.append("1" + "".join(ch if ch > "\x02" else "\x02" + chr(ord(ch) + 3)
+                                     for ch in text) + "\x01")
+    return "".join(out)
+
+
 def warm_up() -> None:
     """Load pypinyin and the phrase table now (some 0.2-0.3 s) rather than in the first request
     that sorts names; wsgi.py calls it, so a served app's workers start warm and tests do not pay it."""

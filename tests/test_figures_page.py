@@ -239,3 +239,25 @@ def test_served_apps_load_the_pinyin_dictionaries_before_the_first_request(tmp_p
         load="from app import create_app; create_app()")], capture_output=True, text=True, env=env)
     assert served.stdout.strip().splitlines()[-1:] == ["1"], served.stderr[-2000:]
     assert bare.stdout.strip().splitlines()[-1:] == ["0"], bare.stderr[-2000:]
+
+
+@pytest.mark.parametrize("descending", (False, True))
+def test_every_sort_pages_as_sort_rows_orders_every_village(w, descending):
+    """A page's order, counted by the database (counts) or here (rates), is sort_rows' order of
+    every village's figures: villages with nothing tie at 0 (by id) or, for a rate, come last."""
+    from app.extensions import db
+    from app.models import Region
+
+    township = db.session.get(Region, w.home.parent_id)
+    for name in ("丁村", "戊村", "己村"):
+        factories.village(name, township=township)
+    first, today = date.today().replace(day=1) - timedelta(days=400), date.today()
+    every = sorted(figures.figures(w._city, first, today, today)[0], key=lambda r: r.village_id)
+    for column in figures.COLUMNS:
+        expected = [r.village_id for r in figures.sort_rows(every, column, descending)]
+        found, start, more = [], 0, True
+        while more:
+            rows, more = figures.page(w._city, first, today, today, column, descending, start, 2)
+            found += [r.village_id for r in rows]
+            start += 2
+        assert found == expected, column

@@ -2,8 +2,9 @@
 
 Each monthly series of a region above the village is one GROUP BY month over its own monthly
 summary (app/figures/regions.py), a row a month; a village's over its rollup
-(app/models/figure.py); never a scan of meetings and issues. Overdue issues are counted by the month they were raised from the open issues past their
-deadline only (the (status, deadline) index), as the table's "overdue now" is.
+(app/models/figure.py); never a scan of meetings and issues. Overdue issues are counted by the
+month they were raised from the open issues past their deadline only (the (status, deadline)
+index), in the same pass as the table's "overdue now" (reads.overdue_by_month).
 Points by rule category come from the ledger's own summary by village, month and rule
 (app/models/figure_points.py, kept by app/ledger/services.py), for a region above the village
 from its sum by month and category name (app/figures/region_points.py): a reversal takes its
@@ -13,7 +14,7 @@ meetings and issues are kept by village, not grid, so they have no grid chart.
 Each chart is a plain dict (a "spec"): the template draws it (static/js/charts.js), shows it as
 a table and the .xlsx download writes it, so the three always agree.
 """
-from datetime import date, datetime
+from datetime import date
 from typing import Optional
 
 import sqlalchemy as sa
@@ -24,9 +25,7 @@ from app.figures import reads as figures, rollup
 from app.models.meeting import FORMATS
 from app.models import (FigureMonth, FigurePoints, FigureReachCount, FigureRegionMonth,
                         FigureRegionPoints, FigureRegionReach, FigureVillage, Grid, Household,
-                        Issue, RankingMonth, Region)
-from app.models.base import utcnow
-from app.models.issue import OPEN_STATUSES
+                        RankingMonth, Region)
 from app.models.ledger import Rule, RuleCategory
 
 NAMES = ("meetings", "reach", "issues", "categories", "grids", "villages")
@@ -61,8 +60,10 @@ def _series(name: str, data: list, kind: Optional[str] = None, axis: int = 0,
     return entry
 
 
-def monthly(root: Optional[Region], first: date, last: date, today: date) -> dict:
-    """The region's months: {"months": [YYYYMM], counters by month, invited, reached, overdue}."""
+def monthly(root: Optional[Region], first: date, last: date, today: date,
+            overdue: Optional[dict[int, int]] = None) -> dict:
+    """The region's months: {"months": [YYYYMM], counters by month, invited, reached, overdue}.
+    `overdue`: reads.overdue_by_month's answer for these months when the page has read it."""
     villages = figures._villages(root)
     months = months_between(first, last)
     span = (months[0], months[-1])
@@ -70,8 +71,9 @@ def monthly(root: Optional[Region], first: date, last: date, today: date) -> dic
         found, reached = _region_months(root, span)
     else:
         found, reached = _village_months(villages, span)
-    overdue = dict.fromkeys(months, 0)
-    overdue.update(_overdue_by_month(villages, months, today))
+    if overdue is None:
+        overdue = figures.overdue_by_month(root, months, today)
+    overdue = {k: overdue.get(k, 0) for k in months}
     empty = dict.fromkeys(rollup.FIELDS + ("invited",), 0)
     return {"months": months, "counts": {k: found.get(k, empty) for k in months},
             "reached": {k: reached.get(k, 0) for k in months}, "overdue": overdue}
@@ -109,27 +111,6 @@ def _village_months(villages, span: tuple[int, int]) -> tuple[dict, dict]:
         sa.select(reach.month, sa.func.sum(reach.households))
         .where(reach.village_id.in_(villages), reach.month.between(*span)).group_by(reach.month))}
     return found, reached
-
-
-def _overdue_by_month(villages: sa.Select, months: list[int], today: date) -> dict[int, int]:
-    """Open issues past their deadline counted by the local month they were raised, grouped by the
-    database (one row a month, not one an issue): each month is its first local midnight in UTC.
-    Only months that can hold one are compared: none is raised in a month still to come, nor (for
-    a period typed from year 1) before 1970."""
-    months = [k for k in months if 197001 <= k <= rollup.month_of(utcnow())]
-    if not months:
-        return {}
-    zone = rollup.zone()
-    starts = [datetime(k // 100, k % 100, 1, tzinfo=zone) for k in months]
-    after = months[-1] + (89 if months[-1] % 100 == 12 else 1)  # the month after the last
-    ends = starts[1:] + [datetime(after // 100, after % 100, 1, tzinfo=zone)]
-    raised = (sa.select(sa.case(*((Issue.created_at < end, k) for k, end in zip(months, ends)))
-                        .label("month"))
-              .where(Issue.status.in_(OPEN_STATUSES), Issue.deadline < today,
-                     Issue.village_id.in_(villages), Issue.created_at >= starts[0],
-                     Issue.created_at < ends[-1]).subquery())
-    return {month: n for month, n in db.session.execute(
-        sa.select(raised.c.month, sa.func.count()).group_by(raised.c.month))}
 
 
 def points_by_category(root: Optional[Region], first: date, last: date) -> list[tuple[str, int]]:
@@ -182,12 +163,13 @@ def _rate(attendances: int, invited: int) -> Optional[float]:
 
 
 def specs(root: Optional[Region], first: date, last: date, today: date, villages: list,
-          names: tuple = NAMES) -> list[dict]:
+          names: tuple = NAMES, overdue: Optional[dict[int, int]] = None) -> list[dict]:
     """Every chart of the page, or only those `names` (one chart's .xlsx reads only its own
-    summary): `villages` are the table's rows as it shows them (its order)."""
+    summary): `villages` are the table's rows as it shows them (its order); `overdue` as for
+    `monthly`."""
     charts = []
     if {"meetings", "reach", "issues"} & set(names):
-        charts += _monthly_specs(monthly(root, first, last, today))
+        charts += _monthly_specs(monthly(root, first, last, today, overdue))
     if "categories" in names:
         found = points_by_category(root, first, last)
         charts.append(_spec("categories", _("Points by rule category"), "bar", [n for n, _p in found],

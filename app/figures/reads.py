@@ -14,7 +14,7 @@ An issue counts in the month it was raised, with how it was settled since; a mee
 check-ins in the month it starts, once opened.
 """
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Optional
 
@@ -26,6 +26,7 @@ from app.i18n import name_key
 from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount,
                         FigureRegionMonth, FigureRegionReach, FigureVillage, Issue, Region,
                         RegionLevel)
+from app.models.base import utcnow
 from app.models.issue import OPEN_STATUSES
 from app.models.region import subtree_clause
 
@@ -160,24 +161,27 @@ def _fill(row: Row, found: dict) -> None:
 RATES = ("attendance_rate", "avg_days", "satisfaction")  # None where nothing to divide by
 
 
-def _sort_values(villages, column: str, months: tuple[int, int], today: date) -> dict[int, object]:
-    """{village_id: its value of `column`} for the villages that have a row to count from: one
-    GROUP BY village_id of the one figure, no Row built per village."""
+def _counted(villages, column: str, months: tuple[int, int], today: date) -> Optional[sa.Select]:
+    """(vid, value) of a counted column (not a rate) for the villages that have a row to count
+    from: one GROUP BY village_id of the one figure; None for a rate (`_month_values`)."""
     if column == "cadres":
         c = FigureCadreCount
-        query = (sa.select(c.region_id, sa.func.sum(c.cadres))
-                 .where(c.region_id.in_(villages), *_first_seen(c, months)).group_by(c.region_id))
-    elif column == "reached":
+        return (sa.select(c.region_id.label("vid"), sa.func.sum(c.cadres).label("value"))
+                .where(c.region_id.in_(villages), *_first_seen(c, months)).group_by(c.region_id))
+    if column == "reached":
         r = FigureReachCount
-        query = (sa.select(r.village_id, sa.func.sum(r.households))
-                 .where(r.village_id.in_(villages), *_first_seen(r, months)).group_by(r.village_id))
-    elif column == "overdue":
-        query = (sa.select(Issue.village_id, sa.func.count()).where(
+        return (sa.select(r.village_id.label("vid"), sa.func.sum(r.households).label("value"))
+                .where(r.village_id.in_(villages), *_first_seen(r, months)).group_by(r.village_id))
+    if column == "overdue":
+        return (sa.select(Issue.village_id.label("vid"), sa.func.count().label("value")).where(
             Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
             .group_by(Issue.village_id))
-    else:
-        return _month_values(villages, column, months)
-    return {vid: int(n) for vid, n in db.session.execute(query)}
+    if column in RATES:
+        return None
+    m = FigureMonth.__table__.c
+    counted = sum(m[f"meetings_{f}"] for f in FORMATS) if column == "meetings" else m[column]
+    return (sa.select(m.village_id.label("vid"), sa.func.sum(counted).label("value"))
+            .where(m.village_id.in_(villages), m.month.between(*months)).group_by(m.village_id))
 
 
 def _month_values(villages, column: str, months: tuple[int, int]) -> dict[int, object]:
@@ -215,28 +219,39 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     all their figures. Sorting by a figure reads that figure of every village over the period."""
     months = (month_number(first), month_number(last))
     villages = _villages(root)
-    if sort in COLUMNS:
-        values = _sort_values(villages, sort, months, today)
+    counted = _counted(villages, sort, months, today) if sort in COLUMNS else None
+    if counted is not None:
+        # A count (0 where a village has no row), ordered and cut to the page by the database:
+        # not every village's id and value read and sorted here.
+        found = counted.subquery()
+        value = sa.func.coalesce(found.c.value, 0)
+        order = (value.desc(), Region.id.desc()) if descending else (value, Region.id)
+        ids = list(db.session.scalars(villages.outerjoin(found, found.c.vid == Region.id)
+                                      .order_by(*order).offset(start).limit(size + 1)))
+    elif sort in COLUMNS:  # a rate: None (nothing to divide by) goes last either way
+        values = _month_values(villages, sort, months)
         every = sorted(db.session.scalars(villages))
-        default = None if sort in RATES else 0
-        present = [(values.get(vid, default), vid) for vid in every
-                   if values.get(vid, default) is not None]
+        present = [(values[vid], vid) for vid in every if values.get(vid) is not None]
         ordered = [vid for _value, vid in sorted(present, reverse=descending)]
-        ordered += [vid for vid in every if values.get(vid, default) is None]
+        ordered += [vid for vid in every if values.get(vid) is None]
+        ids = ordered[start:start + size + 1]
     else:
-        named = db.session.execute(sa.select(Region.id, Region.name).where(Region.id.in_(villages)))
-        ordered = [vid for vid, _name in sorted(named, key=lambda r: _name_key(r[1]),
-                                                reverse=descending)]
-    ids = ordered[start:start + size]
+        # By the stored pinyin key (app.i18n.sort_key, in name_key's order), ties by id as the
+        # figures' sorts have them: an index walk of one page, not every name under a city
+        # read and sorted here.
+        order = (Region.sort_key.desc(), Region.id.desc()) if descending else (Region.sort_key, Region.id)
+        ids = list(db.session.scalars(villages.order_by(*order).offset(start).limit(size + 1)))
+    ids, more = ids[:size], len(ids) > size
     rows = _rows(ids, months, today) if ids else {}
-    return [rows[vid] for vid in ids], start + size < len(ordered)
+    return [rows[vid] for vid in ids], more
 
 
-def total(root: Optional[Region], first: date, last: date, today: date, rows=None) -> Row:
+def total(root: Optional[Region], first: date, last: date, today: date, rows=None,
+          overdue: Optional[dict[int, int]] = None) -> Row:
     """The totals of the villages under `root` for the period: a village's own figures; a
     region's from its monthly summary (app/figures/regions.py), a row a month, whatever the
     number of villages under it. `rows`: the villages' figures when already read (a village's
-    page holds its own row)."""
+    page holds its own row); `overdue`: overdue_by_month's answer when already read."""
     months = (month_number(first), month_number(last))
     if root is not None and root.is_village:
         if rows is None or [r.village_id for r in rows] != [root.id]:
@@ -255,14 +270,53 @@ def total(root: Optional[Region], first: date, last: date, today: date, rows=Non
     total.reached = int(db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(reach.households), 0))
         .where(reach.region_id.in_(regions), *_first_seen(reach, months))))
-    villages = _villages(root)
-    total.households = int(db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(FigureVillage.households), 0))
-        .where(FigureVillage.village_id.in_(villages))))
-    total.overdue = db.session.scalar(sa.select(sa.func.count()).select_from(Issue).where(
-        Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages)))
+    total.households = int(db.session.scalar(_under(
+        sa.select(sa.func.coalesce(sa.func.sum(FigureVillage.households), 0)),
+        FigureVillage.village_id, root)))
+    if overdue is None:
+        overdue = overdue_by_month(root, [], today)
+    total.overdue = sum(overdue.values())
     total.by_level = _cadres(root, months)
     return total
+
+
+def _under(query: sa.Select, village_id, root: Optional[Region]) -> sa.Select:
+    """`query` limited to rows whose village (`village_id`) lies under `root` (None: all), by a
+    join on the village's path: on SQLite half the time of IN (the villages under it)."""
+    if root is None:
+        return query
+    return query.join(Region, Region.id == village_id).where(subtree_clause(Region.path, root.path))
+
+
+def overdue_by_month(root: Optional[Region], months: list[int], today: date) -> dict[int, int]:
+    """The open issues under `root` past their deadline on `today`, by the local month they were
+    raised: {YYYYMM: n} for the `months` asked for that have some, and {0: n} for all others. One
+    pass over what is overdue (the (status, deadline) index) serves the totals' "overdue now"
+    (the sum) and the chart's series (the months), which were a pass each. Each month is its
+    first local midnight in UTC, found by a balanced CASE (four comparisons a row for a year, not
+    up to twelve); only months that can hold one are asked: none is raised in a month still to
+    come, nor (for a period typed from year 1) before 1970."""
+    months = [k for k in months if 197001 <= k <= rollup.month_of(utcnow())]
+    month: sa.ColumnElement = sa.literal(0)
+    if months:
+        zone = rollup.zone()
+        starts = [datetime(k // 100, k % 100, 1, tzinfo=zone) for k in months]
+        after = months[-1] + (89 if months[-1] % 100 == 12 else 1)  # the month after the last
+        ends = starts[1:] + [datetime(after // 100, after % 100, 1, tzinfo=zone)]
+
+        def within(low: int, high: int) -> sa.ColumnElement:
+            if high - low == 1:
+                return sa.literal(months[low])
+            middle = (low + high) // 2
+            return sa.case((Issue.created_at < ends[middle - 1], within(low, middle)),
+                           else_=within(middle, high))
+
+        month = sa.case((Issue.created_at < starts[0], 0), (Issue.created_at >= ends[-1], 0),
+                        else_=within(0, len(months)))
+    raised = _under(sa.select(month.label("month")).select_from(Issue).where(
+        Issue.status.in_(OPEN_STATUSES), Issue.deadline < today), Issue.village_id, root).subquery()
+    return {k: n for k, n in db.session.execute(
+        sa.select(raised.c.month, sa.func.count()).group_by(raised.c.month))}
 
 
 def summarised_regions(root: Optional[Region]):

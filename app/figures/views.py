@@ -98,8 +98,10 @@ def figures_page():
     region, start, end = _asked()
     sort, descending = _sorting()
     page = _page(region, start, end)
-    total = figures.total(region, start, end, local_today(utcnow()), page.items)
-    specs = charts.specs(region, start, end, local_today(utcnow()), page.items)
+    today = local_today(utcnow())
+    overdue = figures.overdue_by_month(region, charts.months_between(start, end), today)
+    total = figures.total(region, start, end, today, page.items, overdue=overdue)
+    specs = charts.specs(region, start, end, today, page.items, overdue=overdue)
     return render_template("figures/index.html", region=region, start=start, end=end,
                            rows=page.items, page=page, total=total, sort=sort, charts=specs,
                            descending=descending, formats=FORMATS, columns=figures.COLUMNS,
