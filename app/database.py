@@ -20,6 +20,7 @@ def configure_engines(engine: Engine) -> None:
     """Make an SQLite engine safe for concurrent writers; test a PostgreSQL connection's
     socket before each use (`_check_idle_socket`)."""
     if engine.dialect.name == "postgresql":
+        sa.event.listen(engine, "connect", _mark_fresh)
         sa.event.listen(engine, "checkout", _check_idle_socket)
     if engine.dialect.name != "sqlite":
         return
@@ -55,6 +56,13 @@ def configure_engines(engine: Engine) -> None:
     _SQLITE_ENGINES.add(engine)
 
 
+_FRESH = "lianxin.fresh"  # a connection record's DBAPI connection was opened for this checkout
+
+
+def _mark_fresh(_dbapi_connection, connection_record) -> None:
+    connection_record.info[_FRESH] = True
+
+
 def _check_idle_socket(dbapi_connection, connection_record, connection_proxy) -> None:
     """A pooled PostgreSQL connection is tested before use without a round trip: an idle
     connection has nothing to read, so a socket with something to read was ended by the server
@@ -64,7 +72,13 @@ def _check_idle_socket(dbapi_connection, connection_record, connection_proxy) ->
     connection and check out another (a new one if need be), as its own pre-ping does; a message
     the server sends an idle client otherwise (a changed setting's ParameterStatus) costs only a
     new connection. A dead link that sends nothing (a cut cable) is found by neither this nor a
-    ping: the first statement fails and the request is a clean 503 (app/errors)."""
+    ping: the first statement fails and the request is a clean 503 (app/errors).
+    A connection opened for this checkout is not tested, as the pre-ping did not test one: the
+    pool tries three connections and then raises InvalidRequestError, a 500, so a server that
+    ends each new connection at once (a restart in progress, a terminator) must fail at the first
+    statement instead, as a 503."""
+    if connection_record.info.pop(_FRESH, False):
+        return
     if dbapi_connection.closed:
         raise sa.exc.DisconnectionError("the connection is closed")
     poller = select.poll()

@@ -3,6 +3,7 @@ the user's language, then recovery with no restart), and a gunicorn worker kille
 the middle of 50 concurrent sales (every sale made exactly once, nothing half-written)."""
 import http.client
 import os
+import select
 import signal
 import socket
 import threading
@@ -214,6 +215,41 @@ def test_connections_dropped_while_idle_in_the_pool_cost_no_request(app, backend
         assert db.session.get(Household, household).balance == 90
         db.session.remove()
         db.engine.dispose()
+
+
+def test_connections_ended_as_soon_as_opened_give_a_503_not_a_500(app, backend):
+    """A server that ends every new connection at once (a restart under way, the terminator of
+    the next test): the request is the clean 503, not the pool's "This connection is closed"
+    (InvalidRequestError, a 500) after three new connections each failed the idle-socket test."""
+    if backend != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    app = create_app({key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH",
+                                                      "UPLOAD_FOLDER")})
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with app.app_context():
+        db.session.execute(sa.text("SELECT 1"))  # the dialect's first connection, left alone
+        db.session.remove()
+        db.engine.dispose()
+
+        def ended_at_once(dbapi_connection, _record):
+            with admin.connect() as connection:
+                connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"),
+                                   {"pid": dbapi_connection.info.backend_pid})
+            poller = select.poll()
+            poller.register(dbapi_connection.fileno(), select.POLLIN)
+            assert poller.poll(5000), "the server's goodbye did not arrive"
+
+        sa.event.listen(db.engine, "connect", ended_at_once)
+        try:
+            call = app.test_client().get("/api/v1/me", headers={"Authorization": "Bearer abc"})
+            assert call.status_code == 503, call.get_data(as_text=True)
+            assert call.json["error"]["code"] == "unavailable"
+        finally:
+            sa.event.remove(db.engine, "connect", ended_at_once)
+            db.session.remove()
+            db.engine.dispose()
+            admin.dispose()
 
 
 def _ledger_clean(app) -> None:
