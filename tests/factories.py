@@ -19,6 +19,41 @@ def region_tree(villages=("甲村", "乙村")):
     return city, county, township, made
 
 
+def regions_before_sort_keys(specs):
+    """add_regions() in a database migrated to a revision before regions.sort_key (a1540202c248),
+    for the migrations' backfill tests: the ORM would write and read that column, so each region
+    (name, level, parent) is inserted with the columns of that time and returned as an (id, name,
+    path, level) namespace."""
+    from types import SimpleNamespace
+
+    import sqlalchemy as sa
+
+    from app.regions.services import path_segment
+
+    made = []
+    for name, level, parent in specs:
+        rid = db.session.execute(sa.text(
+            "INSERT INTO regions (parent_id, name, level, path, active) "
+            "VALUES (:parent, :name, :level, '', :active) RETURNING id"),
+            {"parent": parent.id if parent else None, "name": name, "level": int(level),
+             "active": True}).scalar_one()
+        path = (parent.path if parent else "/") + path_segment(rid)
+        db.session.execute(sa.text("UPDATE regions SET path = :path WHERE id = :id"),
+                           {"path": path, "id": rid})
+        made.append(SimpleNamespace(id=rid, name=name, path=path, level=level))
+    db.session.commit()
+    return made
+
+
+def region_tree_before_sort_keys(villages=("甲村", "乙村")):
+    """region_tree() by regions_before_sort_keys: (city, county, township, [villages])."""
+    (city,) = regions_before_sort_keys([("测试市", RegionLevel.CITY, None)])
+    (county,) = regions_before_sort_keys([("测试县", RegionLevel.COUNTY, city)])
+    (township,) = regions_before_sort_keys([("测试镇", RegionLevel.TOWNSHIP, county)])
+    return city, county, township, regions_before_sort_keys(
+        [(name, RegionLevel.VILLAGE, township) for name in villages])
+
+
 def village(name="丙村", township=None):
     """One village, under a new tree when no township is given."""
     if township is None:

@@ -327,10 +327,9 @@ def test_upgrade_backfills_the_regions_points_by_category(tmp_path):
                       "INSTANCE_PATH": str(tmp_path)})
     with app.app_context():
         upgrade(revision="d4f6a8c0e2b1")
-        city, county, township, (v1, v2) = factories.region_tree()
-        (other,) = add_regions([("他镇", RegionLevel.TOWNSHIP, county)])
-        (v3,) = add_regions([("丙村", RegionLevel.VILLAGE, other)])
-        db.session.commit()
+        city, county, township, (v1, v2) = factories.region_tree_before_sort_keys()
+        (other,) = factories.regions_before_sort_keys([("他镇", RegionLevel.TOWNSHIP, county)])
+        (v3,) = factories.regions_before_sort_keys([("丙村", RegionLevel.VILLAGE, other)])
         found = {}
         for village, names in ((v1, ("乡风文明", "环境卫生")), (v2, ("乡风文明",)), (v3, ("环境卫生",))):
             for name in names:

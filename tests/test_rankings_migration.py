@@ -16,7 +16,7 @@ def test_upgrade_backfills_points_gained_by_local_month(tmp_path):
                       "INSTANCE_PATH": str(tmp_path)})
     with app.app_context():
         upgrade(revision="b3d5f7a9c1e2")
-        village = factories.village("迁移村")
+        (village,) = factories.region_tree_before_sort_keys(villages=("迁移村",))[3]
         h = factories.household(village).id
         rows = [  # (id, points, kind, UTC time, reverses)
             (1, 30, "award", "2026-03-10 02:00:00", None),

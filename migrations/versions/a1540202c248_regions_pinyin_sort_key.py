@@ -40,7 +40,20 @@ def upgrade():
         batch_op.create_index('ix_regions_level_sort_key', ['level', 'sort_key', 'id'], unique=False)
 
 
+def _foreign_keys(on: bool) -> None:
+    """SQLite drops the column by rebuilding `regions`, and every table referencing it would
+    refuse the DROP: foreign keys are switched off around the rebuild (only possible between
+    transactions, so the migration's transaction is committed and begun again)."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("COMMIT")
+        op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+        op.execute("BEGIN IMMEDIATE")
+
+
 def downgrade():
     with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.drop_index('ix_regions_level_sort_key')
+    _foreign_keys(False)
+    with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.drop_column('sort_key')
+    _foreign_keys(True)
