@@ -6,6 +6,7 @@ from flask import Flask, abort, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.access.menu_bar import menu_bar
 from app.access.permissions import may, menu_for, menu_sections_for
 from app.calls import is_call
 from app.events import unread_count
@@ -134,7 +135,7 @@ def init_app(app: Flask) -> None:
         user = current_user._get_current_object()
         return {"current_locale": locale, "html_lang": html_lang(locale),
                 "language_names": LANGUAGE_NAMES, "menu_for": menu_for,
-                "menu_sections_for": menu_sections_for,
+                "menu_sections_for": menu_sections_for, "menu_bar": menu_bar,
                 # what the signed-in user may do, for a page's links (a rule of app/access/)
                 "user_may": lambda action, target=None: may(user, action, target),
                 "unread_notifications": unread_count(user)}

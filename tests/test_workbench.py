@@ -136,6 +136,45 @@ def test_the_menu_is_grouped_from_the_same_rules(client, auth, w):
     assert 'href="/ledger/award"' not in client.get("/me").get_data(as_text=True)
 
 
+def test_the_kept_menu_is_each_accounts_own_in_its_language_and_on_its_page(client, auth, w):
+    """The menu's HTML is kept per process (app/access/menu_bar.py), yet each account sees its
+    own links, in its own language, with the page it is on marked: each menu served equals the
+    one rendered afresh, and one account's never shows on another's page."""
+    from app.access import menu_bar
+
+    def nav(path):
+        page = client.get(path).get_data(as_text=True)
+        return re.search(r'<ul class="navbar-nav me-auto">(.*?)</ul>\s*<ul class="navbar-nav">',
+                         page, re.S).group(1)
+
+    def served_and_fresh(path):
+        served = nav(path)
+        menu_bar._KEPT.clear()
+        assert nav(path) == served, path
+        return served
+
+    auth.login("committee")
+    workbench = served_and_fresh("/workbench")
+    assert 'href="/ledger/award"' in workbench and "active" in workbench
+    award = served_and_fresh("/ledger/award")
+    assert re.search(r'class="dropdown-item active" href="/ledger/award"', award)
+    assert not re.search(r'class="dropdown-item active" href="/ledger/award"', workbench)
+    assert nav("/workbench") == workbench  # kept
+    auth.logout()
+    auth.login("h1")
+    refused = client.get("/workbench")  # the committee's menu is kept for this page
+    assert refused.status_code == 403
+    own = served_and_fresh("/workbench")
+    assert 'href="/ledger/award"' not in own and own != workbench
+    w.h1_user.language = "en"
+    db.session.commit()
+    english = served_and_fresh("/workbench")
+    assert english != own and ">Meetings<" in english and "夜谈会" in own
+    auth.logout()
+    auth.login("committee")
+    assert nav("/workbench") == workbench
+
+
 @pytest.mark.parametrize("language, labels", [
     ("zh-CN", ["我的积分", "付款码", "夜谈会", "问题"]),
     ("zh-TW", ["我的積分", "付款碼", "夜談會", "問題"]),
