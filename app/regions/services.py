@@ -34,17 +34,16 @@ def household_counts(village_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 
 def region_totals(root: Optional[Region]) -> dict[str, int]:
-    """Villages and active households under a region (everything for None): the households
-    from each village's counter the register's services keep (FigureVillage), not a count of a
-    city's 800,000 households on every visit."""
-    villages = sa.select(sa.func.count(Region.id)).where(Region.level == RegionLevel.VILLAGE)
-    households = (sa.select(sa.func.coalesce(sa.func.sum(FigureVillage.households), 0))
-                  .join(Region, Region.id == FigureVillage.village_id))
+    """Villages and active households under a region (everything for None), in one query: the
+    households from each village's counter the register's services keep (FigureVillage), not a
+    count of a city's 800,000 households on every visit."""
+    query = (sa.select(sa.func.count(Region.id), sa.func.coalesce(sa.func.sum(FigureVillage.households), 0))
+             .select_from(Region).outerjoin(FigureVillage, FigureVillage.village_id == Region.id)
+             .where(Region.level == RegionLevel.VILLAGE))
     if root is not None:
-        villages = villages.where(subtree_clause(Region.path, root.path))
-        households = households.where(subtree_clause(Region.path, root.path))
-    return {"villages": db.session.scalar(villages) or 0,
-            "households": int(db.session.scalar(households) or 0)}
+        query = query.where(subtree_clause(Region.path, root.path))
+    villages, households = db.session.execute(query).one()
+    return {"villages": villages or 0, "households": int(households or 0)}
 
 
 def trails(regions: list[Region]) -> dict[int, str]:
