@@ -44,7 +44,7 @@ menu_item("me.committee", "regions.adopt_templates", _l("Rulebook templates"), 2
 def changeable(user: User, regions: list[Region]) -> set[int]:
     """The ids of `regions` the user may change ("regions.manage" or "regions.add_under"), for a
     page's Change links: the same rules, asked with the signed-in user taken out of its request
-    proxy once (a page of 50 villages went through the proxy some thousand times)."""
+    proxy once (a page of 50 villages went through the proxy some hundreds of times)."""
     user = getattr(user, "_get_current_object", lambda: user)()
     return {r.id for r in regions
             if may(user, "regions.manage", r) or may(user, "regions.add_under", r)}
