@@ -45,6 +45,25 @@ def test_each_village_row_links_its_register_and_change_page_with_its_trail(clie
     assert "badge" not in rows["甲村"]
 
 
+def test_the_totals_and_each_rows_counts(client, auth, tree):
+    """Villages and active households under the region (from the households' counters), and each
+    row's active households and people."""
+    a, b, _c = tree["villages"]
+    factories.household(a, members=4)
+    factories.household(a, members=2)
+    factories.household(a, members=5, active=False)
+    factories.household(b, members=1)
+    other = factories.village("外村")  # another tree: not under the county
+    factories.household(other)
+    auth.login("countyoff")
+    page = client.get("/regions/").get_data(as_text=True)
+    cards = re.findall(r'<div class="fs-3 fw-bold">(\d+)</div>', page)
+    assert cards == ["3", "3"]
+    rows = _rows(page)
+    counts = {name: re.findall(r'<td class="text-end">(\d+)</td>', row) for name, row in rows.items()}
+    assert counts == {"甲村": ["2", "6"], "乙村": ["1", "1"], "丙村": ["0", "0"]}
+
+
 def test_drill_down_buttons_are_in_pinyin_order_ties_by_id(client, auth, tree):
     """The children of a region by the stored pinyin key, the same name ordered by id, whatever
     order they were written in (here the larger id first)."""
