@@ -3,7 +3,7 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 
-from app.access.permissions import OFFICIALS, VILLAGE_MANAGERS, menu_item, role_rule, rule
+from app.access.permissions import OFFICIALS, VILLAGE_MANAGERS, may, menu_item, role_rule, rule
 from app.models import Region, Role, User
 
 
@@ -39,3 +39,12 @@ role_rule("regions.adopt_templates", VILLAGE_MANAGERS)
 menu_item("regions.import", "regions.import_tree", _l("Places"), 15, section="admin")
 menu_item("me.committee", "accounts.bulk_accounts", _l("Household accounts"), 13, section="households")
 menu_item("me.committee", "regions.adopt_templates", _l("Rulebook templates"), 25, section="points")
+
+
+def changeable(user: User, regions: list[Region]) -> set[int]:
+    """The ids of `regions` the user may change ("regions.manage" or "regions.add_under"), for a
+    page's Change links: the same rules, asked with the signed-in user taken out of its request
+    proxy once (a page of 50 villages went through the proxy some hundreds of times)."""
+    user = getattr(user, "_get_current_object", lambda: user)()
+    return {r.id for r in regions
+            if may(user, "regions.manage", r) or may(user, "regions.add_under", r)}

@@ -1,6 +1,7 @@
 """The officials' figures page and its .xlsx download: per region, for a period, every village."""
 import io
 from datetime import date
+from typing import Optional
 from urllib.parse import quote
 
 from flask import abort, current_app, render_template, request, send_file, url_for
@@ -105,7 +106,19 @@ def figures_page():
     return render_template("figures/index.html", region=region, start=start, end=end,
                            rows=page.items, page=page, total=total, sort=sort, charts=specs,
                            descending=descending, formats=FORMATS, columns=figures.COLUMNS,
-                           link_args=_link_args(region, start, end), links=_row_links(start, end))
+                           link_args=_link_args(region, start, end), links=_row_links(start, end),
+                           pct=_rate_text, days=_days_text)
+
+
+def _rate_text(value: Optional[float]) -> str:
+    """A rate as the page shows it: a percentage to one decimal, or a dash where there is none
+    (a function, not a Jinja macro: a 50-village page shows some hundred)."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _days_text(value: Optional[float]) -> str:
+    """Average days to resolve as the page shows them: one decimal, or a dash."""
+    return "—" if value is None else f"{value:.1f}"
 
 
 def _row_links(start: date, end: date) -> dict[str, str]:
