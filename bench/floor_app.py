@@ -91,8 +91,8 @@ class Entry(db.Model):
 def create() -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = "bench-only"
-    instance = os.environ.get("LIANXIN_INSTANCE", "/tmp")
-    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance}/floor.db"
+    instance = os.environ.get("LIANXIN_INSTANCE")  # bench/floor.py's; else in memory (imported)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance}/floor.db" if instance else "sqlite://"
     app.jinja_loader = DictLoader(TEMPLATES)
     menu = []
 
