@@ -123,12 +123,14 @@ def html_lang(locale: str) -> str:
 
 def name_key(name: str) -> tuple:
     """Sort key for Chinese names as people expect: by pinyin, with numbers in numeric order
-    (第2网格 before 第10网格), not by Unicode code point."""
+    (第2网格 before 第10网格), not by Unicode code point. A number is a run of decimal digits
+    (\\d, which int() reads, fullwidth ones too); ① or ², digits to isdigit() but not to int(),
+    are text."""
     key = []
     for part in name_pinyin(name or ""):
         for piece in re.split(r"(\d+)", part):
             if piece:
-                key.append((0, int(piece), "") if piece.isdigit() else (1, 0, piece.lower()))
+                key.append((0, int(piece), "") if piece.isdecimal() else (1, 0, piece.lower()))
     return tuple(key)
 
 

@@ -172,6 +172,10 @@ def test_villages_table_is_paginated_in_sort_order(app, client, auth, w):
     assert f'data-village="{w.other.id}"' in second and f'data-village="{w.home.id}"' not in second
     for forged in ("-5", "x", "99999999999999", "7"):
         assert client.get(f"/figures?after={forged}").status_code == 200
+    # Digits to str.isdigit() that int() refuses: ² and ① start the table again, as "x" does.
+    for forged in ("%C2%B2", "%E2%91%A0", "1%C2%B2"):
+        page = client.get(f"/figures?after={forged}")
+        assert page.status_code == 200 and f'data-village="{w.home.id}"' in page.text
 
 
 def _village_order(text, w):

@@ -60,6 +60,18 @@ def test_the_database_orders_names_exactly_as_name_key(app):
     assert [v.sort_key for v in villages] == [sort_key(n) for n in TRICKY]
 
 
+def test_digits_int_cannot_read_are_text_in_names(app):
+    """① and ² are digits to str.isdigit() but not to int(): a village named with them (①组,
+    第²村) is made and ordered as text, not refused with a 500; fullwidth digits (１０) are
+    numbers, as \\d reads them."""
+    names = ["①组", "第²村", "②组", "第１０组", "第２组", "第2组", "²"]
+    township, villages = _tree(names)
+    assert _page_ids(township, False, 3) == _expected(villages)
+    assert [v.sort_key for v in villages] == [sort_key(n) for n in names]
+    assert name_key("第１０组")[1] == (0, 10, "") and name_key("第２组") < name_key("第１０组")
+    assert name_key("①组")[0][0] == 1  # text
+
+
 def test_a_renamed_village_moves(app):
     township, villages = _tree(["安村", "白村", "陈村"])
     admin = factories.user("sortadmin", "admin")

@@ -64,7 +64,7 @@ def _page(region, start: date, end: date) -> Page:
     """The page of sorted villages the request asks for: ?after= is the position where it
     starts; only that page's villages are read in full (reads.page)."""
     raw = request.args.get("after") or "0"
-    first = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    first = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0  # not ² or ①
     size = current_app.config["PAGE_SIZE"]
     rows, more = figures.page(region, start, end, local_today(utcnow()), *_sorting(), first, size)
     return Page(rows, str(first + size) if more else None)

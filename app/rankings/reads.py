@@ -66,7 +66,7 @@ class Row:
 
 def _number_key(number: str) -> tuple:
     """Household numbers in natural order (2 before 10), as the register lists them."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part)
                  for part in re.split(r"(\d+)", number) if part)
 
 
