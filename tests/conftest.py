@@ -190,13 +190,13 @@ def _demo_load(*args, **kwargs):
         return _real_demo_load(*args, **kwargs)
     if copy is not None:
         _restore_demo(copy[0])
-        return copy_counts(copy[1])
+        return _copy_counts(copy[1])
     counts = _real_demo_load(*args, **kwargs)
-    _DEMO_COPIES[key] = (_keep_demo(), copy_counts(counts))
+    _DEMO_COPIES[key] = (_keep_demo(), _copy_counts(counts))
     return counts
 
 
-def copy_counts(counts: dict) -> dict:
+def _copy_counts(counts: dict) -> dict:
     return {k: list(v) if isinstance(v, list) else v for k, v in counts.items()}
 
 

@@ -163,7 +163,7 @@ RATES = ("attendance_rate", "avg_days", "satisfaction")  # None where nothing to
 
 def _counted(villages, column: str, months: tuple[int, int], today: date) -> Optional[sa.Select]:
     """(vid, value) of a counted column (not a rate) for the villages that have a row to count
-    from: one GROUP BY village_id of the one figure; None for a rate (`_month_values`)."""
+    from: one GROUP BY village_id of the one figure; None for a rate (`_rate_values`)."""
     if column == "cadres":
         c = FigureCadreCount
         return (sa.select(c.region_id.label("vid"), sa.func.sum(c.cadres).label("value"))
@@ -179,19 +179,23 @@ def _counted(villages, column: str, months: tuple[int, int], today: date) -> Opt
     if column in RATES:
         return None
     m = FigureMonth.__table__.c
-    counted = sum(m[f"meetings_{f}"] for f in FORMATS) if column == "meetings" else m[column]
+    counted = _held(m) if column == "meetings" else m[column]
     return (sa.select(m.village_id.label("vid"), sa.func.sum(counted).label("value"))
             .where(m.village_id.in_(villages), m.month.between(*months)).group_by(m.village_id))
 
 
-def _month_values(villages, column: str, months: tuple[int, int]) -> dict[int, object]:
-    """{village_id: value} of a column counted from the village rollup's months (and for the
-    attendance rate its households), by the same arithmetic as Row's properties."""
+def _held(m) -> sa.ColumnElement:
+    """Meetings held, of every format, in the village rollup's row (its columns `m`)."""
+    return sum(m[f"meetings_{f}"] for f in FORMATS)
+
+
+def _rate_values(villages, column: str, months: tuple[int, int]) -> dict[int, Optional[float]]:
+    """{village_id: value} of a rate (RATES) counted from the village rollup's months (and for
+    the attendance rate its households), by the same arithmetic as Row's properties; None where
+    there is nothing to divide by."""
     m = FigureMonth.__table__.c
-    held = sum(m[f"meetings_{f}"] for f in FORMATS)
-    fields = {"meetings": (held,), "attendance_rate": (m.attendances, held),
-              "avg_days": (m.resolve_seconds, m.resolved), "satisfaction": (m.satisfied, m.answered)}
-    fields = fields.get(column) or (m[column],)
+    fields = {"attendance_rate": (m.attendances, _held(m)), "avg_days": (m.resolve_seconds, m.resolved),
+              "satisfaction": (m.satisfied, m.answered)}[column]
     query = (sa.select(m.village_id, *(sa.func.sum(f) for f in fields))
              .where(m.village_id.in_(villages), m.month.between(*months)).group_by(m.village_id))
     if column == "attendance_rate":
@@ -203,12 +207,9 @@ def _month_values(villages, column: str, months: tuple[int, int]) -> dict[int, o
         if column == "attendance_rate":
             attendances, meetings, households = values
             found[vid] = attendances / (meetings * households) if meetings * households else None
-        elif column == "avg_days":
-            found[vid] = values[0] / 86400.0 / values[1] if values[1] else None
-        elif column == "satisfaction":
-            found[vid] = values[0] / values[1] if values[1] else None
-        else:
-            found[vid] = values[0]
+        else:  # avg_days or satisfaction: a quotient of two sums
+            scale = 86400.0 if column == "avg_days" else 1
+            found[vid] = values[0] / scale / values[1] if values[1] else None
     return found
 
 
@@ -229,7 +230,7 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
         ids = list(db.session.scalars(villages.outerjoin(found, found.c.vid == Region.id)
                                       .order_by(*order).offset(start).limit(size + 1)))
     elif sort in COLUMNS:  # a rate: None (nothing to divide by) goes last either way
-        values = _month_values(villages, sort, months)
+        values = _rate_values(villages, sort, months)
         every = sorted(db.session.scalars(villages))
         present = [(values[vid], vid) for vid in every if values.get(vid) is not None]
         ordered = [vid for _value, vid in sorted(present, reverse=descending)]
