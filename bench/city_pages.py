@@ -18,8 +18,9 @@ busy two-core machine and the verifies 15 more; `--sql-summaries` is needed ther
 Set BENCH_DATABASE_URL (a PostgreSQL URL whose database may be emptied) to bench PostgreSQL; the
 demo then goes in that database's schema `bench_demo`. `--keep DIR` keeps the SQLite databases
 in DIR and reuses them on the next run with the same size; on PostgreSQL a city already built at
-the asked size (same migration head, villages, households and entries) is reused, `--rebuild`
-forces a new one. A kept SQLite city is migrated to the head before it is timed.
+the asked size (villages, households and entries, at a revision of these migrations) is reused,
+`--rebuild` forces a new one. A kept city, SQLite or PostgreSQL, is migrated to the head before
+it is timed.
 """
 import argparse
 import os
@@ -117,8 +118,10 @@ def _demo_url(url: str) -> str:
 
 
 def built_at_size(app, villages: int, per_village: int, entries: int) -> bool:
-    """Whether the database already holds a city of this size (a PostgreSQL city to reuse): the
-    migration head, the synthetic villages and households, and at least 90 % of the entries."""
+    """Whether the database already holds a city of this size (a PostgreSQL city to reuse): at a
+    revision of this code's migrations (the caller upgrades it to the head, as a kept SQLite
+    city: a new index must not cost a 45-minute rebuild), the synthetic villages and households,
+    and at least 90 % of the entries."""
     from alembic.script import ScriptDirectory
     from flask_migrate import Migrate  # noqa: F401 (the app's migrate extension is bound)
 
@@ -128,7 +131,8 @@ def built_at_size(app, villages: int, per_village: int, entries: int) -> bool:
         try:
             head = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
             config = app.extensions["migrate"].migrate.get_config()
-            want = ScriptDirectory.from_config(config).get_current_head()
+            known = {script.revision for script in
+                     ScriptDirectory.from_config(config).walk_revisions()}
             synthetic = sa.select(Region.id).where(Region.level == RegionLevel.VILLAGE,
                                                    Region.name.like("模拟%"))
             found = (db.session.scalar(sa.select(sa.func.count()).select_from(synthetic.subquery())),
@@ -140,7 +144,7 @@ def built_at_size(app, villages: int, per_village: int, entries: int) -> bool:
         finally:
             db.session.remove()
             db.engine.dispose()
-    return (head == want and found[0] == villages and found[1] == villages * per_village
+    return (head in known and found[0] == villages and found[1] == villages * per_village
             and found[2] >= 0.9 * villages * per_village * entries)
 
 

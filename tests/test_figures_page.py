@@ -265,3 +265,43 @@ def test_every_sort_pages_as_sort_rows_orders_every_village(w, descending):
             found += [r.village_id for r in rows]
             start += 2
         assert found == expected, column
+
+
+@pytest.mark.parametrize("scope", ("city", "county", "long period"))
+def test_sorted_pages_keep_to_the_region_when_another_tree_has_figures(w, scope):
+    """Under a region at the top of the tree every village's figure is counted and the page's
+    join keeps the region's own: a village of another city, with households reached and an
+    overdue issue, never shows, and the order is sort_rows' order of the region's villages.
+    Under a county the count itself is limited; a period of over five years is asked as a range
+    of months, not a list."""
+    from app.extensions import db
+    from app.models import Region
+
+    foreign = factories.village("外市村")  # a tree of its own: another city at the top
+    committee = factories.user("foreigncommittee", "committee", region_id=foreign.id)
+    home = factories.household(foreign, head_name="外户")
+    met = meetings.plan(committee, foreign.id, "group", "外市", NOW - timedelta(days=2))
+    meetings.open_meeting(committee, met.id)
+    meetings.tick(committee, met.id, [home.id])
+    meetings.close(committee, met.id)
+    late = issues.raise_issue(committee, home.id, "issue", "roads", "外市问题")
+    issues.assign(committee, late.id, None, "单位", date.today() - timedelta(days=3), "修")
+    township = db.session.get(Region, w.home.parent_id)
+    factories.village("丁村", township=township)
+    root = w._county if scope == "county" else w._city
+    today = date.today()
+    first = date(2000, 1, 1) if scope == "long period" else today.replace(day=1) - timedelta(days=400)
+    every, total = figures.figures(root, first, today, today)
+    every = sorted(every, key=lambda r: r.village_id)
+    assert foreign.id not in {r.village_id for r in every}
+    # The totals' overdue and households are of the region's villages, not the other city's.
+    assert total.overdue == sum(r.overdue for r in every) == 2
+    assert total.households == sum(r.households for r in every)
+    alone = figures.figures(None, first, today, today)[0]
+    assert next(r for r in alone if r.village_id == foreign.id).reached == 1
+    assert next(r for r in alone if r.village_id == foreign.id).overdue == 1
+    for column in figures.COLUMNS:
+        for descending in (False, True):
+            expected = [r.village_id for r in figures.sort_rows(every, column, descending)]
+            rows, more = figures.page(root, first, today, today, column, descending, 0, 10)
+            assert [r.village_id for r in rows] == expected and not more, (column, descending)

@@ -163,25 +163,50 @@ RATES = ("attendance_rate", "avg_days", "satisfaction")  # None where nothing to
 
 def _counted(villages, column: str, months: tuple[int, int], today: date) -> Optional[sa.Select]:
     """(vid, value) of a counted column (not a rate) for the villages that have a row to count
-    from: one GROUP BY village_id of the one figure; None for a rate (`_rate_values`)."""
+    from: one GROUP BY village_id of the one figure; None for a rate (`_rate_values`).
+    `villages`: a query of the villages' ids, or None for every village (the caller's join
+    keeps those under its region): for a region at the top of the tree the test of each row
+    against the villages under it cost more than the count (a city's 17,500 rows reached)."""
+    def under(column):
+        return () if villages is None else (column.in_(villages),)
+
     if column == "cadres":
         c = FigureCadreCount
         return (sa.select(c.region_id.label("vid"), sa.func.sum(c.cadres).label("value"))
-                .where(c.region_id.in_(villages), *_first_seen(c, months)).group_by(c.region_id))
+                .where(*under(c.region_id), *_first_seen(c, months)).group_by(c.region_id))
     if column == "reached":
+        # Month by month (the index (month, since, ...)): each month's rows with since before
+        # the period, not every row of the period's months.
         r = FigureReachCount
         return (sa.select(r.village_id.label("vid"), sa.func.sum(r.households).label("value"))
-                .where(r.village_id.in_(villages), *_first_seen(r, months)).group_by(r.village_id))
+                .where(*under(r.village_id), _each_month(r.month, months), r.since < months[0])
+                .group_by(r.village_id))
     if column == "overdue":
         return (sa.select(Issue.village_id.label("vid"), sa.func.count().label("value")).where(
-            Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
+            Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, *under(Issue.village_id))
             .group_by(Issue.village_id))
     if column in RATES:
         return None
     m = FigureMonth.__table__.c
     counted = _held(m) if column == "meetings" else m[column]
     return (sa.select(m.village_id.label("vid"), sa.func.sum(counted).label("value"))
-            .where(m.village_id.in_(villages), m.month.between(*months)).group_by(m.village_id))
+            .where(*under(m.village_id), m.month.between(*months)).group_by(m.village_id))
+
+
+MONTHS_LISTED = 60  # a longer period is asked as a range
+
+
+def _each_month(column, months: tuple[int, int]) -> sa.ColumnElement:
+    """`column` (a YYYYMM month) in the period: the months listed, so an index led by the month
+    is one seek a month (with the next column's range inside it), or a range for a long one."""
+    first, last = months
+    listed = []
+    while first <= last and len(listed) <= MONTHS_LISTED:
+        listed.append(first)
+        first += 89 if first % 100 == 12 else 1  # December to the next January
+    if len(listed) > MONTHS_LISTED:
+        return column.between(*months)
+    return column.in_(listed)
 
 
 def _held(m) -> sa.ColumnElement:
@@ -220,7 +245,10 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     all their figures. Sorting by a figure reads that figure of every village over the period."""
     months = (month_number(first), month_number(last))
     villages = _villages(root)
-    counted = _counted(villages, sort, months, today) if sort in COLUMNS else None
+    # Under a region at the top of the tree, count every village's figure: the join below
+    # keeps the villages under it (the page's region), whichever else stands at the top.
+    counted = (_counted(None if root is None or root.parent_id is None else villages, sort,
+                        months, today) if sort in COLUMNS else None)
     if counted is not None:
         # A count (0 where a village has no row), ordered and cut to the page by the database:
         # not every village's id and value read and sorted here.
@@ -283,10 +311,18 @@ def total(root: Optional[Region], first: date, last: date, today: date, rows=Non
 
 def _under(query: sa.Select, village_id, root: Optional[Region]) -> sa.Select:
     """`query` limited to rows whose village (`village_id`) lies under `root` (None: all), by a
-    join on the village's path: on SQLite half the time of IN (the villages under it)."""
-    if root is None:
+    join on the village's path: on SQLite half the time of IN (the villages under it). No join
+    when `root` is the only region at the top, which holds every village (a city's own page):
+    the join was a lookup a row, a third of the city's overdue pass."""
+    if root is None or _holds_everything(root):
         return query
     return query.join(Region, Region.id == village_id).where(subtree_clause(Region.path, root.path))
+
+
+def _holds_everything(root: Region) -> bool:
+    """Whether every region lies under `root`: it is at the top and no other region is."""
+    return root.parent_id is None and not db.session.scalar(sa.select(sa.exists().where(
+        Region.parent_id.is_(None), Region.id != root.id)))
 
 
 def overdue_by_month(root: Optional[Region], months: list[int], today: date) -> dict[int, int]:
