@@ -79,8 +79,10 @@ def household(village_region, number=None, head_name="张三", grid_obj=None, **
     db.session.add(made)
     from app.figures import rollup
 
-    # As the register's service does: the figures' count of the village's active households.
-    rollup.households(village_region.id, 0 if fields.get("active") is False else 1)
+    # As the register's service does: the figures' count of the village's active households
+    # and the people in them.
+    if fields.get("active") is not False:
+        rollup.households(village_region.id, 1, made.members)
     db.session.commit()
     return made
 

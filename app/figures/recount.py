@@ -100,9 +100,11 @@ def _cadres(held):
 
 
 def _households() -> dict:
-    """{village_id: active households} counted from the register (villages with none left out)."""
-    return dict(db.session.execute(sa.select(Household.village_id, sa.func.count())
-                                   .where(Household.active.is_(True)).group_by(Household.village_id)).all())
+    """{village_id: (active households, people in them)} counted from the register (villages
+    with none left out)."""
+    return {v: (n, int(people)) for v, n, people in db.session.execute(
+        sa.select(Household.village_id, sa.func.count(), sa.func.sum(Household.members))
+        .where(Household.active.is_(True)).group_by(Household.village_id))}
 
 
 def rebuild() -> int:
@@ -122,7 +124,8 @@ def rebuild() -> int:
     counted = _households()
     if counted:
         db.session.execute(sa.insert(FigureVillage), [
-            {"village_id": v, "households": n} for v, n in counted.items()])
+            {"village_id": v, "households": n, "members": people}
+            for v, (n, people) in counted.items()])
     if months:
         db.session.execute(sa.insert(FigureMonth), [
             {"village_id": v, "month": m, **counters} for (v, m), counters in months.items()])
@@ -188,12 +191,16 @@ def verify(limit: int = 100) -> list[str]:
     expected, stored = _months(held), _stored_months()
     wrong = []
     counted = _households()
-    kept = {v: n for v, n in db.session.execute(
-        sa.select(FigureVillage.village_id, FigureVillage.households)) if n}
+    kept = {v: (n, people) for v, n, people in db.session.execute(
+        sa.select(FigureVillage.village_id, FigureVillage.households, FigureVillage.members))
+        if n or people}
     for village in sorted(set(counted) | set(kept)):
-        if counted.get(village, 0) != kept.get(village, 0):
-            wrong.append(f"village {village}: active households {kept.get(village, 0)} "
-                         f"expected {counted.get(village, 0)}")
+        (n, people), (want, want_people) = kept.get(village, (0, 0)), counted.get(village, (0, 0))
+        if n != want:
+            wrong.append(f"village {village}: active households {n} expected {want}")
+        if people != want_people:
+            wrong.append(f"village {village}: people in active households {people} expected "
+                         f"{want_people}")
     for key in sorted(set(expected) | set(stored)):
         want, have = expected.get(key, {}), stored.get(key, {})
         diff = {f: (have.get(f, 0), want.get(f, 0)) for f in rollup.FIELDS

@@ -66,14 +66,17 @@ def add(village_id: int, month: int, deltas: dict) -> None:
     regions.added(village_id, month, deltas)
 
 
-def households(village_id: int, delta: int) -> None:
-    """Add `delta` to a village's count of active households (the register's services call this
-    in their transaction when a household is added, imported, deactivated, reactivated or moved)."""
-    if not delta:
+def households(village_id: int, delta: int, members: int) -> None:
+    """Add `delta` to a village's count of active households and `members` to the people in them
+    (the register's services call this in their transaction when a household is added, imported,
+    changed, deactivated, reactivated or moved)."""
+    if not delta and not members:
         return
     regions.lock([village_id])
-    add_to(FigureVillage.__table__, ["village_id"], [{"village_id": village_id, "households": delta}])
-    regions.households(village_id, delta)
+    add_to(FigureVillage.__table__, ["village_id"],
+           [{"village_id": village_id, "households": delta, "members": members}])
+    if delta:
+        regions.households(village_id, delta)
 
 
 # Advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)).

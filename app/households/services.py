@@ -49,7 +49,8 @@ def create_household(actor: User, village: Region, data: dict) -> Household:
         household = Household(village_id=village.id, grid_id=_check_grid(village, data.get("grid_id")),
                               **{f: _clean(data, f) for f in FIELDS})
         db.session.add(household)
-        rollup.households(village.id, 1 if household.active is not False else 0)
+        if household.active is not False:  # None: the column's default, active
+            rollup.households(village.id, 1, _members(household))
         audit.record("household_created", target=f"household:{number}", detail=household.head_name,
                      actor=actor)
     return household
@@ -62,8 +63,12 @@ def update_household(actor: User, household: Household, data: dict) -> Household
     with transaction(conflict=_number_taken(number)):
         village = household.village
         _check_number(village, number, exclude_id=household.id)
+        _reload_locked(household)
+        members = household.members
         for field in FIELDS:
             setattr(household, field, _clean(data, field))
+        if household.active:
+            rollup.households(village.id, 0, _members(household) - members)
         household.grid_id = _check_grid(village, data.get("grid_id"))
         audit.record("household_updated", target=f"household:{household.id}", detail=number,
                      actor=actor)
@@ -74,8 +79,10 @@ def set_active(actor: User, household: Household, active: bool) -> None:
     """Deactivate or reactivate a household; households are never deleted, their history stays."""
     permissions.require(actor, "village.manage", household.village_id)
     with transaction():
+        _reload_locked(household)
         if household.active != active:
-            rollup.households(household.village_id, 1 if active else -1)
+            sign = 1 if active else -1
+            rollup.households(household.village_id, sign, sign * household.members)
         household.active = active
         action = "household_reactivated" if active else "household_deactivated"
         audit.record(action, target=f"household:{household.id}", detail=household.number, actor=actor)
@@ -93,6 +100,19 @@ def create_grid(actor: User, village: Region, name: str) -> Grid:
         db.session.add(grid)
         audit.record("grid_created", target=f"village:{village.id}", detail=name, actor=actor)
     return grid
+
+
+def _reload_locked(household: Household) -> None:
+    """The household as stored now, locked until the transaction ends (another change of it
+    waits): the village's counters move from what is stored, not from what the request loaded
+    before (two deactivations at once count one)."""
+    db.session.execute(sa.select(Household).where(Household.id == household.id).with_for_update()
+                       .execution_options(populate_existing=True)).scalar_one()
+
+
+def _members(household: Household) -> int:
+    """The people the household will be stored with (the column's default 1 when not given)."""
+    return int(household.members or 1)
 
 
 def _clean(data: dict, field: str):

@@ -110,14 +110,15 @@ class FigureCadreCount(db.Model):
 
 
 class FigureVillage(db.Model):
-    """A village's active households now, the attendance rate's denominator: kept by the register's
-    services (create, deactivate, reactivate, import, merge) so the figures never count a city's
-    households per request."""
+    """A village's active households now (the attendance rate's denominator) and the people in
+    them (the officials' list of villages): kept by the register's services (create, change,
+    deactivate, reactivate, import, merge) so no page counts a city's households per request."""
 
     __tablename__ = "figure_villages"
 
     village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
     households: so.Mapped[int] = _counter()
+    members: so.Mapped[int] = _counter()
 
 
 class FigureRegionMonth(db.Model):

@@ -143,8 +143,9 @@ def merge_villages(actor: User, merged: Region, survivor: Region) -> dict[str, i
         renumbered = _clear_clashes(Household, Household.number, merged, survivor, tag, 32)
         regridded = _clear_clashes(Grid, Grid.name, merged, survivor, tag, 64)
         counts = {"renumbered": renumbered, "grids_renamed": regridded}
-        moving = db.session.scalar(sa.select(sa.func.count(Household.id)).where(
-            Household.village_id == merged.id, Household.active.is_(True)))
+        moving, people = db.session.execute(sa.select(
+            sa.func.count(Household.id), sa.func.coalesce(sa.func.sum(Household.members), 0))
+            .where(Household.village_id == merged.id, Household.active.is_(True))).one()
         for model in (Household, Grid, Shop):
             counts[model.__tablename__] = db.session.execute(
                 sa.update(model).where(model.village_id == merged.id)
@@ -153,8 +154,8 @@ def merge_villages(actor: User, merged: Region, survivor: Region) -> dict[str, i
             sa.update(User).where(User.region_id == merged.id).values(region_id=survivor.id)).rowcount
         _move_served(merged, survivor)
         regions.lock([merged.id, survivor.id])  # both at once, in order: no lock cycle
-        rollup.households(merged.id, -moving)
-        rollup.households(survivor.id, moving)
+        rollup.households(merged.id, -moving, -people)
+        rollup.households(survivor.id, moving, people)
         merged.active, merged.merged_into_id = False, survivor.id
         audit.record("villages_merged", f"region:{merged.id}",
                      f"into {survivor.id} {survivor.name}: {counts}", actor)

@@ -185,11 +185,12 @@ def confirm_import(village: Region, token: str, user: User, create_grids: bool =
             create_grid(user, village, name)
         grids = {g.name.strip(): g.id for g in db.session.scalars(
             sa.select(Grid).where(Grid.village_id == village.id))}
-        db.session.add_all([Household(
+        added = [Household(
             village_id=village.id, number=r["number"], head_name=r["head_name"],
             members=int(r["members"] or 1), address=r["address"], phone=r["phone"],
-            grid_id=grids.get(r["grid"]) if r["grid"] else None) for r in rows])
-        rollup.households(village.id, len(rows))
+            grid_id=grids.get(r["grid"]) if r["grid"] else None) for r in rows]
+        db.session.add_all(added)
+        rollup.households(village.id, len(added), sum(h.members for h in added))
         audit.record("households_imported", target=f"village:{village.id}",
                      detail=f"{len(rows)} from {pending['filename']}", actor=user)
     return len(rows)
