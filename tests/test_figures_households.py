@@ -80,3 +80,29 @@ def test_the_count_follows_every_path_that_changes_households(app, runner):
     assert result.exit_code == 1 and "active households 9 expected 6" in result.output
     assert runner.invoke(args=["figures", "rebuild"]).exit_code == 0
     assert _kept() == _direct() and recount.verify() == []
+
+
+def test_changes_of_one_household_at_once_leave_the_counts_right(app):
+    """Committee members deactivating and editing the same household at once (each request
+    loaded it before the others wrote): the village's counts move from the household as
+    stored, so a deactivation counts once and a member change by what it changed."""
+    from app.models import User
+    from tests.races import race
+
+    w = make_world()
+    target, committee = w.h3.id, w.committee.id
+    db.session.rollback()
+
+    def work(i):
+        actor, household = db.session.get(User, committee), db.session.get(Household, target)
+        if i % 2:
+            households.update_household(actor, household, {"number": household.number,
+                                                           "head_name": "改", "members": i % 7 + 1})
+        else:
+            households.set_active(actor, household, False)
+
+    results = race(app, work, threads=12)
+    assert not [r for r in results if isinstance(r, Exception) and "changed" not in str(r)], results
+    db.session.expire_all()
+    assert _kept() == _direct() and recount.verify() == []
+    assert _kept()[w.home.id][0] == 2  # h3 gone once
