@@ -257,12 +257,15 @@ def test_every_sort_pages_as_sort_rows_orders_every_village(w, descending):
         factories.village(name, township=township)
     first, today = date.today().replace(day=1) - timedelta(days=400), date.today()
     every = sorted(figures.figures(w._city, first, today, today)[0], key=lambda r: r.village_id)
+    by_id = {r.village_id: r for r in every}
     for column in figures.COLUMNS:
         expected = [r.village_id for r in figures.sort_rows(every, column, descending)]
         found, start, more = [], 0, True
         while more:
             rows, more = figures.page(w._city, first, today, today, column, descending, start, 2)
             found += [r.village_id for r in rows]
+            # Every figure of a page's row, those its sort counted too, as the whole table has it.
+            assert rows == [by_id[r.village_id] for r in rows], column
             start += 2
         assert found == expected, column
 
@@ -305,3 +308,4 @@ def test_sorted_pages_keep_to_the_region_when_another_tree_has_figures(w, scope)
             expected = [r.village_id for r in figures.sort_rows(every, column, descending)]
             rows, more = figures.page(root, first, today, today, column, descending, 0, 10)
             assert [r.village_id for r in rows] == expected and not more, (column, descending)
+            assert rows == [next(r for r in every if r.village_id == v) for v in expected]

@@ -105,8 +105,11 @@ def figures(root: Optional[Region], first: date, last: date, today: date) -> tup
     return list(rows.values()), total(root, first, last, today, rows.values())
 
 
-def _rows(villages, months: tuple[int, int], today: date) -> dict[int, Row]:
-    """{village_id: Row} of the villages (a query of their ids, or a list of a page of them)."""
+def _rows(villages, months: tuple[int, int], today: date,
+          known: Optional[tuple[str, dict[int, int]]] = None) -> dict[int, Row]:
+    """{village_id: Row} of the villages (a query of their ids, or a list of a page of them);
+    `known`: (column, {village_id: value}) of a column of _KNOWN already counted (the page's
+    sort), not read again."""
     rows = {vid: Row(vid, name) for vid, name in db.session.execute(
         sa.select(Region.id, Region.name).where(Region.id.in_(villages)))}
 
@@ -134,17 +137,23 @@ def _rows(villages, months: tuple[int, int], today: date) -> dict[int, Row]:
                             .where(cadres.region_id.in_(villages), *_first_seen(cadres, months))
                             .group_by(cadres.region_id)):
         row.by_level = dict(zip(LEVELS, map(int, counts)))
+    column, values = known or (None, {})
+    for vid, n in values.items():
+        if vid in rows:  # the page's; the one after it only told that more follow
+            setattr(rows[vid], column, n)
     reach = FigureReachCount
-    for row, (n,) in each(sa.select(reach.village_id, sa.func.sum(reach.households))
-                          .where(reach.village_id.in_(villages), *_first_seen(reach, months))
-                          .group_by(reach.village_id)):
-        row.reached = int(n)
+    if column != "reached":
+        for row, (n,) in each(sa.select(reach.village_id, sa.func.sum(reach.households))
+                              .where(reach.village_id.in_(villages), *_first_seen(reach, months))
+                              .group_by(reach.village_id)):
+            row.reached = int(n)
     # Overdue is about now, not the period: open issues past their deadline, by the
     # (status, deadline) index, so it costs what is overdue, not what was ever raised.
-    for row, (n,) in each(sa.select(Issue.village_id, sa.func.count()).where(
-            Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, Issue.village_id.in_(villages))
-            .group_by(Issue.village_id)):
-        row.overdue = n
+    if column != "overdue":
+        for row, (n,) in each(sa.select(Issue.village_id, sa.func.count()).where(
+                Issue.status.in_(OPEN_STATUSES), Issue.deadline < today,
+                Issue.village_id.in_(villages)).group_by(Issue.village_id)):
+            row.overdue = n
     return rows
 
 
@@ -249,14 +258,18 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     # keeps the villages under it (the page's region), whichever else stands at the top.
     counted = (_counted(None if root is None or root.parent_id is None else villages, sort,
                         months, today) if sort in COLUMNS else None)
+    known: dict[int, int] = {}
     if counted is not None:
         # A count (0 where a village has no row), ordered and cut to the page by the database:
-        # not every village's id and value read and sorted here.
+        # not every village's id and value read and sorted here. The page's values come with
+        # it: households reached and overdue are then not read again for the page's rows.
         found = counted.subquery()
         value = sa.func.coalesce(found.c.value, 0)
         order = (value.desc(), Region.id.desc()) if descending else (value, Region.id)
-        ids = list(db.session.scalars(villages.outerjoin(found, found.c.vid == Region.id)
-                                      .order_by(*order).offset(start).limit(size + 1)))
+        known = {vid: int(n) for vid, n in db.session.execute(
+            villages.add_columns(value).outerjoin(found, found.c.vid == Region.id)
+            .order_by(*order).offset(start).limit(size + 1))}
+        ids = list(known)
     elif sort in COLUMNS:  # a rate: None (nothing to divide by) goes last either way
         values = _rate_values(villages, sort, months)
         every = sorted(db.session.scalars(villages))
@@ -271,8 +284,11 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
         order = (Region.sort_key.desc(), Region.id.desc()) if descending else (Region.sort_key, Region.id)
         ids = list(db.session.scalars(villages.order_by(*order).offset(start).limit(size + 1)))
     ids, more = ids[:size], len(ids) > size
-    rows = _rows(ids, months, today) if ids else {}
+    rows = _rows(ids, months, today, (sort, known) if sort in _KNOWN else None) if ids else {}
     return [rows[vid] for vid in ids], more
+
+
+_KNOWN = ("reached", "overdue")  # a page sorted by one of these has its values: _rows skips them
 
 
 def total(root: Optional[Region], first: date, last: date, today: date, rows=None,
