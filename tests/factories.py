@@ -87,6 +87,15 @@ def household(village_region, number=None, head_name="张三", grid_obj=None, **
     return made
 
 
+def household_before_people(village_region, number="0001", head_name="张三"):
+    """A household inserted without the figures' counters, for the migrations' backfill tests at
+    revisions before figure_villages.members (f6d8b0c2e4a7), which household() writes."""
+    made = Household(village_id=village_region.id, number=number, head_name=head_name, members=3)
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
 def shop(village_region, name="积分超市"):
     """A points shop in a village."""
     made = Shop(village_id=village_region.id, name=name)

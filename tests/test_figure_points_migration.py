@@ -18,7 +18,7 @@ def test_upgrade_backfills_points_by_village_month_and_rule(tmp_path):
     with app.app_context():
         upgrade(revision="c4e8a2f6b913")
         (village,) = factories.region_tree_before_sort_keys(villages=("迁移村",))[3]
-        h = factories.household(village).id
+        h = factories.household_before_people(village).id
         category = RuleCategory(village_id=village.id, name="乡风文明")
         db.session.add(category)
         db.session.flush()

@@ -40,7 +40,7 @@ def _direct() -> tuple[dict, dict]:
         for region in villages[village]:
             for key, n in counters.items():
                 months[region, month, key] += n
-            months[region, month, "invited"] += held * people.get(village, 0)
+            months[region, month, "invited"] += held * people.get(village, (0, 0))[0]
     found = {}
     for (region, month, key), n in months.items():
         found.setdefault((region, month), dict.fromkeys(regions.FIELDS, 0))[key] = n

@@ -17,7 +17,7 @@ def test_upgrade_backfills_points_gained_by_local_month(tmp_path):
     with app.app_context():
         upgrade(revision="b3d5f7a9c1e2")
         (village,) = factories.region_tree_before_sort_keys(villages=("迁移村",))[3]
-        h = factories.household(village).id
+        h = factories.household_before_people(village).id
         rows = [  # (id, points, kind, UTC time, reverses)
             (1, 30, "award", "2026-03-10 02:00:00", None),
             (2, -10, "deduction", "2026-03-31 20:00:00", None),  # 1 April in Shanghai
