@@ -176,8 +176,8 @@ def _counted(villages, column: str, months: tuple[int, int], today: date) -> Opt
     `villages`: a query of the villages' ids, or None for every village (the caller's join
     keeps those under its region): for a region at the top of the tree the test of each row
     against the villages under it cost more than the count (a city's 17,500 rows reached)."""
-    def under(column):
-        return () if villages is None else (column.in_(villages),)
+    def under(village_id):
+        return () if villages is None else (village_id.in_(villages),)
 
     if column == "cadres":
         c = FigureCadreCount

@@ -61,9 +61,9 @@ def update_household(actor: User, household: Household, data: dict) -> Household
     permissions.require(actor, "village.manage", household.village_id)
     number = data["number"].strip()
     with transaction(conflict=_number_taken(number)):
-        village = household.village
+        _reload_locked(household)  # first: its village too as stored (a merge moves households)
+        village = db.session.get(Region, household.village_id)
         _check_number(village, number, exclude_id=household.id)
-        _reload_locked(household)
         members = household.members
         for field in FIELDS:
             setattr(household, field, _clean(data, field))
