@@ -62,7 +62,7 @@ def update_household(actor: User, household: Household, data: dict) -> Household
     number = data["number"].strip()
     with transaction(conflict=_number_taken(number)):
         _reload_locked(household)  # first: its village too as stored (a merge moves households)
-        village = db.session.get(Region, household.village_id)
+        village = db.session.get_one(Region, household.village_id)
         _check_number(village, number, exclude_id=household.id)
         members = household.members
         for field in FIELDS:
