@@ -33,10 +33,10 @@ NAMES = ("meetings", "reach", "issues", "categories", "grids", "villages")
 
 def months_between(first: date, last: date) -> list[int]:
     """The months from `first`'s to `last`'s (inclusive), as YYYYMM."""
-    months, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(year * 100 + month)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    months, month, end = [], figures.month_number(first), figures.month_number(last)
+    while month <= end:
+        months.append(month)
+        month = rollup.month_after(month)
     return months
 
 

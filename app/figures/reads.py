@@ -212,7 +212,7 @@ def _each_month(column, months: tuple[int, int]) -> sa.ColumnElement:
     listed = []
     while first <= last and len(listed) <= MONTHS_LISTED:
         listed.append(first)
-        first += 89 if first % 100 == 12 else 1  # December to the next January
+        first = rollup.month_after(first)
     if len(listed) > MONTHS_LISTED:
         return column.between(*months)
     return column.in_(listed)
@@ -354,7 +354,7 @@ def overdue_by_month(root: Optional[Region], months: list[int], today: date) -> 
     if months:
         zone = rollup.zone()
         starts = [datetime(k // 100, k % 100, 1, tzinfo=zone) for k in months]
-        after = months[-1] + (89 if months[-1] % 100 == 12 else 1)  # the month after the last
+        after = rollup.month_after(months[-1])
         ends = starts[1:] + [datetime(after // 100, after % 100, 1, tzinfo=zone)]
 
         def within(low: int, high: int) -> sa.ColumnElement:

@@ -50,6 +50,11 @@ def month_of(moment: datetime) -> int:
     return local.year * 100 + local.month
 
 
+def month_after(month: int) -> int:
+    """The month after a YYYYMM month (December's is the next January)."""
+    return month + 89 if month % 100 == 12 else month + 1
+
+
 def _insert(table):
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
