@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.figures import rollup
 from app.i18n import name_key
-from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount,
+from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount, FigureReachLatest,
                         FigureRegionMonth, FigureRegionReach, FigureVillage, Issue, Region,
                         RegionLevel)
 from app.models.base import utcnow
@@ -263,12 +263,18 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
         # A count (0 where a village has no row), ordered and cut to the page by the database:
         # not every village's id and value read and sorted here. The page's values come with
         # it: households reached and overdue are then not read again for the page's rows.
-        found = counted.subquery()
-        value = sa.func.coalesce(found.c.value, 0)
+        if sort == "reached" and _runs_to_the_latest(months):
+            # A period running to now: a village's households reached are one row of
+            # FigureReachLatest, a seek a village, not a sum of its months' counts.
+            value = sa.func.coalesce(_reached_from(months[0]), 0).label("value")
+            query = villages.add_columns(value)
+        else:
+            found = counted.subquery()
+            value = sa.func.coalesce(found.c.value, 0).label("value")
+            query = villages.add_columns(value).outerjoin(found, found.c.vid == Region.id)
         order = (value.desc(), Region.id.desc()) if descending else (value, Region.id)
         known = {vid: int(n) for vid, n in db.session.execute(
-            villages.add_columns(value).outerjoin(found, found.c.vid == Region.id)
-            .order_by(*order).offset(start).limit(size + 1))}
+            query.order_by(*order).offset(start).limit(size + 1))}
         ids = list(known)
     elif sort in COLUMNS:  # a rate: None (nothing to divide by) goes last either way
         values = _rate_values(villages, sort, months)
@@ -286,6 +292,21 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     ids, more = ids[:size], len(ids) > size
     rows = _rows(ids, months, today, (sort, known) if sort in _KNOWN else None) if ids else {}
     return [rows[vid] for vid in ids], more
+
+
+def _runs_to_the_latest(months: tuple[int, int]) -> bool:
+    """Whether the period ends at or after the latest month any household was reached (by the
+    index led by the month: one seek)."""
+    latest = db.session.scalar(sa.select(sa.func.max(FigureReachCount.month)))
+    return latest is None or months[1] >= latest
+
+
+def _reached_from(month: int) -> sa.ScalarSelect:
+    """The households of the village (the outer query's Region) reached from `month` to the
+    latest month: FigureReachLatest's row of its first month at or after `month`."""
+    t = FigureReachLatest
+    return (sa.select(t.households).where(t.village_id == Region.id, t.month >= month)
+            .order_by(t.month).limit(1).scalar_subquery())
 
 
 _KNOWN = ("reached", "overdue")  # a page sorted by one of these has its values: _rows skips them

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.figures import regions, rollup
 from app.models import Attendance, Household, Meeting, MeetingHost, RegionLevel
 from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
-                               FigureReachCount, FigureVillage)
+                               FigureReachCount, FigureReachLatest, FigureVillage)
 
 # The "previous month seen" counts recounted from the distinct rows (the migration that added
 # them runs the same SQL): each row's previous month by lag(), then counted.
@@ -24,6 +24,17 @@ SELECT village_id, month, since, count(*) AS households FROM (
          coalesce(lag(month) OVER (PARTITION BY village_id, household_id ORDER BY month), 0) AS since
   FROM figure_reach) AS spans
 GROUP BY village_id, month, since"""
+# Each village's households by their latest month reached there, summed from the latest down:
+# at each such month, the households latest seen then or later (FigureReachLatest).
+LATEST = """
+SELECT village_id, latest, count(*) AS households FROM (
+  SELECT village_id, household_id, max(month) AS latest FROM figure_reach
+  GROUP BY village_id, household_id) AS each_household
+GROUP BY village_id, latest"""
+REACH_LATEST = f"""
+SELECT village_id, latest AS month,
+       sum(households) OVER (PARTITION BY village_id ORDER BY latest DESC) AS households
+FROM ({LATEST}) AS by_latest"""
 # Every village with the regions above it (itself included), by their paths' prefix ranges.
 CADRE_COUNTS = """
 WITH under AS (
@@ -114,12 +125,12 @@ def rebuild() -> int:
         # committing, so every change is either in the recount or added after it, never both.
         # The months table last, as the services take it last (no lock cycle).
         db.session.execute(sa.text("LOCK TABLE figure_villages, figure_reach, figure_reach_counts, "
-                                   "figure_cadres, figure_cadre_counts, figure_months, "
+                                   "figure_reach_latest, figure_cadres, figure_cadre_counts, figure_months, "
                                    "figure_region_reach, figure_region_months IN EXCLUSIVE MODE"))
     held = _held_meetings()
     months = _months(held)
-    for model in (FigureMonth, FigureReachCount, FigureReach, FigureCadreCount, FigureCadre,
-                  FigureVillage):
+    for model in (FigureMonth, FigureReachCount, FigureReachLatest, FigureReach, FigureCadreCount,
+                  FigureCadre, FigureVillage):
         db.session.execute(sa.delete(model))
     counted = _households()
     if counted:
@@ -139,6 +150,8 @@ def rebuild() -> int:
     _with_held(held, distinct)
     db.session.execute(sa.insert(FigureReachCount).from_select(
         ["village_id", "month", "since", "households"], sa.text(REACH_COUNTS).columns()))
+    db.session.execute(sa.insert(FigureReachLatest).from_select(
+        ["village_id", "month", "households"], sa.text(REACH_LATEST).columns()))
     refresh_cadre_counts()
     regions.rebuild()
     return len(months)
@@ -224,6 +237,7 @@ def verify(limit: int = 100) -> list[str]:
     try:
         wrong += _with_held(held, distinct)
         wrong += regions.verify(limit)
+        wrong += _latest_wrong()
         for name, model, key, counter, query in (
                 ("households reached", FigureReachCount, ("village_id", "month", "since"),
                  "households", sa.text(REACH_COUNTS)),
@@ -240,3 +254,22 @@ def verify(limit: int = 100) -> list[str]:
     finally:
         db.session.rollback()
     return wrong[:limit]
+
+
+def _latest_wrong() -> list[str]:
+    """Where FigureReachLatest disagrees with the households' latest months in figure_reach:
+    a row whose count is not the households latest seen at its month or later, or a month that
+    is some household's latest without a row (a period from it would read the next one)."""
+    latest: dict[int, dict[int, int]] = {}
+    for village, month, n in db.session.execute(sa.text(LATEST)):
+        latest.setdefault(village, {})[month] = n
+    t = FigureReachLatest.__table__.c
+    stored = {(v, m): n for v, m, n in db.session.execute(sa.select(t.village_id, t.month, t.households))}
+    wrong = []
+    for village, month in sorted(set(stored) | {(v, m) for v, months in latest.items() for m in months}):
+        want = sum(n for m, n in latest.get(village, {}).items() if m >= month)
+        have = stored.get((village, month))
+        if have != want:
+            wrong.append(f"village {village} month {month}: households latest reached then or later "
+                         f"{'none' if have is None else have} expected {want}")
+    return wrong

@@ -32,7 +32,7 @@ from app.extensions import db
 from app.figures import regions
 from app.models import Issue, Meeting, MeetingHost, Region
 from app.models.figure import (COUNTERS, FORMATS, FigureCadre, FigureCadreCount, FigureMonth,
-                               FigureReach, FigureReachCount, FigureVillage)
+                               FigureReach, FigureReachCount, FigureReachLatest, FigureVillage)
 
 months_table = FigureMonth.__table__
 FIELDS = tuple(f"meetings_{f}" for f in FORMATS) + COUNTERS
@@ -187,6 +187,7 @@ def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
                                    (FigureReach.household_id,))]
     if new:
         deltas = Counter()
+        latest: Counter = Counter()  # households now latest seen in `month`, by their latest before
         reach = FigureReach.__table__.c
         for _h, before, after in db.session.execute(
                 sa.select(reach.household_id,
@@ -195,9 +196,33 @@ def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
                 .where(reach.village_id == village_id, reach.household_id.in_(new))
                 .group_by(reach.household_id)):
             _step(deltas, (village_id,), month, before, after)
+            if after is None:
+                latest[before or 0] += 1
         _add_counts(FigureReachCount, ("village_id", "month", "since"), "households", deltas)
+        _latest_moved(village_id, month, latest)
         regions.reached(village_id, deltas)
     add(village_id, month, {"attendances": len(ids)})
+
+
+def _latest_moved(village_id: int, month: int, moved: Counter) -> None:
+    """Households whose latest month reached in the village is now `month`, counted by their
+    latest before it (0: none): FigureReachLatest gains them at each of its months after that
+    one up to `month`, and gets a row at `month` if it had none, first with the households
+    latest seen later (the value of its next row: a household latest seen between the two
+    would have a row there). The caller holds the village's lock (regions.lock)."""
+    if not moved:
+        return
+    table = FigureReachLatest.__table__
+    t = table.c
+    following = db.session.execute(sa.select(t.month, t.households).where(
+        t.village_id == village_id, t.month >= month).order_by(t.month).limit(1)).first()
+    if following is None or following.month != month:
+        db.session.execute(sa.insert(table).values(
+            village_id=village_id, month=month, households=following.households if following else 0))
+    for before, n in sorted(moved.items()):
+        db.session.execute(sa.update(table).where(t.village_id == village_id, t.month > before,
+                                                  t.month <= month)
+                           .values(households=t.households + n))
 
 
 ISSUE_COLUMNS = (Issue.id, Issue.village_id, Issue.kind, Issue.status, Issue.deadline,

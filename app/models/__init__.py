@@ -12,7 +12,7 @@ from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 from app.models.api_token import ApiToken
 from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
-                               FigureReachCount, FigureRegionMonth, FigureRegionReach,
+                               FigureReachCount, FigureReachLatest, FigureRegionMonth, FigureRegionReach,
                                FigureVillage)
 from app.models.template import RulebookTemplate, TemplateRule
 from app.models.ranking import RankingMonth
@@ -26,7 +26,7 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "VoucherLine", "HouseholdCard",
            "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
            "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
-           "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage", "FigureReachCount",
+           "FigureMonth", "FigureReach", "FigureCadre", "FigureVillage", "FigureReachCount", "FigureReachLatest",
            "FigureCadreCount", "FigureRegionMonth", "FigureRegionReach",
            "RulebookTemplate", "TemplateRule", "RankingMonth", "FigurePoints",
            "FigureRegionPoints"]

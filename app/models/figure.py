@@ -94,6 +94,23 @@ class FigureReachCount(db.Model):
                                "village_id", "households"),)
 
 
+class FigureReachLatest(db.Model):
+    """Households of the village whose latest month reached there is `month` or later, kept at
+    every month that is (or once was) some household's latest: households reached from month a
+    to now are the row of the village's first month at or after a (none: 0), one row a village
+    where FigureReachCount sums a row a village and month (sorting a city's villages by
+    households reached over a year grouped 15,600 rows; SQLite sorts to group). Kept by the
+    check-ins' rollup (app/figures/rollup.attended) under the village's lock."""
+
+    __tablename__ = "figure_reach_latest"
+    # One B-tree on SQLite (the key holds the row): the read is a seek a village.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    households: so.Mapped[int] = _counter()
+
+
 class FigureCadreCount(db.Model):
     """Cadres of a level who hosted in the region (a village or any region above it) in `month`
     and last before that in `since` (0: never): the region's distinct cadres over months [a, b]
