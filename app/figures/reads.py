@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Optional
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.figures import rollup
@@ -265,9 +266,12 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
         # it: households reached and overdue are then not read again for the page's rows.
         if sort == "reached" and _runs_to_the_latest(months):
             # A period running to now: a village's households reached are one row of
-            # FigureReachLatest, a seek a village, not a sum of its months' counts.
-            value = sa.func.coalesce(_reached_from(months[0]), 0).label("value")
-            query = villages.add_columns(value)
+            # FigureReachLatest (most often the one of the period's first month), not a sum
+            # of its months' counts.
+            at = so.aliased(FigureReachLatest)
+            value = sa.func.coalesce(at.households, _reached_from(months[0]), 0).label("value")
+            query = villages.add_columns(value).outerjoin(
+                at, sa.and_(at.village_id == Region.id, at.month == months[0]))
         else:
             found = counted.subquery()
             value = sa.func.coalesce(found.c.value, 0).label("value")
@@ -303,7 +307,8 @@ def _runs_to_the_latest(months: tuple[int, int]) -> bool:
 
 def _reached_from(month: int) -> sa.ScalarSelect:
     """The households of the village (the outer query's Region) reached from `month` to the
-    latest month: FigureReachLatest's row of its first month at or after `month`."""
+    latest month: FigureReachLatest's row of its first month at or after `month` (asked only
+    where it has none at `month`)."""
     t = FigureReachLatest
     return (sa.select(t.households).where(t.village_id == Region.id, t.month >= month)
             .order_by(t.month).limit(1).scalar_subquery())

@@ -103,8 +103,11 @@ class FigureReachLatest(db.Model):
     check-ins' rollup (app/figures/rollup.attended) under the village's lock."""
 
     __tablename__ = "figure_reach_latest"
-    # One B-tree on SQLite (the key holds the row): the read is a seek a village.
-    __table_args__ = {"sqlite_with_rowid": False}
+    # A period's month is most often a row of each village: read by the index led by the month
+    # (PostgreSQL: one index-only range), the rest by a seek of the key. On SQLite the key holds
+    # the row (one B-tree, no rowid table behind it).
+    __table_args__ = (sa.Index("ix_figure_reach_latest_month", "month", "village_id", "households"),
+                      {"sqlite_with_rowid": False})
 
     village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
     month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)

@@ -33,6 +33,8 @@ def upgrade():
                                 name=op.f('fk_figure_reach_latest_village_id_regions')),
         sa.PrimaryKeyConstraint('village_id', 'month', name=op.f('pk_figure_reach_latest')),
         sqlite_with_rowid=False)
+    op.create_index('ix_figure_reach_latest_month', 'figure_reach_latest',
+                    ['month', 'village_id', 'households'], unique=False)
     op.execute("""
 INSERT INTO figure_reach_latest (village_id, month, households)
 SELECT village_id, latest,
@@ -44,4 +46,5 @@ FROM (SELECT village_id, latest, count(*) AS households FROM (
 
 
 def downgrade():
+    op.drop_index('ix_figure_reach_latest_month', table_name='figure_reach_latest')
     op.drop_table('figure_reach_latest')
