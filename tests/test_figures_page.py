@@ -270,6 +270,51 @@ def test_every_sort_pages_as_sort_rows_orders_every_village(w, descending):
         assert found == expected, column
 
 
+def _overdue_in(village, n: int):
+    """`n` issues of a new household of `village` past their deadline (raised and assigned by
+    its own committee)."""
+    committee = factories.user(f"late{village.id}", "committee", region_id=village.id)
+    home = factories.household(village, head_name=f"{village.name}户")
+    for k in range(n):
+        late = issues.raise_issue(committee, home.id, "issue", "roads", f"{village.name}问题{k}")
+        issues.assign(committee, late.id, None, "单位", date.today() - timedelta(days=3), "修")
+    return committee
+
+
+@pytest.mark.parametrize("size", (1, 2, 3))
+def test_largest_first_pages_cut_from_the_counts_alone_keep_every_villages_order(w, size):
+    """Under the only region at the top, a page sorted largest first is cut from the counts
+    alone when it ends on a village with some: villages tied at a count (larger id first) and
+    a village with a row of zero (a month with a meeting and no issue) against villages with no
+    row at all keep sort_rows' order of every village, page after page."""
+    from app.extensions import db
+    from app.models import Region
+
+    township = db.session.get(Region, w.home.parent_id)
+    ding, wu, ji, geng = (factories.village(n, township=township) for n in ("丁村", "戊村", "己村", "庚村"))
+    _overdue_in(ding, 1)
+    _overdue_in(wu, 1)
+    _overdue_in(geng, 2)
+    committee = factories.user("quiet", "committee", region_id=ji.id)
+    met = meetings.plan(committee, ji.id, "group", "无议题", NOW - timedelta(days=1))
+    meetings.open_meeting(committee, met.id)  # 己村: a month row, no issue in it
+    factories.village("辛村", township=township)  # nothing at all, a larger id than 己村's
+    first, today = date.today().replace(day=1) - timedelta(days=400), date.today()
+    every = sorted(figures.figures(w._city, first, today, today)[0], key=lambda r: r.village_id)
+    counts = [r.overdue for r in every]
+    assert 0 in counts and any(counts.count(n) > 1 for n in counts if n)  # ties and zeros to order
+    for column in ("overdue", "issues", "meetings", "reached"):
+        expected = [r.village_id for r in figures.sort_rows(every, column, True)]
+        found, start, more = [], 0, True
+        while more:
+            rows, more = figures.page(w._city, first, today, today, column, True, start, size)
+            found += [r.village_id for r in rows]
+            assert [getattr(r, column) for r in rows] == [
+                getattr(next(e for e in every if e.village_id == r.village_id), column) for r in rows]
+            start += size
+        assert found == expected, (column, size)
+
+
 @pytest.mark.parametrize("scope", ("city", "county", "long period"))
 def test_sorted_pages_keep_to_the_region_when_another_tree_has_figures(w, scope):
     """Under a region at the top of the tree every village's figure is counted and the page's

@@ -261,24 +261,7 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
                         months, today) if sort in COLUMNS else None)
     known: dict[int, int] = {}
     if counted is not None:
-        # A count (0 where a village has no row), ordered and cut to the page by the database:
-        # not every village's id and value read and sorted here. The page's values come with
-        # it: households reached and overdue are then not read again for the page's rows.
-        if sort == "reached" and _runs_to_the_latest(months):
-            # A period running to now: a village's households reached are one row of
-            # FigureReachLatest (most often the one of the period's first month), not a sum
-            # of its months' counts.
-            at = so.aliased(FigureReachLatest)
-            value = sa.func.coalesce(at.households, _reached_from(months[0]), 0).label("value")
-            query = villages.add_columns(value).outerjoin(
-                at, sa.and_(at.village_id == Region.id, at.month == months[0]))
-        else:
-            found = counted.subquery()
-            value = sa.func.coalesce(found.c.value, 0).label("value")
-            query = villages.add_columns(value).outerjoin(found, found.c.vid == Region.id)
-        order = (value.desc(), Region.id.desc()) if descending else (value, Region.id)
-        known = {vid: int(n) for vid, n in db.session.execute(
-            query.order_by(*order).offset(start).limit(size + 1))}
+        known = _counted_page(root, villages, counted, sort, months, descending, start, size)
         ids = list(known)
     elif sort in COLUMNS:  # a rate: None (nothing to divide by) goes last either way
         values = _rate_values(villages, sort, months)
@@ -296,6 +279,40 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     ids, more = ids[:size], len(ids) > size
     rows = _rows(ids, months, today, (sort, known) if sort in _KNOWN else None) if ids else {}
     return [rows[vid] for vid in ids], more
+
+
+def _counted_page(root: Optional[Region], villages: sa.Select, counted: sa.Select, sort: str,
+                  months: tuple[int, int], descending: bool, start: int, size: int) -> dict[int, int]:
+    """{village id: value} of the villages at positions `start` to `start + size` (one more than
+    a page: whether more follow) sorted by a counted column, ties by id: a count (0 where a
+    village has no row) ordered and cut to the page by the database, not every village's id and
+    value read and sorted here. The page's values come with it: households reached and overdue
+    are then not read again for the page's rows."""
+    if sort == "reached" and _runs_to_the_latest(months):
+        # A period running to now: a village's households reached are one row of
+        # FigureReachLatest (most often the one of the period's first month), not a sum of its
+        # months' counts.
+        at = so.aliased(FigureReachLatest)
+        value = sa.func.coalesce(at.households, _reached_from(months[0]), 0).label("value")
+        query = villages.add_columns(value).outerjoin(
+            at, sa.and_(at.village_id == Region.id, at.month == months[0]))
+    else:
+        found = counted.subquery()
+        if descending and sort != "cadres" and (root is None or _holds_everything(root)):
+            # Largest first under a region holding every village: the counts alone, cut to the
+            # page, when the page ends on a village with some (every village without a count
+            # comes after it). A city's overdue: its 3,900 issues grouped, not also joined to
+            # its 1,950 villages. (The cadres' counts have the regions above the villages too.)
+            top = db.session.execute(sa.select(found.c.vid, found.c.value)
+                                     .order_by(found.c.value.desc(), found.c.vid.desc())
+                                     .offset(start).limit(size + 1)).all()
+            if len(top) == size + 1 and top[-1].value > 0:
+                return {vid: int(n) for vid, n in top}
+        value = sa.func.coalesce(found.c.value, 0).label("value")
+        query = villages.add_columns(value).outerjoin(found, found.c.vid == Region.id)
+    order = (value.desc(), Region.id.desc()) if descending else (value, Region.id)
+    return {vid: int(n) for vid, n in db.session.execute(
+        query.order_by(*order).offset(start).limit(size + 1))}
 
 
 def _runs_to_the_latest(months: tuple[int, int]) -> bool:
