@@ -315,6 +315,46 @@ def test_largest_first_pages_cut_from_the_counts_alone_keep_every_villages_order
         assert found == expected, (column, size)
 
 
+def test_sorts_by_a_periods_sums_agree_with_the_months_for_every_period(w):
+    """Sorted by a counter of the months (meetings, check-ins' rate, issues...) over any period
+    (from the running totals: the total at its last month less the one before its first, where
+    a village has no row at either month the latest before it): each village's value and the
+    order, both ways, are those of its figures summed over the period's months."""
+    from app.extensions import db
+    from app.models import Region
+
+    township = db.session.get(Region, w.home.parent_id)
+    quiet = factories.village("丁村", township=township)
+    committee = factories.user("dingcommittee", "committee", region_id=quiet.id)
+    house = factories.household(quiet, head_name="丁户")
+
+    def months_ago(n: int) -> datetime:
+        back = NOW.year * 12 + NOW.month - 1 - n
+        return datetime(back // 12, back % 12 + 1, 12, 4, tzinfo=UTC)
+
+    for back, fmt in ((5, "group"), (3, "forum"), (3, "group"), (1, "online")):
+        met = meetings.plan(committee, quiet.id, fmt, f"{back}月前", months_ago(back))
+        meetings.open_meeting(committee, met.id)
+        if back != 3 or fmt == "group":
+            meetings.tick(committee, met.id, [house.id])
+    met = meetings.plan(w.committee, w.home.id, "group", "四月前", months_ago(4))
+    meetings.open_meeting(w.committee, met.id)
+    meetings.tick(w.committee, met.id, [w.h1.id, w.h2.id])
+    today = date.today()
+    for early in range(7):
+        for late in range(early + 1):
+            first, last = months_ago(early).date().replace(day=1), months_ago(late).date().replace(day=1)
+            every = sorted(figures.figures(w._city, first, last, today)[0], key=lambda r: r.village_id)
+            for column in ("meetings", "issues", "resolved", "attendance_rate", "avg_days", "satisfaction"):
+                for descending in (False, True):
+                    expected = figures.sort_rows(every, column, descending)
+                    rows, more = figures.page(w._city, first, last, today, column, descending, 0, 50)
+                    assert not more
+                    assert [r.village_id for r in rows] == [r.village_id for r in expected], \
+                        (column, early, late, descending)
+                    assert [r.value(column) for r in rows] == [r.value(column) for r in expected]
+
+
 @pytest.mark.parametrize("scope", ("city", "county", "long period"))
 def test_sorted_pages_keep_to_the_region_when_another_tree_has_figures(w, scope):
     """Under a region at the top of the tree every village's figure is counted and the page's

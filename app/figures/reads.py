@@ -24,7 +24,8 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.figures import rollup
 from app.i18n import name_key
-from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureReachCount, FigureReachLatest,
+from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureMonthTotal, FigureReachCount,
+                        FigureReachLatest,
                         FigureRegionMonth, FigureRegionReach, FigureVillage, Issue, Region,
                         RegionLevel)
 from app.models.base import utcnow
@@ -172,8 +173,8 @@ RATES = ("attendance_rate", "avg_days", "satisfaction")  # None where nothing to
 
 
 def _counted(villages, column: str, months: tuple[int, int], today: date) -> Optional[sa.Select]:
-    """(vid, value) of a counted column (not a rate) for the villages that have a row to count
-    from: one GROUP BY village_id of the one figure; None for a rate (`_rate_values`).
+    """(vid, value) of a counted column (cadres, reached, overdue) for the villages that have a
+    row to count from: one GROUP BY village_id of the one figure; None for the others.
     `villages`: a query of the villages' ids, or None for every village (the caller's join
     keeps those under its region): for a region at the top of the tree the test of each row
     against the villages under it cost more than the count (a city's 17,500 rows reached)."""
@@ -195,12 +196,7 @@ def _counted(villages, column: str, months: tuple[int, int], today: date) -> Opt
         return (sa.select(Issue.village_id.label("vid"), sa.func.count().label("value")).where(
             Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, *under(Issue.village_id))
             .group_by(Issue.village_id))
-    if column in RATES:
-        return None
-    m = FigureMonth.__table__.c
-    counted = _held(m) if column == "meetings" else m[column]
-    return (sa.select(m.village_id.label("vid"), sa.func.sum(counted).label("value"))
-            .where(*under(m.village_id), m.month.between(*months)).group_by(m.village_id))
+    return None  # a rate or a counter of the village's months: _period_sums
 
 
 MONTHS_LISTED = 60  # a longer period is asked as a range
@@ -219,23 +215,17 @@ def _each_month(column, months: tuple[int, int]) -> sa.ColumnElement:
     return column.in_(listed)
 
 
-def _held(m) -> sa.ColumnElement:
-    """Meetings held, of every format, in the village rollup's row (its columns `m`)."""
-    return sum(m[f"meetings_{f}"] for f in FORMATS)
-
-
 def _rate_values(villages, column: str, months: tuple[int, int]) -> dict[int, Optional[float]]:
-    """{village_id: value} of a rate (RATES) counted from the village rollup's months (and for
+    """{village_id: value} of a rate (RATES) from the village's sums over the period (and for
     the attendance rate its households), by the same arithmetic as Row's properties; None where
     there is nothing to divide by."""
-    m = FigureMonth.__table__.c
-    fields = {"attendance_rate": (m.attendances, _held(m)), "avg_days": (m.resolve_seconds, m.resolved),
-              "satisfaction": (m.satisfied, m.answered)}[column]
-    query = (sa.select(m.village_id, *(sa.func.sum(f) for f in fields))
-             .where(m.village_id.in_(villages), m.month.between(*months)).group_by(m.village_id))
+    fields = {"attendance_rate": ("attendances", "meetings"), "avg_days": ("resolve_seconds", "resolved"),
+              "satisfaction": ("satisfied", "answered")}[column]
+    query, sums = _period_sums(villages, months, fields)
+    query = query.add_columns(*(sums[f] for f in fields))
     if column == "attendance_rate":
-        query = query.add_columns(sa.func.max(FigureVillage.households)).outerjoin(
-            FigureVillage, FigureVillage.village_id == m.village_id)
+        query = query.add_columns(FigureVillage.households).outerjoin(
+            FigureVillage, FigureVillage.village_id == Region.id)
     found = {}
     for vid, *values in db.session.execute(query):
         values = [int(v or 0) for v in values]
@@ -246,6 +236,33 @@ def _rate_values(villages, column: str, months: tuple[int, int]) -> dict[int, Op
             scale = 86400.0 if column == "avg_days" else 1
             found[vid] = values[0] / scale / values[1] if values[1] else None
     return found
+
+
+def _period_sums(villages: sa.Select, months: tuple[int, int],
+                 fields: tuple[str, ...]) -> tuple[sa.Select, dict[str, sa.ColumnElement]]:
+    """`villages` (a query of Region) joined to each village's running totals (FigureMonthTotal)
+    at the period's last month and at the month before its first, and {field: the village's
+    sum over the period} of counters of FigureMonth (or "meetings", every format): the total at
+    or before the last month less the total before the first. The join reads the row of the
+    month itself where the village has one; else its latest before is a seek (a subquery)."""
+    first, last = months
+    upto, below = so.aliased(FigureMonthTotal), so.aliased(FigureMonthTotal)
+    query = villages.outerjoin(upto, sa.and_(upto.village_id == Region.id, upto.month == last)).outerjoin(
+        below, sa.and_(below.village_id == Region.id, below.month == rollup.month_before(first)))
+
+    def value(totals, field: str) -> sa.ColumnElement:
+        if field == "meetings":
+            return sum(getattr(totals, f"meetings_{f}") for f in FORMATS)
+        return getattr(totals, field)
+
+    def latest(field: str, before) -> sa.ScalarSelect:
+        t = so.aliased(FigureMonthTotal)
+        return (sa.select(value(t, field)).where(t.village_id == Region.id, before(t.month))
+                .order_by(t.month.desc()).limit(1).scalar_subquery())
+
+    return query, {field: sa.func.coalesce(value(upto, field), latest(field, lambda m: m <= last), 0)
+                   - sa.func.coalesce(value(below, field), latest(field, lambda m: m < first), 0)
+                   for field in fields}
 
 
 def page(root: Optional[Region], first: date, last: date, today: date, sort: str,
@@ -260,7 +277,7 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     counted = (_counted(None if root is None or root.parent_id is None else villages, sort,
                         months, today) if sort in COLUMNS else None)
     known: dict[int, int] = {}
-    if counted is not None:
+    if counted is not None or sort in _SUMMED:
         known = _counted_page(root, villages, counted, sort, months, descending, start, size)
         ids = list(known)
     elif sort in COLUMNS:  # a rate: None (nothing to divide by) goes last either way
@@ -281,14 +298,18 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     return [rows[vid] for vid in ids], more
 
 
-def _counted_page(root: Optional[Region], villages: sa.Select, counted: sa.Select, sort: str,
+def _counted_page(root: Optional[Region], villages: sa.Select, counted: Optional[sa.Select], sort: str,
                   months: tuple[int, int], descending: bool, start: int, size: int) -> dict[int, int]:
     """{village id: value} of the villages at positions `start` to `start + size` (one more than
     a page: whether more follow) sorted by a counted column, ties by id: a count (0 where a
     village has no row) ordered and cut to the page by the database, not every village's id and
     value read and sorted here. The page's values come with it: households reached and overdue
     are then not read again for the page's rows."""
-    if sort == "reached" and _runs_to_the_latest(months):
+    if sort in _SUMMED:
+        query, sums = _period_sums(villages, months, (sort,))
+        value = sums[sort].label("value")
+        query = query.add_columns(value)
+    elif sort == "reached" and _runs_to_the_latest(months):
         # A period running to now: a village's households reached are one row of
         # FigureReachLatest (most often the one of the period's first month), not a sum of its
         # months' counts.
@@ -297,6 +318,7 @@ def _counted_page(root: Optional[Region], villages: sa.Select, counted: sa.Selec
         query = villages.add_columns(value).outerjoin(
             at, sa.and_(at.village_id == Region.id, at.month == months[0]))
     else:
+        assert counted is not None  # cadres, reached or overdue
         found = counted.subquery()
         if descending and sort != "cadres" and (root is None or _holds_everything(root)):
             # Largest first under a region holding every village: the counts alone, cut to the
@@ -331,6 +353,7 @@ def _reached_from(month: int) -> sa.ScalarSelect:
             .order_by(t.month).limit(1).scalar_subquery())
 
 
+_SUMMED = ("meetings", "issues", "suggestions", "resolved", "on_time")  # _period_sums of the months
 _KNOWN = ("reached", "overdue")  # a page sorted by one of these has its values: _rows skips them
 
 

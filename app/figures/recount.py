@@ -5,6 +5,7 @@ inserts history in bulk, past the services) and the tests. Issue counters come f
 `rollup.contribution()` the services use; meetings' local months are computed once per meeting
 and joined to attendances and hosts in SQL, through a temporary table.
 """
+import bisect
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from app.database import on_postgresql
 from app.extensions import db
 from app.figures import regions, rollup
 from app.models import Attendance, Household, Meeting, MeetingHost, RegionLevel
-from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureReach,
+from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureMonthTotal, FigureReach,
                                FigureReachCount, FigureReachLatest, FigureVillage)
 
 # The "previous month seen" counts recounted from the distinct rows (the migration that added
@@ -74,6 +75,43 @@ def _months(held: list[dict]) -> dict:
     return {key: value for key, value in months.items() if any(value.values())}
 
 
+def _running(months: dict) -> dict:
+    """{(village_id, month): {counter: n}} of FigureMonthTotal: each village's months' counters
+    (`months`, as _months gives them) summed up to and including each of them."""
+    totals: dict = {}
+    village, total = None, {}
+    for v, m in sorted(months):
+        if v != village:
+            village, total = v, dict.fromkeys(rollup.FIELDS, 0)
+        total = {f: n + months[v, m][f] for f, n in total.items()}
+        totals[v, m] = total
+    return totals
+
+
+def _totals_wrong(expected: dict) -> list[str]:
+    """Where FigureMonthTotal disagrees with the running totals of the recounted months: a row
+    that is not the sum of its village's months up to it, or a month with counters and no row
+    (a period ending in it would read the row before)."""
+    running = _running(expected)
+    months: dict[int, list[int]] = defaultdict(list)
+    for v, m in sorted(running):
+        months[v].append(m)
+    t = FigureMonthTotal.__table__.c
+    stored = {(row[0], row[1]): dict(zip(rollup.FIELDS, row[2:])) for row in db.session.execute(
+        sa.select(t.village_id, t.month, *(t[f] for f in rollup.FIELDS)))}
+    wrong = []
+    for v, m in sorted(set(stored) | set(running)):
+        at = bisect.bisect_right(months[v], m)
+        want = running[v, months[v][at - 1]] if at else dict.fromkeys(rollup.FIELDS, 0)
+        have = stored.get((v, m))
+        if have is None:
+            wrong.append(f"village {v} month {m}: running totals missing")
+        elif have != want:
+            wrong.append(f"village {v} month {m}: running totals " + ", ".join(
+                f"{f} {have[f]} expected {want[f]}" for f in rollup.FIELDS if have[f] != want[f]))
+    return wrong
+
+
 def _stored_months() -> dict:
     columns = [FigureMonth.__table__.c[f] for f in rollup.FIELDS]
     return {(row[0], row[1]): dict(zip(rollup.FIELDS, row[2:])) for row in db.session.execute(
@@ -126,11 +164,12 @@ def rebuild() -> int:
         # The months table last, as the services take it last (no lock cycle).
         db.session.execute(sa.text("LOCK TABLE figure_villages, figure_reach, figure_reach_counts, "
                                    "figure_reach_latest, figure_cadres, figure_cadre_counts, figure_months, "
-                                   "figure_region_reach, figure_region_months IN EXCLUSIVE MODE"))
+                                   "figure_month_totals, figure_region_reach, figure_region_months "
+                                   "IN EXCLUSIVE MODE"))
     held = _held_meetings()
     months = _months(held)
-    for model in (FigureMonth, FigureReachCount, FigureReachLatest, FigureReach, FigureCadreCount,
-                  FigureCadre, FigureVillage):
+    for model in (FigureMonth, FigureMonthTotal, FigureReachCount, FigureReachLatest, FigureReach,
+                  FigureCadreCount, FigureCadre, FigureVillage):
         db.session.execute(sa.delete(model))
     counted = _households()
     if counted:
@@ -140,6 +179,8 @@ def rebuild() -> int:
     if months:
         db.session.execute(sa.insert(FigureMonth), [
             {"village_id": v, "month": m, **counters} for (v, m), counters in months.items()])
+        db.session.execute(sa.insert(FigureMonthTotal), [
+            {"village_id": v, "month": m, **totals} for (v, m), totals in _running(months).items()])
 
     def distinct(table):
         db.session.execute(sa.insert(FigureReach).from_select(
@@ -214,6 +255,7 @@ def verify(limit: int = 100) -> list[str]:
         if people != want_people:
             wrong.append(f"village {village}: people in active households {people} expected "
                          f"{want_people}")
+    wrong += _totals_wrong(expected)
     for key in sorted(set(expected) | set(stored)):
         want, have = expected.get(key, {}), stored.get(key, {})
         diff = {f: (have.get(f, 0), want.get(f, 0)) for f in rollup.FIELDS

@@ -32,6 +32,7 @@ from app.extensions import db
 from app.figures import regions
 from app.models import Issue, Meeting, MeetingHost, Region
 from app.models.figure import (COUNTERS, FORMATS, FigureCadre, FigureCadreCount, FigureMonth,
+                               FigureMonthTotal,
                                FigureReach, FigureReachCount, FigureReachLatest, FigureVillage)
 
 months_table = FigureMonth.__table__
@@ -55,6 +56,11 @@ def month_after(month: int) -> int:
     return month + 89 if month % 100 == 12 else month + 1
 
 
+def month_before(month: int) -> int:
+    """The month before a YYYYMM month (January's is the last December)."""
+    return month - 89 if month % 100 == 1 else month - 1
+
+
 def _insert(table):
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
@@ -68,7 +74,23 @@ def add(village_id: int, month: int, deltas: dict) -> None:
         return
     regions.lock([village_id])  # before the village's row: every writer of the village does
     add_to(months_table, ["village_id", "month"], [dict(village_id=village_id, month=month, **deltas)])
+    _totals_added(village_id, month, deltas)
     regions.added(village_id, month, deltas)
+
+
+def _totals_added(village_id: int, month: int, deltas: dict) -> None:
+    """Add `deltas` to the village's running totals (FigureMonthTotal) of `month` and every
+    later month, giving `month` a row (the totals before it) if it had none. The caller holds
+    the village's lock."""
+    table = FigureMonthTotal.__table__
+    t = table.c
+    if db.session.scalar(sa.select(t.month).where(t.village_id == village_id, t.month == month)) is None:
+        before = db.session.execute(sa.select(*(t[f] for f in FIELDS)).where(
+            t.village_id == village_id, t.month < month).order_by(t.month.desc()).limit(1)).first()
+        db.session.execute(sa.insert(table).values(village_id=village_id, month=month,
+                                                   **dict(zip(FIELDS, before or ()))))
+    db.session.execute(sa.update(table).where(t.village_id == village_id, t.month >= month)
+                       .values({t[f]: t[f] + n for f, n in deltas.items()}))
 
 
 def households(village_id: int, delta: int, members: int) -> None:
