@@ -15,7 +15,8 @@ check-ins in the month it starts, once opened.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+import operator
+from functools import lru_cache, reduce
 from typing import Optional
 
 import sqlalchemy as sa
@@ -215,54 +216,67 @@ def _each_month(column, months: tuple[int, int]) -> sa.ColumnElement:
     return column.in_(listed)
 
 
-def _rate_values(villages, column: str, months: tuple[int, int]) -> dict[int, Optional[float]]:
-    """{village_id: value} of a rate (RATES) from the village's sums over the period (and for
-    the attendance rate its households), by the same arithmetic as Row's properties; None where
-    there is nothing to divide by."""
+def _rate_page(villages: sa.Select, column: str, months: tuple[int, int], descending: bool,
+               start: int, size: int) -> list[int]:
+    """The ids of the villages at positions `start` to `start + size` sorted by a rate (RATES)
+    over the period, ties by id; those with nothing to divide by last, by id either way (as
+    sort_rows has them). Each rate by Row's arithmetic in double precision, so equal rates tie
+    here as they do there; ordered and cut to the page by the database."""
     fields = {"attendance_rate": ("attendances", "meetings"), "avg_days": ("resolve_seconds", "resolved"),
               "satisfaction": ("satisfied", "answered")}[column]
-    query, sums = _period_sums(villages, months, fields)
-    query = query.add_columns(*(sums[f] for f in fields))
-    if column == "attendance_rate":
-        query = query.add_columns(FigureVillage.households).outerjoin(
-            FigureVillage, FigureVillage.village_id == Region.id)
-    found = {}
-    for vid, *values in db.session.execute(query):
-        values = [int(v or 0) for v in values]
-        if column == "attendance_rate":
-            attendances, meetings, households = values
-            found[vid] = attendances / (meetings * households) if meetings * households else None
-        else:  # avg_days or satisfaction: a quotient of two sums
-            scale = 86400.0 if column == "avg_days" else 1
-            found[vid] = values[0] / scale / values[1] if values[1] else None
-    return found
+    query, sums, params = _period_sums(villages, months, fields)
+    numerator, denominator = (sums[f] for f in fields)
+    if column == "attendance_rate":  # check-ins per household invited to each meeting held
+        query = query.outerjoin(FigureVillage, FigureVillage.village_id == Region.id)
+        denominator = denominator * sa.func.coalesce(FigureVillage.households, 0)
+    value = sa.cast(numerator, sa.Double)
+    if column == "avg_days":
+        value = value / 86400.0
+    value = value / sa.func.nullif(denominator, 0)
+    missing = value.is_(None)
+    order = (missing, value.desc() if descending else value, sa.case((missing, Region.id)),
+             Region.id.desc() if descending else Region.id)
+    return list(db.session.scalars(query.order_by(*order).offset(start).limit(size + 1), params))
 
 
-def _period_sums(villages: sa.Select, months: tuple[int, int],
-                 fields: tuple[str, ...]) -> tuple[sa.Select, dict[str, sa.ColumnElement]]:
+def _period_sums(villages: sa.Select, months: tuple[int, int], fields: tuple[str, ...]
+                 ) -> tuple[sa.Select, dict[str, sa.ColumnElement], dict[str, int]]:
     """`villages` (a query of Region) joined to each village's running totals (FigureMonthTotal)
-    at the period's last month and at the month before its first, and {field: the village's
-    sum over the period} of counters of FigureMonth (or "meetings", every format): the total at
-    or before the last month less the total before the first. The join reads the row of the
-    month itself where the village has one; else its latest before is a seek (a subquery)."""
+    at the period's last month and at the month before its first; {field: the village's sum over
+    the period} of counters of FigureMonth (or "meetings", every format): the total at or before
+    the last month less the total before the first; and the parameters to execute it with."""
+    upto, on_upto, below, on_below, sums = _sum_parts(fields)
+    query = villages.outerjoin(upto, on_upto).outerjoin(below, on_below)
     first, last = months
-    upto, below = so.aliased(FigureMonthTotal), so.aliased(FigureMonthTotal)
-    query = villages.outerjoin(upto, sa.and_(upto.village_id == Region.id, upto.month == last)).outerjoin(
-        below, sa.and_(below.village_id == Region.id, below.month == rollup.month_before(first)))
+    return query, sums, {"sums_first": first, "sums_last": last,
+                         "sums_before": rollup.month_before(first)}
+
+
+@lru_cache(maxsize=None)
+def _sum_parts(fields: tuple[str, ...]):
+    """_period_sums' joins and sums for these fields, with the period as bound parameters, built
+    once: building them cost more than running them (a city's 1,950 villages). The join reads
+    the row of the month itself where the village has one; else its latest before is a seek."""
+    table = FigureMonthTotal.__table__
+    first, last, before = (sa.bindparam(f"sums_{name}", type_=sa.Integer)
+                           for name in ("first", "last", "before"))
+    upto, below = table.alias("sums_upto"), table.alias("sums_below")
 
     def value(totals, field: str) -> sa.ColumnElement:
         if field == "meetings":
-            return sum(getattr(totals, f"meetings_{f}") for f in FORMATS)
-        return getattr(totals, field)
+            return reduce(operator.add, (totals.c[f"meetings_{f}"] for f in FORMATS))
+        return totals.c[field]
 
-    def latest(field: str, before) -> sa.ScalarSelect:
-        t = so.aliased(FigureMonthTotal)
-        return (sa.select(value(t, field)).where(t.village_id == Region.id, before(t.month))
-                .order_by(t.month.desc()).limit(1).scalar_subquery())
+    def latest(field: str, bound) -> sa.ScalarSelect:
+        t = table.alias()
+        return (sa.select(value(t, field)).where(t.c.village_id == Region.id, bound(t.c.month))
+                .order_by(t.c.month.desc()).limit(1).scalar_subquery())
 
-    return query, {field: sa.func.coalesce(value(upto, field), latest(field, lambda m: m <= last), 0)
-                   - sa.func.coalesce(value(below, field), latest(field, lambda m: m < first), 0)
-                   for field in fields}
+    sums = {field: sa.func.coalesce(value(upto, field), latest(field, lambda m: m <= last), 0)
+            - sa.func.coalesce(value(below, field), latest(field, lambda m: m < first), 0)
+            for field in fields}
+    return (upto, sa.and_(upto.c.village_id == Region.id, upto.c.month == last),
+            below, sa.and_(below.c.village_id == Region.id, below.c.month == before), sums)
 
 
 def page(root: Optional[Region], first: date, last: date, today: date, sort: str,
@@ -280,13 +294,8 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     if counted is not None or sort in _SUMMED:
         known = _counted_page(root, villages, counted, sort, months, descending, start, size)
         ids = list(known)
-    elif sort in COLUMNS:  # a rate: None (nothing to divide by) goes last either way
-        values = _rate_values(villages, sort, months)
-        every = sorted(db.session.scalars(villages))
-        present = [(values[vid], vid) for vid in every if values.get(vid) is not None]
-        ordered = [vid for _value, vid in sorted(present, reverse=descending)]
-        ordered += [vid for vid in every if values.get(vid) is None]
-        ids = ordered[start:start + size + 1]
+    elif sort in COLUMNS:  # a rate
+        ids = _rate_page(villages, sort, months, descending, start, size)
     else:
         # By the stored pinyin key (app.i18n.sort_key, in name_key's order), ties by id as the
         # figures' sorts have them: an index walk of one page, not every name under a city
@@ -305,8 +314,9 @@ def _counted_page(root: Optional[Region], villages: sa.Select, counted: Optional
     village has no row) ordered and cut to the page by the database, not every village's id and
     value read and sorted here. The page's values come with it: households reached and overdue
     are then not read again for the page's rows."""
+    params: dict[str, int] = {}
     if sort in _SUMMED:
-        query, sums = _period_sums(villages, months, (sort,))
+        query, sums, params = _period_sums(villages, months, (sort,))
         value = sums[sort].label("value")
         query = query.add_columns(value)
     elif sort == "reached" and _runs_to_the_latest(months):
@@ -334,7 +344,7 @@ def _counted_page(root: Optional[Region], villages: sa.Select, counted: Optional
         query = villages.add_columns(value).outerjoin(found, found.c.vid == Region.id)
     order = (value.desc(), Region.id.desc()) if descending else (value, Region.id)
     return {vid: int(n) for vid, n in db.session.execute(
-        query.order_by(*order).offset(start).limit(size + 1))}
+        query.order_by(*order).offset(start).limit(size + 1), params)}
 
 
 def _runs_to_the_latest(months: tuple[int, int]) -> bool:
