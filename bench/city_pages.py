@@ -50,7 +50,11 @@ PAGES = [("household", "/ledger/me/history"), ("household2", "/ledger/me/history
          ("household", "/issues/mine"),
          ("committee", "/rankings"), ("committee", "/rankings?period=year"),
          ("gridleader", "/rankings"), ("city", "/rankings?village={village}"),
-         ("city", "/figures?region={village}"), ("city", "/figures/charts/categories.xlsx")]
+         ("city", "/figures?region={village}"), ("city", "/figures/charts/categories.xlsx"),
+         # The figures table (and the villages chart, in its order) sorted by the other kinds of
+         # column: a counter of the months, a rate, and the cadres' distinct counts.
+         ("city", "/figures?sort=meetings&dir=desc"), ("city", "/figures?sort=issues&dir=asc"),
+         ("city", "/figures?sort=attendance_rate&dir=desc"), ("city", "/figures?sort=cadres&dir=desc")]
 
 
 HISTORY_PAGES = 1000  # how deep the deep history page is

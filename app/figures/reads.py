@@ -232,11 +232,17 @@ def _rate_page(villages: sa.Select, column: str, months: tuple[int, int], descen
     value = sa.cast(numerator, sa.Double)
     if column == "avg_days":
         value = value / 86400.0
-    value = value / sa.func.nullif(denominator, 0)
-    missing = value.is_(None)
-    order = (missing, value.desc() if descending else value, sa.case((missing, Region.id)),
-             Region.id.desc() if descending else Region.id)
-    return list(db.session.scalars(query.order_by(*order).offset(start).limit(size + 1), params))
+    # Each village's rate once, in a subquery kept whole (OFFSET 0): in ORDER BY, three times
+    # over, PostgreSQL planned a subplan per use, and their cost estimate set off JIT
+    # compilation (70 ms for a city's villages).
+    rated = (query.add_columns((value / sa.func.nullif(denominator, 0)).label("rate"))
+             .offset(0).subquery())
+    rate = rated.c.rate
+    missing = rate.is_(None)
+    order = (missing, rate.desc() if descending else rate, sa.case((missing, rated.c.id)),
+             rated.c.id.desc() if descending else rated.c.id)
+    return list(db.session.scalars(sa.select(rated.c.id).order_by(*order).offset(start)
+                                   .limit(size + 1), params))
 
 
 def _period_sums(villages: sa.Select, months: tuple[int, int], fields: tuple[str, ...]
