@@ -2,21 +2,19 @@
 (one row a village of figure_reach_latest), equal the distinct households counted here from the
 meetings and check-ins: after random check-ins of several households at once in months filled
 in any order (Hypothesis), on both databases; `flask figures verify` names a wrong or missing
-row and `rebuild` mends it; the migration's backfill equals the households' latest months."""
+row and `rebuild` mends it (the migration's backfill: test_figure_sums_migrations.py)."""
 from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import create_app
 from app.extensions import db
 from app.figures import reads, recount
 from app.figures.rollup import month_of
 from app.meetings import services as meetings
-from app.models import Attendance, FigureReachLatest, Household, Meeting
+from app.models import Attendance, FigureReachLatest, Meeting
 from tests import factories
 from tests.meetings_world import make_meeting_world
 
@@ -136,26 +134,3 @@ def test_verify_names_a_wrong_or_missing_row_and_rebuild_mends_it(w, runner):
     assert runner.invoke(args=["figures", "rebuild"]).exit_code == 0
     assert recount.verify() == []
     _assert_periods_to_now_agree(w)
-
-
-def test_upgrade_backfills_each_villages_households_by_their_latest_month(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}",
-                      "INSTANCE_PATH": str(tmp_path)})
-    with app.app_context():
-        upgrade(revision="f6d8b0c2e4a7")
-        _city, _county, _township, (one, two) = factories.region_tree(("一村", "二村"))
-        houses = [factories.household(one).id for _ in range(3)] + [factories.household(two).id]
-        reached = [(one.id, 202601, houses[0]), (one.id, 202603, houses[0]), (one.id, 202601, houses[1]),
-                   (one.id, 202605, houses[2]), (one.id, 202602, houses[2]), (two.id, 202512, houses[3])]
-        db.session.execute(sa.text("INSERT INTO figure_reach (village_id, month, household_id) "
-                                   "VALUES (:v, :m, :h)"),
-                           [{"v": v, "m": m, "h": h} for v, m, h in reached])
-        db.session.commit()
-        upgrade()
-        stored = set(db.session.execute(sa.text(
-            "SELECT village_id, month, households FROM figure_reach_latest")).all())
-        # 一村's latest months: 202603 (houses[0]), 202601 (houses[1]), 202605 (houses[2]).
-        assert stored == {(one.id, 202605, 1), (one.id, 202603, 2), (one.id, 202601, 3),
-                          (two.id, 202512, 1)}
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Household)) == 4
-        db.engine.dispose()

@@ -173,9 +173,9 @@ def _fill(row: Row, found: dict) -> None:
 RATES = ("attendance_rate", "avg_days", "satisfaction")  # None where nothing to divide by
 
 
-def _counted(villages, column: str, months: tuple[int, int], today: date) -> Optional[sa.Select]:
-    """(vid, value) of a counted column (cadres, reached, overdue) for the villages that have a
-    row to count from: one GROUP BY village_id of the one figure; None for the others.
+def _counted(villages, column: str, months: tuple[int, int], today: date) -> sa.Select:
+    """(vid, value) of a column of _GROUPED (cadres, reached, overdue) for the villages that have
+    a row to count from: one GROUP BY village_id of the one figure.
     `villages`: a query of the villages' ids, or None for every village (the caller's join
     keeps those under its region): for a region at the top of the tree the test of each row
     against the villages under it cost more than the count (a city's 17,500 rows reached)."""
@@ -193,11 +193,9 @@ def _counted(villages, column: str, months: tuple[int, int], today: date) -> Opt
         return (sa.select(r.village_id.label("vid"), sa.func.sum(r.households).label("value"))
                 .where(*under(r.village_id), _each_month(r.month, months), r.since < months[0])
                 .group_by(r.village_id))
-    if column == "overdue":
-        return (sa.select(Issue.village_id.label("vid"), sa.func.count().label("value")).where(
-            Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, *under(Issue.village_id))
-            .group_by(Issue.village_id))
-    return None  # a rate or a counter of the village's months: _period_sums
+    return (sa.select(Issue.village_id.label("vid"), sa.func.count().label("value")).where(
+        Issue.status.in_(OPEN_STATUSES), Issue.deadline < today, *under(Issue.village_id))
+        .group_by(Issue.village_id))  # overdue
 
 
 MONTHS_LISTED = 60  # a longer period is asked as a range
@@ -292,13 +290,9 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     all their figures. Sorting by a figure reads that figure of every village over the period."""
     months = (month_number(first), month_number(last))
     villages = _villages(root)
-    # Under a region at the top of the tree, count every village's figure: the join below
-    # keeps the villages under it (the page's region), whichever else stands at the top.
-    counted = (_counted(None if root is None or root.parent_id is None else villages, sort,
-                        months, today) if sort in COLUMNS else None)
     known: dict[int, int] = {}
-    if counted is not None or sort in _SUMMED:
-        known = _counted_page(root, villages, counted, sort, months, descending, start, size)
+    if sort in _GROUPED + _SUMMED:
+        known = _counted_page(root, villages, sort, months, today, descending, start, size)
         ids = list(known)
     elif sort in COLUMNS:  # a rate
         ids = _rate_page(villages, sort, months, descending, start, size)
@@ -313,8 +307,8 @@ def page(root: Optional[Region], first: date, last: date, today: date, sort: str
     return [rows[vid] for vid in ids], more
 
 
-def _counted_page(root: Optional[Region], villages: sa.Select, counted: Optional[sa.Select], sort: str,
-                  months: tuple[int, int], descending: bool, start: int, size: int) -> dict[int, int]:
+def _counted_page(root: Optional[Region], villages: sa.Select, sort: str, months: tuple[int, int],
+                  today: date, descending: bool, start: int, size: int) -> dict[int, int]:
     """{village id: value} of the villages at positions `start` to `start + size` (one more than
     a page: whether more follow) sorted by a counted column, ties by id: a count (0 where a
     village has no row) ordered and cut to the page by the database, not every village's id and
@@ -334,8 +328,10 @@ def _counted_page(root: Optional[Region], villages: sa.Select, counted: Optional
         query = villages.add_columns(value).outerjoin(
             at, sa.and_(at.village_id == Region.id, at.month == months[0]))
     else:
-        assert counted is not None  # cadres, reached or overdue
-        found = counted.subquery()
+        # Under a region at the top of the tree, count every village's figure: the join below
+        # keeps the villages under it (the page's region), whichever else stands at the top.
+        found = _counted(None if root is None or root.parent_id is None else villages, sort,
+                         months, today).subquery()
         if descending and sort != "cadres" and (root is None or _holds_everything(root)):
             # Largest first under a region holding every village: the counts alone, cut to the
             # page, when the page ends on a village with some (every village without a count
@@ -369,6 +365,7 @@ def _reached_from(month: int) -> sa.ScalarSelect:
             .order_by(t.month).limit(1).scalar_subquery())
 
 
+_GROUPED = ("cadres", "reached", "overdue")  # counted by _counted (reached to now: _reached_from)
 _SUMMED = ("meetings", "issues", "suggestions", "resolved", "on_time")  # _period_sums of the months
 _KNOWN = ("reached", "overdue")  # a page sorted by one of these has its values: _rows skips them
 
