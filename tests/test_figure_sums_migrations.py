@@ -1,5 +1,6 @@
 """The migrations that add the figures' sums fill them from what is already there: each
-village's households by their latest month reached, and its counters summed up to each month."""
+village's households and cadres by their latest month there, and its counters summed up to each
+month."""
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -55,3 +56,17 @@ def test_upgrade_backfills_each_villages_counters_summed_up_to_each_month(tmp_pa
             "FROM figure_month_totals")).all())
         assert stored == {(one.id, 202511, 1, 4, 0, 0), (one.id, 202601, 3, 4, 3600, 0),
                           (one.id, 202603, 3, 5, 3660, 0), (two.id, 202602, 1, 9, 0, 0)}
+
+
+def test_upgrade_backfills_each_villages_cadres_by_their_latest_month(tmp_path):
+    with _upgraded_to(tmp_path, "b8d0f2a4c6e8") as (one, two):
+        hosted = [(one.id, 202601, 4, "1:李"), (one.id, 202603, 4, "1:李"), (one.id, 202602, 3, "7"),
+                  (one.id, 202602, 4, "7"), (two.id, 202512, 2, "9")]  # "7" at two levels: two cadres
+        db.session.execute(sa.text("INSERT INTO figure_cadres (village_id, month, level, cadre) "
+                                   "VALUES (:v, :m, :l, :c)"),
+                           [dict(zip("vmlc", row)) for row in hosted])
+        db.session.commit()
+        upgrade()
+        stored = set(db.session.execute(sa.text(
+            "SELECT village_id, month, cadres FROM figure_cadre_latest")).all())
+        assert stored == {(one.id, 202603, 1), (one.id, 202602, 3), (two.id, 202512, 1)}

@@ -1,7 +1,8 @@
-"""Households reached from a month to now, as the figures page sorts a region's villages by them
-(one row a village of figure_reach_latest), equal the distinct households counted here from the
-meetings and check-ins: after random check-ins of several households at once in months filled
-in any order (Hypothesis), on both databases; `flask figures verify` names a wrong or missing
+"""Households reached and cadres attending from a month to now, as the figures page sorts a
+region's villages by them (one row a village of figure_reach_latest, figure_cadre_latest), equal
+the distinct households and cadres counted here from the meetings, hosts and check-ins: after
+random check-ins of several households at once in months filled in any order (Hypothesis), on
+both databases; `flask figures verify` names a wrong or missing
 row and `rebuild` mends it (the migration's backfill: test_figure_sums_migrations.py)."""
 from datetime import UTC, date, datetime
 
@@ -14,7 +15,7 @@ from app.extensions import db
 from app.figures import reads, recount
 from app.figures.rollup import month_of
 from app.meetings import services as meetings
-from app.models import Attendance, FigureReachLatest, Meeting
+from app.models import Attendance, FigureCadreLatest, FigureReachLatest, Meeting, MeetingHost
 from tests import factories
 from tests.meetings_world import make_meeting_world
 
@@ -40,10 +41,17 @@ def w(app):
     return w
 
 
+def _hosts(months_ago: int) -> list[tuple[str, int]]:
+    """A meeting's hosts by its month: the secretary always, the township head every third
+    month, one of two group leaders by turns (names without accounts: people of the village)."""
+    return ([("李书记", 4)] + ([("王镇长", 3)] if months_ago % 3 == 0 else [])
+            + [(f"组长{months_ago % 2}", 4)])
+
+
 def _meeting(w, village_id: int, months_ago: int) -> int:
     if (village_id, months_ago) not in w.meetings:
         meeting = meetings.plan(w.committees[village_id], village_id, "group",
-                                f"{months_ago}个月前", _months_ago(months_ago))
+                                f"{months_ago}个月前", _months_ago(months_ago), hosts=_hosts(months_ago))
         meetings.open_meeting(w.committees[village_id], meeting.id)
         w.meetings[village_id, months_ago] = meeting.id
     return w.meetings[village_id, months_ago]
@@ -61,21 +69,37 @@ def _direct(w, first: int) -> dict[int, int]:
     return {v: len(found) for v, found in reached.items()}
 
 
-def _sorted(w, first: date, last: date, descending: bool) -> list[tuple[int, int]]:
-    rows, _more = reads.page(w._township, first, last, TODAY, "reached", descending, 0, 50)
-    return [(r.village_id, r.reached) for r in rows]
+def _direct_cadres(w, first: int) -> dict[int, int]:
+    """{village id: cadres (each level and cadre once) who hosted a meeting held in it from month
+    `first` on}."""
+    hosted: dict[int, set] = {v: set() for v in w.houses}
+    for village_id, level, user_id, name, starts in db.session.execute(
+            sa.select(Meeting.village_id, MeetingHost.level, MeetingHost.user_id, MeetingHost.name,
+                      Meeting.starts_at).join(MeetingHost, MeetingHost.meeting_id == Meeting.id)
+            .where(Meeting.village_id.in_(w.houses), Meeting.status != "planned")):
+        if month_of(starts) >= first:
+            hosted[village_id].add((level, user_id or f"{village_id}:{name}"))
+    return {v: len(found) for v, found in hosted.items()}
+
+
+def _sorted(w, first: date, last: date, descending: bool, column: str = "reached") -> list[tuple[int, int]]:
+    rows, _more = reads.page(w._township, first, last, TODAY, column, descending, 0, 50)
+    return [(r.village_id, getattr(r, column)) for r in rows]
 
 
 def _assert_periods_to_now_agree(w):
     """Every period from 0 to 9 months ago to this month, sorted both ways: the villages in the
-    order of their households reached (ties by id) with the counts made from the check-ins."""
+    order of their households reached, and of their cadres (ties by id), with the counts made
+    from the check-ins and hosts."""
     this_month = NOW.date().replace(day=1)
     for back in range(10):
         first = _months_ago(back).date().replace(day=1)
-        want = _direct(w, first.year * 100 + first.month)
-        for descending in (True, False):
-            expected = sorted(want.items(), key=lambda item: (item[1], item[0]), reverse=descending)
-            assert _sorted(w, first, this_month, descending) == expected, (back, descending)
+        for column, direct in (("reached", _direct), ("cadres", _direct_cadres)):
+            want = direct(w, first.year * 100 + first.month)
+            for descending in (True, False):
+                expected = sorted(want.items(), key=lambda item: (item[1], item[0]), reverse=descending)
+                assert _sorted(w, first, this_month, descending, column) == expected, \
+                    (column, back, descending)
 
 
 VISITS = st.lists(st.tuples(st.sampled_from([0, 1]), st.integers(0, 8),
@@ -125,11 +149,17 @@ def test_verify_names_a_wrong_or_missing_row_and_rebuild_mends_it(w, runner):
     assert stored == {month: 2, month_of(NOW): 1}
     db.session.execute(sa.update(table).where(table.c.month == month_of(NOW)).values(households=5))
     db.session.execute(sa.delete(table).where(table.c.month == month))
+    cadres = FigureCadreLatest.__table__
+    # Hosts: 李书记 and 组长0 two months ago, 李书记, 王镇长 and 组长0 this month: latest now 3.
+    assert dict(db.session.execute(sa.select(cadres.c.month, cadres.c.cadres)
+                                   .where(cadres.c.village_id == w.home.id)).all()) == {month: 3, month_of(NOW): 3}
+    db.session.execute(sa.update(cadres).where(cadres.c.month == month).values(cadres=1))
     db.session.commit()
     wrong = recount.verify()
-    assert f"village {w.home.id} month {month_of(NOW)}: households latest reached then or later " \
+    assert f"village {w.home.id} month {month}: cadres latest seen then or later 1 expected 3" in wrong
+    assert f"village {w.home.id} month {month_of(NOW)}: households latest seen then or later " \
            f"5 expected 1" in wrong
-    assert f"village {w.home.id} month {month}: households latest reached then or later none " \
+    assert f"village {w.home.id} month {month}: households latest seen then or later none " \
            f"expected 2" in wrong
     assert runner.invoke(args=["figures", "rebuild"]).exit_code == 0
     assert recount.verify() == []

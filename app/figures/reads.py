@@ -25,7 +25,8 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.figures import rollup
 from app.i18n import name_key
-from app.models import (FigureCadre, FigureCadreCount, FigureMonth, FigureMonthTotal, FigureReachCount,
+from app.models import (FigureCadre, FigureCadreCount, FigureCadreLatest, FigureMonth, FigureMonthTotal,
+                        FigureReachCount,
                         FigureReachLatest,
                         FigureRegionMonth, FigureRegionReach, FigureVillage, Issue, Region,
                         RegionLevel)
@@ -319,12 +320,14 @@ def _counted_page(root: Optional[Region], villages: sa.Select, sort: str, months
         query, sums, params = _period_sums(villages, months, (sort,))
         value = sums[sort].label("value")
         query = query.add_columns(value)
-    elif sort == "reached" and _runs_to_the_latest(months):
-        # A period running to now: a village's households reached are one row of
-        # FigureReachLatest (most often the one of the period's first month), not a sum of its
-        # months' counts.
-        at = so.aliased(FigureReachLatest)
-        value = sa.func.coalesce(at.households, _reached_from(months[0]), 0).label("value")
+    elif sort in _LATEST and _runs_to_the_latest(_LATEST[sort], months):
+        # A period running to now: a village's households reached (or cadres) are one row of
+        # FigureReachLatest (FigureCadreLatest), most often the one of the period's first month,
+        # not a sum of its months' counts.
+        model, counter = _LATEST[sort]
+        at = so.aliased(model)
+        value = sa.func.coalesce(getattr(at, counter), _latest_from(model, counter, months[0]),
+                                 0).label("value")
         query = villages.add_columns(value).outerjoin(
             at, sa.and_(at.village_id == Region.id, at.month == months[0]))
     else:
@@ -349,23 +352,24 @@ def _counted_page(root: Optional[Region], villages: sa.Select, sort: str, months
         query.order_by(*order).offset(start).limit(size + 1), params)}
 
 
-def _runs_to_the_latest(months: tuple[int, int]) -> bool:
-    """Whether the period ends at or after the latest month any household was reached (by the
-    index led by the month: one seek)."""
-    latest = db.session.scalar(sa.select(sa.func.max(FigureReachCount.month)))
+def _runs_to_the_latest(latest_table: tuple, months: tuple[int, int]) -> bool:
+    """Whether the period ends at or after the latest month in the table (by its index led by
+    the month: one seek): no household (or cadre) was seen after it."""
+    latest = db.session.scalar(sa.select(sa.func.max(latest_table[0].month)))
     return latest is None or months[1] >= latest
 
 
-def _reached_from(month: int) -> sa.ScalarSelect:
-    """The households of the village (the outer query's Region) reached from `month` to the
-    latest month: FigureReachLatest's row of its first month at or after `month` (asked only
-    where it has none at `month`)."""
-    t = FigureReachLatest
-    return (sa.select(t.households).where(t.village_id == Region.id, t.month >= month)
-            .order_by(t.month).limit(1).scalar_subquery())
+def _latest_from(model, counter: str, month: int) -> sa.ScalarSelect:
+    """The households (or cadres) of the village (the outer query's Region) seen from `month` to
+    the latest month: the table's row of its first month at or after `month` (asked only where
+    it has none at `month`)."""
+    return (sa.select(getattr(model, counter)).where(model.village_id == Region.id, model.month >= month)
+            .order_by(model.month).limit(1).scalar_subquery())
 
 
-_GROUPED = ("cadres", "reached", "overdue")  # counted by _counted (reached to now: _reached_from)
+# The latest-month tables that count a column over a period running to now.
+_LATEST = {"reached": (FigureReachLatest, "households"), "cadres": (FigureCadreLatest, "cadres")}
+_GROUPED = ("cadres", "reached", "overdue")  # counted by _counted (or to now: _LATEST)
 _SUMMED = ("meetings", "issues", "suggestions", "resolved", "on_time")  # _period_sums of the months
 _KNOWN = ("reached", "overdue")  # a page sorted by one of these has its values: _rows skips them
 

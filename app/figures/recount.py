@@ -14,7 +14,8 @@ from app.database import on_postgresql
 from app.extensions import db
 from app.figures import regions, rollup
 from app.models import Attendance, Household, Meeting, MeetingHost, RegionLevel
-from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureMonthTotal, FigureReach,
+from app.models.figure import (FigureCadre, FigureCadreCount, FigureCadreLatest, FigureMonth, FigureMonthTotal,
+                               FigureReach,
                                FigureReachCount, FigureReachLatest, FigureVillage)
 
 # The "previous month seen" counts recounted from the distinct rows (the migration that added
@@ -25,17 +26,19 @@ SELECT village_id, month, since, count(*) AS households FROM (
          coalesce(lag(month) OVER (PARTITION BY village_id, household_id ORDER BY month), 0) AS since
   FROM figure_reach) AS spans
 GROUP BY village_id, month, since"""
-# Each village's households by their latest month reached there, summed from the latest down:
-# at each such month, the households latest seen then or later (FigureReachLatest).
+# Each village's households (or cadres, each level and cadre once) by their latest month there,
+# summed from the latest down: at each such month, those latest seen then or later
+# (FigureReachLatest, FigureCadreLatest).
 LATEST = """
-SELECT village_id, latest, count(*) AS households FROM (
-  SELECT village_id, household_id, max(month) AS latest FROM figure_reach
-  GROUP BY village_id, household_id) AS each_household
+SELECT village_id, latest, count(*) AS n FROM (
+  SELECT village_id, max(month) AS latest FROM {table} GROUP BY village_id, {each}) AS each_one
 GROUP BY village_id, latest"""
-REACH_LATEST = f"""
-SELECT village_id, latest AS month,
-       sum(households) OVER (PARTITION BY village_id ORDER BY latest DESC) AS households
-FROM ({LATEST}) AS by_latest"""
+LATEST_OF = {"figure_reach": "household_id", "figure_cadres": "level, cadre"}
+
+
+def _latest_sums(table: str) -> str:
+    return (f"SELECT village_id, latest AS month, sum(n) OVER (PARTITION BY village_id ORDER BY latest "
+            f"DESC) AS n FROM ({LATEST.format(table=table, each=LATEST_OF[table])}) AS by_latest")
 # Every village with the regions above it (itself included), by their paths' prefix ranges.
 CADRE_COUNTS = """
 WITH under AS (
@@ -163,13 +166,13 @@ def rebuild() -> int:
         # committing, so every change is either in the recount or added after it, never both.
         # The months table last, as the services take it last (no lock cycle).
         db.session.execute(sa.text("LOCK TABLE figure_villages, figure_reach, figure_reach_counts, "
-                                   "figure_reach_latest, figure_cadres, figure_cadre_counts, figure_months, "
+                                   "figure_reach_latest, figure_cadres, figure_cadre_counts, figure_cadre_latest, figure_months, "
                                    "figure_month_totals, figure_region_reach, figure_region_months "
                                    "IN EXCLUSIVE MODE"))
     held = _held_meetings()
     months = _months(held)
     for model in (FigureMonth, FigureMonthTotal, FigureReachCount, FigureReachLatest, FigureReach,
-                  FigureCadreCount, FigureCadre, FigureVillage):
+                  FigureCadreCount, FigureCadreLatest, FigureCadre, FigureVillage):
         db.session.execute(sa.delete(model))
     counted = _households()
     if counted:
@@ -191,8 +194,9 @@ def rebuild() -> int:
     _with_held(held, distinct)
     db.session.execute(sa.insert(FigureReachCount).from_select(
         ["village_id", "month", "since", "households"], sa.text(REACH_COUNTS).columns()))
-    db.session.execute(sa.insert(FigureReachLatest).from_select(
-        ["village_id", "month", "households"], sa.text(REACH_LATEST).columns()))
+    for model, counter, table in _LATEST:
+        db.session.execute(sa.insert(model).from_select(
+            ["village_id", "month", counter], sa.text(_latest_sums(table)).columns()))
     refresh_cadre_counts()
     regions.rebuild()
     return len(months)
@@ -279,7 +283,8 @@ def verify(limit: int = 100) -> list[str]:
     try:
         wrong += _with_held(held, distinct)
         wrong += regions.verify(limit)
-        wrong += _latest_wrong()
+        for model, counter, table in _LATEST:
+            wrong += _latest_wrong(model, counter, table)
         for name, model, key, counter, query in (
                 ("households reached", FigureReachCount, ("village_id", "month", "since"),
                  "households", sa.text(REACH_COUNTS)),
@@ -298,20 +303,24 @@ def verify(limit: int = 100) -> list[str]:
     return wrong[:limit]
 
 
-def _latest_wrong() -> list[str]:
-    """Where FigureReachLatest disagrees with the households' latest months in figure_reach:
-    a row whose count is not the households latest seen at its month or later, or a month that
-    is some household's latest without a row (a period from it would read the next one)."""
+_LATEST = ((FigureReachLatest, "households", "figure_reach"), (FigureCadreLatest, "cadres", "figure_cadres"))
+
+
+def _latest_wrong(model, counter: str, table: str) -> list[str]:
+    """Where a latest-month table (FigureReachLatest, FigureCadreLatest) disagrees with the
+    latest months in its distinct rows (`table`): a row whose count is not of those latest seen
+    at its month or later, or a month that is one's latest without a row (a period from it
+    would read the next one)."""
     latest: dict[int, dict[int, int]] = {}
-    for village, month, n in db.session.execute(sa.text(LATEST)):
+    for village, month, n in db.session.execute(sa.text(LATEST.format(table=table, each=LATEST_OF[table]))):
         latest.setdefault(village, {})[month] = n
-    t = FigureReachLatest.__table__.c
-    stored = {(v, m): n for v, m, n in db.session.execute(sa.select(t.village_id, t.month, t.households))}
+    t = model.__table__.c
+    stored = {(v, m): n for v, m, n in db.session.execute(sa.select(t.village_id, t.month, t[counter]))}
     wrong = []
     for village, month in sorted(set(stored) | {(v, m) for v, months in latest.items() for m in months}):
         want = sum(n for m, n in latest.get(village, {}).items() if m >= month)
         have = stored.get((village, month))
         if have != want:
-            wrong.append(f"village {village} month {month}: households latest reached then or later "
+            wrong.append(f"village {village} month {month}: {counter} latest seen then or later "
                          f"{'none' if have is None else have} expected {want}")
     return wrong

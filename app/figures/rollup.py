@@ -31,7 +31,8 @@ from app.database import add_to, on_postgresql
 from app.extensions import db
 from app.figures import regions
 from app.models import Issue, Meeting, MeetingHost, Region
-from app.models.figure import (COUNTERS, FORMATS, FigureCadre, FigureCadreCount, FigureMonth,
+from app.models.figure import (COUNTERS, FORMATS, FigureCadre, FigureCadreCount, FigureCadreLatest,
+                               FigureMonth,
                                FigureMonthTotal,
                                FigureReach, FigureReachCount, FigureReachLatest, FigureVillage)
 
@@ -181,6 +182,7 @@ def _cadres_seen(village: Region, month: int, new: list) -> None:
     prefixes = {region_id: "/" + "/".join(village.path.strip("/").split("/")[:n + 1]) + "/"
                 for n, region_id in enumerate(ids)}
     deltas = Counter()
+    latest: Counter = Counter()  # the village's cadres now latest seen in `month`, by their latest before
     for level, cadre in new:
         seen = db.session.execute(
             sa.select(FigureCadre.village_id, FigureCadre.month, Region.path)
@@ -191,8 +193,12 @@ def _cadres_seen(village: Region, month: int, new: list) -> None:
         for region_id, prefix in prefixes.items():
             months = {m for path, m in others if path.startswith(prefix)}
             if month not in months:  # else another village of the region had it this month
-                _step(deltas, (region_id, level), month, *_around(months, month))
+                before, after = _around(months, month)
+                _step(deltas, (region_id, level), month, before, after)
+                if region_id == village.id and after is None:
+                    latest[before or 0] += 1
     _add_counts(FigureCadreCount, ("region_id", "level", "month", "since"), "cadres", deltas)
+    _latest_moved(FigureCadreLatest, "cadres", village.id, month, latest)
 
 
 def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
@@ -221,30 +227,31 @@ def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
             if after is None:
                 latest[before or 0] += 1
         _add_counts(FigureReachCount, ("village_id", "month", "since"), "households", deltas)
-        _latest_moved(village_id, month, latest)
+        _latest_moved(FigureReachLatest, "households", village_id, month, latest)
         regions.reached(village_id, deltas)
     add(village_id, month, {"attendances": len(ids)})
 
 
-def _latest_moved(village_id: int, month: int, moved: Counter) -> None:
-    """Households whose latest month reached in the village is now `month`, counted by their
-    latest before it (0: none): FigureReachLatest gains them at each of its months after that
-    one up to `month`, and gets a row at `month` if it had none, first with the households
-    latest seen later (the value of its next row: a household latest seen between the two
-    would have a row there). The caller holds the village's lock (regions.lock)."""
+def _latest_moved(model, counter: str, village_id: int, month: int, moved: Counter) -> None:
+    """Households (FigureReachLatest) or cadres (FigureCadreLatest, `counter` their column)
+    whose latest month in the village is now `month`, counted by their latest before it (0:
+    none): the table gains them at each of its months after that one up to `month`, and gets a
+    row at `month` if it had none, first with those latest seen later (the value of its next
+    row: one latest seen between the two would have a row there). The caller holds the
+    village's lock (regions.lock)."""
     if not moved:
         return
-    table = FigureReachLatest.__table__
+    table = model.__table__
     t = table.c
-    following = db.session.execute(sa.select(t.month, t.households).where(
+    following = db.session.execute(sa.select(t.month, t[counter]).where(
         t.village_id == village_id, t.month >= month).order_by(t.month).limit(1)).first()
     if following is None or following.month != month:
         db.session.execute(sa.insert(table).values(
-            village_id=village_id, month=month, households=following.households if following else 0))
+            {"village_id": village_id, "month": month, counter: following[1] if following else 0}))
     for before, n in sorted(moved.items()):
         db.session.execute(sa.update(table).where(t.village_id == village_id, t.month > before,
                                                   t.month <= month)
-                           .values(households=t.households + n))
+                           .values({t[counter]: t[counter] + n}))
 
 
 ISSUE_COLUMNS = (Issue.id, Issue.village_id, Issue.kind, Issue.status, Issue.deadline,

@@ -11,7 +11,7 @@ from app.models.shop import (HouseholdCard, PaymentCode, Product, Redemption, Re
 from app.models.meeting import Attendance, CheckInMethod, Meeting, MeetingFormat, MeetingHost, MeetingStatus
 from app.models.issue import Issue, IssueEvent, IssueKind, IssueSettings, IssueStatus
 from app.models.api_token import ApiToken
-from app.models.figure import (FigureCadre, FigureCadreCount, FigureMonth, FigureMonthTotal, FigureReach,
+from app.models.figure import (FigureCadre, FigureCadreCount, FigureCadreLatest, FigureMonth, FigureMonthTotal, FigureReach,
                                FigureReachCount, FigureReachLatest, FigureRegionMonth, FigureRegionReach,
                                FigureVillage)
 from app.models.template import RulebookTemplate, TemplateRule
@@ -27,7 +27,7 @@ __all__ = ["Region", "RegionLevel", "Grid", "Household", "User", "Role", "Shop",
            "Meeting", "MeetingFormat", "MeetingHost", "MeetingStatus", "Attendance", "CheckInMethod",
            "Issue", "IssueEvent", "IssueKind", "IssueSettings", "IssueStatus", "ApiToken",
            "FigureMonth", "FigureMonthTotal", "FigureReach", "FigureCadre", "FigureVillage", "FigureReachCount", "FigureReachLatest",
-           "FigureCadreCount", "FigureRegionMonth", "FigureRegionReach",
+           "FigureCadreCount", "FigureCadreLatest", "FigureRegionMonth", "FigureRegionReach",
            "RulebookTemplate", "TemplateRule", "RankingMonth", "FigurePoints",
            "FigureRegionPoints"]
 from app.models.certificate import Certificate  # noqa: E402  (points certificates)

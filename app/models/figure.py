@@ -134,6 +134,21 @@ class FigureReachLatest(db.Model):
     households: so.Mapped[int] = _counter()
 
 
+class FigureCadreLatest(db.Model):
+    """Cadres (each level and cadre once) who hosted in the village whose latest month hosting
+    there is `month` or later, kept as FigureReachLatest is for households: the village's
+    cadres from month a to now are the row of its first month at or after a (none: 0). Kept by
+    the meetings' rollup (app/figures/rollup.meeting_held) under the village's lock."""
+
+    __tablename__ = "figure_cadre_latest"
+    __table_args__ = (sa.Index("ix_figure_cadre_latest_month", "month", "village_id", "cadres"),
+                      {"sqlite_with_rowid": False})
+
+    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+    cadres: so.Mapped[int] = _counter()
+
+
 class FigureCadreCount(db.Model):
     """Cadres of a level who hosted in the region (a village or any region above it) in `month`
     and last before that in `since` (0: never): the region's distinct cadres over months [a, b]
