@@ -104,10 +104,17 @@ def figures_page():
     total = figures.total(region, start, end, today, page.items, overdue=overdue)
     specs = charts.specs(region, start, end, today, page.items, overdue=overdue)
     return render_template("figures/index.html", region=region, start=start, end=end,
-                           rows=page.items, page=page, total=total, sort=sort, charts=specs,
+                           cells=_cells(page.items), page=page, total=total, sort=sort, charts=specs,
                            descending=descending, formats=FORMATS, columns=figures.COLUMNS,
                            link_args=_link_args(region, start, end), links=_row_links(start, end),
                            pct=_rate_text, days=_days_text)
+
+
+def _cells(rows) -> list[tuple]:
+    """The table's cells, a tuple a village in the columns' order, the rates as text."""
+    return [(r.village_id, r.name, r.meetings, r.cadres, r.reached, _rate_text(r.attendance_rate),
+             r.issues, r.suggestions, r.resolved, r.on_time, r.overdue, _days_text(r.avg_days),
+             _rate_text(r.satisfaction)) for r in rows]
 
 
 def _rate_text(value: Optional[float]) -> str:
