@@ -25,11 +25,10 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.figures import rollup
 from app.i18n import name_key
+from app.database import on_postgresql
 from app.models import (FigureCadre, FigureCadreCount, FigureCadreLatest, FigureMonth, FigureMonthTotal,
-                        FigureReachCount,
-                        FigureReachLatest,
-                        FigureRegionMonth, FigureRegionReach, FigureVillage, Issue, Region,
-                        RegionLevel)
+                        FigureReachCount, FigureReachLatest, FigureRegionMonth, FigureRegionReach,
+                        FigureVillage, Issue, Region, RegionLevel)
 from app.models.base import utcnow
 from app.models.issue import OPEN_STATUSES
 from app.models.region import subtree_clause
@@ -324,9 +323,9 @@ def _counted_page(root: Optional[Region], villages: sa.Select, sort: str, months
         # A period running to now: a village's households reached (or cadres) are one row of
         # FigureReachLatest (FigureCadreLatest), most often the one of the period's first month,
         # not a sum of its months' counts.
-        model, counter = _LATEST[sort]
+        model = _LATEST[sort]
         at = so.aliased(model)
-        value = sa.func.coalesce(getattr(at, counter), _latest_from(model, counter, months[0]),
+        value = sa.func.coalesce(getattr(at, model.counter), _latest_from(model, months[0]),
                                  0).label("value")
         query = villages.add_columns(value).outerjoin(
             at, sa.and_(at.village_id == Region.id, at.month == months[0]))
@@ -352,23 +351,24 @@ def _counted_page(root: Optional[Region], villages: sa.Select, sort: str, months
         query.order_by(*order).offset(start).limit(size + 1), params)}
 
 
-def _runs_to_the_latest(latest_table: tuple, months: tuple[int, int]) -> bool:
-    """Whether the period ends at or after the latest month in the table (by its index led by
-    the month: one seek): no household (or cadre) was seen after it."""
-    latest = db.session.scalar(sa.select(sa.func.max(latest_table[0].month)))
+def _runs_to_the_latest(model, months: tuple[int, int]) -> bool:
+    """Whether the period ends at or after the latest month in the latest-month table (by its
+    index led by the month: one seek): no household (or cadre) was seen after it."""
+    latest = db.session.scalar(sa.select(sa.func.max(model.month)))
     return latest is None or months[1] >= latest
 
 
-def _latest_from(model, counter: str, month: int) -> sa.ScalarSelect:
+def _latest_from(model, month: int) -> sa.ScalarSelect:
     """The households (or cadres) of the village (the outer query's Region) seen from `month` to
     the latest month: the table's row of its first month at or after `month` (asked only where
     it has none at `month`)."""
-    return (sa.select(getattr(model, counter)).where(model.village_id == Region.id, model.month >= month)
+    return (sa.select(getattr(model, model.counter)).where(model.village_id == Region.id,
+                                                           model.month >= month)
             .order_by(model.month).limit(1).scalar_subquery())
 
 
 # The latest-month tables that count a column over a period running to now.
-_LATEST = {"reached": (FigureReachLatest, "households"), "cadres": (FigureCadreLatest, "cadres")}
+_LATEST = {"reached": FigureReachLatest, "cadres": FigureCadreLatest}
 _GROUPED = ("cadres", "reached", "overdue")  # counted by _counted (or to now: _LATEST)
 _SUMMED = ("meetings", "issues", "suggestions", "resolved", "on_time")  # _period_sums of the months
 _KNOWN = ("reached", "overdue")  # a page sorted by one of these has its values: _rows skips them
@@ -442,13 +442,13 @@ def overdue_by_month(root: Optional[Region], months: list[int], today: date) -> 
         # bounds[i - 1] to bounds[i].
         bounds = [datetime(k // 100, k % 100, 1, tzinfo=zone) for k in months + [after]]
         labels = [0] + months + [0]
-        raised = _comparable(Issue.created_at)
+        created = _comparable(Issue.created_at)
 
         def within(low: int, high: int) -> sa.ColumnElement:
             if high - low == 1:
                 return sa.literal(labels[low])
             middle = (low + high) // 2
-            return sa.case((raised < bounds[middle - 1], within(low, middle)),
+            return sa.case((created < bounds[middle - 1], within(low, middle)),
                            else_=within(middle, high))
 
         month = within(0, len(labels))
@@ -462,7 +462,7 @@ def _comparable(moment: sa.ColumnElement) -> sa.ColumnElement:
     """A timestamp column to compare with many bound timestamps: on SQLite as `+column`, which
     has no type affinity, so each bound text is compared as it is instead of first being tried
     as a number (the column's DATETIME affinity), a third of a city's overdue pass."""
-    if db.session.get_bind().dialect.name != "sqlite":
+    if on_postgresql():
         return moment
     return sa.UnaryExpression(moment, operator=sa.sql.operators.custom_op("+"), type_=moment.type)
 

@@ -14,9 +14,9 @@ from app.database import on_postgresql
 from app.extensions import db
 from app.figures import regions, rollup
 from app.models import Attendance, Household, Meeting, MeetingHost, RegionLevel
-from app.models.figure import (FigureCadre, FigureCadreCount, FigureCadreLatest, FigureMonth, FigureMonthTotal,
-                               FigureReach,
-                               FigureReachCount, FigureReachLatest, FigureVillage)
+from app.models.figure import (FigureCadre, FigureCadreCount, FigureCadreLatest, FigureMonth,
+                               FigureMonthTotal, FigureReach, FigureReachCount, FigureReachLatest,
+                               FigureVillage)
 
 # The "previous month seen" counts recounted from the distinct rows (the migration that added
 # them runs the same SQL): each row's previous month by lag(), then counted.
@@ -33,12 +33,18 @@ LATEST = """
 SELECT village_id, latest, count(*) AS n FROM (
   SELECT village_id, max(month) AS latest FROM {table} GROUP BY village_id, {each}) AS each_one
 GROUP BY village_id, latest"""
-LATEST_OF = {"figure_reach": "household_id", "figure_cadres": "level, cadre"}
+LATEST_SUMS = """
+SELECT village_id, latest AS month, sum(n) OVER (PARTITION BY village_id ORDER BY latest DESC) AS n
+FROM ({latest}) AS by_latest"""
+_LATEST = (FigureReachLatest, FigureCadreLatest)
 
 
-def _latest_sums(table: str) -> str:
-    return (f"SELECT village_id, latest AS month, sum(n) OVER (PARTITION BY village_id ORDER BY latest "
-            f"DESC) AS n FROM ({LATEST.format(table=table, each=LATEST_OF[table])}) AS by_latest")
+def _latest(model) -> str:
+    """LATEST for a latest-month table, from its source rows."""
+    table, each = model.source
+    return LATEST.format(table=table, each=each)
+
+
 # Every village with the regions above it (itself included), by their paths' prefix ranges.
 CADRE_COUNTS = """
 WITH under AS (
@@ -166,9 +172,9 @@ def rebuild() -> int:
         # committing, so every change is either in the recount or added after it, never both.
         # The months table last, as the services take it last (no lock cycle).
         db.session.execute(sa.text("LOCK TABLE figure_villages, figure_reach, figure_reach_counts, "
-                                   "figure_reach_latest, figure_cadres, figure_cadre_counts, figure_cadre_latest, figure_months, "
-                                   "figure_month_totals, figure_region_reach, figure_region_months "
-                                   "IN EXCLUSIVE MODE"))
+                                   "figure_reach_latest, figure_cadres, figure_cadre_counts, "
+                                   "figure_cadre_latest, figure_months, figure_month_totals, "
+                                   "figure_region_reach, figure_region_months IN EXCLUSIVE MODE"))
     held = _held_meetings()
     months = _months(held)
     for model in (FigureMonth, FigureMonthTotal, FigureReachCount, FigureReachLatest, FigureReach,
@@ -194,9 +200,9 @@ def rebuild() -> int:
     _with_held(held, distinct)
     db.session.execute(sa.insert(FigureReachCount).from_select(
         ["village_id", "month", "since", "households"], sa.text(REACH_COUNTS).columns()))
-    for model, counter, table in _LATEST:
+    for model in _LATEST:
         db.session.execute(sa.insert(model).from_select(
-            ["village_id", "month", counter], sa.text(_latest_sums(table)).columns()))
+            ["village_id", "month", model.counter], sa.text(LATEST_SUMS.format(latest=_latest(model))).columns()))
     refresh_cadre_counts()
     regions.rebuild()
     return len(months)
@@ -283,8 +289,8 @@ def verify(limit: int = 100) -> list[str]:
     try:
         wrong += _with_held(held, distinct)
         wrong += regions.verify(limit)
-        for model, counter, table in _LATEST:
-            wrong += _latest_wrong(model, counter, table)
+        for model in _LATEST:
+            wrong += _latest_wrong(model)
         for name, model, key, counter, query in (
                 ("households reached", FigureReachCount, ("village_id", "month", "since"),
                  "households", sa.text(REACH_COUNTS)),
@@ -303,17 +309,15 @@ def verify(limit: int = 100) -> list[str]:
     return wrong[:limit]
 
 
-_LATEST = ((FigureReachLatest, "households", "figure_reach"), (FigureCadreLatest, "cadres", "figure_cadres"))
-
-
-def _latest_wrong(model, counter: str, table: str) -> list[str]:
+def _latest_wrong(model) -> list[str]:
     """Where a latest-month table (FigureReachLatest, FigureCadreLatest) disagrees with the
-    latest months in its distinct rows (`table`): a row whose count is not of those latest seen
-    at its month or later, or a month that is one's latest without a row (a period from it
-    would read the next one)."""
+    latest months in its source rows: a row whose count is not of those latest seen at its
+    month or later, or a month that is one's latest without a row (a period from it would read
+    the next one)."""
     latest: dict[int, dict[int, int]] = {}
-    for village, month, n in db.session.execute(sa.text(LATEST.format(table=table, each=LATEST_OF[table]))):
+    for village, month, n in db.session.execute(sa.text(_latest(model))):
         latest.setdefault(village, {})[month] = n
+    counter = model.counter
     t = model.__table__.c
     stored = {(v, m): n for v, m, n in db.session.execute(sa.select(t.village_id, t.month, t[counter]))}
     wrong = []

@@ -32,9 +32,8 @@ from app.extensions import db
 from app.figures import regions
 from app.models import Issue, Meeting, MeetingHost, Region
 from app.models.figure import (COUNTERS, FORMATS, FigureCadre, FigureCadreCount, FigureCadreLatest,
-                               FigureMonth,
-                               FigureMonthTotal,
-                               FigureReach, FigureReachCount, FigureReachLatest, FigureVillage)
+                               FigureMonth, FigureMonthTotal, FigureReach, FigureReachCount,
+                               FigureReachLatest, FigureVillage)
 
 months_table = FigureMonth.__table__
 FIELDS = tuple(f"meetings_{f}" for f in FORMATS) + COUNTERS
@@ -198,7 +197,7 @@ def _cadres_seen(village: Region, month: int, new: list) -> None:
                 if region_id == village.id and after is None:
                     latest[before or 0] += 1
     _add_counts(FigureCadreCount, ("region_id", "level", "month", "since"), "cadres", deltas)
-    _latest_moved(FigureCadreLatest, "cadres", village.id, month, latest)
+    _latest_moved(FigureCadreLatest, village.id, month, latest)
 
 
 def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
@@ -227,21 +226,20 @@ def attended(meeting: Meeting, household_ids: Iterable[int]) -> None:
             if after is None:
                 latest[before or 0] += 1
         _add_counts(FigureReachCount, ("village_id", "month", "since"), "households", deltas)
-        _latest_moved(FigureReachLatest, "households", village_id, month, latest)
+        _latest_moved(FigureReachLatest, village_id, month, latest)
         regions.reached(village_id, deltas)
     add(village_id, month, {"attendances": len(ids)})
 
 
-def _latest_moved(model, counter: str, village_id: int, month: int, moved: Counter) -> None:
-    """Households (FigureReachLatest) or cadres (FigureCadreLatest, `counter` their column)
-    whose latest month in the village is now `month`, counted by their latest before it (0:
-    none): the table gains them at each of its months after that one up to `month`, and gets a
-    row at `month` if it had none, first with those latest seen later (the value of its next
-    row: one latest seen between the two would have a row there). The caller holds the
-    village's lock (regions.lock)."""
+def _latest_moved(model, village_id: int, month: int, moved: Counter) -> None:
+    """Households (FigureReachLatest) or cadres (FigureCadreLatest) whose latest month in the
+    village is now `month`, counted by their latest before it (0: none): the table gains them
+    at each of its months after that one up to `month`, and gets a row at `month` if it had
+    none, first with those latest seen later (the value of its next row: one latest seen
+    between the two would have a row there). The caller holds the village's lock."""
     if not moved:
         return
-    table = model.__table__
+    table, counter = model.__table__, model.counter
     t = table.c
     following = db.session.execute(sa.select(t.month, t[counter]).where(
         t.village_id == village_id, t.month >= month).order_by(t.month).limit(1)).first()

@@ -10,6 +10,8 @@ counts once in months [a, b] at its first month there, the one whose previous mo
 so the distinct count over any period is a sum of a few rows per month, not a scan of the record.
 `flask figures verify` recounts everything from the source tables; `flask figures rebuild` redoes it.
 """
+from typing import ClassVar
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -114,38 +116,50 @@ class FigureReachCount(db.Model):
                                "village_id", "households"),)
 
 
-class FigureReachLatest(db.Model):
-    """Households of the village whose latest month reached there is `month` or later, kept at
-    every month that is (or once was) some household's latest: households reached from month a
-    to now are the row of the village's first month at or after a (none: 0), one row a village
-    where FigureReachCount sums a row a village and month (sorting a city's villages by
-    households reached over a year grouped 15,600 rows; SQLite sorts to group). Kept by the
-    check-ins' rollup (app/figures/rollup.attended) under the village's lock."""
+class _Latest:
+    """Things of a village (households reached, cadres hosting) counted by their latest month
+    there: at every month that is (or once was) one's latest, those latest seen then or later.
+    Their count from month a to now is the row of the village's first month at or after a
+    (none: 0): one row a village, where the counts by month and previous month (FigureReachCount,
+    FigureCadreCount) sum a row a village and month (sorting a city's villages over a year
+    grouped 15,600 rows; SQLite sorts to group). Kept by the rollup (app/figures/rollup.
+    _latest_moved) under the village's lock; `flask figures verify` compares them with `source`."""
 
-    __tablename__ = "figure_reach_latest"
-    # A period's month is most often a row of each village: read by the index led by the month
-    # (PostgreSQL: one index-only range), the rest by a seek of the key. On SQLite the key holds
-    # the row (one B-tree, no rowid table behind it).
-    __table_args__ = (sa.Index("ix_figure_reach_latest_month", "month", "village_id", "households"),
-                      {"sqlite_with_rowid": False})
+    __tablename__: ClassVar[str]
+    counter: ClassVar[str]  # the count's column
+    source: ClassVar[tuple[str, str]]  # the distinct rows counted: their table, what counts once
+
+    @so.declared_attr.directive
+    def __table_args__(cls):
+        # A period's month is most often a row of each village: read by the index led by the
+        # month (PostgreSQL: one index-only range), the rest by a seek of the key. On SQLite the
+        # key holds the row (one B-tree, no rowid table behind it).
+        return (sa.Index(f"ix_{cls.__tablename__}_month", "month", "village_id", cls.counter),
+                {"sqlite_with_rowid": False})
 
     village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
     month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
+
+
+class FigureReachLatest(_Latest, db.Model):
+    """Households of the village by their latest month reached there (at a check-in:
+    app/figures/rollup.attended)."""
+
+    __tablename__ = "figure_reach_latest"
+    counter = "households"
+    source = ("figure_reach", "household_id")
+
     households: so.Mapped[int] = _counter()
 
 
-class FigureCadreLatest(db.Model):
-    """Cadres (each level and cadre once) who hosted in the village whose latest month hosting
-    there is `month` or later, kept as FigureReachLatest is for households: the village's
-    cadres from month a to now are the row of its first month at or after a (none: 0). Kept by
-    the meetings' rollup (app/figures/rollup.meeting_held) under the village's lock."""
+class FigureCadreLatest(_Latest, db.Model):
+    """Cadres (each level and cadre once) by their latest month hosting in the village (at a
+    meeting opened: app/figures/rollup.meeting_held)."""
 
     __tablename__ = "figure_cadre_latest"
-    __table_args__ = (sa.Index("ix_figure_cadre_latest_month", "month", "village_id", "cadres"),
-                      {"sqlite_with_rowid": False})
+    counter = "cadres"
+    source = ("figure_cadres", "level, cadre")
 
-    village_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("regions.id"), primary_key=True)
-    month: so.Mapped[int] = so.mapped_column(sa.Integer, primary_key=True)
     cadres: so.Mapped[int] = _counter()
 
 
